@@ -1,0 +1,1 @@
+//! duijie-server: the catalog service and the command line.

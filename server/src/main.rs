@@ -1,0 +1,3 @@
+//! The `duijie` command line.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! The yew matchmaking widget (filled in by the widget issue).
