@@ -3,7 +3,15 @@
 //! Pure Rust with no I/O: it takes strings and values and returns values, so the same code scores in the
 //! browser (wasm32) and on the server with bit-identical results.
 
+pub mod eval;
+#[cfg(feature = "serde")]
+pub mod jsonl;
+pub mod matcher;
 pub mod model;
+pub mod score;
 pub mod taxonomy;
+pub mod validate;
 
+pub use matcher::{Filters, MatchOptions, Matcher};
 pub use model::{Contact, FieldError, Kind, Mode, Need, Patent, Resource};
+pub use score::{Component, MatchResult, Matched, Reason, Span, Weights};

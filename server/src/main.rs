@@ -1,3 +1,5 @@
-//! The `duijie` command line.
+//! The `duijie` command line: see `duijie_server::cli`.
 
-fn main() {}
+fn main() -> std::process::ExitCode {
+    duijie_server::cli::main()
+}

@@ -35,7 +35,8 @@ impl Tree {
     }
     /// A code, or else a name.
     pub fn resolve(&self, code_or_name: &str) -> Option<&Node> {
-        self.get(code_or_name).or_else(|| self.by_name(code_or_name))
+        self.get(code_or_name)
+            .or_else(|| self.by_name(code_or_name))
     }
     /// Nearest first, without the node itself.
     pub fn ancestors(&self, code: &str) -> Vec<&Node> {
@@ -48,7 +49,10 @@ impl Tree {
         out
     }
     pub fn children(&self, code: &str) -> Vec<&Node> {
-        self.nodes.iter().filter(|node| node.parent.as_deref() == Some(code)).collect()
+        self.nodes
+            .iter()
+            .filter(|node| node.parent.as_deref() == Some(code))
+            .collect()
     }
 }
 
@@ -107,7 +111,9 @@ impl Taxonomies {
     }
     /// The canonical code of a discipline given by code or name (CSL names are their own codes).
     pub fn canonical_discipline(&self, code_or_name: &str) -> Option<&str> {
-        self.disciplines.resolve(code_or_name).map(|node| node.code.as_str())
+        self.disciplines
+            .resolve(code_or_name)
+            .map(|node| node.code.as_str())
     }
     /// 1 same discipline, 0.5 same category, else 0.
     pub fn discipline_proximity(&self, a: &str, b: &str) -> f64 {

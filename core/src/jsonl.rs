@@ -1,0 +1,428 @@
+//! Decoding resources and needs from JSON values and JSON Lines text, reporting every error.
+//!
+//! Serde's derive stops at the first problem; catalog staff need all of them, each located by line and
+//! field, so records are decoded field by field from a `serde_json::Value`. Importers of other formats
+//! (CSV, Excel) build the same JSON object per row and call `resource_from_json`, so every format is
+//! checked by this one function.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use crate::model::{Contact, FieldError, Kind, Mode, Need, Patent, Resource};
+use crate::validate::{clip, validate_need, validate_resource};
+
+/// The fields a resource object may have; anything else is an error, not silently dropped.
+pub const RESOURCE_FIELDS: [&str; 17] = [
+    "id",
+    "kind",
+    "title",
+    "summary",
+    "keywords",
+    "disciplines",
+    "industries",
+    "region",
+    "organization",
+    "society",
+    "modes",
+    "maturity",
+    "patent",
+    "position",
+    "expertise",
+    "contact",
+    "updated_at",
+];
+
+pub const NEED_FIELDS: [&str; 9] = [
+    "text",
+    "keywords",
+    "disciplines",
+    "industries",
+    "region",
+    "modes",
+    "min_maturity",
+    "kinds",
+    "budget",
+];
+
+/// Decodes and validates one resource. On failure, returns every problem found.
+pub fn resource_from_json(value: &Value) -> Result<Resource, Vec<FieldError>> {
+    let Some(object) = value.as_object() else {
+        return Err(vec![FieldError::new(
+            "",
+            "a resource must be a JSON object",
+        )]);
+    };
+    let mut decoder = Decoder::default();
+    decoder.unknown_fields(object, &RESOURCE_FIELDS);
+    let id = decoder.string(object, "id").unwrap_or_default();
+    let kind = match object.get("kind") {
+        None | Some(Value::Null) => {
+            decoder.error(
+                "kind",
+                "is required: expert, achievement, patent or organization",
+            );
+            None
+        }
+        Some(Value::String(text)) => {
+            let kind = Kind::parse(text.trim());
+            if kind.is_none() {
+                decoder.error(
+                    "kind",
+                    format!(
+                        "unknown kind '{}': expert, achievement, patent or organization",
+                        clip(text)
+                    ),
+                );
+            }
+            kind
+        }
+        Some(_) => {
+            decoder.error("kind", "must be a string");
+            None
+        }
+    };
+    if object.get("id").is_none_or(Value::is_null) {
+        decoder.error("id", "is required");
+    }
+    let mut resource = Resource::new(id, kind.unwrap_or(Kind::Achievement));
+    resource.title = decoder.string(object, "title").unwrap_or_default();
+    resource.summary = decoder.string(object, "summary").unwrap_or_default();
+    resource.keywords = decoder.strings(object, "keywords");
+    resource.disciplines = decoder.strings(object, "disciplines");
+    resource.industries = decoder.strings(object, "industries");
+    resource.region = decoder
+        .string(object, "region")
+        .filter(|region| !region.is_empty());
+    resource.organization = decoder.string(object, "organization").unwrap_or_default();
+    resource.society = decoder.string(object, "society").unwrap_or_default();
+    resource.modes = decoder.modes(object, "modes");
+    resource.maturity = decoder.small_int(object, "maturity");
+    resource.position = decoder.string(object, "position").unwrap_or_default();
+    resource.expertise = decoder.strings(object, "expertise");
+    resource.updated_at = decoder
+        .string(object, "updated_at")
+        .filter(|time| !time.is_empty());
+    resource.patent = decoder
+        .object(object, "patent", &["number", "ipc", "status"])
+        .map(|patent| Patent {
+            number: decoder.string(patent, "patent.number").unwrap_or_default(),
+            ipc: decoder.strings(patent, "patent.ipc"),
+            status: decoder.string(patent, "patent.status").unwrap_or_default(),
+        });
+    resource.contact = decoder
+        .object(object, "contact", &["name", "phone", "email"])
+        .map(|contact| Contact {
+            name: decoder.string(contact, "contact.name").unwrap_or_default(),
+            phone: decoder.string(contact, "contact.phone").unwrap_or_default(),
+            email: decoder.string(contact, "contact.email").unwrap_or_default(),
+        });
+    if kind.is_some() {
+        decoder.errors.extend(validate_resource(&resource));
+    }
+    decoder.finish(resource)
+}
+
+/// Decodes and validates one need.
+pub fn need_from_json(value: &Value) -> Result<Need, Vec<FieldError>> {
+    let Some(object) = value.as_object() else {
+        return Err(vec![FieldError::new("", "a need must be a JSON object")]);
+    };
+    let mut decoder = Decoder::default();
+    decoder.unknown_fields(object, &NEED_FIELDS);
+    let mut need = Need {
+        text: decoder.string(object, "text").unwrap_or_default(),
+        keywords: decoder.strings(object, "keywords"),
+        disciplines: decoder.strings(object, "disciplines"),
+        industries: decoder.strings(object, "industries"),
+        region: decoder
+            .string(object, "region")
+            .filter(|region| !region.is_empty()),
+        modes: decoder.modes(object, "modes"),
+        min_maturity: decoder.small_int(object, "min_maturity"),
+        kinds: Vec::new(),
+        budget: None,
+    };
+    for (index, kind) in decoder.strings(object, "kinds").iter().enumerate() {
+        match Kind::parse(kind.trim()) {
+            Some(kind) if !need.kinds.contains(&kind) => need.kinds.push(kind),
+            Some(_) => {}
+            None => decoder.error(
+                format!("kinds[{index}]"),
+                format!("unknown kind '{}'", clip(kind)),
+            ),
+        }
+    }
+    match object.get("budget") {
+        None | Some(Value::Null) => {}
+        Some(Value::Number(number)) => need.budget = number.as_f64(),
+        Some(_) => decoder.error("budget", "must be a number (万元)"),
+    }
+    decoder.errors.extend(validate_need(&need));
+    decoder.finish(need)
+}
+
+/// A catalog read from JSON Lines: the valid resources, and every error of the invalid lines.
+#[derive(Debug, Default)]
+pub struct ParsedCatalog {
+    pub resources: Vec<Resource>,
+    pub errors: Vec<FieldError>,
+}
+
+/// Reads a catalog in JSON Lines. Blank lines are skipped; a duplicate id is an error on its second line.
+/// Lines are numbered from 1.
+pub fn parse_catalog_jsonl(text: &str) -> ParsedCatalog {
+    let mut parsed = ParsedCatalog::default();
+    let mut first_line_of: HashMap<String, usize> = HashMap::new();
+    for (line_index, line) in text.lines().enumerate() {
+        let line_no = line_index + 1;
+        let line = line.trim_start_matches('\u{feff}').trim();
+        if line.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Value>(line) {
+            Err(error) => parsed
+                .errors
+                .push(FieldError::new("", format!("not valid JSON: {error}")).at_line(line_no)),
+            Ok(value) => match resource_from_json(&value) {
+                Ok(resource) => {
+                    if let Some(first) = first_line_of.get(&resource.id) {
+                        let mut error = FieldError::new(
+                            "id",
+                            format!("duplicate id '{}', first on line {first}", resource.id),
+                        )
+                        .at_line(line_no);
+                        error.id = Some(resource.id.clone());
+                        parsed.errors.push(error);
+                    } else {
+                        first_line_of.insert(resource.id.clone(), line_no);
+                        parsed.resources.push(resource);
+                    }
+                }
+                Err(errors) => parsed
+                    .errors
+                    .extend(errors.into_iter().map(|error| error.at_line(line_no))),
+            },
+        }
+    }
+    parsed
+}
+
+/// One line of a matching-quality suite: `{"qid", "kind", "need", "relevant"}`.
+#[derive(Clone, Debug)]
+pub struct Query {
+    pub qid: String,
+    pub kind: String,
+    pub need: Need,
+    pub relevant: Vec<String>,
+}
+
+/// Reads a matching-quality suite in JSON Lines.
+pub fn parse_queries_jsonl(text: &str) -> (Vec<Query>, Vec<FieldError>) {
+    let mut queries = Vec::new();
+    let mut errors = Vec::new();
+    for (line_index, line) in text.lines().enumerate() {
+        let line_no = line_index + 1;
+        let line = line.trim_start_matches('\u{feff}').trim();
+        if line.is_empty() {
+            continue;
+        }
+        let value: Value = match serde_json::from_str(line) {
+            Ok(value) => value,
+            Err(error) => {
+                errors
+                    .push(FieldError::new("", format!("not valid JSON: {error}")).at_line(line_no));
+                continue;
+            }
+        };
+        let Some(object) = value.as_object() else {
+            errors.push(FieldError::new("", "a query must be a JSON object").at_line(line_no));
+            continue;
+        };
+        let mut decoder = Decoder::default();
+        decoder.unknown_fields(object, &["qid", "kind", "need", "relevant"]);
+        let qid = decoder
+            .string(object, "qid")
+            .unwrap_or_else(|| format!("line-{line_no}"));
+        let kind = decoder.string(object, "kind").unwrap_or_default();
+        let relevant = decoder.strings(object, "relevant");
+        let need = match object.get("need") {
+            Some(need) => match need_from_json(need) {
+                Ok(need) => Some(need),
+                Err(need_errors) => {
+                    for mut error in need_errors {
+                        error.field = format!("need.{}", error.field);
+                        decoder.errors.push(error);
+                    }
+                    None
+                }
+            },
+            None => {
+                decoder.error("need", "is required");
+                None
+            }
+        };
+        match (need, decoder.errors.is_empty()) {
+            (Some(need), true) => queries.push(Query {
+                qid,
+                kind,
+                need,
+                relevant,
+            }),
+            _ => errors.extend(
+                decoder
+                    .errors
+                    .into_iter()
+                    .map(|error| error.at_line(line_no)),
+            ),
+        }
+    }
+    (queries, errors)
+}
+
+/// Collects errors while reading fields of one object.
+#[derive(Default)]
+struct Decoder {
+    errors: Vec<FieldError>,
+}
+
+impl Decoder {
+    fn error(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, message));
+    }
+
+    fn finish<T>(self, value: T) -> Result<T, Vec<FieldError>> {
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.errors)
+        }
+    }
+
+    fn unknown_fields(&mut self, object: &Map<String, Value>, known: &[&str]) {
+        let mut unknown: Vec<&String> = object
+            .keys()
+            .filter(|key| !known.contains(&key.as_str()))
+            .collect();
+        unknown.sort();
+        for key in unknown {
+            self.error(clip(key), "unknown field");
+        }
+    }
+
+    /// `path` is the field's name in messages (`patent.number`); its last part is the key.
+    fn string(&mut self, object: &Map<String, Value>, path: &str) -> Option<String> {
+        let key = path.rsplit('.').next().unwrap_or(path);
+        match object.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(text)) => Some(text.trim().to_string()),
+            Some(Value::Number(number)) => Some(number.to_string()),
+            Some(_) => {
+                self.error(path, "must be a string");
+                None
+            }
+        }
+    }
+
+    /// A list of strings; a single string is accepted as a list split on `;` or `；`.
+    fn strings(&mut self, object: &Map<String, Value>, path: &str) -> Vec<String> {
+        let key = path.rsplit('.').next().unwrap_or(path);
+        match object.get(key) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::String(text)) => split_list(text),
+            Some(Value::Array(items)) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (index, item) in items.iter().enumerate() {
+                    match item {
+                        Value::String(text) => out.push(text.trim().to_string()),
+                        Value::Number(number) => out.push(number.to_string()),
+                        _ => self.error(format!("{path}[{index}]"), "must be a string"),
+                    }
+                }
+                out
+            }
+            Some(_) => {
+                self.error(path, "must be a list of strings");
+                Vec::new()
+            }
+        }
+    }
+
+    fn modes(&mut self, object: &Map<String, Value>, path: &str) -> Vec<Mode> {
+        let mut modes = Vec::new();
+        for (index, text) in self.strings(object, path).iter().enumerate() {
+            match Mode::parse(text) {
+                Some(mode) if !modes.contains(&mode) => modes.push(mode),
+                Some(_) => {}
+                None => self.error(
+                    format!("{path}[{index}]"),
+                    format!(
+                        "unknown cooperation mode '{}': transfer, license, joint_rd, consulting, training, equity or promotion",
+                        clip(text)
+                    ),
+                ),
+            }
+        }
+        modes
+    }
+
+    fn small_int(&mut self, object: &Map<String, Value>, key: &str) -> Option<u8> {
+        match object.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(number)) => match number.as_u64() {
+                Some(value @ 0..=255) => Some(value as u8),
+                _ => {
+                    self.error(key, "must be an integer from 1 to 9");
+                    None
+                }
+            },
+            Some(Value::String(text)) if text.trim().is_empty() => None,
+            Some(Value::String(text)) => match text.trim().parse::<u8>() {
+                Ok(value) => Some(value),
+                Err(_) => {
+                    self.error(key, "must be an integer from 1 to 9");
+                    None
+                }
+            },
+            Some(_) => {
+                self.error(key, "must be an integer from 1 to 9");
+                None
+            }
+        }
+    }
+
+    fn object<'a>(
+        &mut self,
+        object: &'a Map<String, Value>,
+        key: &str,
+        known: &[&str],
+    ) -> Option<&'a Map<String, Value>> {
+        match object.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(inner)) => {
+                let mut unknown: Vec<&String> = inner
+                    .keys()
+                    .filter(|name| !known.contains(&name.as_str()))
+                    .collect();
+                unknown.sort();
+                for name in unknown {
+                    self.error(format!("{key}.{}", clip(name)), "unknown field");
+                }
+                Some(inner)
+            }
+            Some(_) => {
+                self.error(key, "must be an object");
+                None
+            }
+        }
+    }
+}
+
+/// Splits a list cell on `;` or `；`, trimming items and dropping empty ones.
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split([';', '；'])
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_string)
+        .collect()
+}

@@ -1,0 +1,304 @@
+//! Validation of resources and needs against the interchange formats and the shipped taxonomies.
+//!
+//! Every check runs, so one call reports every problem of a record, each located by field.
+
+use crate::model::{
+    is_valid_id, FieldError, Kind, Need, Resource, MAX_LIST_ITEMS, MAX_NEED_CHARS, MAX_SHORT_CHARS,
+    MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
+};
+use crate::taxonomy::taxonomies;
+
+/// Every problem of one resource; empty when it is valid.
+pub fn validate_resource(resource: &Resource) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if !is_valid_id(&resource.id) {
+        errors.push(FieldError::new(
+            "id",
+            "must be 1–128 characters of A–Z, a–z, 0–9, '.', '_', ':' or '-'",
+        ));
+    }
+    if resource.title.trim().is_empty() && resource.summary.trim().is_empty() {
+        errors.push(FieldError::new(
+            "title",
+            "a resource needs a title or a summary",
+        ));
+    }
+    check_text(&mut errors, "title", &resource.title, MAX_TITLE_CHARS);
+    check_text(&mut errors, "summary", &resource.summary, MAX_SUMMARY_CHARS);
+    check_text(
+        &mut errors,
+        "organization",
+        &resource.organization,
+        MAX_SHORT_CHARS,
+    );
+    check_text(&mut errors, "society", &resource.society, MAX_SHORT_CHARS);
+    check_text(&mut errors, "position", &resource.position, MAX_SHORT_CHARS);
+    check_list(&mut errors, "keywords", &resource.keywords);
+    check_list(&mut errors, "expertise", &resource.expertise);
+    check_disciplines(&mut errors, &resource.disciplines);
+    check_industries(&mut errors, &resource.industries);
+    if let Some(region) = &resource.region {
+        check_region(&mut errors, "region", region);
+    }
+    if let Some(maturity) = resource.maturity {
+        if !(1..=9).contains(&maturity) {
+            errors.push(FieldError::new("maturity", "must be a TRL from 1 to 9"));
+        }
+        if !matches!(resource.kind, Kind::Achievement | Kind::Patent) {
+            errors.push(FieldError::new(
+                "maturity",
+                "only achievements and patents have a maturity (TRL)",
+            ));
+        }
+    }
+    if let Some(patent) = &resource.patent {
+        if resource.kind != Kind::Patent {
+            errors.push(FieldError::new(
+                "patent",
+                "only patents have patent details",
+            ));
+        }
+        check_text(
+            &mut errors,
+            "patent.number",
+            &patent.number,
+            MAX_SHORT_CHARS,
+        );
+        check_text(
+            &mut errors,
+            "patent.status",
+            &patent.status,
+            MAX_SHORT_CHARS,
+        );
+        check_list(&mut errors, "patent.ipc", &patent.ipc);
+    }
+    if let Some(contact) = &resource.contact {
+        check_text(&mut errors, "contact.name", &contact.name, MAX_SHORT_CHARS);
+        check_text(
+            &mut errors,
+            "contact.phone",
+            &contact.phone,
+            MAX_SHORT_CHARS,
+        );
+        check_text(
+            &mut errors,
+            "contact.email",
+            &contact.email,
+            MAX_SHORT_CHARS,
+        );
+        if !contact.email.is_empty() && !looks_like_email(&contact.email) {
+            errors.push(FieldError::new("contact.email", "is not an e-mail address"));
+        }
+    }
+    if let Some(updated_at) = &resource.updated_at {
+        if !looks_like_rfc3339(updated_at) {
+            errors.push(FieldError::new(
+                "updated_at",
+                "must be an RFC 3339 time such as 2024-05-01T08:00:00Z",
+            ));
+        }
+    }
+    for error in &mut errors {
+        if is_valid_id(&resource.id) {
+            error.id = Some(resource.id.clone());
+        }
+    }
+    errors
+}
+
+/// Every problem of one need; empty when it is valid. Free text is never an error (it is scored as it
+/// is), except when it is absurdly long.
+pub fn validate_need(need: &Need) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if need.text.chars().count() > MAX_NEED_CHARS {
+        errors.push(FieldError::new(
+            "text",
+            format!("is longer than {MAX_NEED_CHARS} characters"),
+        ));
+    }
+    check_list(&mut errors, "keywords", &need.keywords);
+    check_disciplines(&mut errors, &need.disciplines);
+    check_industries(&mut errors, &need.industries);
+    if let Some(region) = &need.region {
+        check_region(&mut errors, "region", region);
+    }
+    if let Some(min_maturity) = need.min_maturity {
+        if !(1..=9).contains(&min_maturity) {
+            errors.push(FieldError::new("min_maturity", "must be a TRL from 1 to 9"));
+        }
+    }
+    if let Some(budget) = need.budget {
+        if !budget.is_finite() || budget < 0.0 {
+            errors.push(FieldError::new(
+                "budget",
+                "must be a non-negative number (万元)",
+            ));
+        }
+    }
+    errors
+}
+
+/// Checks a region code or strategic region id used as a scope or a preference.
+pub fn check_region(errors: &mut Vec<FieldError>, field: &str, region: &str) {
+    let taxonomies = taxonomies();
+    if taxonomies.regions.get(region).is_none() && taxonomies.strategic_region(region).is_none() {
+        errors.push(FieldError::new(
+            field,
+            format!(
+                "unknown region code '{}' (GB/T 2260 or a strategic region id)",
+                clip(region)
+            ),
+        ));
+    }
+}
+
+fn check_disciplines(errors: &mut Vec<FieldError>, disciplines: &[String]) {
+    check_list(errors, "disciplines", disciplines);
+    for (index, discipline) in disciplines.iter().enumerate() {
+        if taxonomies().canonical_discipline(discipline).is_none() {
+            errors.push(FieldError::new(
+                format!("disciplines[{index}]"),
+                format!(
+                    "unknown discipline '{}' (GB/T 13745 code or name, or a CSL discipline)",
+                    clip(discipline)
+                ),
+            ));
+        }
+    }
+}
+
+fn check_industries(errors: &mut Vec<FieldError>, industries: &[String]) {
+    check_list(errors, "industries", industries);
+    for (index, industry) in industries.iter().enumerate() {
+        if taxonomies().industries.resolve(industry).is_none() {
+            errors.push(FieldError::new(
+                format!("industries[{index}]"),
+                format!(
+                    "unknown industry code '{}' (GB/T 4754-2017)",
+                    clip(industry)
+                ),
+            ));
+        }
+    }
+}
+
+fn check_text(errors: &mut Vec<FieldError>, field: &str, text: &str, max_chars: usize) {
+    let n_chars = text.chars().count();
+    if n_chars > max_chars {
+        errors.push(FieldError::new(
+            field,
+            format!("is {n_chars} characters long; at most {max_chars} are allowed"),
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
+        errors.push(FieldError::new(field, "contains control characters"));
+    }
+}
+
+fn check_list(errors: &mut Vec<FieldError>, field: &str, items: &[String]) {
+    if items.len() > MAX_LIST_ITEMS {
+        errors.push(FieldError::new(
+            field,
+            format!(
+                "has {} items; at most {MAX_LIST_ITEMS} are allowed",
+                items.len()
+            ),
+        ));
+    }
+    for (index, item) in items.iter().enumerate() {
+        let item_field = format!("{field}[{index}]");
+        if item.trim().is_empty() {
+            errors.push(FieldError::new(item_field, "is empty"));
+        } else {
+            check_text(errors, &item_field, item, MAX_SHORT_CHARS);
+        }
+    }
+}
+
+fn looks_like_email(email: &str) -> bool {
+    let mut parts = email.split('@');
+    matches!((parts.next(), parts.next(), parts.next()), (Some(user), Some(host), None)
+        if !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.')
+            && !email.chars().any(|c| c.is_whitespace() || c == '<' || c == '>'))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`, with `t`/`z`/space accepted as RFC 3339 allows.
+fn looks_like_rfc3339(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        bytes
+            .get(range.clone())
+            .is_some_and(|part| part.iter().all(u8::is_ascii_digit))
+    };
+    if bytes.len() < 20 || !digits(0..4) || bytes[4] != b'-' || !digits(5..7) || bytes[7] != b'-' {
+        return false;
+    }
+    if !digits(8..10) || !matches!(bytes[10], b'T' | b't' | b' ') || !digits(11..13) {
+        return false;
+    }
+    if bytes[13] != b':' || !digits(14..16) || bytes[16] != b':' || !digits(17..19) {
+        return false;
+    }
+    let month = (bytes[5] - b'0') * 10 + (bytes[6] - b'0');
+    let day = (bytes[8] - b'0') * 10 + (bytes[9] - b'0');
+    let hour = (bytes[11] - b'0') * 10 + (bytes[12] - b'0');
+    let minute = (bytes[14] - b'0') * 10 + (bytes[15] - b'0');
+    let second = (bytes[17] - b'0') * 10 + (bytes[18] - b'0');
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return false;
+    }
+    let mut rest = &text[19..];
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let n_digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if n_digits == 0 {
+            return false;
+        }
+        rest = &fraction[n_digits..];
+    }
+    match rest.as_bytes() {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|b| b.is_ascii_digit()),
+        _ => false,
+    }
+}
+
+/// A value quoted in an error message, cut so that a hostile megabyte does not echo back.
+pub(crate) fn clip(text: &str) -> String {
+    const MAX: usize = 40;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        let mut clipped: String = text.chars().take(MAX).collect();
+        clipped.push('…');
+        clipped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339() {
+        assert!(looks_like_rfc3339("2024-05-01T08:00:00Z"));
+        assert!(looks_like_rfc3339("2024-05-01T08:00:00.123+08:00"));
+        assert!(!looks_like_rfc3339("2024-05-01"));
+        assert!(!looks_like_rfc3339("2024-13-01T08:00:00Z"));
+        assert!(!looks_like_rfc3339("2024-05-01T08:00:00+0800"));
+    }
+
+    #[test]
+    fn email() {
+        assert!(looks_like_email("a@b.cn"));
+        assert!(!looks_like_email("a@b"));
+        assert!(!looks_like_email("a b@c.cn"));
+    }
+}

@@ -1,0 +1,55 @@
+//! Command-line parsing and dispatch for `duijie`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+
+#[derive(Parser)]
+#[command(
+    name = "duijie",
+    version,
+    about = "Matches enterprises' technical needs to experts, achievements, patents and organisations."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Rank a catalog's resources for one need.
+    Match(commands::matching::MatchArgs),
+    /// Measure match quality and speed on a suite of needs with known relevant resources.
+    Eval(commands::eval::EvalArgs),
+    /// Run the catalog service.
+    Serve(commands::serve::ServeArgs),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(commands::token::TokenCommand),
+}
+
+/// Parses the arguments, runs the command, and turns errors into a message and a non-zero exit.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Match(args) => commands::matching::run(args),
+        Command::Eval(args) => commands::eval::run(args),
+        Command::Serve(args) => commands::serve::run(args),
+        Command::Token(command) => commands::token::run(command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("duijie: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A path argument shown in messages as given.
+pub fn display_path(path: &std::path::Path) -> String {
+    PathBuf::from(path).display().to_string()
+}

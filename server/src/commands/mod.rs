@@ -1,0 +1,6 @@
+//! One module per `duijie` subcommand.
+
+pub mod eval;
+pub mod matching;
+pub mod serve;
+pub mod token;
