@@ -107,6 +107,8 @@ pub struct Index {
     pub average_lengths: [f64; N_FIELDS],
     /// The catalog's keyword phrases (normalised), and per phrase the resources that list it.
     pub phrases: FxMap<Box<str>, u32>,
+    /// Phrase keys by id.
+    pub phrase_keys: Vec<Box<str>>,
     pub phrase_postings: Csr<u32>,
     pub max_phrase_chars: usize,
     /// Per resource: its keyword phrases, in the order it lists them.
@@ -266,6 +268,10 @@ impl Index {
             doc_phrase_rows.push(row);
         }
         let phrase_postings = Csr::from_rows(phrase_docs.into_iter());
+        let mut phrase_keys: Vec<Box<str>> = vec![Box::from(""); phrases.len()];
+        for (key, &id) in &phrases {
+            phrase_keys[id as usize] = key.clone();
+        }
         let doc_phrases = Csr::from_rows(doc_phrase_rows.into_iter());
 
         // Structured codes.
@@ -299,6 +305,7 @@ impl Index {
             lengths,
             average_lengths,
             phrases,
+            phrase_keys,
             phrase_postings,
             max_phrase_chars,
             doc_phrases,
