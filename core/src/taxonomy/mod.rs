@@ -3,8 +3,20 @@
 //! industries (2018). Lookup by code and name, ancestors, and proximity between two codes.
 //!
 //! The tables live in `core/data/` (see `core/data/SOURCES.md`) and are parsed once, on the first
-//! call of [`taxonomies`]. Every proximity function takes codes (or names where noted), never
-//! allocates, and is symmetric with values in [0, 1].
+//! call of [`taxonomies`]. Every proximity function is symmetric with values in [0, 1] and does not
+//! allocate, because scoring calls it once per candidate.
+//!
+//! Choices a caller should know:
+//! - Regions are GB/T 2260 codes only; NBS-only statistical codes (development zones) are unknown.
+//! - Region names resolve by exact name or short name (广东, 深圳, 广西, 延边). An exact name beats a
+//!   short name, and a province's short name beats a city's or county's (河南 is the province). A
+//!   name still shared after that (朝阳, 朝阳区, 南山区) gives `None` from `by_name`; use
+//!   [`Taxonomies::find_regions`] to list the candidates.
+//! - Industry groups (3-digit 中类) have no licensed names: an undivided group takes the name of its
+//!   only class, the others have an empty name. Codes may carry their section letter (`C3841`).
+//! - Disciplines: one tree holds GB/T 13745 (categories `A`..`E`, level-1 codes `110`..) and the CSL
+//!   disciplines (code = name, under category nodes `csl-cat:<门类>`). A name found in both systems
+//!   (数学, 法学, ...) resolves to the CSL discipline; see [`Taxonomies::canonical_discipline`].
 
 mod csv;
 mod load;
