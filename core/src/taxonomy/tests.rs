@@ -491,6 +491,11 @@ fn every_csl_discipline_is_mapped() {
             .iter()
             .all(|gbt| gbt.level == 1 && !is_csl(&gbt.code)));
     }
+    assert_eq!(
+        mapping_rows(),
+        76,
+        "core/data/SOURCES.md states the number of pairs"
+    );
     // Every row of the mapping names a real CSL discipline and a real GB/T code with its exact name.
     let mapping =
         crate::taxonomy::csv::Table::parse(include_str!("../../data/csl-to-gbt13745.csv"));
@@ -615,4 +620,8 @@ proptest! {
             prop_assert_eq!(forward == 1.0, code_a == code_b);
         }
     }
+}
+
+fn mapping_rows() -> usize {
+    crate::taxonomy::csv::Table::parse(include_str!("../../data/csl-to-gbt13745.csv")).n_rows()
 }
