@@ -240,14 +240,11 @@ impl Matcher {
             .discipline_codes
             .iter()
             .map(|code| {
+                // A discipline, anything under it, or a discipline of the other system mapped to it.
                 filters.disciplines.iter().any(|wanted| {
                     let wanted = taxonomies.canonical_discipline(wanted).unwrap_or(wanted);
-                    wanted == code
-                        || taxonomies
-                            .disciplines
-                            .ancestors(code)
-                            .iter()
-                            .any(|ancestor| ancestor.code == wanted)
+                    taxonomies.disciplines.is_within(code, wanted)
+                        || taxonomies.discipline_proximity(wanted, code) >= 0.8
                 })
             })
             .collect();
@@ -256,14 +253,10 @@ impl Matcher {
             .industry_codes
             .iter()
             .map(|code| {
-                filters.industries.iter().any(|wanted| {
-                    wanted == code
-                        || taxonomies
-                            .industries
-                            .ancestors(code)
-                            .iter()
-                            .any(|ancestor| &ancestor.code == wanted)
-                })
+                filters
+                    .industries
+                    .iter()
+                    .any(|wanted| taxonomies.industries.is_within(code, wanted))
             })
             .collect();
         let allowed = (0..self.resources.len())
