@@ -14,6 +14,9 @@ pub mod routes;
 pub mod state;
 pub mod store;
 
+#[cfg(test)]
+mod tests;
+
 use std::time::{Duration, Instant};
 
 use actix_web::body::BoxBody;

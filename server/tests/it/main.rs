@@ -7,3 +7,4 @@ mod import;
 mod reliability;
 mod resources;
 mod support;
+mod xlsx;

@@ -20,7 +20,7 @@ fn catalog_and_tokens_survive_a_restart() {
     );
     let before = server.catalog();
     let one = server.get("/api/v1/resources/r-00003").body;
-    server.stop();
+    assert!(server.stop().success(), "SIGTERM shuts down gracefully");
     let server = Server::start_with(&data, &["--no-demo"]);
     assert_eq!(server.catalog(), before);
     assert_eq!(server.get("/api/v1/resources/r-00003").body, one);

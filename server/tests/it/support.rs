@@ -77,12 +77,12 @@ impl Server {
         format!("{}{path}", self.base)
     }
 
-    /// SIGTERM, then wait for the exit.
-    pub fn stop(mut self) {
+    /// SIGTERM, then wait for the exit; a graceful shutdown exits with success.
+    pub fn stop(mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
-        let _ = self.child.wait();
+        self.child.wait().unwrap()
     }
 
     /// A token of `scope` created with `duijie token create` on this server's data folder.
