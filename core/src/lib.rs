@@ -3,13 +3,16 @@
 //! Pure Rust with no I/O: it takes strings and values and returns values, so the same code scores in the
 //! browser (wasm32) and on the server with bit-identical results.
 
+mod detmath;
 pub mod eval;
+pub mod index;
 #[cfg(feature = "serde")]
 pub mod jsonl;
 pub mod matcher;
 pub mod model;
 pub mod score;
 pub mod taxonomy;
+pub mod text;
 pub mod validate;
 
 pub use matcher::{Filters, MatchOptions, Matcher};

@@ -1,20 +1,30 @@
 //! The matcher: a catalog version, its resources and their index, and top-k matching of needs.
+//!
+//! Matching runs in two stages. Stage one walks the posting lists of the need's terms (rarest first)
+//! and of the catalog keyword phrases found in the need, accumulating field-weighted BM25 (BM25F) and
+//! exact keyword evidence for the resources that contain them; it never touches a resource that shares
+//! nothing with the need. Stage two takes the best few hundred of those and scores every component
+//! (text, keywords with near-miss credit, discipline, industry, region, maturity, modes), then sorts by
+//! fit and breaks ties by id.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 #[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Kind, Need, Resource};
-use crate::score::{MatchResult, Weights};
+use crate::detmath::ln;
+use crate::index::{phrase_key, FxMap, Index, N_FIELDS};
+use crate::model::{Kind, Mode, Need, Resource};
+use crate::score::{Component, MatchResult, Matched, Reason, Weights};
+use crate::taxonomy::taxonomies;
+use crate::text::{for_each_token, normalize, utf16_spans, Term};
 
 /// Hard filters: a resource outside them is never a result, whatever its score.
 #[derive(Clone, Debug, Default, PartialEq)]
-#[cfg_attr(
-    feature = "serde",
-    derive(Serialize, Deserialize),
-    serde(default, deny_unknown_fields)
-)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize), serde(default, deny_unknown_fields))]
 pub struct Filters {
-    /// Kinds to keep; empty keeps all. A need's own `kinds` are added to these.
+    /// Kinds to keep; empty keeps all. A need's own `kinds` narrow these further.
     pub kinds: Vec<Kind>,
     /// A GB/T 2260 code (covers its descendants) or a strategic region id (covers its members).
     pub region: Option<String>,
@@ -26,46 +36,74 @@ pub struct Filters {
     pub min_maturity: Option<u8>,
 }
 
+impl Filters {
+    fn is_empty(&self) -> bool {
+        self.kinds.is_empty()
+            && self.region.is_none()
+            && self.disciplines.is_empty()
+            && self.industries.is_empty()
+            && self.min_maturity.is_none()
+    }
+}
+
 /// How to match.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(
-    feature = "serde",
-    derive(Serialize, Deserialize),
-    serde(default, deny_unknown_fields)
-)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize), serde(default, deny_unknown_fields))]
 pub struct MatchOptions {
-    /// How many results to return.
+    /// How many results to return (at most `MAX_TOP`).
     pub top: usize,
     pub filters: Filters,
 }
 
 impl Default for MatchOptions {
     fn default() -> MatchOptions {
-        MatchOptions {
-            top: 10,
-            filters: Filters::default(),
-        }
+        MatchOptions { top: 10, filters: Filters::default() }
     }
 }
 
 /// Longest result list one call returns.
 pub const MAX_TOP: usize = 1000;
 
+/// BM25 saturation.
+const K1: f64 = 1.2;
+/// Per field: weight in the combined term frequency, and length normalisation `b`.
+const FIELD_WEIGHTS: [f64; N_FIELDS] = [2.5, 2.5, 1.0];
+const FIELD_B: [f64; N_FIELDS] = [0.5, 0.5, 0.75];
+/// A term in more than this share of the catalog only adds to resources that rarer terms found.
+const COMMON_TERM_SHARE: usize = 8;
+/// How many stage-one candidates stage two scores in full, at least.
+const MIN_CANDIDATES: usize = 200;
+/// How many of the best candidates vote on the discipline a need's text is about.
+const PRIOR_VOTERS: usize = 20;
+/// Longest need text (in characters) scanned for keyword phrases.
+const MAX_PHRASE_SCAN_CHARS: usize = 2000;
+
 /// A catalog version ready to match against.
 pub struct Matcher {
     version: String,
     weights: Weights,
     resources: Vec<Resource>,
+    index: Index,
+    ids: FxMap<String, u32>,
+    /// Per field, per resource: field weight / BM25 length normalisation.
+    field_norms: [Vec<f64>; N_FIELDS],
 }
 
 impl Matcher {
     /// Indexes `resources` (assumed valid: see `validate_resource`) under `version`.
     pub fn new(version: impl Into<String>, resources: Vec<Resource>, weights: Weights) -> Matcher {
-        Matcher {
-            version: version.into(),
-            weights,
-            resources,
-        }
+        let index = Index::build(&resources);
+        let field_norms = std::array::from_fn(|field| {
+            let average = index.average_lengths[field];
+            index.lengths[field]
+                .iter()
+                .map(|&length| {
+                    FIELD_WEIGHTS[field] / (1.0 - FIELD_B[field] + FIELD_B[field] * f64::from(length) / average)
+                })
+                .collect()
+        });
+        let ids = resources.iter().enumerate().map(|(doc, resource)| (resource.id.clone(), doc as u32)).collect();
+        Matcher { version: version.into(), weights, resources, index, ids, field_norms }
     }
 
     pub fn version(&self) -> &str {
@@ -90,13 +128,712 @@ impl Matcher {
 
     /// The resource with this id.
     pub fn get(&self, id: &str) -> Option<&Resource> {
-        self.resources.iter().find(|resource| resource.id == id)
+        self.ids.get(id).map(|&doc| &self.resources[doc as usize])
     }
 
     /// The best `options.top` resources for `need`, best first, ties broken by id.
-    pub fn match_need(&self, _need: &Need, _options: &MatchOptions) -> Vec<MatchResult> {
-        Vec::new()
+    pub fn match_need(&self, need: &Need, options: &MatchOptions) -> Vec<MatchResult> {
+        let top = options.top.clamp(1, MAX_TOP);
+        let allowed = self.allowed(need, &options.filters);
+        let query = self.analyze(need);
+        let candidates = SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            if query.terms.is_empty() && query.phrases.is_empty() {
+                self.structured_candidates(need, allowed.as_ref(), top)
+            } else {
+                self.text_candidates(&query, allowed.as_ref(), top, &mut scratch)
+            }
+        });
+        let prior = self.discipline_prior(need, &candidates);
+        let mut scored: Vec<(f64, u32, Scores)> = candidates
+            .iter()
+            .map(|candidate| {
+                let scores = self.score(need, &query, &prior, candidate);
+                (self.fit(&scores), candidate.doc, scores)
+            })
+            .collect();
+        scored.sort_by(|a, b| {
+            b.0.total_cmp(&a.0).then_with(|| self.resources[a.1 as usize].id.cmp(&self.resources[b.1 as usize].id))
+        });
+        scored.truncate(top);
+        scored
+            .into_iter()
+            .map(|(fit, doc, scores)| self.explain(need, &query, fit, doc, &scores))
+            .collect()
     }
+
+    /// The resources the filters let through, or `None` when nothing is filtered.
+    fn allowed(&self, need: &Need, filters: &Filters) -> Option<Vec<bool>> {
+        let mut kinds: Vec<Kind> = filters.kinds.clone();
+        if !need.kinds.is_empty() {
+            kinds = if kinds.is_empty() {
+                need.kinds.clone()
+            } else {
+                kinds.into_iter().filter(|kind| need.kinds.contains(kind)).collect()
+            };
+            if kinds.is_empty() {
+                return Some(vec![false; self.resources.len()]);
+            }
+        }
+        let min_maturity = filters.min_maturity.max(need.min_maturity);
+        if kinds.is_empty() && min_maturity.is_none() && filters.is_empty() {
+            return None;
+        }
+        let taxonomies = taxonomies();
+        let region_ok: Option<Vec<bool>> = filters.region.as_ref().map(|scope| {
+            self.index.region_codes.iter().map(|code| taxonomies.region_covers(scope, code)).collect()
+        });
+        let discipline_ok: Vec<bool> = self
+            .index
+            .discipline_codes
+            .iter()
+            .map(|code| {
+                filters.disciplines.iter().any(|wanted| {
+                    let wanted = taxonomies.canonical_discipline(wanted).unwrap_or(wanted);
+                    wanted == code
+                        || taxonomies.disciplines.ancestors(code).iter().any(|ancestor| ancestor.code == wanted)
+                })
+            })
+            .collect();
+        let industry_ok: Vec<bool> = self
+            .index
+            .industry_codes
+            .iter()
+            .map(|code| {
+                filters.industries.iter().any(|wanted| {
+                    wanted == code
+                        || taxonomies.industries.ancestors(code).iter().any(|ancestor| &ancestor.code == wanted)
+                })
+            })
+            .collect();
+        let allowed = (0..self.resources.len())
+            .map(|doc| {
+                let resource = &self.resources[doc];
+                (kinds.is_empty() || kinds.contains(&resource.kind))
+                    && min_maturity.is_none_or(|min| resource.maturity.is_some_and(|maturity| maturity >= min))
+                    && region_ok.as_ref().is_none_or(|ok| {
+                        let region = self.index.doc_region[doc];
+                        region != u16::MAX && ok[region as usize]
+                    })
+                    && (filters.disciplines.is_empty()
+                        || self.index.doc_disciplines.row(doc).iter().any(|&id| discipline_ok[id as usize]))
+                    && (filters.industries.is_empty()
+                        || self.index.doc_industries.row(doc).iter().any(|&id| industry_ok[id as usize]))
+            })
+            .collect();
+        Some(allowed)
+    }
+
+    /// The need's terms and keyword phrases, with their weights.
+    fn analyze(&self, need: &Need) -> Query {
+        let n_docs = self.index.n_docs as f64;
+        let mut counts: BTreeMap<Term, u32> = BTreeMap::new();
+        for text in std::iter::once(&need.text).chain(&need.keywords) {
+            for_each_token(text, |term, _, _| *counts.entry(term).or_insert(0) += 1);
+        }
+        let mut terms = Vec::with_capacity(counts.len());
+        let mut total_weight = 0.0;
+        for (term, _count) in counts {
+            let id = self.index.terms.get(&term).copied();
+            let frequency = id.map_or(0, |id| {
+                let (docs, _) = self.index.postings(id);
+                docs.len()
+            });
+            let weight = idf(n_docs, frequency as f64);
+            total_weight += weight;
+            if let Some(id) = id {
+                terms.push(QueryTerm { term, id, frequency, weight });
+            }
+        }
+        // Rarest first: they find the candidates; the common ones only add to them.
+        terms.sort_by(|a, b| a.frequency.cmp(&b.frequency).then(a.id.cmp(&b.id)));
+
+        let mut phrase_keys: Vec<String> = need.keywords.iter().filter_map(|keyword| phrase_key(keyword)).collect();
+        let text: Vec<char> = normalize(&need.text).chars().take(MAX_PHRASE_SCAN_CHARS).collect();
+        let mut window = String::new();
+        for start in 0..text.len() {
+            if !text[start].is_alphanumeric() || (start > 0 && is_word_char(text[start - 1]) && is_word_char(text[start])) {
+                continue;
+            }
+            window.clear();
+            for end in start..text.len().min(start + self.index.max_phrase_chars) {
+                if text[end].is_whitespace() {
+                    break;
+                }
+                window.push(text[end]);
+                if end == start {
+                    continue;
+                }
+                let next_is_word = text.get(end + 1).is_some_and(|&c| is_word_char(c)) && is_word_char(text[end]);
+                if !next_is_word && self.index.phrases.contains_key(window.as_str()) {
+                    phrase_keys.push(window.clone());
+                }
+            }
+        }
+        phrase_keys.sort();
+        phrase_keys.dedup();
+        let mut phrases = Vec::with_capacity(phrase_keys.len());
+        let mut total_phrase_weight = 0.0;
+        for key in phrase_keys {
+            let id = self.index.phrases.get(key.as_str()).copied();
+            let frequency = id.map_or(0, |id| self.index.phrase_postings.row(id as usize).len());
+            let weight = idf(n_docs, frequency as f64);
+            total_phrase_weight += weight;
+            phrases.push(QueryPhrase { key, id, weight });
+        }
+        Query { terms, total_weight, phrases, total_phrase_weight }
+    }
+
+    /// Stage one: resources sharing terms or keyword phrases with the need, best first by text and
+    /// exact keyword evidence; at most a few hundred.
+    fn text_candidates(
+        &self,
+        query: &Query,
+        allowed: Option<&Vec<bool>>,
+        top: usize,
+        scratch: &mut Scratch,
+    ) -> Vec<Candidate> {
+        scratch.begin(self.index.n_docs);
+        let common = self.index.n_docs / COMMON_TERM_SHARE;
+        for (term_index, term) in query.terms.iter().enumerate() {
+            let (docs, tfs) = self.index.postings(term.id);
+            let only_found = term.frequency > common && !scratch.touched.is_empty();
+            for (&doc, &tf) in docs.iter().zip(tfs) {
+                let doc_index = doc as usize;
+                if allowed.is_some_and(|allowed| !allowed[doc_index]) {
+                    continue;
+                }
+                let fresh = scratch.stamp[doc_index] != scratch.epoch;
+                if fresh && only_found {
+                    continue;
+                }
+                let mut combined = 0.0;
+                for field in 0..N_FIELDS {
+                    let frequency = tf.field(field);
+                    if frequency > 0 {
+                        combined += f64::from(frequency) * self.field_norms[field][doc_index];
+                    }
+                }
+                let contribution = term.weight * combined / (K1 + combined);
+                if fresh {
+                    scratch.touch(doc);
+                }
+                scratch.text[doc_index] += contribution;
+                if term_index < 64 {
+                    scratch.matched_terms[doc_index] |= 1u64 << term_index;
+                }
+            }
+        }
+        for phrase in &query.phrases {
+            let Some(id) = phrase.id else { continue };
+            for &doc in self.index.phrase_postings.row(id as usize) {
+                let doc_index = doc as usize;
+                if allowed.is_some_and(|allowed| !allowed[doc_index]) {
+                    continue;
+                }
+                if scratch.stamp[doc_index] != scratch.epoch {
+                    scratch.touch(doc);
+                }
+                scratch.phrase[doc_index] += phrase.weight;
+            }
+        }
+        let text_scale = if query.total_weight > 0.0 { self.weights.text / query.total_weight } else { 0.0 };
+        let phrase_scale =
+            if query.total_phrase_weight > 0.0 { self.weights.keywords / query.total_phrase_weight } else { 0.0 };
+        let mut candidates: Vec<Candidate> = scratch
+            .touched
+            .iter()
+            .map(|&doc| {
+                let doc_index = doc as usize;
+                let text = scratch.text[doc_index];
+                let phrase = scratch.phrase[doc_index];
+                Candidate {
+                    doc,
+                    text_raw: text,
+                    stage_one: text * text_scale + phrase * phrase_scale,
+                    matched_terms: scratch.matched_terms[doc_index],
+                }
+            })
+            .collect();
+        let keep = MIN_CANDIDATES.max(top * 2);
+        let order = |a: &Candidate, b: &Candidate| b.stage_one.total_cmp(&a.stage_one).then(a.doc.cmp(&b.doc));
+        if candidates.len() > keep {
+            candidates.select_nth_unstable_by(keep - 1, order);
+            candidates.truncate(keep);
+        }
+        candidates.sort_by(order);
+        candidates
+    }
+
+    /// A need with no text: every allowed resource is a candidate, ranked by its structured fit.
+    fn structured_candidates(&self, need: &Need, allowed: Option<&Vec<bool>>, top: usize) -> Vec<Candidate> {
+        let says_something = !need.disciplines.is_empty()
+            || !need.industries.is_empty()
+            || need.region.is_some()
+            || !need.modes.is_empty()
+            || need.min_maturity.is_some()
+            || !need.kinds.is_empty();
+        if !says_something {
+            return Vec::new();
+        }
+        let empty_query = Query::default();
+        let prior = Prior::default();
+        let mut candidates: Vec<(f64, Candidate)> = (0..self.resources.len() as u32)
+            .filter(|&doc| allowed.is_none_or(|allowed| allowed[doc as usize]))
+            .map(|doc| {
+                let candidate = Candidate { doc, text_raw: 0.0, stage_one: 0.0, matched_terms: 0 };
+                let fit = self.fit(&self.score(need, &empty_query, &prior, &candidate));
+                (fit, candidate)
+            })
+            .collect();
+        let keep = MIN_CANDIDATES.max(top * 2);
+        let order = |a: &(f64, Candidate), b: &(f64, Candidate)| b.0.total_cmp(&a.0).then(a.1.doc.cmp(&b.1.doc));
+        if candidates.len() > keep {
+            candidates.select_nth_unstable_by(keep - 1, order);
+            candidates.truncate(keep);
+        }
+        candidates.into_iter().map(|(_, candidate)| candidate).collect()
+    }
+
+    /// Which disciplines the need is about, when it does not say: the disciplines of the best stage-one
+    /// candidates, weighted by their evidence. Evidence drawn from the catalog itself.
+    fn discipline_prior(&self, need: &Need, candidates: &[Candidate]) -> Prior {
+        let mut prior = Prior::default();
+        if !need.disciplines.is_empty() || self.weights.discipline <= 0.0 {
+            return prior;
+        }
+        let mut votes: BTreeMap<u16, f64> = BTreeMap::new();
+        for candidate in candidates.iter().take(PRIOR_VOTERS) {
+            let disciplines = self.index.doc_disciplines.row(candidate.doc as usize);
+            for &discipline in disciplines {
+                *votes.entry(discipline).or_insert(0.0) += candidate.stage_one / disciplines.len() as f64;
+            }
+        }
+        let best = votes.values().copied().fold(0.0, f64::max);
+        if best > 0.0 {
+            prior.disciplines = votes.into_iter().map(|(discipline, vote)| (discipline, vote / best)).collect();
+        }
+        prior
+    }
+
+    /// Stage two: every component of one candidate.
+    fn score(&self, need: &Need, query: &Query, prior: &Prior, candidate: &Candidate) -> Scores {
+        let doc = candidate.doc as usize;
+        let resource = &self.resources[doc];
+        let taxonomies = taxonomies();
+        let mut scores = Scores::default();
+        if query.total_weight > 0.0 {
+            scores.text = Some(candidate.text_raw / query.total_weight);
+        }
+        if !query.phrases.is_empty() && query.total_phrase_weight > 0.0 {
+            let mut credit_sum = 0.0;
+            for phrase in &query.phrases {
+                let credit = self.phrase_credit(phrase, doc, resource);
+                credit_sum += phrase.weight * credit;
+            }
+            scores.keywords = Some(credit_sum / query.total_phrase_weight);
+        }
+        if !need.disciplines.is_empty() {
+            let mut best: f64 = 0.0;
+            for wanted in &need.disciplines {
+                let wanted = taxonomies.canonical_discipline(wanted).unwrap_or(wanted);
+                for &id in self.index.doc_disciplines.row(doc) {
+                    best = best.max(taxonomies.discipline_proximity(wanted, &self.index.discipline_codes[id as usize]));
+                }
+            }
+            scores.discipline = Some(best);
+        } else if !prior.disciplines.is_empty() {
+            let best = self
+                .index
+                .doc_disciplines
+                .row(doc)
+                .iter()
+                .filter_map(|id| prior.disciplines.get(id).copied())
+                .fold(0.0, f64::max);
+            scores.discipline = Some(best);
+            scores.discipline_inferred = true;
+        }
+        if !need.industries.is_empty() {
+            let mut best: f64 = 0.0;
+            for wanted in &need.industries {
+                for industry in &resource.industries {
+                    best = best.max(taxonomies.industry_proximity(wanted, industry));
+                }
+            }
+            scores.industry = Some(best);
+        }
+        if let Some(wanted) = &need.region {
+            scores.region = Some(
+                resource.region.as_deref().map_or(0.0, |region| taxonomies.region_proximity(wanted, region)),
+            );
+        }
+        if let Some(min) = need.min_maturity {
+            scores.maturity = Some(match resource.maturity {
+                Some(maturity) if maturity >= min => {
+                    0.5 + 0.5 * f64::from(maturity - min + 1) / f64::from(10 - min.min(9))
+                }
+                Some(maturity) => 0.5 * f64::from(maturity) / f64::from(min),
+                None => 0.0,
+            });
+        }
+        if !need.modes.is_empty() {
+            let offered = need.modes.iter().filter(|mode| resource.modes.contains(mode)).count();
+            scores.modes = Some(offered as f64 / need.modes.len() as f64);
+        }
+        scores
+    }
+
+    /// Credit in [0, 1] for one need phrase: 1 when the resource lists it as a keyword, a near-miss
+    /// share for a similar keyword (锂电池 / 锂离子电池), and a smaller share when it is written in
+    /// the title or summary.
+    fn phrase_credit(&self, phrase: &QueryPhrase, doc: usize, resource: &Resource) -> f64 {
+        if let Some(id) = phrase.id {
+            if self.index.doc_phrases.row(doc).contains(&id) {
+                return 1.0;
+            }
+        }
+        let mut best: f64 = 0.0;
+        for keyword in resource.keywords.iter().chain(&resource.expertise) {
+            if let Some(key) = phrase_key(keyword) {
+                best = best.max(near_miss(&phrase.key, &key));
+            }
+        }
+        if best < 0.5 && (contains_normalized(&resource.title, &phrase.key) || contains_normalized(&resource.summary, &phrase.key)) {
+            best = 0.5;
+        }
+        best
+    }
+
+    /// The weighted mean of the components that apply.
+    fn fit(&self, scores: &Scores) -> f64 {
+        let mut weighted = 0.0;
+        let mut total = 0.0;
+        for (value, weight) in scores.values(&self.weights) {
+            if let Some(value) = value {
+                weighted += weight * value;
+                total += weight;
+            }
+        }
+        if total > 0.0 {
+            (weighted / total).clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    }
+
+    fn explain(&self, need: &Need, query: &Query, fit: f64, doc: u32, scores: &Scores) -> MatchResult {
+        let resource = &self.resources[doc as usize];
+        let components = scores
+            .values(&self.weights)
+            .into_iter()
+            .zip(self.weights.named())
+            .map(|((value, weight), (name, _))| Component {
+                name: name.to_string(),
+                value: value.unwrap_or(0.0),
+                weight,
+                applies: value.is_some(),
+            })
+            .collect();
+        let matched = self.matched(query, resource);
+        let reasons = self.reasons(need, query, resource, scores, &matched);
+        MatchResult { id: resource.id.clone(), score: fit, components, matched, reasons }
+    }
+
+    /// Where the need's terms occur in the resource's title, summary and keywords.
+    fn matched(&self, query: &Query, resource: &Resource) -> Vec<Matched> {
+        let wanted: Vec<&Term> = query.terms.iter().map(|term| &term.term).collect();
+        let mut out = Vec::new();
+        let mut field = |name: &str, item: Option<u32>, text: &str| {
+            let mut ranges = Vec::new();
+            for_each_token(text, |term, start, end| {
+                if wanted.contains(&&term) {
+                    ranges.push((start, end));
+                }
+            });
+            if ranges.is_empty() {
+                return;
+            }
+            let spans = utf16_spans(text, &ranges);
+            let units: Vec<u16> = text.encode_utf16().collect();
+            let mut by_text: BTreeMap<String, Vec<crate::score::Span>> = BTreeMap::new();
+            for span in spans {
+                let fragment = String::from_utf16_lossy(&units[span.start as usize..span.end as usize]);
+                by_text.entry(normalize(&fragment)).or_default().push(span);
+            }
+            let mut entries: Vec<Matched> = by_text
+                .into_iter()
+                .map(|(term, spans)| Matched { term, field: name.to_string(), item, spans })
+                .collect();
+            entries.sort_by_key(|entry| entry.spans[0].start);
+            out.extend(entries);
+        };
+        field("title", None, &resource.title);
+        for (index, keyword) in resource.keywords.iter().enumerate() {
+            field("keywords", Some(index as u32), keyword);
+        }
+        field("summary", None, &resource.summary);
+        out
+    }
+
+    fn reasons(&self, need: &Need, query: &Query, resource: &Resource, scores: &Scores, matched: &[Matched]) -> Vec<Reason> {
+        let taxonomies = taxonomies();
+        let mut reasons = Vec::new();
+        if let Some(text) = scores.text.filter(|&text| text > 0.0) {
+            let mut terms: Vec<&str> = Vec::new();
+            for entry in matched.iter().filter(|entry| entry.field != "summary") {
+                if !terms.contains(&entry.term.as_str()) && terms.len() < 5 {
+                    terms.push(&entry.term);
+                }
+            }
+            if terms.is_empty() {
+                for entry in matched {
+                    if !terms.contains(&entry.term.as_str()) && terms.len() < 5 {
+                        terms.push(&entry.term);
+                    }
+                }
+            }
+            let percent = (text * 100.0).round();
+            let quoted_zh: Vec<String> = terms.iter().map(|term| format!("“{term}”")).collect();
+            let quoted_en: Vec<String> = terms.iter().map(|term| format!("\"{term}\"")).collect();
+            reasons.push(Reason {
+                component: "text".to_string(),
+                zh: format!("文本相关度 {percent}%：命中{}", quoted_zh.join("、")),
+                en: format!("Text relevance {percent}%: matches {}", quoted_en.join(", ")),
+            });
+        }
+        if scores.keywords.is_some_and(|value| value > 0.0) {
+            let mut exact = Vec::new();
+            let mut near = Vec::new();
+            for keyword in resource.keywords.iter().chain(&resource.expertise) {
+                let Some(key) = phrase_key(keyword) else { continue };
+                if query.phrases.iter().any(|phrase| phrase.key == key) {
+                    exact.push(keyword.as_str());
+                } else if query.phrases.iter().any(|phrase| near_miss(&phrase.key, &key) > 0.0) {
+                    near.push(keyword.as_str());
+                }
+            }
+            if !exact.is_empty() || !near.is_empty() {
+                let mut zh = String::from("关键词");
+                let mut en = String::from("Keywords");
+                if !exact.is_empty() {
+                    zh.push_str(&format!("命中：{}", exact.join("、")));
+                    en.push_str(&format!(" match: {}", exact.join(", ")));
+                }
+                if !near.is_empty() {
+                    zh.push_str(&format!("{}相近：{}", if exact.is_empty() { "" } else { "；" }, near.join("、")));
+                    en.push_str(&format!("{} close: {}", if exact.is_empty() { "" } else { ";" }, near.join(", ")));
+                }
+                reasons.push(Reason { component: "keywords".to_string(), zh, en });
+            } else {
+                reasons.push(Reason {
+                    component: "keywords".to_string(),
+                    zh: "需求中的关键短语出现在标题或摘要中".to_string(),
+                    en: "Key phrases of the need appear in the title or summary".to_string(),
+                });
+            }
+        }
+        if let Some(value) = scores.discipline.filter(|&value| value > 0.0) {
+            let names: Vec<String> = resource
+                .disciplines
+                .iter()
+                .map(|discipline| taxonomies.disciplines.resolve(discipline).map_or(discipline.clone(), |node| node.name.clone()))
+                .collect();
+            let names = names.join("、");
+            let (zh, en) = if scores.discipline_inferred {
+                (format!("所属学科“{names}”与需求所属领域一致（由需求文本推断）"), format!("Discipline {names} fits the field the need's text is about (inferred)"))
+            } else if value >= 1.0 {
+                (format!("学科一致：{names}"), format!("Same discipline: {names}"))
+            } else {
+                (format!("学科相近：{names}"), format!("Related discipline: {names}"))
+            };
+            reasons.push(Reason { component: "discipline".to_string(), zh, en });
+        }
+        if let Some(value) = scores.industry.filter(|&value| value > 0.0) {
+            let names: Vec<String> = resource
+                .industries
+                .iter()
+                .map(|code| taxonomies.industries.get(code).map_or(code.clone(), |node| format!("{} {}", node.code, node.name)))
+                .collect();
+            let (zh, en) = if value >= 1.0 { ("行业一致", "Same industry") } else { ("行业相近", "Related industry") };
+            reasons.push(Reason {
+                component: "industry".to_string(),
+                zh: format!("{zh}：{}", names.join("、")),
+                en: format!("{en}: {}", names.join(", ")),
+            });
+        }
+        if let (Some(value), Some(region)) = (scores.region.filter(|&value| value > 0.0), resource.region.as_deref()) {
+            let name = taxonomies.regions.get(region).map_or(region.to_string(), |node| node.name.clone());
+            let (zh, en) = if value >= 1.0 {
+                ("同一地区", "Same area")
+            } else if value >= 0.75 {
+                ("同一地市", "Same city")
+            } else if value >= 0.5 {
+                ("同一省份", "Same province")
+            } else {
+                ("同一国家战略区域", "Same national strategic region")
+            };
+            reasons.push(Reason { component: "region".to_string(), zh: format!("{zh}：{name}"), en: format!("{en}: {name}") });
+        }
+        if let (Some(_), Some(maturity), Some(min)) = (scores.maturity, resource.maturity, need.min_maturity) {
+            let (zh, en) = if maturity >= min {
+                (format!("技术成熟度 TRL {maturity}，达到要求的 TRL {min}"), format!("Readiness TRL {maturity} meets the required TRL {min}"))
+            } else {
+                (format!("技术成熟度 TRL {maturity}，低于要求的 TRL {min}"), format!("Readiness TRL {maturity} is below the required TRL {min}"))
+            };
+            reasons.push(Reason { component: "maturity".to_string(), zh, en });
+        }
+        if scores.modes.is_some_and(|value| value > 0.0) {
+            let offered: Vec<Mode> = need.modes.iter().copied().filter(|mode| resource.modes.contains(mode)).collect();
+            reasons.push(Reason {
+                component: "modes".to_string(),
+                zh: format!("提供所需合作方式：{}", offered.iter().map(|mode| mode.label_zh()).collect::<Vec<_>>().join("、")),
+                en: format!("Offers the wanted cooperation: {}", offered.iter().map(|mode| mode.label_en()).collect::<Vec<_>>().join(", ")),
+            });
+        }
+        reasons
+    }
+}
+
+/// Inverse document frequency, BM25's form, always positive.
+fn idf(n_docs: f64, frequency: f64) -> f64 {
+    ln(1.0 + (n_docs - frequency + 0.5) / (frequency + 0.5))
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+}
+
+/// Near-miss credit between two different phrases: a share of the normalised edit similarity when
+/// one contains the other or they are close (锂电池 / 锂离子电池), else 0.
+fn near_miss(a: &str, b: &str) -> f64 {
+    if a == b {
+        return 1.0;
+    }
+    let (a_first, b_first) = (a.chars().next(), b.chars().next());
+    let (a_last, b_last) = (a.chars().last(), b.chars().last());
+    if a_first != b_first && a_last != b_last {
+        return 0.0;
+    }
+    let similarity = strsim::normalized_levenshtein(a, b);
+    let contains = a.contains(b) || b.contains(a);
+    if similarity >= 0.6 || (contains && similarity >= 0.4) {
+        0.8 * similarity
+    } else {
+        0.0
+    }
+}
+
+fn contains_normalized(text: &str, key: &str) -> bool {
+    !text.is_empty() && normalize(text).contains(key)
+}
+
+#[derive(Default)]
+struct Query {
+    terms: Vec<QueryTerm>,
+    /// The sum of every need term's weight, including terms the catalog does not have.
+    total_weight: f64,
+    phrases: Vec<QueryPhrase>,
+    total_phrase_weight: f64,
+}
+
+struct QueryTerm {
+    term: Term,
+    id: u32,
+    frequency: usize,
+    weight: f64,
+}
+
+struct QueryPhrase {
+    key: String,
+    /// The phrase's id when some resource lists it as a keyword.
+    id: Option<u32>,
+    weight: f64,
+}
+
+#[derive(Clone, Copy)]
+struct Candidate {
+    doc: u32,
+    text_raw: f64,
+    stage_one: f64,
+    #[allow(dead_code)]
+    matched_terms: u64,
+}
+
+#[derive(Default)]
+struct Prior {
+    disciplines: BTreeMap<u16, f64>,
+}
+
+#[derive(Default)]
+struct Scores {
+    text: Option<f64>,
+    keywords: Option<f64>,
+    discipline: Option<f64>,
+    discipline_inferred: bool,
+    industry: Option<f64>,
+    region: Option<f64>,
+    maturity: Option<f64>,
+    modes: Option<f64>,
+}
+
+impl Scores {
+    /// Component values (None when it does not apply) with their weights, in `Weights::named` order.
+    fn values(&self, weights: &Weights) -> [(Option<f64>, f64); 7] {
+        [
+            (self.text, weights.text),
+            (self.keywords, weights.keywords),
+            (self.discipline, weights.discipline),
+            (self.industry, weights.industry),
+            (self.region, weights.region),
+            (self.maturity, weights.maturity),
+            (self.modes, weights.modes),
+        ]
+    }
+}
+
+/// Per-thread accumulators sized to the catalog, reused across needs so a match allocates little.
+#[derive(Default)]
+struct Scratch {
+    epoch: u32,
+    stamp: Vec<u32>,
+    text: Vec<f64>,
+    phrase: Vec<f64>,
+    matched_terms: Vec<u64>,
+    touched: Vec<u32>,
+}
+
+impl Scratch {
+    fn begin(&mut self, n_docs: usize) {
+        if self.stamp.len() != n_docs {
+            *self = Scratch {
+                epoch: 0,
+                stamp: vec![0; n_docs],
+                text: vec![0.0; n_docs],
+                phrase: vec![0.0; n_docs],
+                matched_terms: vec![0; n_docs],
+                touched: Vec::new(),
+            };
+        }
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.stamp.iter_mut().for_each(|stamp| *stamp = 0);
+            self.epoch = 1;
+        }
+        self.touched.clear();
+    }
+
+    fn touch(&mut self, doc: u32) {
+        let doc_index = doc as usize;
+        self.stamp[doc_index] = self.epoch;
+        self.text[doc_index] = 0.0;
+        self.phrase[doc_index] = 0.0;
+        self.matched_terms[doc_index] = 0;
+        self.touched.push(doc);
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 /// A content hash of a catalog and its weights, as `c-` and 16 hex digits: the same resources (in any

@@ -2,8 +2,17 @@
 //! (GB/T 4754-2017), disciplines (GB/T 13745 level 1 and the CSL disciplines), strategic emerging
 //! industries (2018). Lookup by code and name, ancestors, and proximity between two codes.
 //!
-//! STUB: the interface is fixed; the tables are being filled in.
+//! The tables live in `core/data/` (see `core/data/SOURCES.md`) and are parsed once, on the first
+//! call of [`taxonomies`]. Every proximity function takes codes (or names where noted), never
+//! allocates, and is symmetric with values in [0, 1].
 
+mod csv;
+mod load;
+mod names;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// One node of a code tree.
@@ -17,42 +26,227 @@ pub struct Node {
     pub level: u8,
 }
 
-/// A tree of codes.
+/// A tree of codes, with indexes by code and by name built once.
+///
+/// Names are looked up through ranked keys: every node's exact name, plus aliases such as the short
+/// form of a region name (广东 for 广东省). A key whose best rank is held by more than one node is
+/// ambiguous, and [`Tree::by_name`] answers `None` for it; [`Tree::find_by_name`] lists every node.
 #[derive(Clone, Debug, Default)]
 pub struct Tree {
     nodes: Vec<Node>,
+    parents: Vec<Option<u32>>,
+    depths: Vec<u8>,
+    children: Vec<Vec<u32>>,
+    code_index: HashMap<String, u32>,
+    name_index: HashMap<String, NameEntry>,
+}
+
+/// The nodes a name key points to.
+#[derive(Clone, Debug)]
+struct NameEntry {
+    /// The best (lowest) rank among the nodes with this key.
+    best_rank: u8,
+    /// The node holding the best rank, or `None` when several nodes share it.
+    best: Option<u32>,
+    /// Every node with this key, in file order.
+    all: Vec<u32>,
 }
 
 impl Tree {
+    /// All nodes, in the order the tables list them (parents before their children).
     pub fn nodes(&self) -> &[Node] {
         &self.nodes
     }
+
+    /// The node with this code (or a code alias such as `C3841` for industry class 3841).
     pub fn get(&self, code: &str) -> Option<&Node> {
-        self.nodes.iter().find(|node| node.code == code)
+        self.index_of(code).map(|index| &self.nodes[index])
     }
+
+    /// The one node with this name or name alias; `None` when the name is unknown or ambiguous.
     pub fn by_name(&self, name: &str) -> Option<&Node> {
-        self.nodes.iter().find(|node| node.name == name)
+        self.name_index
+            .get(name)
+            .and_then(|entry| entry.best)
+            .map(|index| &self.nodes[index as usize])
     }
+
+    /// Every node with this name or name alias, in file order.
+    pub fn find_by_name(&self, name: &str) -> Vec<&Node> {
+        self.name_index
+            .get(name)
+            .map(|entry| {
+                entry
+                    .all
+                    .iter()
+                    .map(|&index| &self.nodes[index as usize])
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// A code, or else a name.
     pub fn resolve(&self, code_or_name: &str) -> Option<&Node> {
         self.get(code_or_name)
             .or_else(|| self.by_name(code_or_name))
     }
+
     /// Nearest first, without the node itself.
     pub fn ancestors(&self, code: &str) -> Vec<&Node> {
         let mut out = Vec::new();
-        let mut current = self.get(code).and_then(|node| node.parent.as_deref());
-        while let Some(parent) = current.and_then(|code| self.get(code)) {
-            out.push(parent);
-            current = parent.parent.as_deref();
+        let mut current = self.index_of(code).and_then(|index| self.parents[index]);
+        while let Some(parent) = current {
+            out.push(&self.nodes[parent as usize]);
+            current = self.parents[parent as usize];
         }
         out
     }
+
+    /// The direct children, in file order.
     pub fn children(&self, code: &str) -> Vec<&Node> {
-        self.nodes
+        self.index_of(code)
+            .map(|index| {
+                self.children[index]
+                    .iter()
+                    .map(|&child| &self.nodes[child as usize])
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether `code` is `ancestor` or lies below it. Unknown codes are within nothing.
+    pub fn is_within(&self, code: &str, ancestor: &str) -> bool {
+        match (self.index_of(code), self.index_of(ancestor)) {
+            (Some(index), Some(ancestor_index)) => self.is_within_index(index, ancestor_index),
+            _ => false,
+        }
+    }
+
+    /// The deepest node that is `a` or one of its ancestors and also `b` or one of its ancestors.
+    pub fn lowest_common_ancestor(&self, a: &str, b: &str) -> Option<&Node> {
+        let index_a = self.index_of(a)?;
+        let index_b = self.index_of(b)?;
+        self.lca_index(index_a, index_b)
+            .map(|index| &self.nodes[index])
+    }
+
+    pub(crate) fn index_of(&self, code: &str) -> Option<usize> {
+        self.code_index.get(code).map(|&index| index as usize)
+    }
+
+    pub(crate) fn parent_index(&self, index: usize) -> Option<usize> {
+        self.parents[index].map(|parent| parent as usize)
+    }
+
+    pub(crate) fn is_within_index(&self, mut index: usize, ancestor: usize) -> bool {
+        loop {
+            if index == ancestor {
+                return true;
+            }
+            match self.parents[index] {
+                Some(parent) => index = parent as usize,
+                None => return false,
+            }
+        }
+    }
+
+    pub(crate) fn lca_index(&self, mut a: usize, mut b: usize) -> Option<usize> {
+        while self.depths[a] > self.depths[b] {
+            a = self.parents[a]? as usize;
+        }
+        while self.depths[b] > self.depths[a] {
+            b = self.parents[b]? as usize;
+        }
+        while a != b {
+            a = self.parents[a]? as usize;
+            b = self.parents[b]? as usize;
+        }
+        Some(a)
+    }
+
+    /// Builds the indexes. `code_aliases` are extra codes for a node; `name_keys` are (key, node,
+    /// rank) triples, the lower rank winning a shared key. A parent code missing from `nodes` leaves
+    /// the node without a parent index (the tests check that no table does this).
+    pub(crate) fn build(
+        nodes: Vec<Node>,
+        code_aliases: Vec<(String, usize)>,
+        name_keys: Vec<(String, usize, u8)>,
+    ) -> Tree {
+        let mut code_index = HashMap::with_capacity(nodes.len() + code_aliases.len());
+        for (index, node) in nodes.iter().enumerate() {
+            code_index.entry(node.code.clone()).or_insert(index as u32);
+        }
+        for (alias, index) in code_aliases {
+            code_index.entry(alias).or_insert(index as u32);
+        }
+        let parents: Vec<Option<u32>> = nodes
             .iter()
-            .filter(|node| node.parent.as_deref() == Some(code))
-            .collect()
+            .map(|node| {
+                node.parent
+                    .as_deref()
+                    .and_then(|parent| code_index.get(parent).copied())
+            })
+            .collect();
+        let mut children = vec![Vec::new(); nodes.len()];
+        for (index, parent) in parents.iter().enumerate() {
+            if let Some(parent) = parent {
+                children[*parent as usize].push(index as u32);
+            }
+        }
+        let depths = (0..nodes.len())
+            .map(|index| {
+                let mut depth = 0u8;
+                let mut current = parents[index];
+                // The bound stops a malformed table with a cycle from looping forever.
+                while let Some(parent) = current {
+                    depth = depth.saturating_add(1);
+                    if depth == u8::MAX {
+                        break;
+                    }
+                    current = parents[parent as usize];
+                }
+                depth
+            })
+            .collect();
+        let mut name_index: HashMap<String, NameEntry> = HashMap::with_capacity(name_keys.len());
+        for (key, index, rank) in name_keys {
+            if key.is_empty() {
+                continue;
+            }
+            let index = index as u32;
+            let entry = name_index.entry(key).or_insert(NameEntry {
+                best_rank: u8::MAX,
+                best: None,
+                all: Vec::new(),
+            });
+            // `all` stays in file order by inserting at the sorted position.
+            let position = match entry.all.binary_search(&index) {
+                Ok(_) => {
+                    // The same node under the same key twice (a name equal to its alias) is no ambiguity.
+                    if rank < entry.best_rank {
+                        entry.best_rank = rank;
+                        entry.best = Some(index);
+                    }
+                    continue;
+                }
+                Err(position) => position,
+            };
+            entry.all.insert(position, index);
+            if rank < entry.best_rank {
+                entry.best_rank = rank;
+                entry.best = Some(index);
+            } else if rank == entry.best_rank {
+                entry.best = None;
+            }
+        }
+        Tree {
+            nodes,
+            parents,
+            depths,
+            children,
+            code_index,
+            name_index,
+        }
     }
 }
 
@@ -64,6 +258,9 @@ pub struct StrategicRegion {
     pub kind: String,
     pub members: Vec<String>,
     pub policy: String,
+    /// The table's note for each member, parallel to `members` (empty when there is none), e.g. the
+    /// parts of a city a plan leaves out.
+    pub member_notes: Vec<String>,
 }
 
 #[derive(Debug, Default)]
@@ -73,54 +270,212 @@ pub struct Taxonomies {
     pub industries: Tree,
     pub disciplines: Tree,
     pub sei: Tree,
+    index: load::Indexes,
 }
 
 /// The shipped taxonomies, parsed once.
 pub fn taxonomies() -> &'static Taxonomies {
     static TAXONOMIES: OnceLock<Taxonomies> = OnceLock::new();
-    TAXONOMIES.get_or_init(Taxonomies::default)
+    TAXONOMIES.get_or_init(load::load)
 }
 
 impl Taxonomies {
     pub fn strategic_region(&self, id: &str) -> Option<&StrategicRegion> {
-        self.strategic.iter().find(|region| region.id == id)
+        self.index
+            .strategic_by_id
+            .get(id)
+            .map(|&index| &self.strategic[index])
     }
-    /// Strategic regions that contain `code` (directly or through an ancestor).
-    pub fn strategic_regions_of(&self, _code: &str) -> Vec<&StrategicRegion> {
-        Vec::new()
+
+    /// Strategic regions that contain `code` (directly or through an ancestor), in file order.
+    pub fn strategic_regions_of(&self, code: &str) -> Vec<&StrategicRegion> {
+        let Some(index) = self.regions.index_of(code) else {
+            return Vec::new();
+        };
+        (0..self.strategic.len())
+            .filter(|&region| self.index.region_strategic.get(index, region))
+            .map(|region| &self.strategic[region])
+            .collect()
     }
+
     /// Whether a region scope (a GB/T 2260 code or a strategic region id) covers `code`.
+    ///
+    /// A code covers itself and its descendants; a strategic region covers its members and their
+    /// descendants. An unknown scope or code covers nothing.
     pub fn region_covers(&self, scope: &str, code: &str) -> bool {
-        scope == code
+        let Some(index) = self.regions.index_of(code) else {
+            return false;
+        };
+        if let Some(scope_index) = self.regions.index_of(scope) {
+            return self.regions.is_within_index(index, scope_index);
+        }
+        match self.index.strategic_by_id.get(scope) {
+            Some(&region) => self.index.region_strategic.get(index, region),
+            None => false,
+        }
     }
+
+    /// Every region whose name or short name (广东 for 广东省, 深圳 for 深圳市) is `name`, in file
+    /// order. Use it when [`Tree::by_name`] answers `None` because a short name is ambiguous.
+    pub fn find_regions(&self, name: &str) -> Vec<&Node> {
+        self.regions.find_by_name(name)
+    }
+
     /// 1 same code, 0.75 same city, 0.5 same province, 0.25 a shared strategic region, else 0.
+    ///
+    /// "Same city" means both codes are within one prefecture-level city, or one is that city. A
+    /// municipality (北京, 天津, 上海, 重庆) is the city of its districts. The virtual groups x9000
+    /// (省直辖县级行政区划) are no city: their county-level cities only share the province. A
+    /// province and a county or city in it share the province (0.5). Unknown codes give 0.
     pub fn region_proximity(&self, a: &str, b: &str) -> f64 {
-        if a == b {
-            1.0
-        } else {
-            0.0
+        let (Some(index_a), Some(index_b)) = (self.regions.index_of(a), self.regions.index_of(b))
+        else {
+            return 0.0;
+        };
+        if index_a == index_b {
+            return 1.0;
         }
+        let regions = &self.index.region;
+        if regions.city[index_a].is_some() && regions.city[index_a] == regions.city[index_b] {
+            return 0.75;
+        }
+        if regions.province[index_a] == regions.province[index_b] {
+            return 0.5;
+        }
+        if self.index.region_strategic.rows_intersect(index_a, index_b) {
+            return 0.25;
+        }
+        0.0
     }
+
     /// 1 same class, 0.75 same group, 0.5 same division, 0.25 same section, else 0.
+    ///
+    /// The deepest common ancestor decides, so 3841 vs 384 gives 0.75 and 3841 vs 38 gives 0.5.
+    /// Codes may carry their section letter (`C3841`); unknown codes give 0.
     pub fn industry_proximity(&self, a: &str, b: &str) -> f64 {
-        if a == b {
+        let (Some(index_a), Some(index_b)) =
+            (self.industries.index_of(a), self.industries.index_of(b))
+        else {
+            return 0.0;
+        };
+        if index_a == index_b {
+            return 1.0;
+        }
+        match self
+            .industries
+            .lca_index(index_a, index_b)
+            .map(|index| self.industries.nodes[index].level)
+        {
+            Some(3) => 0.75,
+            Some(2) => 0.5,
+            Some(1) => 0.25,
+            _ => 0.0,
+        }
+    }
+
+    /// 1 same category, 0.5 same parent (or one is the other's parent), else 0.
+    pub fn sei_proximity(&self, a: &str, b: &str) -> f64 {
+        let (Some(index_a), Some(index_b)) = (self.sei.index_of(a), self.sei.index_of(b)) else {
+            return 0.0;
+        };
+        if index_a == index_b {
             1.0
+        } else if self.sei.lca_index(index_a, index_b).is_some() {
+            0.5
         } else {
             0.0
         }
     }
+
     /// The canonical code of a discipline given by code or name (CSL names are their own codes).
+    ///
+    /// A GB/T 13745 code is returned as is; a 5- or 7-digit GB/T code (二级, 三级, also written with a
+    /// dot such as `520.20`) gives its level-1 code, the deepest level shipped. A name shared by both
+    /// systems (数学, 法学, 机械工程, ...) gives the CSL discipline, because the catalog is written in
+    /// CSL names; its GB/T twin is reached through the mapping at proximity 0.8. A GB/T name gives
+    /// its code (农学 → 210). One part of a merged CSL name (化学工程与技术 for
+    /// 化学/化学工程与技术) gives the CSL discipline unless a GB/T discipline has that exact name.
     pub fn canonical_discipline(&self, code_or_name: &str) -> Option<&str> {
-        self.disciplines
-            .resolve(code_or_name)
-            .map(|node| node.code.as_str())
+        self.discipline_index(code_or_name)
+            .map(|index| self.disciplines.nodes[index].code.as_str())
     }
-    /// 1 same discipline, 0.5 same category, else 0.
+
+    /// Proximity of two disciplines given by code or name, symmetric, in [0, 1]:
+    /// 1 the same discipline; 0.8 a CSL discipline and a GB/T discipline it maps to
+    /// (`core/data/csl-to-gbt13745.csv`); 0.5 the same category in one system (or a discipline and
+    /// its category), or two CSL disciplines mapped to one GB/T discipline; 0.4 a discipline whose
+    /// GB/T category (its own, or through the mapping) is shared with the other's; else 0.
     pub fn discipline_proximity(&self, a: &str, b: &str) -> f64 {
-        if a == b {
-            1.0
-        } else {
-            0.0
+        let (Some(index_a), Some(index_b)) = (self.discipline_index(a), self.discipline_index(b))
+        else {
+            return 0.0;
+        };
+        if index_a == index_b {
+            return 1.0;
         }
+        let disciplines = &self.index.discipline;
+        let is_csl_a = disciplines.is_csl[index_a];
+        let is_csl_b = disciplines.is_csl[index_b];
+        let share_gbt = disciplines.gbt.rows_intersect(index_a, index_b);
+        if share_gbt && is_csl_a != is_csl_b {
+            return 0.8;
+        }
+        let parent_a = self.disciplines.parent_index(index_a);
+        let parent_b = self.disciplines.parent_index(index_b);
+        let same_parent = parent_a.is_some() && parent_a == parent_b;
+        if same_parent || parent_a == Some(index_b) || parent_b == Some(index_a) || share_gbt {
+            return 0.5;
+        }
+        if disciplines.gbt_category.rows_intersect(index_a, index_b) {
+            return 0.4;
+        }
+        0.0
+    }
+
+    /// The GB/T 13745 level-1 disciplines a CSL discipline maps to, in the mapping's order; empty
+    /// for anything else.
+    pub fn csl_to_gbt13745(&self, csl_discipline: &str) -> Vec<&Node> {
+        let Some(index) = self.discipline_index(csl_discipline) else {
+            return Vec::new();
+        };
+        if !self.index.discipline.is_csl[index] {
+            return Vec::new();
+        }
+        self.index.discipline.mapped[index]
+            .iter()
+            .map(|&gbt| &self.disciplines.nodes[gbt as usize])
+            .collect()
+    }
+
+    fn discipline_index(&self, code_or_name: &str) -> Option<usize> {
+        let tree = &self.disciplines;
+        if let Some(index) = tree.index_of(code_or_name) {
+            return Some(index);
+        }
+        if let Some(index) = tree
+            .by_name(code_or_name)
+            .and_then(|node| tree.index_of(&node.code))
+        {
+            return Some(index);
+        }
+        // GB/T 13745 levels 2 and 3 (5 and 7 digits, optionally dotted after the third) fall back to
+        // their level-1 discipline.
+        let digits_only = code_or_name
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || byte == b'.');
+        let n_digits = code_or_name.bytes().filter(u8::is_ascii_digit).count();
+        let dot_ok = match code_or_name.find('.') {
+            None => true,
+            Some(position) => {
+                position == 3
+                    && code_or_name[position + 1..]
+                        .bytes()
+                        .all(|byte| byte.is_ascii_digit())
+            }
+        };
+        if digits_only && dot_ok && (n_digits == 5 || n_digits == 7) {
+            return tree.index_of(&code_or_name[..3]);
+        }
+        None
     }
 }

@@ -1,0 +1,321 @@
+//! The inverted index of a catalog: one posting list per term across all text fields, the catalog's
+//! keyword phrases, and per-resource codes for the structured components and filters.
+//!
+//! Postings are stored in one flat array (CSR) built in two passes over the catalog, so building a
+//! million resources allocates the final arrays once instead of growing millions of small vectors.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::model::Resource;
+use crate::taxonomy::taxonomies;
+use crate::text::{for_each_token, normalize, Term};
+
+/// The text fields, in posting order.
+pub const FIELD_TITLE: usize = 0;
+pub const FIELD_KEYWORDS: usize = 1;
+pub const FIELD_BODY: usize = 2;
+pub const N_FIELDS: usize = 3;
+
+/// Term frequencies of one posting: title (4 bits), keywords (4 bits), body (8 bits), each saturated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PackedTf(pub u16);
+
+impl PackedTf {
+    fn new(title: u32, keywords: u32, body: u32) -> PackedTf {
+        PackedTf((title.min(15) as u16) << 12 | (keywords.min(15) as u16) << 8 | body.min(255) as u16)
+    }
+
+    pub fn field(self, field: usize) -> u32 {
+        match field {
+            FIELD_TITLE => u32::from(self.0 >> 12),
+            FIELD_KEYWORDS => u32::from((self.0 >> 8) & 0xf),
+            _ => u32::from(self.0 & 0xff),
+        }
+    }
+}
+
+/// A fast, deterministic hasher for term keys (FxHash). Only lookups use it; nothing iterates a map
+/// in hash order to produce output.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u8(&mut self, value: u8) {
+        self.write_u64(u64::from(value));
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// Compressed-sparse-row lists: `items[offsets[i]..offsets[i + 1]]` belong to row `i`.
+#[derive(Clone, Debug, Default)]
+pub struct Csr<T> {
+    pub offsets: Vec<u64>,
+    pub items: Vec<T>,
+}
+
+impl<T: Copy> Csr<T> {
+    pub fn row(&self, row: usize) -> &[T] {
+        match (self.offsets.get(row), self.offsets.get(row + 1)) {
+            (Some(&start), Some(&end)) => &self.items[start as usize..end as usize],
+            _ => &[],
+        }
+    }
+
+    /// Builds rows from (row, item) pairs given row by row in order.
+    fn from_rows(rows: impl Iterator<Item = Vec<T>>) -> Csr<T> {
+        let mut csr = Csr { offsets: vec![0], items: Vec::new() };
+        for row in rows {
+            csr.items.extend_from_slice(&row);
+            csr.offsets.push(csr.items.len() as u64);
+        }
+        csr.items.shrink_to_fit();
+        csr
+    }
+}
+
+/// The index of one catalog.
+pub struct Index {
+    pub n_docs: usize,
+    pub terms: FxMap<Term, u32>,
+    /// Per term: ascending resource indexes, and their term frequencies per field.
+    pub postings: Csr<u32>,
+    pub tfs: Vec<PackedTf>,
+    /// Per field, per resource: the number of terms.
+    pub lengths: [Vec<u32>; N_FIELDS],
+    pub average_lengths: [f64; N_FIELDS],
+    /// The catalog's keyword phrases (normalised), and per phrase the resources that list it.
+    pub phrases: FxMap<Box<str>, u32>,
+    pub phrase_postings: Csr<u32>,
+    pub max_phrase_chars: usize,
+    /// Per resource: its keyword phrases, in the order it lists them.
+    pub doc_phrases: Csr<u32>,
+    /// Distinct canonical discipline codes, and per resource the indexes of its disciplines.
+    pub discipline_codes: Vec<String>,
+    pub doc_disciplines: Csr<u16>,
+    /// Distinct industry codes, and per resource its industries.
+    pub industry_codes: Vec<String>,
+    pub doc_industries: Csr<u16>,
+    /// Distinct region codes, and per resource its region (`u16::MAX` for none).
+    pub region_codes: Vec<String>,
+    pub doc_region: Vec<u16>,
+}
+
+/// Calls `emit(field, term)` for every term of a resource's text fields.
+fn for_each_field_term(resource: &Resource, mut emit: impl FnMut(usize, Term)) {
+    for_each_token(&resource.title, |term, _, _| emit(FIELD_TITLE, term));
+    for keyword in resource.keywords.iter().chain(&resource.expertise) {
+        for_each_token(keyword, |term, _, _| emit(FIELD_KEYWORDS, term));
+    }
+    for text in [&resource.summary, &resource.organization, &resource.position] {
+        for_each_token(text, |term, _, _| emit(FIELD_BODY, term));
+    }
+}
+
+/// A keyword as a phrase key: normalised, inner whitespace removed. Phrases of one character are
+/// too ambiguous to be evidence and are skipped.
+pub fn phrase_key(keyword: &str) -> Option<String> {
+    let key: String = normalize(keyword).chars().filter(|c| !c.is_whitespace()).collect();
+    (key.chars().count() >= 2).then_some(key)
+}
+
+/// Interns strings to small indexes in first-seen order.
+struct Interner {
+    codes: Vec<String>,
+    lookup: FxMap<String, u16>,
+}
+
+impl Interner {
+    fn new() -> Interner {
+        Interner { codes: Vec::new(), lookup: FxMap::default() }
+    }
+
+    fn intern(&mut self, code: &str) -> u16 {
+        if let Some(&id) = self.lookup.get(code) {
+            return id;
+        }
+        let id = self.codes.len().min(u16::MAX as usize - 1) as u16;
+        if self.codes.len() < u16::MAX as usize - 1 {
+            self.codes.push(code.to_string());
+            self.lookup.insert(code.to_string(), id);
+        }
+        id
+    }
+}
+
+impl Index {
+    pub fn build(resources: &[Resource]) -> Index {
+        let n_docs = resources.len();
+        // Pass 1: the term dictionary, document frequencies and field lengths.
+        let mut terms: FxMap<Term, u32> = FxMap::default();
+        let mut document_frequency: Vec<u32> = Vec::new();
+        let mut last_doc: Vec<u32> = Vec::new();
+        let mut lengths: [Vec<u32>; N_FIELDS] = std::array::from_fn(|_| Vec::with_capacity(n_docs));
+        for (doc, resource) in resources.iter().enumerate() {
+            let mut field_lengths = [0u32; N_FIELDS];
+            for_each_field_term(resource, |field, term| {
+                field_lengths[field] += 1;
+                let next_id = terms.len() as u32;
+                let id = *terms.entry(term).or_insert(next_id) as usize;
+                if id == document_frequency.len() {
+                    document_frequency.push(0);
+                    last_doc.push(u32::MAX);
+                }
+                if last_doc[id] != doc as u32 {
+                    last_doc[id] = doc as u32;
+                    document_frequency[id] += 1;
+                }
+            });
+            for field in 0..N_FIELDS {
+                lengths[field].push(field_lengths[field]);
+            }
+        }
+        drop(last_doc);
+        // Pass 2: fill each term's slice of the flat posting array, in resource order.
+        let mut offsets = Vec::with_capacity(document_frequency.len() + 1);
+        let mut total = 0u64;
+        offsets.push(0);
+        for &frequency in &document_frequency {
+            total += u64::from(frequency);
+            offsets.push(total);
+        }
+        drop(document_frequency);
+        let mut cursor: Vec<u64> = offsets[..offsets.len() - 1].to_vec();
+        let mut docs = vec![0u32; total as usize];
+        let mut tfs = vec![PackedTf::default(); total as usize];
+        let mut doc_terms: Vec<(u32, u8)> = Vec::new();
+        for (doc, resource) in resources.iter().enumerate() {
+            doc_terms.clear();
+            for_each_field_term(resource, |field, term| {
+                if let Some(&id) = terms.get(&term) {
+                    doc_terms.push((id, field as u8));
+                }
+            });
+            doc_terms.sort_unstable();
+            let mut start = 0;
+            while start < doc_terms.len() {
+                let id = doc_terms[start].0;
+                let mut counts = [0u32; N_FIELDS];
+                let mut end = start;
+                while end < doc_terms.len() && doc_terms[end].0 == id {
+                    counts[doc_terms[end].1 as usize] += 1;
+                    end += 1;
+                }
+                let slot = &mut cursor[id as usize];
+                docs[*slot as usize] = doc as u32;
+                tfs[*slot as usize] = PackedTf::new(counts[0], counts[1], counts[2]);
+                *slot += 1;
+                start = end;
+            }
+        }
+        drop(cursor);
+        let average_lengths = std::array::from_fn(|field| {
+            let sum: u64 = lengths[field].iter().map(|&length| u64::from(length)).sum();
+            if n_docs == 0 {
+                1.0
+            } else {
+                (sum as f64 / n_docs as f64).max(1.0)
+            }
+        });
+
+        // Keyword phrases.
+        let mut phrases: FxMap<Box<str>, u32> = FxMap::default();
+        let mut phrase_docs: Vec<Vec<u32>> = Vec::new();
+        let mut max_phrase_chars = 0;
+        let mut doc_phrase_rows: Vec<Vec<u32>> = Vec::with_capacity(n_docs);
+        for (doc, resource) in resources.iter().enumerate() {
+            let mut row = Vec::with_capacity(resource.keywords.len());
+            for keyword in resource.keywords.iter().chain(&resource.expertise) {
+                let Some(key) = phrase_key(keyword) else { continue };
+                let n_chars = key.chars().count();
+                if n_chars > 32 {
+                    continue;
+                }
+                let next_id = phrases.len() as u32;
+                let id = *phrases.entry(key.into_boxed_str()).or_insert(next_id);
+                if id as usize == phrase_docs.len() {
+                    phrase_docs.push(Vec::new());
+                }
+                if phrase_docs[id as usize].last() != Some(&(doc as u32)) {
+                    phrase_docs[id as usize].push(doc as u32);
+                    row.push(id);
+                }
+                max_phrase_chars = max_phrase_chars.max(n_chars);
+            }
+            doc_phrase_rows.push(row);
+        }
+        let phrase_postings = Csr::from_rows(phrase_docs.into_iter());
+        let doc_phrases = Csr::from_rows(doc_phrase_rows.into_iter());
+
+        // Structured codes.
+        let taxonomies = taxonomies();
+        let mut discipline_interner = Interner::new();
+        let mut industry_interner = Interner::new();
+        let mut region_interner = Interner::new();
+        let doc_disciplines = Csr::from_rows(resources.iter().map(|resource| {
+            resource
+                .disciplines
+                .iter()
+                .map(|discipline| {
+                    let code = taxonomies.canonical_discipline(discipline).unwrap_or(discipline);
+                    discipline_interner.intern(code)
+                })
+                .collect()
+        }));
+        let doc_industries = Csr::from_rows(resources.iter().map(|resource| {
+            resource.industries.iter().map(|industry| industry_interner.intern(industry)).collect()
+        }));
+        let doc_region = resources
+            .iter()
+            .map(|resource| resource.region.as_deref().map_or(u16::MAX, |region| region_interner.intern(region)))
+            .collect();
+
+        Index {
+            n_docs,
+            terms,
+            postings: Csr { offsets, items: docs },
+            tfs,
+            lengths,
+            average_lengths,
+            phrases,
+            phrase_postings,
+            max_phrase_chars,
+            doc_phrases,
+            discipline_codes: discipline_interner.codes,
+            doc_disciplines,
+            industry_codes: industry_interner.codes,
+            doc_industries,
+            region_codes: region_interner.codes,
+            doc_region,
+        }
+    }
+
+    /// The posting list of a term: resource indexes and their term frequencies.
+    pub fn postings(&self, term_id: u32) -> (&[u32], &[PackedTf]) {
+        let row = term_id as usize;
+        let start = self.postings.offsets[row] as usize;
+        let end = self.postings.offsets[row + 1] as usize;
+        (&self.postings.items[start..end], &self.tfs[start..end])
+    }
+}

@@ -1,0 +1,276 @@
+//! Chinese text analysis: normalisation, terms and highlight spans.
+//!
+//! Han text has no spaces, so it is cut into overlapping character bigrams (a lone Han character stays a
+//! unigram); Latin letters and digits form whole words (`5g`, `pm2.5`, `plc`). Normalisation folds
+//! full-width forms to half-width and upper case to lower case, so `ＰＬＣ` and `plc` are one term.
+//! Every term keeps its byte range in the original text, which turns into UTF-16 spans for JavaScript.
+
+use crate::score::Span;
+
+/// One character after normalisation: full-width ASCII to ASCII, ideographic space to space, lower case.
+pub fn normalize_char(c: char) -> char {
+    let c = match c {
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    };
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(single), None) => single,
+        _ => c,
+    }
+}
+
+/// The whole text normalised character by character (the character count is unchanged).
+pub fn normalize(text: &str) -> String {
+    text.chars().map(normalize_char).collect()
+}
+
+/// Whether `c` is a Han character (CJK unified ideographs, extensions and compatibility ideographs).
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0x20000..=0x2fa1f | 0x30000..=0x323af | 0x3007)
+}
+
+/// What kind of run a character belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CharClass {
+    Han,
+    Word,
+    Other,
+}
+
+/// The class of a normalised character.
+pub fn char_class(c: char) -> CharClass {
+    if is_han(c) {
+        CharClass::Han
+    } else if c.is_alphanumeric() {
+        CharClass::Word
+    } else {
+        CharClass::Other
+    }
+}
+
+/// A maximal run of Han characters or of word characters, by byte range in the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Run {
+    pub class: CharClass,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Splits text into Han runs and word runs. A `.` between two digits stays inside a word (`pm2.5`).
+pub fn runs(text: &str) -> Vec<Run> {
+    let mut out = Vec::new();
+    let mut current: Option<Run> = None;
+    let mut chars = text.char_indices().peekable();
+    let mut previous: Option<char> = None;
+    while let Some((offset, raw)) = chars.next() {
+        let c = normalize_char(raw);
+        let mut class = char_class(c);
+        if c == '.' && previous.is_some_and(|p| p.is_ascii_digit()) {
+            if let Some(&(_, next)) = chars.peek() {
+                if normalize_char(next).is_ascii_digit() {
+                    class = CharClass::Word;
+                }
+            }
+        }
+        let end = offset + raw.len_utf8();
+        match (&mut current, class) {
+            (_, CharClass::Other) => {
+                if let Some(run) = current.take() {
+                    out.push(run);
+                }
+            }
+            (Some(run), class) if run.class == class => run.end = end,
+            (_, class) => {
+                if let Some(run) = current.take() {
+                    out.push(run);
+                }
+                current = Some(Run { class, start: offset, end });
+            }
+        }
+        previous = Some(c);
+    }
+    if let Some(run) = current {
+        out.push(run);
+    }
+    out
+}
+
+/// A term as a compact key: a Han bigram or unigram packed into 64 bits, or a word.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Term {
+    /// One or two Han characters: `first << 21 | second`, with `second` 0 for a unigram.
+    Han(u64),
+    /// A normalised word of letters and digits, at most `MAX_WORD_BYTES` long.
+    Word(Box<str>),
+}
+
+/// Longer words are cut: they are identifiers or garbage, and a cut word still matches itself.
+pub const MAX_WORD_BYTES: usize = 64;
+
+impl Term {
+    pub fn han_pair(first: char, second: char) -> Term {
+        Term::Han((u64::from(first) << 21) | u64::from(second))
+    }
+
+    pub fn han_single(first: char) -> Term {
+        Term::Han(u64::from(first) << 21)
+    }
+
+    /// The term as text, for explanations.
+    pub fn text(&self) -> String {
+        match self {
+            Term::Han(key) => {
+                let first = char::from_u32((key >> 21) as u32).unwrap_or('\u{fffd}');
+                let second = (key & 0x1f_ffff) as u32;
+                let mut out = String::from(first);
+                if second != 0 {
+                    out.push(char::from_u32(second).unwrap_or('\u{fffd}'));
+                }
+                out
+            }
+            Term::Word(word) => word.to_string(),
+        }
+    }
+}
+
+/// A term and where it came from in the text (byte range of the original, unnormalised text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub term: Term,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Calls `emit` for every term of `text`, in text order: Han bigrams (a lone Han character as a
+/// unigram), and words.
+pub fn for_each_token(text: &str, mut emit: impl FnMut(Term, usize, usize)) {
+    for run in runs(text) {
+        let slice = &text[run.start..run.end];
+        match run.class {
+            CharClass::Han => {
+                let mut chars = slice.char_indices().map(|(offset, c)| (run.start + offset, normalize_char(c)));
+                let Some((mut first_offset, mut first)) = chars.next() else { continue };
+                let mut emitted = false;
+                for (offset, c) in chars {
+                    emit(Term::han_pair(first, c), first_offset, offset + c.len_utf8());
+                    emitted = true;
+                    first_offset = offset;
+                    first = c;
+                }
+                if !emitted {
+                    emit(Term::han_single(first), first_offset, first_offset + first.len_utf8());
+                }
+            }
+            CharClass::Word => {
+                let mut word: String = slice.chars().map(normalize_char).collect();
+                if word.len() > MAX_WORD_BYTES {
+                    let mut cut = MAX_WORD_BYTES;
+                    while !word.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    word.truncate(cut);
+                }
+                emit(Term::Word(word.into_boxed_str()), run.start, run.end);
+            }
+            CharClass::Other => {}
+        }
+    }
+}
+
+/// Every term of `text` with its byte range.
+pub fn tokens(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    for_each_token(text, |term, start, end| out.push(Token { term, start, end }));
+    out
+}
+
+/// Converts byte ranges of `text` into UTF-16 spans, merging overlapping and touching ranges.
+/// Ranges must lie on character boundaries; others are dropped.
+pub fn utf16_spans(text: &str, ranges: &[(usize, usize)]) -> Vec<Span> {
+    let mut ranges: Vec<(usize, usize)> = ranges
+        .iter()
+        .copied()
+        .filter(|&(start, end)| {
+            start < end && end <= text.len() && text.is_char_boundary(start) && text.is_char_boundary(end)
+        })
+        .collect();
+    ranges.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+    for (start, end) in ranges {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    let mut spans = Vec::with_capacity(merged.len());
+    let mut units = 0u32;
+    let mut byte = 0usize;
+    let mut chars = text.char_indices();
+    let mut to_units = |target: usize, units: &mut u32, byte: &mut usize| {
+        while *byte < target {
+            match chars.next() {
+                Some((offset, c)) => {
+                    *units += c.len_utf16() as u32;
+                    *byte = offset + c.len_utf8();
+                }
+                None => break,
+            }
+        }
+    };
+    for (start, end) in merged {
+        to_units(start, &mut units, &mut byte);
+        let span_start = units;
+        to_units(end, &mut units, &mut byte);
+        spans.push(Span { start: span_start, end: units });
+    }
+    spans
+}
+
+/// The number of characters of `text` (used for length limits and normalisation).
+pub fn char_count(text: &str) -> usize {
+    text.chars().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(text: &str) -> Vec<String> {
+        tokens(text).iter().map(|token| token.term.text()).collect()
+    }
+
+    #[test]
+    fn han_bigrams_and_words() {
+        assert_eq!(terms("锂电池"), ["锂电", "电池"]);
+        assert_eq!(terms("5G基站"), ["5g", "基站"]);
+        assert_eq!(terms("PM2.5监测"), ["pm2.5", "监测"]);
+        assert_eq!(terms("ＰＬＣ控制"), ["plc", "控制"]);
+        assert_eq!(terms("水，电"), ["水", "电"]);
+        assert_eq!(terms("版本2.与"), ["版本", "2", "与"]);
+        assert!(terms("").is_empty());
+        assert!(terms("，。！").is_empty());
+    }
+
+    #[test]
+    fn spans_are_utf16() {
+        // U+20000 takes two UTF-16 units.
+        let text = "𠀀锂电池";
+        let token = &tokens(text)[2];
+        assert_eq!(token.term.text(), "电池");
+        let spans = utf16_spans(text, &[(token.start, token.end)]);
+        assert_eq!(spans, [Span { start: 3, end: 5 }]);
+    }
+
+    #[test]
+    fn spans_merge() {
+        let text = "锂电池";
+        let spans = utf16_spans(text, &[(0, 6), (3, 9), (42, 50)]);
+        assert_eq!(spans, [Span { start: 0, end: 3 }]);
+    }
+}
