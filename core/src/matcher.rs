@@ -22,7 +22,11 @@ use crate::text::{for_each_token, normalize, utf16_spans, Term};
 
 /// Hard filters: a resource outside them is never a result, whatever its score.
 #[derive(Clone, Debug, Default, PartialEq)]
-#[cfg_attr(feature = "serde", derive(Serialize, Deserialize), serde(default, deny_unknown_fields))]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct Filters {
     /// Kinds to keep; empty keeps all. A need's own `kinds` narrow these further.
     pub kinds: Vec<Kind>,
@@ -48,7 +52,11 @@ impl Filters {
 
 /// How to match.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "serde", derive(Serialize, Deserialize), serde(default, deny_unknown_fields))]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct MatchOptions {
     /// How many results to return (at most `MAX_TOP`).
     pub top: usize,
@@ -57,7 +65,10 @@ pub struct MatchOptions {
 
 impl Default for MatchOptions {
     fn default() -> MatchOptions {
-        MatchOptions { top: 10, filters: Filters::default() }
+        MatchOptions {
+            top: 10,
+            filters: Filters::default(),
+        }
     }
 }
 
@@ -98,12 +109,24 @@ impl Matcher {
             index.lengths[field]
                 .iter()
                 .map(|&length| {
-                    FIELD_WEIGHTS[field] / (1.0 - FIELD_B[field] + FIELD_B[field] * f64::from(length) / average)
+                    FIELD_WEIGHTS[field]
+                        / (1.0 - FIELD_B[field] + FIELD_B[field] * f64::from(length) / average)
                 })
                 .collect()
         });
-        let ids = resources.iter().enumerate().map(|(doc, resource)| (resource.id.clone(), doc as u32)).collect();
-        Matcher { version: version.into(), weights, resources, index, ids, field_norms }
+        let ids = resources
+            .iter()
+            .enumerate()
+            .map(|(doc, resource)| (resource.id.clone(), doc as u32))
+            .collect();
+        Matcher {
+            version: version.into(),
+            weights,
+            resources,
+            index,
+            ids,
+            field_norms,
+        }
     }
 
     pub fn version(&self) -> &str {
@@ -153,7 +176,11 @@ impl Matcher {
             })
             .collect();
         scored.sort_by(|a, b| {
-            b.0.total_cmp(&a.0).then_with(|| self.resources[a.1 as usize].id.cmp(&self.resources[b.1 as usize].id))
+            b.0.total_cmp(&a.0).then_with(|| {
+                self.resources[a.1 as usize]
+                    .id
+                    .cmp(&self.resources[b.1 as usize].id)
+            })
         });
         scored.truncate(top);
         scored
@@ -169,7 +196,10 @@ impl Matcher {
             kinds = if kinds.is_empty() {
                 need.kinds.clone()
             } else {
-                kinds.into_iter().filter(|kind| need.kinds.contains(kind)).collect()
+                kinds
+                    .into_iter()
+                    .filter(|kind| need.kinds.contains(kind))
+                    .collect()
             };
             if kinds.is_empty() {
                 return Some(vec![false; self.resources.len()]);
@@ -181,7 +211,11 @@ impl Matcher {
         }
         let taxonomies = taxonomies();
         let region_ok: Option<Vec<bool>> = filters.region.as_ref().map(|scope| {
-            self.index.region_codes.iter().map(|code| taxonomies.region_covers(scope, code)).collect()
+            self.index
+                .region_codes
+                .iter()
+                .map(|code| taxonomies.region_covers(scope, code))
+                .collect()
         });
         let discipline_ok: Vec<bool> = self
             .index
@@ -191,7 +225,11 @@ impl Matcher {
                 filters.disciplines.iter().any(|wanted| {
                     let wanted = taxonomies.canonical_discipline(wanted).unwrap_or(wanted);
                     wanted == code
-                        || taxonomies.disciplines.ancestors(code).iter().any(|ancestor| ancestor.code == wanted)
+                        || taxonomies
+                            .disciplines
+                            .ancestors(code)
+                            .iter()
+                            .any(|ancestor| ancestor.code == wanted)
                 })
             })
             .collect();
@@ -202,7 +240,11 @@ impl Matcher {
             .map(|code| {
                 filters.industries.iter().any(|wanted| {
                     wanted == code
-                        || taxonomies.industries.ancestors(code).iter().any(|ancestor| &ancestor.code == wanted)
+                        || taxonomies
+                            .industries
+                            .ancestors(code)
+                            .iter()
+                            .any(|ancestor| &ancestor.code == wanted)
                 })
             })
             .collect();
@@ -210,15 +252,26 @@ impl Matcher {
             .map(|doc| {
                 let resource = &self.resources[doc];
                 (kinds.is_empty() || kinds.contains(&resource.kind))
-                    && min_maturity.is_none_or(|min| resource.maturity.is_some_and(|maturity| maturity >= min))
+                    && min_maturity
+                        .is_none_or(|min| resource.maturity.is_some_and(|maturity| maturity >= min))
                     && region_ok.as_ref().is_none_or(|ok| {
                         let region = self.index.doc_region[doc];
                         region != u16::MAX && ok[region as usize]
                     })
                     && (filters.disciplines.is_empty()
-                        || self.index.doc_disciplines.row(doc).iter().any(|&id| discipline_ok[id as usize]))
+                        || self
+                            .index
+                            .doc_disciplines
+                            .row(doc)
+                            .iter()
+                            .any(|&id| discipline_ok[id as usize]))
                     && (filters.industries.is_empty()
-                        || self.index.doc_industries.row(doc).iter().any(|&id| industry_ok[id as usize]))
+                        || self
+                            .index
+                            .doc_industries
+                            .row(doc)
+                            .iter()
+                            .any(|&id| industry_ok[id as usize]))
             })
             .collect();
         Some(allowed)
@@ -242,17 +295,31 @@ impl Matcher {
             let weight = idf(n_docs, frequency as f64);
             total_weight += weight;
             if let Some(id) = id {
-                terms.push(QueryTerm { term, id, frequency, weight });
+                terms.push(QueryTerm {
+                    term,
+                    id,
+                    frequency,
+                    weight,
+                });
             }
         }
         // Rarest first: they find the candidates; the common ones only add to them.
         terms.sort_by(|a, b| a.frequency.cmp(&b.frequency).then(a.id.cmp(&b.id)));
 
-        let mut phrase_keys: Vec<String> = need.keywords.iter().filter_map(|keyword| phrase_key(keyword)).collect();
-        let text: Vec<char> = normalize(&need.text).chars().take(MAX_PHRASE_SCAN_CHARS).collect();
+        let mut phrase_keys: Vec<String> = need
+            .keywords
+            .iter()
+            .filter_map(|keyword| phrase_key(keyword))
+            .collect();
+        let text: Vec<char> = normalize(&need.text)
+            .chars()
+            .take(MAX_PHRASE_SCAN_CHARS)
+            .collect();
         let mut window = String::new();
         for start in 0..text.len() {
-            if !text[start].is_alphanumeric() || (start > 0 && is_word_char(text[start - 1]) && is_word_char(text[start])) {
+            if !text[start].is_alphanumeric()
+                || (start > 0 && is_word_char(text[start - 1]) && is_word_char(text[start]))
+            {
                 continue;
             }
             window.clear();
@@ -264,7 +331,8 @@ impl Matcher {
                 if end == start {
                     continue;
                 }
-                let next_is_word = text.get(end + 1).is_some_and(|&c| is_word_char(c)) && is_word_char(text[end]);
+                let next_is_word =
+                    text.get(end + 1).is_some_and(|&c| is_word_char(c)) && is_word_char(text[end]);
                 if !next_is_word && self.index.phrases.contains_key(window.as_str()) {
                     phrase_keys.push(window.clone());
                 }
@@ -281,7 +349,12 @@ impl Matcher {
             total_phrase_weight += weight;
             phrases.push(QueryPhrase { key, id, weight });
         }
-        Query { terms, total_weight, phrases, total_phrase_weight }
+        Query {
+            terms,
+            total_weight,
+            phrases,
+            total_phrase_weight,
+        }
     }
 
     /// Stage one: resources sharing terms or keyword phrases with the need, best first by text and
@@ -337,9 +410,16 @@ impl Matcher {
                 scratch.phrase[doc_index] += phrase.weight;
             }
         }
-        let text_scale = if query.total_weight > 0.0 { self.weights.text / query.total_weight } else { 0.0 };
-        let phrase_scale =
-            if query.total_phrase_weight > 0.0 { self.weights.keywords / query.total_phrase_weight } else { 0.0 };
+        let text_scale = if query.total_weight > 0.0 {
+            self.weights.text / query.total_weight
+        } else {
+            0.0
+        };
+        let phrase_scale = if query.total_phrase_weight > 0.0 {
+            self.weights.keywords / query.total_phrase_weight
+        } else {
+            0.0
+        };
         let mut candidates: Vec<Candidate> = scratch
             .touched
             .iter()
@@ -356,7 +436,9 @@ impl Matcher {
             })
             .collect();
         let keep = MIN_CANDIDATES.max(top * 2);
-        let order = |a: &Candidate, b: &Candidate| b.stage_one.total_cmp(&a.stage_one).then(a.doc.cmp(&b.doc));
+        let order = |a: &Candidate, b: &Candidate| {
+            b.stage_one.total_cmp(&a.stage_one).then(a.doc.cmp(&b.doc))
+        };
         if candidates.len() > keep {
             candidates.select_nth_unstable_by(keep - 1, order);
             candidates.truncate(keep);
@@ -366,7 +448,12 @@ impl Matcher {
     }
 
     /// A need with no text: every allowed resource is a candidate, ranked by its structured fit.
-    fn structured_candidates(&self, need: &Need, allowed: Option<&Vec<bool>>, top: usize) -> Vec<Candidate> {
+    fn structured_candidates(
+        &self,
+        need: &Need,
+        allowed: Option<&Vec<bool>>,
+        top: usize,
+    ) -> Vec<Candidate> {
         let says_something = !need.disciplines.is_empty()
             || !need.industries.is_empty()
             || need.region.is_some()
@@ -381,18 +468,28 @@ impl Matcher {
         let mut candidates: Vec<(f64, Candidate)> = (0..self.resources.len() as u32)
             .filter(|&doc| allowed.is_none_or(|allowed| allowed[doc as usize]))
             .map(|doc| {
-                let candidate = Candidate { doc, text_raw: 0.0, stage_one: 0.0, matched_terms: 0 };
+                let candidate = Candidate {
+                    doc,
+                    text_raw: 0.0,
+                    stage_one: 0.0,
+                    matched_terms: 0,
+                };
                 let fit = self.fit(&self.score(need, &empty_query, &prior, &candidate));
                 (fit, candidate)
             })
             .collect();
         let keep = MIN_CANDIDATES.max(top * 2);
-        let order = |a: &(f64, Candidate), b: &(f64, Candidate)| b.0.total_cmp(&a.0).then(a.1.doc.cmp(&b.1.doc));
+        let order = |a: &(f64, Candidate), b: &(f64, Candidate)| {
+            b.0.total_cmp(&a.0).then(a.1.doc.cmp(&b.1.doc))
+        };
         if candidates.len() > keep {
             candidates.select_nth_unstable_by(keep - 1, order);
             candidates.truncate(keep);
         }
-        candidates.into_iter().map(|(_, candidate)| candidate).collect()
+        candidates
+            .into_iter()
+            .map(|(_, candidate)| candidate)
+            .collect()
     }
 
     /// Which disciplines the need is about, when it does not say: the disciplines of the best stage-one
@@ -406,12 +503,16 @@ impl Matcher {
         for candidate in candidates.iter().take(PRIOR_VOTERS) {
             let disciplines = self.index.doc_disciplines.row(candidate.doc as usize);
             for &discipline in disciplines {
-                *votes.entry(discipline).or_insert(0.0) += candidate.stage_one / disciplines.len() as f64;
+                *votes.entry(discipline).or_insert(0.0) +=
+                    candidate.stage_one / disciplines.len() as f64;
             }
         }
         let best = votes.values().copied().fold(0.0, f64::max);
         if best > 0.0 {
-            prior.disciplines = votes.into_iter().map(|(discipline, vote)| (discipline, vote / best)).collect();
+            prior.disciplines = votes
+                .into_iter()
+                .map(|(discipline, vote)| (discipline, vote / best))
+                .collect();
         }
         prior
     }
@@ -438,7 +539,11 @@ impl Matcher {
             for wanted in &need.disciplines {
                 let wanted = taxonomies.canonical_discipline(wanted).unwrap_or(wanted);
                 for &id in self.index.doc_disciplines.row(doc) {
-                    best = best.max(taxonomies.discipline_proximity(wanted, &self.index.discipline_codes[id as usize]));
+                    best =
+                        best.max(taxonomies.discipline_proximity(
+                            wanted,
+                            &self.index.discipline_codes[id as usize],
+                        ));
                 }
             }
             scores.discipline = Some(best);
@@ -464,7 +569,10 @@ impl Matcher {
         }
         if let Some(wanted) = &need.region {
             scores.region = Some(
-                resource.region.as_deref().map_or(0.0, |region| taxonomies.region_proximity(wanted, region)),
+                resource
+                    .region
+                    .as_deref()
+                    .map_or(0.0, |region| taxonomies.region_proximity(wanted, region)),
             );
         }
         if let Some(min) = need.min_maturity {
@@ -477,7 +585,11 @@ impl Matcher {
             });
         }
         if !need.modes.is_empty() {
-            let offered = need.modes.iter().filter(|mode| resource.modes.contains(mode)).count();
+            let offered = need
+                .modes
+                .iter()
+                .filter(|mode| resource.modes.contains(mode))
+                .count();
             scores.modes = Some(offered as f64 / need.modes.len() as f64);
         }
         scores
@@ -498,7 +610,10 @@ impl Matcher {
                 best = best.max(near_miss(&phrase.key, &key));
             }
         }
-        if best < 0.5 && (contains_normalized(&resource.title, &phrase.key) || contains_normalized(&resource.summary, &phrase.key)) {
+        if best < 0.5
+            && (contains_normalized(&resource.title, &phrase.key)
+                || contains_normalized(&resource.summary, &phrase.key))
+        {
             best = 0.5;
         }
         best
@@ -521,7 +636,14 @@ impl Matcher {
         }
     }
 
-    fn explain(&self, need: &Need, query: &Query, fit: f64, doc: u32, scores: &Scores) -> MatchResult {
+    fn explain(
+        &self,
+        need: &Need,
+        query: &Query,
+        fit: f64,
+        doc: u32,
+        scores: &Scores,
+    ) -> MatchResult {
         let resource = &self.resources[doc as usize];
         let components = scores
             .values(&self.weights)
@@ -536,7 +658,13 @@ impl Matcher {
             .collect();
         let matched = self.matched(query, resource);
         let reasons = self.reasons(need, query, resource, scores, &matched);
-        MatchResult { id: resource.id.clone(), score: fit, components, matched, reasons }
+        MatchResult {
+            id: resource.id.clone(),
+            score: fit,
+            components,
+            matched,
+            reasons,
+        }
     }
 
     /// Where the need's terms occur in the resource's title, summary and keywords.
@@ -557,12 +685,18 @@ impl Matcher {
             let units: Vec<u16> = text.encode_utf16().collect();
             let mut by_text: BTreeMap<String, Vec<crate::score::Span>> = BTreeMap::new();
             for span in spans {
-                let fragment = String::from_utf16_lossy(&units[span.start as usize..span.end as usize]);
+                let fragment =
+                    String::from_utf16_lossy(&units[span.start as usize..span.end as usize]);
                 by_text.entry(normalize(&fragment)).or_default().push(span);
             }
             let mut entries: Vec<Matched> = by_text
                 .into_iter()
-                .map(|(term, spans)| Matched { term, field: name.to_string(), item, spans })
+                .map(|(term, spans)| Matched {
+                    term,
+                    field: name.to_string(),
+                    item,
+                    spans,
+                })
                 .collect();
             entries.sort_by_key(|entry| entry.spans[0].start);
             out.extend(entries);
@@ -575,7 +709,14 @@ impl Matcher {
         out
     }
 
-    fn reasons(&self, need: &Need, query: &Query, resource: &Resource, scores: &Scores, matched: &[Matched]) -> Vec<Reason> {
+    fn reasons(
+        &self,
+        need: &Need,
+        query: &Query,
+        resource: &Resource,
+        scores: &Scores,
+        matched: &[Matched],
+    ) -> Vec<Reason> {
         let taxonomies = taxonomies();
         let mut reasons = Vec::new();
         if let Some(text) = scores.text.filter(|&text| text > 0.0) {
@@ -598,17 +739,26 @@ impl Matcher {
             reasons.push(Reason {
                 component: "text".to_string(),
                 zh: format!("文本相关度 {percent}%：命中{}", quoted_zh.join("、")),
-                en: format!("Text relevance {percent}%: matches {}", quoted_en.join(", ")),
+                en: format!(
+                    "Text relevance {percent}%: matches {}",
+                    quoted_en.join(", ")
+                ),
             });
         }
         if scores.keywords.is_some_and(|value| value > 0.0) {
             let mut exact = Vec::new();
             let mut near = Vec::new();
             for keyword in resource.keywords.iter().chain(&resource.expertise) {
-                let Some(key) = phrase_key(keyword) else { continue };
+                let Some(key) = phrase_key(keyword) else {
+                    continue;
+                };
                 if query.phrases.iter().any(|phrase| phrase.key == key) {
                     exact.push(keyword.as_str());
-                } else if query.phrases.iter().any(|phrase| near_miss(&phrase.key, &key) > 0.0) {
+                } else if query
+                    .phrases
+                    .iter()
+                    .any(|phrase| near_miss(&phrase.key, &key) > 0.0)
+                {
                     near.push(keyword.as_str());
                 }
             }
@@ -620,10 +770,22 @@ impl Matcher {
                     en.push_str(&format!(" match: {}", exact.join(", ")));
                 }
                 if !near.is_empty() {
-                    zh.push_str(&format!("{}相近：{}", if exact.is_empty() { "" } else { "；" }, near.join("、")));
-                    en.push_str(&format!("{} close: {}", if exact.is_empty() { "" } else { ";" }, near.join(", ")));
+                    zh.push_str(&format!(
+                        "{}相近：{}",
+                        if exact.is_empty() { "" } else { "；" },
+                        near.join("、")
+                    ));
+                    en.push_str(&format!(
+                        "{} close: {}",
+                        if exact.is_empty() { "" } else { ";" },
+                        near.join(", ")
+                    ));
                 }
-                reasons.push(Reason { component: "keywords".to_string(), zh, en });
+                reasons.push(Reason {
+                    component: "keywords".to_string(),
+                    zh,
+                    en,
+                });
             } else {
                 reasons.push(Reason {
                     component: "keywords".to_string(),
@@ -636,33 +798,68 @@ impl Matcher {
             let names: Vec<String> = resource
                 .disciplines
                 .iter()
-                .map(|discipline| taxonomies.disciplines.resolve(discipline).map_or(discipline.clone(), |node| node.name.clone()))
+                .map(|discipline| {
+                    taxonomies
+                        .disciplines
+                        .resolve(discipline)
+                        .map_or(discipline.clone(), |node| node.name.clone())
+                })
                 .collect();
             let names = names.join("、");
             let (zh, en) = if scores.discipline_inferred {
-                (format!("所属学科“{names}”与需求所属领域一致（由需求文本推断）"), format!("Discipline {names} fits the field the need's text is about (inferred)"))
+                (
+                    format!("所属学科“{names}”与需求所属领域一致（由需求文本推断）"),
+                    format!(
+                        "Discipline {names} fits the field the need's text is about (inferred)"
+                    ),
+                )
             } else if value >= 1.0 {
-                (format!("学科一致：{names}"), format!("Same discipline: {names}"))
+                (
+                    format!("学科一致：{names}"),
+                    format!("Same discipline: {names}"),
+                )
             } else {
-                (format!("学科相近：{names}"), format!("Related discipline: {names}"))
+                (
+                    format!("学科相近：{names}"),
+                    format!("Related discipline: {names}"),
+                )
             };
-            reasons.push(Reason { component: "discipline".to_string(), zh, en });
+            reasons.push(Reason {
+                component: "discipline".to_string(),
+                zh,
+                en,
+            });
         }
         if let Some(value) = scores.industry.filter(|&value| value > 0.0) {
             let names: Vec<String> = resource
                 .industries
                 .iter()
-                .map(|code| taxonomies.industries.get(code).map_or(code.clone(), |node| format!("{} {}", node.code, node.name)))
+                .map(|code| {
+                    taxonomies
+                        .industries
+                        .get(code)
+                        .map_or(code.clone(), |node| format!("{} {}", node.code, node.name))
+                })
                 .collect();
-            let (zh, en) = if value >= 1.0 { ("行业一致", "Same industry") } else { ("行业相近", "Related industry") };
+            let (zh, en) = if value >= 1.0 {
+                ("行业一致", "Same industry")
+            } else {
+                ("行业相近", "Related industry")
+            };
             reasons.push(Reason {
                 component: "industry".to_string(),
                 zh: format!("{zh}：{}", names.join("、")),
                 en: format!("{en}: {}", names.join(", ")),
             });
         }
-        if let (Some(value), Some(region)) = (scores.region.filter(|&value| value > 0.0), resource.region.as_deref()) {
-            let name = taxonomies.regions.get(region).map_or(region.to_string(), |node| node.name.clone());
+        if let (Some(value), Some(region)) = (
+            scores.region.filter(|&value| value > 0.0),
+            resource.region.as_deref(),
+        ) {
+            let name = taxonomies
+                .regions
+                .get(region)
+                .map_or(region.to_string(), |node| node.name.clone());
             let (zh, en) = if value >= 1.0 {
                 ("同一地区", "Same area")
             } else if value >= 0.75 {
@@ -672,22 +869,57 @@ impl Matcher {
             } else {
                 ("同一国家战略区域", "Same national strategic region")
             };
-            reasons.push(Reason { component: "region".to_string(), zh: format!("{zh}：{name}"), en: format!("{en}: {name}") });
+            reasons.push(Reason {
+                component: "region".to_string(),
+                zh: format!("{zh}：{name}"),
+                en: format!("{en}: {name}"),
+            });
         }
-        if let (Some(_), Some(maturity), Some(min)) = (scores.maturity, resource.maturity, need.min_maturity) {
+        if let (Some(_), Some(maturity), Some(min)) =
+            (scores.maturity, resource.maturity, need.min_maturity)
+        {
             let (zh, en) = if maturity >= min {
-                (format!("技术成熟度 TRL {maturity}，达到要求的 TRL {min}"), format!("Readiness TRL {maturity} meets the required TRL {min}"))
+                (
+                    format!("技术成熟度 TRL {maturity}，达到要求的 TRL {min}"),
+                    format!("Readiness TRL {maturity} meets the required TRL {min}"),
+                )
             } else {
-                (format!("技术成熟度 TRL {maturity}，低于要求的 TRL {min}"), format!("Readiness TRL {maturity} is below the required TRL {min}"))
+                (
+                    format!("技术成熟度 TRL {maturity}，低于要求的 TRL {min}"),
+                    format!("Readiness TRL {maturity} is below the required TRL {min}"),
+                )
             };
-            reasons.push(Reason { component: "maturity".to_string(), zh, en });
+            reasons.push(Reason {
+                component: "maturity".to_string(),
+                zh,
+                en,
+            });
         }
         if scores.modes.is_some_and(|value| value > 0.0) {
-            let offered: Vec<Mode> = need.modes.iter().copied().filter(|mode| resource.modes.contains(mode)).collect();
+            let offered: Vec<Mode> = need
+                .modes
+                .iter()
+                .copied()
+                .filter(|mode| resource.modes.contains(mode))
+                .collect();
             reasons.push(Reason {
                 component: "modes".to_string(),
-                zh: format!("提供所需合作方式：{}", offered.iter().map(|mode| mode.label_zh()).collect::<Vec<_>>().join("、")),
-                en: format!("Offers the wanted cooperation: {}", offered.iter().map(|mode| mode.label_en()).collect::<Vec<_>>().join(", ")),
+                zh: format!(
+                    "提供所需合作方式：{}",
+                    offered
+                        .iter()
+                        .map(|mode| mode.label_zh())
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
+                en: format!(
+                    "Offers the wanted cooperation: {}",
+                    offered
+                        .iter()
+                        .map(|mode| mode.label_en())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             });
         }
         reasons

@@ -90,7 +90,11 @@ pub fn runs(text: &str) -> Vec<Run> {
                 if let Some(run) = current.take() {
                     out.push(run);
                 }
-                current = Some(Run { class, start: offset, end });
+                current = Some(Run {
+                    class,
+                    start: offset,
+                    end,
+                });
             }
         }
         previous = Some(c);
@@ -154,17 +158,29 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(Term, usize, usize)) {
         let slice = &text[run.start..run.end];
         match run.class {
             CharClass::Han => {
-                let mut chars = slice.char_indices().map(|(offset, c)| (run.start + offset, normalize_char(c)));
-                let Some((mut first_offset, mut first)) = chars.next() else { continue };
+                let mut chars = slice
+                    .char_indices()
+                    .map(|(offset, c)| (run.start + offset, normalize_char(c)));
+                let Some((mut first_offset, mut first)) = chars.next() else {
+                    continue;
+                };
                 let mut emitted = false;
                 for (offset, c) in chars {
-                    emit(Term::han_pair(first, c), first_offset, offset + c.len_utf8());
+                    emit(
+                        Term::han_pair(first, c),
+                        first_offset,
+                        offset + c.len_utf8(),
+                    );
                     emitted = true;
                     first_offset = offset;
                     first = c;
                 }
                 if !emitted {
-                    emit(Term::han_single(first), first_offset, first_offset + first.len_utf8());
+                    emit(
+                        Term::han_single(first),
+                        first_offset,
+                        first_offset + first.len_utf8(),
+                    );
                 }
             }
             CharClass::Word => {
@@ -186,7 +202,9 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(Term, usize, usize)) {
 /// Every term of `text` with its byte range.
 pub fn tokens(text: &str) -> Vec<Token> {
     let mut out = Vec::new();
-    for_each_token(text, |term, start, end| out.push(Token { term, start, end }));
+    for_each_token(text, |term, start, end| {
+        out.push(Token { term, start, end })
+    });
     out
 }
 
@@ -197,7 +215,10 @@ pub fn utf16_spans(text: &str, ranges: &[(usize, usize)]) -> Vec<Span> {
         .iter()
         .copied()
         .filter(|&(start, end)| {
-            start < end && end <= text.len() && text.is_char_boundary(start) && text.is_char_boundary(end)
+            start < end
+                && end <= text.len()
+                && text.is_char_boundary(start)
+                && text.is_char_boundary(end)
         })
         .collect();
     ranges.sort_unstable();
@@ -227,7 +248,10 @@ pub fn utf16_spans(text: &str, ranges: &[(usize, usize)]) -> Vec<Span> {
         to_units(start, &mut units, &mut byte);
         let span_start = units;
         to_units(end, &mut units, &mut byte);
-        spans.push(Span { start: span_start, end: units });
+        spans.push(Span {
+            start: span_start,
+            end: units,
+        });
     }
     spans
 }

@@ -31,13 +31,19 @@ by_disc = {}
 for r in records:
     for d in r.get("disciplines", []):
         entry = by_disc.setdefault(d, {"keywords": [], "sentences": [], "titles": []})
-        entry["keywords"] += r.get("keywords", [])
+        entry["keywords"] += [k for k in r.get("keywords", []) if k.lstrip()[:1] not in ("=", "@", "+", "-")]
         entry["titles"].append(r.get("title", ""))
         entry["sentences"] += [s.strip() for s in re.split(r"(?<=[。!?！？;；])", r.get("summary", "")) if len(s.strip()) >= 10]
+
+def safe(keyword):
+    """The server refuses values that Excel would run as formulas (see server/src/import.rs)."""
+    k = keyword.lstrip()
+    return not (k[:1] in ("=", "@") or (k[:1] in ("+", "-") and len(k) > 1 and not (k[1].isdigit() or k[1] in ". ")))
 
 out = []
 for r in records:
     res = dict(r)
+    res["keywords"] = [k for k in r.get("keywords", []) if safe(k)]
     res["id"] = "demo-" + r["id"]
     res["region"] = rng.choice(counties)
     d = (r.get("disciplines") or [None])[0]

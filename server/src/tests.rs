@@ -131,3 +131,20 @@ fn config_flags_beat_environment_beat_file() {
     assert!(resolve_config(&args(&["--config", file.to_str().unwrap()]), |_| None).is_err());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn demo_catalog_passes_validation() {
+    let resources = crate::demo::resources().unwrap();
+    let rows = resources
+        .iter()
+        .enumerate()
+        .map(|(index, resource)| (index + 1, serde_json::to_value(resource).unwrap()))
+        .collect();
+    let errors = crate::import::validate_rows(rows).err().unwrap_or_default();
+    assert!(
+        errors.is_empty(),
+        "{} errors, first: {:?}",
+        errors.len(),
+        errors.first()
+    );
+}

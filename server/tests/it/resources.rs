@@ -203,3 +203,53 @@ fn demo_catalog_on_a_new_store_only() {
     assert_eq!(after, 0);
     assert_ne!(after_version, version);
 }
+
+#[test]
+fn region_filters_cover_descendants_and_strategic_regions() {
+    let server = Server::start("regions");
+    let editor = server.token("editor");
+    let mut beijing = resource("bj", "expert", "北京专家");
+    beijing["region"] = json!("110101");
+    let mut shenzhen = resource("sz", "achievement", "深圳成果");
+    shenzhen["region"] = json!("440300");
+    let nowhere = resource("none", "achievement", "无地区");
+    let reply = server.import(
+        "?format=jsonl",
+        &editor,
+        "application/x-ndjson",
+        &jsonl(&[beijing, shenzhen, nowhere]),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let ids = |path: &str| -> Vec<String> {
+        let reply = server.get(path);
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text());
+        let body = reply.json();
+        let list = if body["items"].is_array() {
+            &body["items"]
+        } else {
+            &body["resources"]
+        };
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids("/api/v1/resources?region=110000"), ["bj"]);
+    assert_eq!(ids("/api/v1/resources?region=jjj"), ["bj"]);
+    assert_eq!(ids("/api/v1/resources?region=440000"), ["sz"]);
+    assert_eq!(ids("/api/v1/snapshot?region=110000"), ["bj"]);
+    let facets = server.get("/api/v1/resources").json()["facets"]["province"].clone();
+    assert_eq!(facets, json!({"110000": 1, "440000": 1}));
+    let bad = server.import(
+        "?format=jsonl",
+        &editor,
+        "application/x-ndjson",
+        &jsonl(&[{
+            let mut value = resource("bad-region", "expert", "x");
+            value["region"] = json!("999999");
+            value
+        }]),
+    );
+    assert_eq!(bad.status, 422);
+}
