@@ -29,6 +29,9 @@ pub struct Config {
     pub import_timeout_secs: u64,
     /// HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
+    /// How often to check the store for a catalog changed by another replica or process, in seconds;
+    /// 0 never checks. `DUIJIE_RELOAD_SECS`.
+    pub reload_secs: u64,
 }
 
 impl Default for Config {
@@ -44,6 +47,7 @@ impl Default for Config {
             request_timeout_secs: 30,
             import_timeout_secs: 600,
             workers: None,
+            reload_secs: 5,
         }
     }
 }
@@ -116,6 +120,12 @@ impl Config {
                 name: "DUIJIE_WORKERS",
                 message: format!("'{workers}' is not a number"),
             })?);
+        }
+        if let Some(secs) = get("DUIJIE_RELOAD_SECS") {
+            self.reload_secs = secs.trim().parse().map_err(|_| ConfigError::Env {
+                name: "DUIJIE_RELOAD_SECS",
+                message: format!("'{secs}' is not a number of seconds"),
+            })?;
         }
         Ok(())
     }

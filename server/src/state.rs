@@ -196,6 +196,38 @@ impl AppState {
             .clone()
     }
 
+    /// Reloads the catalog when the store's generation differs from the one in memory: another
+    /// replica, or a command, changed it. Blocking. Returns whether it reloaded.
+    pub fn reload_if_changed(&self) -> Result<bool, ApiError> {
+        let Some((_, generation)) = self.store.version()? else {
+            return Ok(false);
+        };
+        if generation == self.catalog().generation {
+            return Ok(false);
+        }
+        let _guard = self
+            .write_lock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Some(stored) = self.store.catalog()? else {
+            return Ok(false);
+        };
+        if stored.generation == self.catalog().generation {
+            return Ok(false);
+        }
+        let catalog = Catalog::build(
+            stored.version,
+            stored.generation,
+            stored.resources,
+            self.weights.clone(),
+        );
+        *self
+            .catalog
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(catalog);
+        Ok(true)
+    }
+
     /// Applies a change: checks it against the current catalog, commits it in one transaction, builds
     /// the new matcher, then swaps it in. Blocking: run it in `web::block`.
     /// `check` sees the current catalog first and may refuse the change (say, a create of an existing id).

@@ -34,7 +34,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub workers: Option<usize>,
     /// A TOML file with any of the settings above (keys: addr, data, static_dir, cors_origins, demo,
-    /// body_limit, import_limit, request_timeout_secs, import_timeout_secs, workers) [env DUIJIE_CONFIG].
+    /// body_limit, import_limit, request_timeout_secs, import_timeout_secs, workers, reload_secs) [env DUIJIE_CONFIG].
     #[arg(long)]
     pub config: Option<PathBuf>,
 }
@@ -82,6 +82,18 @@ pub fn run(args: ServeArgs) -> Result<()> {
     let state = AppState::open(store, config.clone(), initial)
         .map_err(|error| anyhow::anyhow!("cannot load the catalog: {error}"))?;
     let state = web::Data::new(state);
+    if config.reload_secs > 0 {
+        // Follows the catalog version in the store, so replicas sharing a database (or a store changed
+        // by another process) converge. Detached: it ends with the process.
+        let follower = state.clone();
+        let period = Duration::from_secs(config.reload_secs);
+        std::thread::spawn(move || loop {
+            std::thread::sleep(period);
+            if let Err(error) = follower.reload_if_changed() {
+                eprintln!("duijie serve: cannot follow the store's catalog: {error}");
+            }
+        });
+    }
     actix_web::rt::System::new().block_on(async move {
         let app_state = state.clone();
         let mut server = HttpServer::new(move || crate::create_app(app_state.clone()))

@@ -179,3 +179,32 @@ fn static_folder_is_served_at_the_root() {
     assert_eq!(server.get("/../Cargo.toml").status, 404);
     assert_eq!(server.get("/missing.js").status, 404);
 }
+
+#[test]
+fn replicas_on_one_store_follow_its_catalog_version() {
+    let dir = temp_dir("replicas");
+    let config = dir.join("duijie.toml");
+    std::fs::write(&config, "reload_secs = 1\ndemo = false\n").unwrap();
+    let data = dir.join("data");
+    let flags = ["--config", config.to_str().unwrap()];
+    let first = Server::start_with(&data, &flags);
+    let second = Server::start_with(&data, &flags);
+    let editor = first.token("editor");
+    let reply = first.import(
+        "?format=jsonl",
+        &editor,
+        "application/x-ndjson",
+        &jsonl(&small_catalog(5)),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let wanted = first.catalog();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while second.catalog() != wanted {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the second replica never caught up"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(second.get("/api/v1/resources/r-00004").status, 200);
+}
