@@ -165,6 +165,8 @@ impl Store {
                 transaction.execute("DELETE FROM resources WHERE id = ?1", params![id])?;
             }
         }
+        #[cfg(debug_assertions)]
+        pause_for_crash_tests();
         let generation: i64 = transaction.query_row(
             "INSERT INTO catalog (id, version, generation) VALUES (1, ?1, 1)
              ON CONFLICT (id) DO UPDATE SET version = excluded.version,
@@ -198,6 +200,20 @@ impl Store {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(tokens)
+    }
+}
+
+/// Debug builds only: when `DUIJIE_TEST_COMMIT_DELAY_MS` is set, a catalog transaction waits that long
+/// before it commits (announcing it on standard error), so the integration tests can kill -9 the
+/// server inside an open transaction and check that a restart shows the previous catalog.
+#[cfg(debug_assertions)]
+fn pause_for_crash_tests() {
+    if let Some(ms) = std::env::var("DUIJIE_TEST_COMMIT_DELAY_MS")
+        .ok()
+        .and_then(|ms| ms.parse::<u64>().ok())
+    {
+        eprintln!("duijie serve: test hook: transaction open, committing in {ms} ms");
+        std::thread::sleep(std::time::Duration::from_millis(ms));
     }
 }
 

@@ -29,6 +29,8 @@ pub struct Server {
     pub child: Child,
     pub base: String,
     pub data: PathBuf,
+    /// The server's standard error, line by line (also copied to the test's).
+    pub stderr: mpsc::Receiver<String>,
 }
 
 impl Server {
@@ -39,6 +41,11 @@ impl Server {
 
     /// A server on `data` with extra flags.
     pub fn start_with(data: &Path, extra: &[&str]) -> Server {
+        Server::start_with_env(data, extra, &[])
+    }
+
+    /// A server on `data` with extra flags and environment variables.
+    pub fn start_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--addr", "127.0.0.1:0", "--workers", "2", "--data"])
             .arg(data)
@@ -46,10 +53,20 @@ impl Server {
             .env_remove("DUIJIE_ADDR")
             .env_remove("DUIJIE_DATA")
             .env_remove("DUIJIE_CONFIG")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("spawn duijie serve");
+        let stderr = child.stderr.take().unwrap();
+        let (stderr_sender, stderr_receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                eprintln!("[server] {line}");
+                let _ = stderr_sender.send(line);
+            }
+        });
         let stdout = child.stdout.take().unwrap();
         let (sender, receiver) = mpsc::channel();
         std::thread::spawn(move || {
@@ -70,6 +87,7 @@ impl Server {
             child,
             base: format!("http://{addr}"),
             data: data.to_path_buf(),
+            stderr: stderr_receiver,
         }
     }
 
