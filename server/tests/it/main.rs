@@ -1,0 +1,3 @@
+//! duijie-server's integration tests: one binary, one module per concern.
+
+mod cli;
