@@ -380,7 +380,14 @@ impl Matcher {
         scratch: &mut Scratch,
     ) -> Vec<Candidate> {
         scratch.begin(self.index.n_docs);
-        let common = self.index.n_docs / COMMON_TERM_SHARE;
+        // A catalog no larger than the stage-two pool is scored in full, so nothing is pruned: there,
+        // a share of an eighth is one or two resources, and pruning would drop resources that share
+        // an even rarer term with the need than the first one walked.
+        let common = if self.index.n_docs <= MIN_CANDIDATES {
+            usize::MAX
+        } else {
+            self.index.n_docs / COMMON_TERM_SHARE
+        };
         for term in &query.terms {
             let (docs, tfs) = self.index.postings(term.id);
             let only_found = term.frequency > common && !scratch.touched.is_empty();

@@ -1,8 +1,9 @@
-//! Integration tests of `duijie serve`: a real server process over HTTP on a free port, one data folder
-//! per test under the system temp folder.
+//! Integration tests of `duijie serve` and the `duijie` command line: real processes, over HTTP on a
+//! free port or through their output, one data folder per test under the system temp folder.
 
 mod auth;
 mod catalog;
+mod cli;
 mod import;
 mod reliability;
 mod resources;

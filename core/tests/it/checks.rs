@@ -1,0 +1,220 @@
+//! Data-driven matching checks: each case is a catalog, a need and the expected ranking.
+
+use duijie_core::jsonl::{need_from_json, parse_catalog_jsonl};
+use duijie_core::matcher::catalog_version;
+use duijie_core::{Filters, MatchOptions, MatchResult, Matcher, Weights};
+
+/// The one place these tests call the matcher: parses the catalog (JSON Lines) and the need (JSON),
+/// applies `filters` (JSON of `Filters`), and checks the ranked ids, space-separated, against `expect`.
+fn check_with(catalog: &str, need: &str, filters: &str, expect: &str) -> Vec<MatchResult> {
+    let parsed = parse_catalog_jsonl(catalog);
+    assert!(
+        parsed.errors.is_empty(),
+        "catalog errors: {:?}",
+        parsed.errors
+    );
+    let need_value: serde_json::Value = serde_json::from_str(need).expect("need is JSON");
+    let need = need_from_json(&need_value).expect("need is valid");
+    let filters: Filters = serde_json::from_str(filters).expect("filters are valid");
+    let weights = Weights::default();
+    let version = catalog_version(&parsed.resources, &weights);
+    let matcher = Matcher::new(version, parsed.resources, weights);
+    let options = MatchOptions { top: 20, filters };
+    let results = matcher.match_need(&need, &options);
+    let ids: Vec<&str> = results.iter().map(|result| result.id.as_str()).collect();
+    assert_eq!(ids.join(" "), expect, "ranking of {need:?}");
+    results
+}
+
+fn check(catalog: &str, need: &str, expect: &str) -> Vec<MatchResult> {
+    check_with(catalog, need, "{}", expect)
+}
+
+fn component(result: &MatchResult, name: &str) -> f64 {
+    result
+        .components
+        .iter()
+        .find(|component| component.name == name)
+        .map(|component| component.value)
+        .expect("every component is reported")
+}
+
+/// The text a span covers, read back through UTF-16 as a browser would.
+fn covered(text: &str, start: u32, end: u32) -> String {
+    let units: Vec<u16> = text.encode_utf16().collect();
+    String::from_utf16(&units[start as usize..end as usize]).expect("spans fall on characters")
+}
+
+#[test]
+fn near_miss_keyword_gets_less_credit_than_exact() {
+    let results = check(
+        r#"{"id":"exact","kind":"achievement","title":"储能系统","keywords":["锂电池"]}
+{"id":"near","kind":"achievement","title":"储能系统","keywords":["锂离子电池"]}
+{"id":"none","kind":"achievement","title":"储能系统","keywords":["光伏组件"]}"#,
+        r#"{"text":"储能系统","keywords":["锂电池"]}"#,
+        "exact near none",
+    );
+    let (exact, near, none) = (
+        component(&results[0], "keywords"),
+        component(&results[1], "keywords"),
+        component(&results[2], "keywords"),
+    );
+    assert!(
+        exact > near && near > 0.0 && none == 0.0,
+        "{exact} {near} {none}"
+    );
+    let reason = results[1]
+        .reasons
+        .iter()
+        .find(|reason| reason.component == "keywords")
+        .expect("near-miss credit is explained");
+    assert!(
+        reason.zh.contains("相近") && reason.zh.contains("锂离子电池"),
+        "{reason:?}"
+    );
+}
+
+#[test]
+fn region_proximity_orders_county_city_province() {
+    let line = |id: &str, region: &str| {
+        format!(r#"{{"id":"{id}","kind":"organization","title":"工业机器人","region":"{region}"}}"#)
+    };
+    let catalog = [
+        line("a-beijing", "110101"),
+        line("b-guangzhou", "440100"),
+        line("c-luohu", "440303"),
+        line("d-nanshan", "440305"),
+    ]
+    .join("\n");
+    let results = check(
+        &catalog,
+        r#"{"text":"工业机器人","region":"440305"}"#,
+        "d-nanshan c-luohu b-guangzhou a-beijing",
+    );
+    let regions: Vec<f64> = results.iter().map(|r| component(r, "region")).collect();
+    assert_eq!(regions, [1.0, 0.75, 0.5, 0.0]);
+}
+
+const MIXED: &str = r#"{"id":"ach-bj","kind":"achievement","title":"水处理技术","region":"110101","maturity":7}
+{"id":"ach-sz","kind":"achievement","title":"水处理技术","region":"440305","maturity":3}
+{"id":"exp-sz","kind":"expert","title":"水处理专家","region":"440305"}
+{"id":"org-tj","kind":"organization","title":"水处理研究院","region":"120101"}
+{"id":"pat-gz","kind":"patent","title":"水处理装置","region":"440100","maturity":5}"#;
+
+#[test]
+fn kind_filter_keeps_only_those_kinds() {
+    check_with(
+        MIXED,
+        r#"{"text":"水处理"}"#,
+        r#"{"kinds":["patent","expert"]}"#,
+        "exp-sz pat-gz",
+    );
+    // A need's own kinds narrow the filter further.
+    check_with(
+        MIXED,
+        r#"{"text":"水处理","kinds":["expert","achievement"]}"#,
+        r#"{"kinds":["patent","expert"]}"#,
+        "exp-sz",
+    );
+}
+
+#[test]
+fn region_scope_covers_descendants_and_strategic_members() {
+    check_with(
+        MIXED,
+        r#"{"text":"水处理技术"}"#,
+        r#"{"region":"440000"}"#,
+        "ach-sz exp-sz pat-gz",
+    );
+    check_with(
+        MIXED,
+        r#"{"text":"水处理技术"}"#,
+        r#"{"region":"jjj"}"#,
+        "ach-bj org-tj",
+    );
+    check_with(
+        MIXED,
+        r#"{"text":"水处理技术"}"#,
+        r#"{"region":"gba"}"#,
+        "ach-sz exp-sz pat-gz",
+    );
+}
+
+#[test]
+fn min_maturity_filter_drops_immature_and_unrated() {
+    check_with(
+        MIXED,
+        r#"{"text":"水处理"}"#,
+        r#"{"min_maturity":5}"#,
+        "ach-bj pat-gz",
+    );
+    check(MIXED, r#"{"text":"水处理","min_maturity":6}"#, "ach-bj");
+}
+
+#[test]
+fn a_good_match_is_explained_with_highlights() {
+    let results = check(
+        r#"{"id":"r1","kind":"achievement","title":"😀𠀀锂电池回收技术","summary":"废旧锂电池的梯次利用","keywords":["电池回收"]}"#,
+        r#"{"text":"锂电池回收"}"#,
+        "r1",
+    );
+    let result = &results[0];
+    assert!(!result.reasons.is_empty());
+    for reason in &result.reasons {
+        assert!(!reason.zh.is_empty() && !reason.en.is_empty(), "{reason:?}");
+    }
+    let title = "😀𠀀锂电池回收技术";
+    let mut highlighted = String::new();
+    for matched in result.matched.iter().filter(|m| m.field == "title") {
+        for span in &matched.spans {
+            let text = covered(title, span.start, span.end);
+            assert_eq!(text, matched.term, "span {span:?}");
+            highlighted.push_str(&text);
+        }
+    }
+    for term in ["锂电", "电池", "池回", "回收"] {
+        assert!(highlighted.contains(term), "{term} in {highlighted}");
+    }
+    assert!(!highlighted.contains('技'));
+    let summary = "废旧锂电池的梯次利用";
+    for matched in result.matched.iter().filter(|m| m.field == "summary") {
+        for span in &matched.spans {
+            assert_eq!(covered(summary, span.start, span.end), matched.term);
+        }
+    }
+    let keyword = result
+        .matched
+        .iter()
+        .find(|m| m.field == "keywords")
+        .expect("the keyword is highlighted");
+    assert_eq!(keyword.item, Some(0));
+    let span = keyword.spans[0];
+    assert_eq!(covered("电池回收", span.start, span.end), keyword.term);
+}
+
+#[test]
+fn latin_terms_match() {
+    let catalog = r#"{"id":"5g","kind":"achievement","title":"5G 基站天线"}
+{"id":"pm25","kind":"achievement","title":"PM2.5 在线监测仪"}
+{"id":"plc","kind":"achievement","title":"PLC 可编程控制器"}
+{"id":"other","kind":"achievement","title":"有机肥发酵"}"#;
+    check(catalog, r#"{"text":"5G"}"#, "5g");
+    check(catalog, r#"{"text":"pm2.5"}"#, "pm25");
+    check(catalog, r#"{"text":"plc"}"#, "plc");
+    check(catalog, r#"{"text":"ＰＬＣ"}"#, "plc");
+    let results = check(catalog, r#"{"text":"需要ＰＭ２．５监测"}"#, "pm25");
+    assert!(results[0].matched.iter().any(|m| m.term == "pm2.5"));
+}
+
+#[test]
+fn every_term_finds_its_resources_in_a_small_catalog() {
+    // Regression: with fewer than eight resources every term counted as "common", so only the
+    // rarest term of the need could bring in candidates, and 光伏组件 was never found here.
+    check(
+        r#"{"id":"battery","kind":"achievement","title":"锂电池回收"}
+{"id":"solar","kind":"achievement","title":"光伏组件清洗"}
+{"id":"rice","kind":"achievement","title":"水稻育种"}"#,
+        r#"{"text":"锂电池回收，光伏组件"}"#,
+        "battery solar",
+    );
+}

@@ -1,0 +1,196 @@
+//! Workspace tidiness: duijie-core stays free of I/O and browser crates, nothing but the server depends
+//! on duijie-server, and every source file opens with a `//!` line.
+
+use std::path::{Path, PathBuf};
+
+/// Crates duijie-core must never name: browser bindings, web frameworks, async runtimes, databases
+/// and other I/O. A name ending in `*` is a prefix.
+const CORE_FORBIDDEN: &[&str] = &[
+    "wasm-bindgen",
+    "wasm-bindgen-*",
+    "js-sys",
+    "web-sys",
+    "gloo*",
+    "actix*",
+    "yew*",
+    "tokio*",
+    "async-std",
+    "smol",
+    "mio",
+    "hyper*",
+    "reqwest",
+    "ureq",
+    "axum",
+    "rusqlite",
+    "sqlx*",
+    "diesel*",
+    "postgres*",
+    "redis",
+    "tempfile",
+    "walkdir",
+    "memmap2",
+    "notify",
+];
+
+/// The folders whose `.rs` files must open with `//!`.
+const SOURCE_DIRS: &[&str] = &[
+    "core/src",
+    "wasm/src",
+    "server/src",
+    "web/src",
+    "tests/src",
+    "xtask/src",
+];
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate sits in the workspace")
+        .to_path_buf()
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// The names of every dependency a manifest declares, in any dependency table (normal, dev, build,
+/// target-specific or workspace), found by plain line parsing.
+fn dependency_names(manifest: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut in_dependencies = false;
+    for line in manifest.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.starts_with('[') {
+            let header = line.trim_matches(|c| c == '[' || c == ']').trim();
+            let parts: Vec<&str> = header.split('.').collect();
+            // `[dependencies.serde]`-style tables name the dependency in the header.
+            if let Some(position) = parts.iter().position(|part| part.ends_with("dependencies")) {
+                if position + 1 < parts.len() {
+                    names.push(parts[position + 1].trim_matches('"').to_string());
+                    in_dependencies = false;
+                } else {
+                    in_dependencies = true;
+                }
+            } else {
+                in_dependencies = false;
+            }
+            continue;
+        }
+        if in_dependencies {
+            if let Some((key, _)) = line.split_once('=') {
+                // `serde.workspace = true` names `serde`.
+                let key = key.trim().trim_matches('"');
+                let name = key.split('.').next().unwrap_or(key).trim_matches('"');
+                if !name.is_empty() {
+                    names.push(name.to_string());
+                }
+            }
+        }
+    }
+    names
+}
+
+fn is_forbidden(name: &str) -> bool {
+    CORE_FORBIDDEN
+        .iter()
+        .any(|pattern| match pattern.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => name == *pattern,
+        })
+}
+
+/// Every Cargo.toml of the workspace: the root's and each member's.
+fn manifests() -> Vec<PathBuf> {
+    let root = workspace();
+    let mut manifests = vec![root.join("Cargo.toml")];
+    for member in ["core", "wasm", "server", "web", "tests", "xtask"] {
+        let path = root.join(member).join("Cargo.toml");
+        if path.exists() {
+            manifests.push(path);
+        }
+    }
+    manifests
+}
+
+#[test]
+fn dependency_parsing_finds_every_form() {
+    let names = dependency_names(
+        "[package]\nname = \"x\"\n[dependencies]\nserde.workspace = true\n\"tokio\" = \"1\"\n\
+         [dev-dependencies.rusqlite]\nversion = \"0.30\"\n[target.'cfg(unix)'.dependencies]\n\
+         js-sys = \"0.3\" # comment\n[features]\nactix = []\n",
+    );
+    assert_eq!(names, ["serde", "tokio", "rusqlite", "js-sys"]);
+}
+
+#[test]
+fn core_names_no_io_or_browser_crates() {
+    let manifest = read(&workspace().join("core/Cargo.toml"));
+    let forbidden: Vec<String> = dependency_names(&manifest)
+        .into_iter()
+        .filter(|name| is_forbidden(name))
+        .collect();
+    assert!(
+        forbidden.is_empty(),
+        "duijie-core must not depend on {forbidden:?}: it does no I/O (ARCHITECTURE.md)"
+    );
+}
+
+#[test]
+fn only_the_server_depends_on_the_server() {
+    let server = workspace().join("server/Cargo.toml");
+    let offenders: Vec<String> = manifests()
+        .into_iter()
+        .filter(|path| *path != server)
+        .filter(|path| {
+            dependency_names(&read(path))
+                .iter()
+                .any(|name| name == "duijie-server")
+        })
+        .map(|path| path.display().to_string())
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "these manifests depend on duijie-server: {offenders:?}"
+    );
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|extension| extension == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_source_file_opens_with_a_module_doc() {
+    let root = workspace();
+    let mut files = Vec::new();
+    for dir in SOURCE_DIRS {
+        rust_files(&root.join(dir), &mut files);
+    }
+    assert!(files.len() > 10, "found only {} source files", files.len());
+    let undocumented: Vec<String> = files
+        .iter()
+        .filter(|path| !read(path).trim_start_matches('\u{feff}').starts_with("//!"))
+        .map(|path| {
+            path.strip_prefix(&root)
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "these files lack a `//!` first line: {undocumented:?}"
+    );
+}
