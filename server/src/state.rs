@@ -281,13 +281,22 @@ impl AppState {
                 self.weights.clone(),
             )));
         }
+        let started = std::time::Instant::now();
         let generation = self.store.apply(&change, &version)?;
+        let committed = started.elapsed();
+        let n_resources = resources.len();
         let catalog = Arc::new(Catalog::build(
             version,
             generation,
             resources,
             self.weights.clone(),
         ));
+        eprintln!(
+            "duijie serve: catalog {} ({n_resources} resources): committed in {} ms, indexed in {} ms",
+            catalog.version(),
+            committed.as_millis(),
+            (started.elapsed() - committed).as_millis()
+        );
         *self
             .catalog
             .write()
