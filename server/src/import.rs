@@ -207,9 +207,11 @@ pub fn validate_rows(rows: Vec<(usize, Value)>) -> Result<Vec<Resource>, Vec<Fie
 
 /// Formula and script checks on every string of a record, located by field.
 ///
-/// - A value is a spreadsheet formula when, after leading spaces, it starts with `=` or `@` (always),
-///   or with `+` or `-` followed by anything but a digit, `.` or a space (`-5`, `+86 10 …` and `- 注`
-///   pass; `+SUM(A1)`, `-cmd|…` and `+A1` fail). List values are checked item by item too.
+/// - A value is a spreadsheet formula when, after leading spaces, it starts with `=` (always), or with
+///   `+`, `-` or `@` followed by a function call (`SUM(`), a cell reference (`A1`, `$B$2`), another
+///   sign that starts a formula, or anything holding `|` (DDE: `-cmd|' /C calc'!A0`). So `-5`,
+///   `+86 10 …`, `-前500年` and `@@` pass; `=1+2`, `+SUM(A1)`, `@SUM(1)`, `-A1` fail. List values are
+///   checked item by item too.
 /// - A value holding `javascript:` or `vbscript:` (any case, ignoring spaces and control characters
 ///   inside) is a script URL.
 pub fn check_text_safety(value: &Value) -> Vec<FieldError> {
@@ -222,7 +224,7 @@ pub fn check_text_safety(value: &Value) -> Vec<FieldError> {
         if parts.iter().any(|part| is_formula(part)) {
             errors.push(FieldError::new(
                 field,
-                "looks like a spreadsheet formula (starts with =, @, or + or - before a non-number); remove the leading sign or quote it in another way",
+                "looks like a spreadsheet formula (starts with =, or with +, - or @ before a function call or cell reference); remove the leading sign",
             ));
         }
         if is_script_url(text) {
@@ -257,17 +259,55 @@ fn walk_strings(value: &Value, path: &str, visit: &mut dyn FnMut(&str, &str)) {
     }
 }
 
+/// Whether a value would run as a spreadsheet formula (see `check_text_safety` for the rule).
 pub fn is_formula(text: &str) -> bool {
     let text = text.trim_start();
     let mut chars = text.chars();
     match chars.next() {
-        Some('=') | Some('@') => true,
-        Some('+') | Some('-') => match chars.next() {
-            None => false,
-            Some(next) => !(next.is_ascii_digit() || next == '.' || next.is_whitespace()),
-        },
+        Some('=') => true,
+        Some('+' | '-' | '@') => {
+            let rest = chars.as_str();
+            rest.contains('|')
+                || starts_with_call_or_reference(rest)
+                || (rest.starts_with(['+', '-', '@', '=']) && is_formula(rest))
+        }
         _ => false,
     }
+}
+
+/// `NAME(` (a function call) or a cell reference such as `A1`, `$B$2`, `AB12`.
+fn starts_with_call_or_reference(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let name_len = bytes
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b == b'.')
+        .count();
+    if name_len > 0 && bytes[0].is_ascii_alphabetic() && bytes.get(name_len) == Some(&b'(') {
+        return true;
+    }
+    let mut position = 0;
+    if bytes.get(position) == Some(&b'$') {
+        position += 1;
+    }
+    let letters = bytes[position..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    if !(1..=3).contains(&letters) {
+        return false;
+    }
+    position += letters;
+    if bytes.get(position) == Some(&b'$') {
+        position += 1;
+    }
+    let digits = bytes[position..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    digits > 0
+        && !bytes
+            .get(position + digits)
+            .is_some_and(|b| b.is_ascii_alphanumeric())
 }
 
 pub fn is_script_url(text: &str) -> bool {

@@ -18,10 +18,13 @@ fn formula_rule() {
         "+SUM(A1)",
         "-cmd|' /C calc'!A0",
         "+A1",
-        "-x",
+        "-$B$2*3",
+        "+-HYPERLINK(\"x\")",
+        "@@SUM(1)",
     ] {
         check_formula(text, true);
     }
+    // Signs before numbers, phone numbers, Chinese text, and `@@` (all seen in real records) pass.
     for text in [
         "-5",
         "+86 10 5555 0000",
@@ -31,6 +34,10 @@ fn formula_rule() {
         "锂电池",
         "a=b",
         "5G",
+        "@@",
+        "-前500年",
+        "-x",
+        "+ABCD12",
     ] {
         check_formula(text, false);
     }
