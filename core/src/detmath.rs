@@ -9,7 +9,7 @@ const SQRT_2: f64 = std::f64::consts::SQRT_2;
 
 /// Natural logarithm of a positive, finite `x` (returns 0 for anything else), accurate to a few ulp.
 pub fn ln(x: f64) -> f64 {
-    if !(x > 0.0) || !x.is_finite() {
+    if x.is_nan() || x <= 0.0 || !x.is_finite() {
         return 0.0;
     }
     let bits = x.to_bits();
@@ -48,7 +48,7 @@ mod tests {
             1.0,
             1.5,
             2.0,
-            2.718281828,
+            std::f64::consts::E,
             10.0,
             1234.5,
             1e6,

@@ -112,6 +112,8 @@ pub struct Index {
     pub average_lengths: [f64; N_FIELDS],
     /// The catalog's keyword phrases (normalised), and per phrase the resources that list it.
     pub phrases: FxMap<Box<str>, u32>,
+    /// Phrase keys by id.
+    pub phrase_keys: Vec<Box<str>>,
     pub phrase_postings: Csr<u32>,
     pub max_phrase_chars: usize,
     /// Per resource: its keyword phrases, in the order it lists them.
@@ -283,6 +285,12 @@ impl Index {
             doc_phrase_rows.push(row);
         }
         let phrase_postings = Csr::from_rows(phrase_docs.into_iter());
+        // Each entry is written at its own id, so the map's order does not matter.
+        let mut phrase_keys: Vec<Box<str>> = vec![Box::from(""); phrases.len()];
+        #[allow(clippy::iter_over_hash_type)]
+        for (key, &id) in &phrases {
+            phrase_keys[id as usize] = key.clone();
+        }
         let doc_phrases = Csr::from_rows(doc_phrase_rows.into_iter());
 
         // Structured codes.
@@ -330,6 +338,7 @@ impl Index {
             lengths,
             average_lengths,
             phrases,
+            phrase_keys,
             phrase_postings,
             max_phrase_chars,
             doc_phrases,

@@ -76,7 +76,7 @@ impl Default for MatchOptions {
 pub const MAX_TOP: usize = 1000;
 
 /// BM25 saturation.
-const K1: f64 = 1.2;
+const K1: f64 = 2.0;
 /// Per field: weight in the combined term frequency, and length normalisation `b`.
 const FIELD_WEIGHTS: [f64; N_FIELDS] = [2.5, 2.5, 1.0];
 const FIELD_B: [f64; N_FIELDS] = [0.5, 0.5, 0.75];
@@ -84,8 +84,8 @@ const FIELD_B: [f64; N_FIELDS] = [0.5, 0.5, 0.75];
 const COMMON_TERM_SHARE: usize = 8;
 /// How many stage-one candidates stage two scores in full, at least.
 const MIN_CANDIDATES: usize = 200;
-/// How many of the best candidates vote on the discipline a need's text is about.
-const PRIOR_VOTERS: usize = 20;
+/// How many of the best candidates (by text) vote on the discipline a need's text is about.
+const PRIOR_VOTERS: usize = 100;
 /// Longest need text (in characters) scanned for keyword phrases.
 const MAX_PHRASE_SCAN_CHARS: usize = 2000;
 
@@ -168,6 +168,24 @@ impl Matcher {
             }
         });
         let prior = self.discipline_prior(need, &candidates);
+        // Text and keyword evidence are judged against the best the catalog offers for this need, so
+        // that a long need (whose terms no single resource can all contain) weighs its text as much
+        // as a short one against the structured components.
+        let mut query = query;
+        let best_text = candidates
+            .iter()
+            .map(|candidate| candidate.text_raw)
+            .fold(0.0, f64::max);
+        if best_text > 0.0 {
+            query.text_scale = best_text;
+        }
+        let best_keywords = candidates
+            .iter()
+            .map(|candidate| self.keyword_value(&query, candidate))
+            .fold(0.0, f64::max);
+        if best_keywords > 0.0 {
+            query.keyword_scale = best_keywords;
+        }
         let mut scored: Vec<(f64, u32, Scores)> = candidates
             .iter()
             .map(|candidate| {
@@ -222,14 +240,11 @@ impl Matcher {
             .discipline_codes
             .iter()
             .map(|code| {
+                // A discipline, anything under it, or a discipline of the other system mapped to it.
                 filters.disciplines.iter().any(|wanted| {
                     let wanted = taxonomies.canonical_discipline(wanted).unwrap_or(wanted);
-                    wanted == code
-                        || taxonomies
-                            .disciplines
-                            .ancestors(code)
-                            .iter()
-                            .any(|ancestor| ancestor.code == wanted)
+                    taxonomies.disciplines.is_within(code, wanted)
+                        || taxonomies.discipline_proximity(wanted, code) >= 0.8
                 })
             })
             .collect();
@@ -238,14 +253,10 @@ impl Matcher {
             .industry_codes
             .iter()
             .map(|code| {
-                filters.industries.iter().any(|wanted| {
-                    wanted == code
-                        || taxonomies
-                            .industries
-                            .ancestors(code)
-                            .iter()
-                            .any(|ancestor| &ancestor.code == wanted)
-                })
+                filters
+                    .industries
+                    .iter()
+                    .any(|wanted| taxonomies.industries.is_within(code, wanted))
             })
             .collect();
         let allowed = (0..self.resources.len())
@@ -352,8 +363,10 @@ impl Matcher {
         Query {
             terms,
             total_weight,
+            text_scale: total_weight,
             phrases,
             total_phrase_weight,
+            keyword_scale: 1.0,
         }
     }
 
@@ -368,7 +381,7 @@ impl Matcher {
     ) -> Vec<Candidate> {
         scratch.begin(self.index.n_docs);
         let common = self.index.n_docs / COMMON_TERM_SHARE;
-        for (term_index, term) in query.terms.iter().enumerate() {
+        for term in &query.terms {
             let (docs, tfs) = self.index.postings(term.id);
             let only_found = term.frequency > common && !scratch.touched.is_empty();
             for (&doc, &tf) in docs.iter().zip(tfs) {
@@ -392,9 +405,6 @@ impl Matcher {
                     scratch.touch(doc);
                 }
                 scratch.text[doc_index] += contribution;
-                if term_index < 64 {
-                    scratch.matched_terms[doc_index] |= 1u64 << term_index;
-                }
             }
         }
         for phrase in &query.phrases {
@@ -431,7 +441,6 @@ impl Matcher {
                     doc,
                     text_raw: text,
                     stage_one: text * text_scale + phrase * phrase_scale,
-                    matched_terms: scratch.matched_terms[doc_index],
                 }
             })
             .collect();
@@ -472,7 +481,6 @@ impl Matcher {
                     doc,
                     text_raw: 0.0,
                     stage_one: 0.0,
-                    matched_terms: 0,
                 };
                 let fit = self.fit(&self.score(need, &empty_query, &prior, &candidate));
                 (fit, candidate)
@@ -499,12 +507,21 @@ impl Matcher {
         if !need.disciplines.is_empty() || self.weights.discipline <= 0.0 {
             return prior;
         }
+        // Each voter counts with the square of its text evidence relative to the best, so the few
+        // resources that match the need's text well decide, and the long tail only breaks ties.
         let mut votes: BTreeMap<u16, f64> = BTreeMap::new();
-        for candidate in candidates.iter().take(PRIOR_VOTERS) {
+        let mut voters: Vec<&Candidate> = candidates.iter().collect();
+        voters.sort_by(|a, b| b.text_raw.total_cmp(&a.text_raw).then(a.doc.cmp(&b.doc)));
+        let best_text = voters.first().map_or(0.0, |candidate| candidate.text_raw);
+        for candidate in voters.iter().take(PRIOR_VOTERS) {
             let disciplines = self.index.doc_disciplines.row(candidate.doc as usize);
+            let ratio = if best_text > 0.0 {
+                candidate.text_raw / best_text
+            } else {
+                0.0
+            };
             for &discipline in disciplines {
-                *votes.entry(discipline).or_insert(0.0) +=
-                    candidate.stage_one / disciplines.len() as f64;
+                *votes.entry(discipline).or_insert(0.0) += ratio * ratio / disciplines.len() as f64;
             }
         }
         let best = votes.values().copied().fold(0.0, f64::max);
@@ -524,15 +541,11 @@ impl Matcher {
         let taxonomies = taxonomies();
         let mut scores = Scores::default();
         if query.total_weight > 0.0 {
-            scores.text = Some(candidate.text_raw / query.total_weight);
+            scores.text = Some((candidate.text_raw / query.text_scale).min(1.0));
         }
         if !query.phrases.is_empty() && query.total_phrase_weight > 0.0 {
-            let mut credit_sum = 0.0;
-            for phrase in &query.phrases {
-                let credit = self.phrase_credit(phrase, doc, resource);
-                credit_sum += phrase.weight * credit;
-            }
-            scores.keywords = Some(credit_sum / query.total_phrase_weight);
+            scores.keywords =
+                Some((self.keyword_value(query, candidate) / query.keyword_scale).min(1.0));
         }
         if !need.disciplines.is_empty() {
             let mut best: f64 = 0.0;
@@ -595,28 +608,29 @@ impl Matcher {
         scores
     }
 
-    /// Credit in [0, 1] for one need phrase: 1 when the resource lists it as a keyword, a near-miss
-    /// share for a similar keyword (锂电池 / 锂离子电池), and a smaller share when it is written in
-    /// the title or summary.
-    fn phrase_credit(&self, phrase: &QueryPhrase, doc: usize, resource: &Resource) -> f64 {
-        if let Some(id) = phrase.id {
-            if self.index.doc_phrases.row(doc).contains(&id) {
-                return 1.0;
-            }
+    /// The weighted share of the need's key phrases the resource lists as keywords (or nearly).
+    fn keyword_value(&self, query: &Query, candidate: &Candidate) -> f64 {
+        if query.total_phrase_weight <= 0.0 {
+            return 0.0;
         }
-        let mut best: f64 = 0.0;
-        for keyword in resource.keywords.iter().chain(&resource.expertise) {
-            if let Some(key) = phrase_key(keyword) {
-                best = best.max(near_miss(&phrase.key, &key));
-            }
+        let mut credit_sum = 0.0;
+        for phrase in &query.phrases {
+            credit_sum += phrase.weight * self.phrase_credit(phrase, candidate);
         }
-        if best < 0.5
-            && (contains_normalized(&resource.title, &phrase.key)
-                || contains_normalized(&resource.summary, &phrase.key))
-        {
-            best = 0.5;
+        credit_sum / query.total_phrase_weight
+    }
+
+    /// Credit in [0, 1] for one need phrase: 1 when the resource lists it as a keyword, and a
+    /// near-miss share for a similar keyword (锂电池 / 锂离子电池).
+    fn phrase_credit(&self, phrase: &QueryPhrase, candidate: &Candidate) -> f64 {
+        let keywords = self.index.doc_phrases.row(candidate.doc as usize);
+        if phrase.id.is_some_and(|id| keywords.contains(&id)) {
+            return 1.0;
         }
-        best
+        keywords
+            .iter()
+            .map(|&id| near_miss(&phrase.key, &self.index.phrase_keys[id as usize]))
+            .fold(0.0, f64::max)
     }
 
     /// The weighted mean of the components that apply.
@@ -669,12 +683,15 @@ impl Matcher {
 
     /// Where the need's terms occur in the resource's title, summary and keywords.
     fn matched(&self, query: &Query, resource: &Resource) -> Vec<Matched> {
-        let wanted: Vec<&Term> = query.terms.iter().map(|term| &term.term).collect();
+        let wanted: std::collections::HashSet<
+            &Term,
+            std::hash::BuildHasherDefault<crate::index::FxHasher>,
+        > = query.terms.iter().map(|term| &term.term).collect();
         let mut out = Vec::new();
         let mut field = |name: &str, item: Option<u32>, text: &str| {
             let mut ranges = Vec::new();
             for_each_token(text, |term, start, end| {
-                if wanted.contains(&&term) {
+                if wanted.contains(&term) {
                     ranges.push((start, end));
                 }
             });
@@ -955,17 +972,17 @@ fn near_miss(a: &str, b: &str) -> f64 {
     }
 }
 
-fn contains_normalized(text: &str, key: &str) -> bool {
-    !text.is_empty() && normalize(text).contains(key)
-}
-
 #[derive(Default)]
 struct Query {
     terms: Vec<QueryTerm>,
     /// The sum of every need term's weight, including terms the catalog does not have.
     total_weight: f64,
+    /// The text evidence that counts as full relevance: the best candidate's.
+    text_scale: f64,
     phrases: Vec<QueryPhrase>,
     total_phrase_weight: f64,
+    /// The keyword share that counts as full overlap: the best candidate's.
+    keyword_scale: f64,
 }
 
 struct QueryTerm {
@@ -987,8 +1004,6 @@ struct Candidate {
     doc: u32,
     text_raw: f64,
     stage_one: f64,
-    #[allow(dead_code)]
-    matched_terms: u64,
 }
 
 #[derive(Default)]
@@ -1030,7 +1045,6 @@ struct Scratch {
     stamp: Vec<u32>,
     text: Vec<f64>,
     phrase: Vec<f64>,
-    matched_terms: Vec<u64>,
     touched: Vec<u32>,
 }
 
@@ -1042,7 +1056,6 @@ impl Scratch {
                 stamp: vec![0; n_docs],
                 text: vec![0.0; n_docs],
                 phrase: vec![0.0; n_docs],
-                matched_terms: vec![0; n_docs],
                 touched: Vec::new(),
             };
         }
@@ -1059,7 +1072,6 @@ impl Scratch {
         self.stamp[doc_index] = self.epoch;
         self.text[doc_index] = 0.0;
         self.phrase[doc_index] = 0.0;
-        self.matched_terms[doc_index] = 0;
         self.touched.push(doc);
     }
 }

@@ -9,6 +9,12 @@ use crate::score::Span;
 
 /// One character after normalisation: full-width ASCII to ASCII, ideographic space to space, lower case.
 pub fn normalize_char(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    if ('\u{3400}'..='\u{9fff}').contains(&c) {
+        return c;
+    }
     let c = match c {
         '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
         '\u{3000}' => ' ',
