@@ -155,3 +155,27 @@ fn demo_catalog_passes_validation() {
         errors.first()
     );
 }
+
+#[test]
+fn parallel_validation_keeps_file_order_and_finds_duplicates_across_chunks() {
+    let mut rows: Vec<(usize, serde_json::Value)> = (0..1500)
+        .map(|i| {
+            let value =
+                serde_json::json!({"id": format!("r-{i}"), "kind": "expert", "title": "专家"});
+            (i + 1, value)
+        })
+        .collect();
+    rows[1399].1["id"] = serde_json::json!("r-4");
+    rows[1199].1["kind"] = serde_json::json!("robot");
+    let errors = crate::import::validate_rows(rows.clone()).unwrap_err();
+    let located: Vec<(Option<usize>, &str)> = errors
+        .iter()
+        .map(|error| (error.line, error.field.as_str()))
+        .collect();
+    assert_eq!(located, [(Some(1200), "kind"), (Some(1400), "id")]);
+    assert!(errors[1].message.contains("first on line 5"));
+    rows[1399].1["id"] = serde_json::json!("r-1399");
+    rows[1199].1["kind"] = serde_json::json!("expert");
+    let resources = crate::import::validate_rows(rows).unwrap();
+    assert_eq!(resources[1234].id, "r-1234");
+}
