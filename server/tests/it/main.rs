@@ -3,6 +3,7 @@
 
 mod auth;
 mod catalog;
+mod golden;
 mod import;
 mod reliability;
 mod resources;
