@@ -313,3 +313,32 @@ fn sigterm_lets_a_running_import_finish() {
     let server = Server::start_with(&data, &["--no-demo"]);
     assert_eq!(server.catalog().0, 4);
 }
+
+#[test]
+fn a_write_from_a_stale_replica_is_redone_on_the_stored_catalog() {
+    let dir = temp_dir("stale");
+    let config = dir.join("duijie.toml");
+    std::fs::write(&config, "reload_secs = 0\ndemo = false\n").unwrap();
+    let data = dir.join("data");
+    let flags = ["--config", config.to_str().unwrap()];
+    let first = Server::start_with(&data, &flags);
+    let second = Server::start_with(&data, &flags);
+    let editor = first.token("editor");
+    let reply = first.import(
+        "?format=jsonl",
+        &editor,
+        "application/x-ndjson",
+        &jsonl(&small_catalog(5)),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(second.catalog().0, 0, "the second replica does not follow");
+    let body = resource("late", "expert", "后来者");
+    let reply = second.send("POST", "/api/v1/resources", Some(&editor), Some(&body));
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let after = second.catalog();
+    assert_eq!(after.0, 6, "the write was redone on the stored catalog");
+    drop(first);
+    drop(second);
+    let fresh = Server::start_with(&data, &flags);
+    assert_eq!(fresh.catalog(), after);
+}
