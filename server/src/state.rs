@@ -10,7 +10,7 @@ use duijie_core::{Filters, Matcher, Resource, Weights};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
-use crate::store::{Change, Store};
+use crate::store::{Change, Store, StoreError};
 
 /// Most distinct snapshot queries kept per catalog version.
 const MAX_CACHED_SNAPSHOTS: usize = 256;
@@ -166,7 +166,7 @@ impl AppState {
             None => {
                 let resources = initial.unwrap_or_default();
                 let version = catalog_version(&resources, &weights);
-                store.apply(&Change::Replace(&resources), &version)?;
+                store.apply(&Change::Replace(&resources), &version, None)?;
                 store
                     .catalog()?
                     .ok_or_else(|| ApiError::Internal("the catalog row vanished".into()))?
@@ -209,22 +209,7 @@ impl AppState {
             .write_lock
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let Some(stored) = self.store.catalog()? else {
-            return Ok(false);
-        };
-        if stored.generation == self.catalog().generation {
-            return Ok(false);
-        }
-        let catalog = Catalog::build(
-            stored.version,
-            stored.generation,
-            stored.resources,
-            self.weights.clone(),
-        );
-        *self
-            .catalog
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(catalog);
+        self.reload_from_store()?;
         Ok(true)
     }
 
@@ -235,63 +220,111 @@ impl AppState {
         &self,
         change: Change<'_>,
         dry_run: bool,
-        check: impl FnOnce(&Catalog) -> Result<(), ApiError>,
+        check: impl Fn(&Catalog) -> Result<(), ApiError>,
     ) -> Result<Arc<Catalog>, ApiError> {
         let _guard = self
             .write_lock
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let current = self.catalog();
-        check(&current)?;
-        let resources: Vec<Resource> = match &change {
-            Change::Replace(resources) => {
-                let mut resources = resources.to_vec();
-                resources.sort_by(|a, b| a.id.cmp(&b.id));
-                resources
+        // Another replica may have changed the store since this one last looked: the store refuses a
+        // change made against an old generation, and the write is redone on the reloaded catalog.
+        for _attempt in 0..3 {
+            let current = self.catalog();
+            check(&current)?;
+            let resources = apply_in_memory(&current, &change)?;
+            let version = catalog_version(&resources, &self.weights);
+            if dry_run {
+                return Ok(Arc::new(Catalog::build(
+                    version,
+                    current.generation,
+                    Vec::new(),
+                    self.weights.clone(),
+                )));
             }
-            Change::Upsert(new) => {
-                let mut by_id: std::collections::BTreeMap<&str, &Resource> = current
-                    .resources()
-                    .iter()
-                    .map(|resource| (resource.id.as_str(), resource))
-                    .collect();
-                for resource in new.iter() {
-                    by_id.insert(resource.id.as_str(), resource);
+            let started = std::time::Instant::now();
+            let generation = match self
+                .store
+                .apply(&change, &version, Some(current.generation))
+            {
+                Ok(generation) => generation,
+                Err(StoreError::Stale) => {
+                    self.reload_from_store()?;
+                    continue;
                 }
-                by_id.into_values().cloned().collect()
-            }
-            Change::Delete(id) => {
-                if current.get(id).is_none() {
-                    return Err(ApiError::no_resource(id));
-                }
-                current
-                    .resources()
-                    .iter()
-                    .filter(|resource| resource.id != *id)
-                    .cloned()
-                    .collect()
-            }
-        };
-        let version = catalog_version(&resources, &self.weights);
-        if dry_run {
-            return Ok(Arc::new(Catalog::build(
+                Err(error) => return Err(error.into()),
+            };
+            let committed = started.elapsed();
+            let n_resources = resources.len();
+            let catalog = Arc::new(Catalog::build(
                 version,
-                current.generation,
-                Vec::new(),
+                generation,
+                resources,
                 self.weights.clone(),
-            )));
+            ));
+            eprintln!(
+                "duijie serve: catalog {} ({n_resources} resources): committed in {} ms, indexed in {} ms",
+                catalog.version(),
+                committed.as_millis(),
+                (started.elapsed() - committed).as_millis()
+            );
+            self.swap(catalog.clone());
+            return Ok(catalog);
         }
-        let generation = self.store.apply(&change, &version)?;
-        let catalog = Arc::new(Catalog::build(
-            version,
-            generation,
-            resources,
-            self.weights.clone(),
-        ));
+        Err(ApiError::Internal(
+            "the stored catalog kept changing under this write".into(),
+        ))
+    }
+
+    fn swap(&self, catalog: Arc<Catalog>) {
         *self
             .catalog
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = catalog.clone();
-        Ok(catalog)
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = catalog;
     }
+
+    /// Replaces the in-memory catalog with the stored one. The caller holds `write_lock`.
+    fn reload_from_store(&self) -> Result<(), ApiError> {
+        if let Some(stored) = self.store.catalog()? {
+            self.swap(Arc::new(Catalog::build(
+                stored.version,
+                stored.generation,
+                stored.resources,
+                self.weights.clone(),
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The resources after `change`, sorted by id.
+fn apply_in_memory(current: &Catalog, change: &Change<'_>) -> Result<Vec<Resource>, ApiError> {
+    Ok(match change {
+        Change::Replace(resources) => {
+            let mut resources = resources.to_vec();
+            resources.sort_by(|a, b| a.id.cmp(&b.id));
+            resources
+        }
+        Change::Upsert(new) => {
+            let mut by_id: std::collections::BTreeMap<&str, &Resource> = current
+                .resources()
+                .iter()
+                .map(|resource| (resource.id.as_str(), resource))
+                .collect();
+            for resource in new.iter() {
+                by_id.insert(resource.id.as_str(), resource);
+            }
+            by_id.into_values().cloned().collect()
+        }
+        Change::Delete(id) => {
+            if current.get(id).is_none() {
+                return Err(ApiError::no_resource(id));
+            }
+            current
+                .resources()
+                .iter()
+                .filter(|resource| resource.id != *id)
+                .cloned()
+                .collect()
+        }
+    })
 }

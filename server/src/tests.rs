@@ -18,10 +18,13 @@ fn formula_rule() {
         "+SUM(A1)",
         "-cmd|' /C calc'!A0",
         "+A1",
-        "-x",
+        "-$B$2*3",
+        "+-HYPERLINK(\"x\")",
+        "@@SUM(1)",
     ] {
         check_formula(text, true);
     }
+    // Signs before numbers, phone numbers, Chinese text, and `@@` (all seen in real records) pass.
     for text in [
         "-5",
         "+86 10 5555 0000",
@@ -31,6 +34,10 @@ fn formula_rule() {
         "锂电池",
         "a=b",
         "5G",
+        "@@",
+        "-前500年",
+        "-x",
+        "+ABCD12",
     ] {
         check_formula(text, false);
     }
@@ -147,4 +154,28 @@ fn demo_catalog_passes_validation() {
         errors.len(),
         errors.first()
     );
+}
+
+#[test]
+fn parallel_validation_keeps_file_order_and_finds_duplicates_across_chunks() {
+    let mut rows: Vec<(usize, serde_json::Value)> = (0..1500)
+        .map(|i| {
+            let value =
+                serde_json::json!({"id": format!("r-{i}"), "kind": "expert", "title": "专家"});
+            (i + 1, value)
+        })
+        .collect();
+    rows[1399].1["id"] = serde_json::json!("r-4");
+    rows[1199].1["kind"] = serde_json::json!("robot");
+    let errors = crate::import::validate_rows(rows.clone()).unwrap_err();
+    let located: Vec<(Option<usize>, &str)> = errors
+        .iter()
+        .map(|error| (error.line, error.field.as_str()))
+        .collect();
+    assert_eq!(located, [(Some(1200), "kind"), (Some(1400), "id")]);
+    assert!(errors[1].message.contains("first on line 5"));
+    rows[1399].1["id"] = serde_json::json!("r-1399");
+    rows[1199].1["kind"] = serde_json::json!("expert");
+    let resources = crate::import::validate_rows(rows).unwrap();
+    assert_eq!(resources[1234].id, "r-1234");
 }

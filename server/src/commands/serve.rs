@@ -106,20 +106,24 @@ pub fn run(args: ServeArgs) -> Result<()> {
         let server = server
             .bind(&config.addr)
             .with_context(|| format!("cannot listen on {}", config.addr))?;
+        let addrs = server.addrs();
         let catalog = state.catalog();
-        for addr in server.addrs() {
-            println!(
-                "duijie serve: listening on http://{addr} · catalog {} · {} resources · data {}",
-                catalog.version(),
-                catalog.resources().len(),
-                config.data.display()
-            );
-        }
-        let _ = std::io::stdout().flush();
+        let data = config.data.clone();
+        // The server installs its SIGTERM and SIGINT handlers when first polled (below), so the address
+        // is announced from a task that runs after that: whoever waits for it can then stop us cleanly.
+        actix_web::rt::spawn(async move {
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+            for addr in addrs {
+                println!(
+                    "duijie serve: listening on http://{addr} · catalog {} · {} resources · data {}",
+                    catalog.version(),
+                    catalog.resources().len(),
+                    data.display()
+                );
+            }
+            let _ = std::io::stdout().flush();
+        });
         // SIGTERM and SIGINT stop accepting, let running requests finish (up to shutdown_timeout), then exit.
-        server
-            .run()
-            .await
-            .context("the server stopped with an error")
+        server.run().await.context("the server stopped with an error")
     })
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::Method;
-use actix_web::{web, HttpRequest};
+use actix_web::{guard, web, HttpRequest};
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
@@ -157,10 +157,16 @@ pub fn routes() -> Vec<RouteSpec> {
     ]
 }
 
-/// Registers every route of `routes()`.
+/// Registers every route of `routes()`; GET routes also answer HEAD (load balancers, `curl -I`).
 pub fn configure(config: &mut web::ServiceConfig) {
     for route in routes() {
-        config.route(route.path, (route.handler)().method(route.method.clone()));
+        let handler = (route.handler)();
+        let handler = if route.method == Method::GET {
+            handler.guard(guard::Any(guard::Get()).or(guard::Head()))
+        } else {
+            handler.method(route.method.clone())
+        };
+        config.route(route.path, handler);
     }
 }
 

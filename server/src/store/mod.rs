@@ -29,6 +29,9 @@ pub enum StoreError {
     },
     #[error("cannot encode resource: {0}")]
     Encode(#[from] serde_json::Error),
+    /// The catalog changed (another process wrote) since the caller read the generation it expected.
+    #[error("the stored catalog changed since it was read")]
+    Stale,
 }
 
 /// The catalog as stored: its version, a counter bumped by every change, and its resources by id.
@@ -151,10 +154,30 @@ impl Store {
             .optional()?)
     }
 
-    /// Applies `change` and records `version`, all in one transaction. Returns the new generation.
-    pub fn apply(&self, change: &Change<'_>, version: &str) -> Result<i64, StoreError> {
+    /// Applies `change` and records `version`, all in one transaction, provided the stored generation is
+    /// still `expected` (when given): otherwise `StoreError::Stale` and nothing is written. Returns the
+    /// new generation.
+    pub fn apply(
+        &self,
+        change: &Change<'_>,
+        version: &str,
+        expected: Option<i64>,
+    ) -> Result<i64, StoreError> {
         let mut connection = self.connection();
-        let transaction = connection.transaction()?;
+        // IMMEDIATE takes the write lock at once, so the generation read below cannot change before
+        // the commit, even when another process shares the file.
+        let transaction =
+            connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        if let Some(expected) = expected {
+            let stored: Option<i64> = transaction
+                .query_row("SELECT generation FROM catalog WHERE id = 1", [], |row| {
+                    row.get(0)
+                })
+                .optional()?;
+            if stored != Some(expected) {
+                return Err(StoreError::Stale);
+            }
+        }
         match change {
             Change::Replace(resources) => {
                 transaction.execute("DELETE FROM resources", [])?;

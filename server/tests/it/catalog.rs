@@ -184,6 +184,9 @@ fn metrics_and_security_headers() {
             "{path}"
         );
     }
+    let head = request("HEAD", &server.url("/healthz"), None, &[], None);
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
     let page = server.get("/");
     assert_eq!(page.status, 200);
     assert!(page.text().contains("not built"));

@@ -4,6 +4,7 @@
 mod auth;
 mod catalog;
 mod cli;
+mod golden;
 mod import;
 mod reliability;
 mod resources;

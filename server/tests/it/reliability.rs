@@ -251,3 +251,94 @@ fn replicas_on_one_store_follow_its_catalog_version() {
     }
     assert_eq!(second.get("/api/v1/resources/r-00004").status, 200);
 }
+
+/// A data folder whose store has been created (and its empty catalog written) by a first start, so that
+/// the commit-delay hook of a later start only fires for the test's own writes.
+fn initialized_store(name: &str) -> std::path::PathBuf {
+    let data = temp_dir(name);
+    // The store is written before the server listens, so once it listens it can go.
+    drop(Server::start_with(&data, &["--no-demo"]));
+    data
+}
+
+#[test]
+fn slow_requests_time_out_with_the_json_error() {
+    let dir = temp_dir("timeout");
+    let config = dir.join("duijie.toml");
+    std::fs::write(&config, "demo = false\nimport_timeout_secs = 1\n").unwrap();
+    let env = [("DUIJIE_TEST_COMMIT_DELAY_MS", "3000")];
+    let data = initialized_store("timeout-data");
+    let server = Server::start_with_env(&data, &["--config", config.to_str().unwrap()], &env);
+    let editor = server.token("editor");
+    let reply = server.import(
+        "?format=jsonl",
+        &editor,
+        "application/x-ndjson",
+        &jsonl(&small_catalog(3)),
+    );
+    assert_eq!(reply.status, 503, "{}", reply.text());
+    assert_eq!(reply.error_code(), "timeout");
+    assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+}
+
+#[test]
+fn sigterm_lets_a_running_import_finish() {
+    let data = initialized_store("sigterm");
+    let env = [("DUIJIE_TEST_COMMIT_DELAY_MS", "1500")];
+    let server = Server::start_with_env(&data, &["--no-demo"], &env);
+    let editor = server.token("editor");
+    let url = server.url("/api/v1/import?format=jsonl");
+    let body = jsonl(&small_catalog(4));
+    let sender = std::thread::spawn(move || {
+        request(
+            "POST",
+            &url,
+            Some(&editor),
+            &[],
+            Some(("application/x-ndjson", body)),
+        )
+    });
+    loop {
+        let line = server
+            .stderr
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the import never reached its transaction");
+        if line.contains("transaction open") {
+            break;
+        }
+    }
+    assert!(server.stop().success());
+    let reply = sender.join().unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let server = Server::start_with(&data, &["--no-demo"]);
+    assert_eq!(server.catalog().0, 4);
+}
+
+#[test]
+fn a_write_from_a_stale_replica_is_redone_on_the_stored_catalog() {
+    let dir = temp_dir("stale");
+    let config = dir.join("duijie.toml");
+    std::fs::write(&config, "reload_secs = 0\ndemo = false\n").unwrap();
+    let data = dir.join("data");
+    let flags = ["--config", config.to_str().unwrap()];
+    let first = Server::start_with(&data, &flags);
+    let second = Server::start_with(&data, &flags);
+    let editor = first.token("editor");
+    let reply = first.import(
+        "?format=jsonl",
+        &editor,
+        "application/x-ndjson",
+        &jsonl(&small_catalog(5)),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(second.catalog().0, 0, "the second replica does not follow");
+    let body = resource("late", "expert", "后来者");
+    let reply = second.send("POST", "/api/v1/resources", Some(&editor), Some(&body));
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let after = second.catalog();
+    assert_eq!(after.0, 6, "the write was redone on the stored catalog");
+    drop(first);
+    drop(second);
+    let fresh = Server::start_with(&data, &flags);
+    assert_eq!(fresh.catalog(), after);
+}
