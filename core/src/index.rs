@@ -15,24 +15,31 @@ use crate::text::{for_each_token, normalize, Term};
 pub const FIELD_TITLE: usize = 0;
 pub const FIELD_KEYWORDS: usize = 1;
 pub const FIELD_BODY: usize = 2;
-pub const N_FIELDS: usize = 3;
+/// The summary's first sentence (its terms count in the body too): abstracts and expertise statements
+/// open with what they are about.
+pub const FIELD_LEAD: usize = 3;
+pub const N_FIELDS: usize = 4;
 
-/// Term frequencies of one posting: title (4 bits), keywords (4 bits), body (8 bits), each saturated.
+/// Term frequencies of one posting, each saturated: title (4 bits), keywords (3), lead (3), body (6).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PackedTf(pub u16);
 
 impl PackedTf {
-    fn new(title: u32, keywords: u32, body: u32) -> PackedTf {
+    fn new(counts: [u32; N_FIELDS]) -> PackedTf {
         PackedTf(
-            (title.min(15) as u16) << 12 | (keywords.min(15) as u16) << 8 | body.min(255) as u16,
+            (counts[FIELD_TITLE].min(15) as u16) << 12
+                | (counts[FIELD_KEYWORDS].min(7) as u16) << 9
+                | (counts[FIELD_LEAD].min(7) as u16) << 6
+                | counts[FIELD_BODY].min(63) as u16,
         )
     }
 
     pub fn field(self, field: usize) -> u32 {
         match field {
             FIELD_TITLE => u32::from(self.0 >> 12),
-            FIELD_KEYWORDS => u32::from((self.0 >> 8) & 0xf),
-            _ => u32::from(self.0 & 0xff),
+            FIELD_KEYWORDS => u32::from((self.0 >> 9) & 0x7),
+            FIELD_LEAD => u32::from((self.0 >> 6) & 0x7),
+            _ => u32::from(self.0 & 0x3f),
         }
     }
 }
@@ -135,6 +142,9 @@ fn for_each_field_term(resource: &Resource, mut emit: impl FnMut(usize, Term)) {
     for keyword in resource.keywords.iter().chain(&resource.expertise) {
         for_each_token(keyword, |term, _, _| emit(FIELD_KEYWORDS, term));
     }
+    for_each_token(lead_sentence(&resource.summary), |term, _, _| {
+        emit(FIELD_LEAD, term)
+    });
     for text in [
         &resource.summary,
         &resource.organization,
@@ -142,6 +152,26 @@ fn for_each_field_term(resource: &Resource, mut emit: impl FnMut(usize, Term)) {
     ] {
         for_each_token(text, |term, _, _| emit(FIELD_BODY, term));
     }
+}
+
+/// The first sentence of a text: up to the first 。！？；!?; or a full stop not between digits, at
+/// most 120 characters.
+pub fn lead_sentence(text: &str) -> &str {
+    const MAX_CHARS: usize = 120;
+    let mut previous = ' ';
+    let mut chars = text.char_indices().peekable();
+    let mut n_chars = 0;
+    while let Some((offset, c)) = chars.next() {
+        n_chars += 1;
+        let next = chars.peek().map_or(' ', |&(_, next)| next);
+        let ends = matches!(c, '。' | '！' | '？' | '；' | '!' | '?' | ';')
+            || (c == '.' && !(previous.is_ascii_digit() && next.is_ascii_digit()));
+        if ends || n_chars >= MAX_CHARS {
+            return &text[..offset + c.len_utf8()];
+        }
+        previous = c;
+    }
+    text
 }
 
 /// A keyword as a phrase key: normalised, inner whitespace removed. Phrases of one character are
@@ -241,7 +271,7 @@ impl Index {
                 }
                 let slot = &mut cursor[id as usize];
                 docs[*slot as usize] = doc as u32;
-                tfs[*slot as usize] = PackedTf::new(counts[0], counts[1], counts[2]);
+                tfs[*slot as usize] = PackedTf::new(counts);
                 *slot += 1;
                 start = end;
             }

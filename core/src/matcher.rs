@@ -78,8 +78,9 @@ pub const MAX_TOP: usize = 1000;
 /// BM25 saturation.
 const K1: f64 = 2.0;
 /// Per field: weight in the combined term frequency, and length normalisation `b`.
-const FIELD_WEIGHTS: [f64; N_FIELDS] = [2.5, 2.5, 1.0];
-const FIELD_B: [f64; N_FIELDS] = [0.5, 0.5, 0.75];
+/// Title, keywords, body, lead (the summary's first sentence, whose terms count in the body too).
+const FIELD_WEIGHTS: [f64; N_FIELDS] = [2.5, 2.5, 1.0, 1.0];
+const FIELD_B: [f64; N_FIELDS] = [0.5, 0.5, 0.75, 0.5];
 /// A term in more than this share of the catalog only adds to resources that rarer terms found.
 const COMMON_TERM_SHARE: usize = 8;
 /// How many stage-one candidates stage two scores in full, at least.
@@ -152,6 +153,22 @@ impl Matcher {
     /// The resource with this id.
     pub fn get(&self, id: &str) -> Option<&Resource> {
         self.ids.get(id).map(|&doc| &self.resources[doc as usize])
+    }
+
+    /// The disciplines the need's text is about, as voted by the resources that match it best: canonical
+    /// codes with a weight in (0, 1], the best first. Empty when the need names its disciplines.
+    pub fn infer_disciplines(&self, need: &Need) -> Vec<(String, f64)> {
+        let query = self.analyze(need);
+        let candidates = SCRATCH
+            .with(|scratch| self.text_candidates(&query, None, MAX_TOP, &mut scratch.borrow_mut()));
+        let mut inferred: Vec<(String, f64)> = self
+            .discipline_prior(need, &candidates)
+            .disciplines
+            .into_iter()
+            .map(|(id, weight)| (self.index.discipline_codes[id as usize].clone(), weight))
+            .collect();
+        inferred.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        inferred
     }
 
     /// The best `options.top` resources for `need`, best first, ties broken by id.
@@ -412,6 +429,7 @@ impl Matcher {
                     scratch.touch(doc);
                 }
                 scratch.text[doc_index] += contribution;
+                scratch.cover[doc_index] += term.weight;
             }
         }
         for phrase in &query.phrases {
@@ -442,7 +460,14 @@ impl Matcher {
             .iter()
             .map(|&doc| {
                 let doc_index = doc as usize;
-                let text = scratch.text[doc_index];
+                // BM25F times the share of the need's term weight the resource covers: a resource
+                // with every term of the need beats one that repeats a few of them.
+                let coverage = if query.total_weight > 0.0 {
+                    scratch.cover[doc_index] / query.total_weight
+                } else {
+                    0.0
+                };
+                let text = scratch.text[doc_index] * coverage;
                 let phrase = scratch.phrase[doc_index];
                 Candidate {
                     doc,
@@ -451,15 +476,28 @@ impl Matcher {
                 }
             })
             .collect();
+        // The best by text, and separately the best by keyword evidence, so that neither kind of
+        // evidence can crowd the other out of stage two.
         let keep = MIN_CANDIDATES.max(top * 2);
-        let order = |a: &Candidate, b: &Candidate| {
+        let by_text = |a: &Candidate, b: &Candidate| {
+            b.text_raw.total_cmp(&a.text_raw).then(a.doc.cmp(&b.doc))
+        };
+        let by_stage_one = |a: &Candidate, b: &Candidate| {
             b.stage_one.total_cmp(&a.stage_one).then(a.doc.cmp(&b.doc))
         };
         if candidates.len() > keep {
-            candidates.select_nth_unstable_by(keep - 1, order);
-            candidates.truncate(keep);
+            let mut rest = candidates.split_off(0);
+            rest.select_nth_unstable_by(keep - 1, by_text);
+            let mut others = rest.split_off(keep);
+            candidates = rest;
+            let keep_others = (keep / 4).min(others.len());
+            if keep_others > 0 {
+                others.select_nth_unstable_by(keep_others - 1, by_stage_one);
+                others.truncate(keep_others);
+                candidates.extend(others);
+            }
         }
-        candidates.sort_by(order);
+        candidates.sort_by(by_stage_one);
         candidates
     }
 
@@ -1051,6 +1089,7 @@ struct Scratch {
     epoch: u32,
     stamp: Vec<u32>,
     text: Vec<f64>,
+    cover: Vec<f64>,
     phrase: Vec<f64>,
     touched: Vec<u32>,
 }
@@ -1062,6 +1101,7 @@ impl Scratch {
                 epoch: 0,
                 stamp: vec![0; n_docs],
                 text: vec![0.0; n_docs],
+                cover: vec![0.0; n_docs],
                 phrase: vec![0.0; n_docs],
                 touched: Vec::new(),
             };
@@ -1078,6 +1118,7 @@ impl Scratch {
         let doc_index = doc as usize;
         self.stamp[doc_index] = self.epoch;
         self.text[doc_index] = 0.0;
+        self.cover[doc_index] = 0.0;
         self.phrase[doc_index] = 0.0;
         self.touched.push(doc);
     }
