@@ -23,7 +23,9 @@ pub struct PackedTf(pub u16);
 
 impl PackedTf {
     fn new(title: u32, keywords: u32, body: u32) -> PackedTf {
-        PackedTf((title.min(15) as u16) << 12 | (keywords.min(15) as u16) << 8 | body.min(255) as u16)
+        PackedTf(
+            (title.min(15) as u16) << 12 | (keywords.min(15) as u16) << 8 | body.min(255) as u16,
+        )
     }
 
     pub fn field(self, field: usize) -> u32 {
@@ -85,7 +87,10 @@ impl<T: Copy> Csr<T> {
 
     /// Builds rows from (row, item) pairs given row by row in order.
     fn from_rows(rows: impl Iterator<Item = Vec<T>>) -> Csr<T> {
-        let mut csr = Csr { offsets: vec![0], items: Vec::new() };
+        let mut csr = Csr {
+            offsets: vec![0],
+            items: Vec::new(),
+        };
         for row in rows {
             csr.items.extend_from_slice(&row);
             csr.offsets.push(csr.items.len() as u64);
@@ -107,6 +112,8 @@ pub struct Index {
     pub average_lengths: [f64; N_FIELDS],
     /// The catalog's keyword phrases (normalised), and per phrase the resources that list it.
     pub phrases: FxMap<Box<str>, u32>,
+    /// Phrase keys by id.
+    pub phrase_keys: Vec<Box<str>>,
     pub phrase_postings: Csr<u32>,
     pub max_phrase_chars: usize,
     /// Per resource: its keyword phrases, in the order it lists them.
@@ -128,7 +135,11 @@ fn for_each_field_term(resource: &Resource, mut emit: impl FnMut(usize, Term)) {
     for keyword in resource.keywords.iter().chain(&resource.expertise) {
         for_each_token(keyword, |term, _, _| emit(FIELD_KEYWORDS, term));
     }
-    for text in [&resource.summary, &resource.organization, &resource.position] {
+    for text in [
+        &resource.summary,
+        &resource.organization,
+        &resource.position,
+    ] {
         for_each_token(text, |term, _, _| emit(FIELD_BODY, term));
     }
 }
@@ -136,7 +147,10 @@ fn for_each_field_term(resource: &Resource, mut emit: impl FnMut(usize, Term)) {
 /// A keyword as a phrase key: normalised, inner whitespace removed. Phrases of one character are
 /// too ambiguous to be evidence and are skipped.
 pub fn phrase_key(keyword: &str) -> Option<String> {
-    let key: String = normalize(keyword).chars().filter(|c| !c.is_whitespace()).collect();
+    let key: String = normalize(keyword)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     (key.chars().count() >= 2).then_some(key)
 }
 
@@ -148,7 +162,10 @@ struct Interner {
 
 impl Interner {
     fn new() -> Interner {
-        Interner { codes: Vec::new(), lookup: FxMap::default() }
+        Interner {
+            codes: Vec::new(),
+            lookup: FxMap::default(),
+        }
     }
 
     fn intern(&mut self, code: &str) -> u16 {
@@ -247,7 +264,9 @@ impl Index {
         for (doc, resource) in resources.iter().enumerate() {
             let mut row = Vec::with_capacity(resource.keywords.len());
             for keyword in resource.keywords.iter().chain(&resource.expertise) {
-                let Some(key) = phrase_key(keyword) else { continue };
+                let Some(key) = phrase_key(keyword) else {
+                    continue;
+                };
                 let n_chars = key.chars().count();
                 if n_chars > 32 {
                     continue;
@@ -266,6 +285,12 @@ impl Index {
             doc_phrase_rows.push(row);
         }
         let phrase_postings = Csr::from_rows(phrase_docs.into_iter());
+        // Each entry is written at its own id, so the map's order does not matter.
+        let mut phrase_keys: Vec<Box<str>> = vec![Box::from(""); phrases.len()];
+        #[allow(clippy::iter_over_hash_type)]
+        for (key, &id) in &phrases {
+            phrase_keys[id as usize] = key.clone();
+        }
         let doc_phrases = Csr::from_rows(doc_phrase_rows.into_iter());
 
         // Structured codes.
@@ -278,27 +303,42 @@ impl Index {
                 .disciplines
                 .iter()
                 .map(|discipline| {
-                    let code = taxonomies.canonical_discipline(discipline).unwrap_or(discipline);
+                    let code = taxonomies
+                        .canonical_discipline(discipline)
+                        .unwrap_or(discipline);
                     discipline_interner.intern(code)
                 })
                 .collect()
         }));
         let doc_industries = Csr::from_rows(resources.iter().map(|resource| {
-            resource.industries.iter().map(|industry| industry_interner.intern(industry)).collect()
+            resource
+                .industries
+                .iter()
+                .map(|industry| industry_interner.intern(industry))
+                .collect()
         }));
         let doc_region = resources
             .iter()
-            .map(|resource| resource.region.as_deref().map_or(u16::MAX, |region| region_interner.intern(region)))
+            .map(|resource| {
+                resource
+                    .region
+                    .as_deref()
+                    .map_or(u16::MAX, |region| region_interner.intern(region))
+            })
             .collect();
 
         Index {
             n_docs,
             terms,
-            postings: Csr { offsets, items: docs },
+            postings: Csr {
+                offsets,
+                items: docs,
+            },
             tfs,
             lengths,
             average_lengths,
             phrases,
+            phrase_keys,
             phrase_postings,
             max_phrase_chars,
             doc_phrases,

@@ -22,7 +22,11 @@ use crate::text::{for_each_token, normalize, utf16_spans, Term};
 
 /// Hard filters: a resource outside them is never a result, whatever its score.
 #[derive(Clone, Debug, Default, PartialEq)]
-#[cfg_attr(feature = "serde", derive(Serialize, Deserialize), serde(default, deny_unknown_fields))]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct Filters {
     /// Kinds to keep; empty keeps all. A need's own `kinds` narrow these further.
     pub kinds: Vec<Kind>,
@@ -48,7 +52,11 @@ impl Filters {
 
 /// How to match.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "serde", derive(Serialize, Deserialize), serde(default, deny_unknown_fields))]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct MatchOptions {
     /// How many results to return (at most `MAX_TOP`).
     pub top: usize,
@@ -57,7 +65,10 @@ pub struct MatchOptions {
 
 impl Default for MatchOptions {
     fn default() -> MatchOptions {
-        MatchOptions { top: 10, filters: Filters::default() }
+        MatchOptions {
+            top: 10,
+            filters: Filters::default(),
+        }
     }
 }
 
@@ -65,7 +76,7 @@ impl Default for MatchOptions {
 pub const MAX_TOP: usize = 1000;
 
 /// BM25 saturation.
-const K1: f64 = 1.2;
+const K1: f64 = 2.0;
 /// Per field: weight in the combined term frequency, and length normalisation `b`.
 const FIELD_WEIGHTS: [f64; N_FIELDS] = [2.5, 2.5, 1.0];
 const FIELD_B: [f64; N_FIELDS] = [0.5, 0.5, 0.75];
@@ -73,8 +84,8 @@ const FIELD_B: [f64; N_FIELDS] = [0.5, 0.5, 0.75];
 const COMMON_TERM_SHARE: usize = 8;
 /// How many stage-one candidates stage two scores in full, at least.
 const MIN_CANDIDATES: usize = 200;
-/// How many of the best candidates vote on the discipline a need's text is about.
-const PRIOR_VOTERS: usize = 20;
+/// How many of the best candidates (by text) vote on the discipline a need's text is about.
+const PRIOR_VOTERS: usize = 100;
 /// Longest need text (in characters) scanned for keyword phrases.
 const MAX_PHRASE_SCAN_CHARS: usize = 2000;
 
@@ -98,12 +109,24 @@ impl Matcher {
             index.lengths[field]
                 .iter()
                 .map(|&length| {
-                    FIELD_WEIGHTS[field] / (1.0 - FIELD_B[field] + FIELD_B[field] * f64::from(length) / average)
+                    FIELD_WEIGHTS[field]
+                        / (1.0 - FIELD_B[field] + FIELD_B[field] * f64::from(length) / average)
                 })
                 .collect()
         });
-        let ids = resources.iter().enumerate().map(|(doc, resource)| (resource.id.clone(), doc as u32)).collect();
-        Matcher { version: version.into(), weights, resources, index, ids, field_norms }
+        let ids = resources
+            .iter()
+            .enumerate()
+            .map(|(doc, resource)| (resource.id.clone(), doc as u32))
+            .collect();
+        Matcher {
+            version: version.into(),
+            weights,
+            resources,
+            index,
+            ids,
+            field_norms,
+        }
     }
 
     pub fn version(&self) -> &str {
@@ -145,6 +168,24 @@ impl Matcher {
             }
         });
         let prior = self.discipline_prior(need, &candidates);
+        // Text and keyword evidence are judged against the best the catalog offers for this need, so
+        // that a long need (whose terms no single resource can all contain) weighs its text as much
+        // as a short one against the structured components.
+        let mut query = query;
+        let best_text = candidates
+            .iter()
+            .map(|candidate| candidate.text_raw)
+            .fold(0.0, f64::max);
+        if best_text > 0.0 {
+            query.text_scale = best_text;
+        }
+        let best_keywords = candidates
+            .iter()
+            .map(|candidate| self.keyword_value(&query, candidate))
+            .fold(0.0, f64::max);
+        if best_keywords > 0.0 {
+            query.keyword_scale = best_keywords;
+        }
         let mut scored: Vec<(f64, u32, Scores)> = candidates
             .iter()
             .map(|candidate| {
@@ -153,7 +194,11 @@ impl Matcher {
             })
             .collect();
         scored.sort_by(|a, b| {
-            b.0.total_cmp(&a.0).then_with(|| self.resources[a.1 as usize].id.cmp(&self.resources[b.1 as usize].id))
+            b.0.total_cmp(&a.0).then_with(|| {
+                self.resources[a.1 as usize]
+                    .id
+                    .cmp(&self.resources[b.1 as usize].id)
+            })
         });
         scored.truncate(top);
         scored
@@ -169,7 +214,10 @@ impl Matcher {
             kinds = if kinds.is_empty() {
                 need.kinds.clone()
             } else {
-                kinds.into_iter().filter(|kind| need.kinds.contains(kind)).collect()
+                kinds
+                    .into_iter()
+                    .filter(|kind| need.kinds.contains(kind))
+                    .collect()
             };
             if kinds.is_empty() {
                 return Some(vec![false; self.resources.len()]);
@@ -181,17 +229,22 @@ impl Matcher {
         }
         let taxonomies = taxonomies();
         let region_ok: Option<Vec<bool>> = filters.region.as_ref().map(|scope| {
-            self.index.region_codes.iter().map(|code| taxonomies.region_covers(scope, code)).collect()
+            self.index
+                .region_codes
+                .iter()
+                .map(|code| taxonomies.region_covers(scope, code))
+                .collect()
         });
         let discipline_ok: Vec<bool> = self
             .index
             .discipline_codes
             .iter()
             .map(|code| {
+                // A discipline, anything under it, or a discipline of the other system mapped to it.
                 filters.disciplines.iter().any(|wanted| {
                     let wanted = taxonomies.canonical_discipline(wanted).unwrap_or(wanted);
-                    wanted == code
-                        || taxonomies.disciplines.ancestors(code).iter().any(|ancestor| ancestor.code == wanted)
+                    taxonomies.disciplines.is_within(code, wanted)
+                        || taxonomies.discipline_proximity(wanted, code) >= 0.8
                 })
             })
             .collect();
@@ -200,25 +253,36 @@ impl Matcher {
             .industry_codes
             .iter()
             .map(|code| {
-                filters.industries.iter().any(|wanted| {
-                    wanted == code
-                        || taxonomies.industries.ancestors(code).iter().any(|ancestor| &ancestor.code == wanted)
-                })
+                filters
+                    .industries
+                    .iter()
+                    .any(|wanted| taxonomies.industries.is_within(code, wanted))
             })
             .collect();
         let allowed = (0..self.resources.len())
             .map(|doc| {
                 let resource = &self.resources[doc];
                 (kinds.is_empty() || kinds.contains(&resource.kind))
-                    && min_maturity.is_none_or(|min| resource.maturity.is_some_and(|maturity| maturity >= min))
+                    && min_maturity
+                        .is_none_or(|min| resource.maturity.is_some_and(|maturity| maturity >= min))
                     && region_ok.as_ref().is_none_or(|ok| {
                         let region = self.index.doc_region[doc];
                         region != u16::MAX && ok[region as usize]
                     })
                     && (filters.disciplines.is_empty()
-                        || self.index.doc_disciplines.row(doc).iter().any(|&id| discipline_ok[id as usize]))
+                        || self
+                            .index
+                            .doc_disciplines
+                            .row(doc)
+                            .iter()
+                            .any(|&id| discipline_ok[id as usize]))
                     && (filters.industries.is_empty()
-                        || self.index.doc_industries.row(doc).iter().any(|&id| industry_ok[id as usize]))
+                        || self
+                            .index
+                            .doc_industries
+                            .row(doc)
+                            .iter()
+                            .any(|&id| industry_ok[id as usize]))
             })
             .collect();
         Some(allowed)
@@ -242,17 +306,31 @@ impl Matcher {
             let weight = idf(n_docs, frequency as f64);
             total_weight += weight;
             if let Some(id) = id {
-                terms.push(QueryTerm { term, id, frequency, weight });
+                terms.push(QueryTerm {
+                    term,
+                    id,
+                    frequency,
+                    weight,
+                });
             }
         }
         // Rarest first: they find the candidates; the common ones only add to them.
         terms.sort_by(|a, b| a.frequency.cmp(&b.frequency).then(a.id.cmp(&b.id)));
 
-        let mut phrase_keys: Vec<String> = need.keywords.iter().filter_map(|keyword| phrase_key(keyword)).collect();
-        let text: Vec<char> = normalize(&need.text).chars().take(MAX_PHRASE_SCAN_CHARS).collect();
+        let mut phrase_keys: Vec<String> = need
+            .keywords
+            .iter()
+            .filter_map(|keyword| phrase_key(keyword))
+            .collect();
+        let text: Vec<char> = normalize(&need.text)
+            .chars()
+            .take(MAX_PHRASE_SCAN_CHARS)
+            .collect();
         let mut window = String::new();
         for start in 0..text.len() {
-            if !text[start].is_alphanumeric() || (start > 0 && is_word_char(text[start - 1]) && is_word_char(text[start])) {
+            if !text[start].is_alphanumeric()
+                || (start > 0 && is_word_char(text[start - 1]) && is_word_char(text[start]))
+            {
                 continue;
             }
             window.clear();
@@ -264,7 +342,8 @@ impl Matcher {
                 if end == start {
                     continue;
                 }
-                let next_is_word = text.get(end + 1).is_some_and(|&c| is_word_char(c)) && is_word_char(text[end]);
+                let next_is_word =
+                    text.get(end + 1).is_some_and(|&c| is_word_char(c)) && is_word_char(text[end]);
                 if !next_is_word && self.index.phrases.contains_key(window.as_str()) {
                     phrase_keys.push(window.clone());
                 }
@@ -281,7 +360,14 @@ impl Matcher {
             total_phrase_weight += weight;
             phrases.push(QueryPhrase { key, id, weight });
         }
-        Query { terms, total_weight, phrases, total_phrase_weight }
+        Query {
+            terms,
+            total_weight,
+            text_scale: total_weight,
+            phrases,
+            total_phrase_weight,
+            keyword_scale: 1.0,
+        }
     }
 
     /// Stage one: resources sharing terms or keyword phrases with the need, best first by text and
@@ -295,7 +381,7 @@ impl Matcher {
     ) -> Vec<Candidate> {
         scratch.begin(self.index.n_docs);
         let common = self.index.n_docs / COMMON_TERM_SHARE;
-        for (term_index, term) in query.terms.iter().enumerate() {
+        for term in &query.terms {
             let (docs, tfs) = self.index.postings(term.id);
             let only_found = term.frequency > common && !scratch.touched.is_empty();
             for (&doc, &tf) in docs.iter().zip(tfs) {
@@ -319,9 +405,6 @@ impl Matcher {
                     scratch.touch(doc);
                 }
                 scratch.text[doc_index] += contribution;
-                if term_index < 64 {
-                    scratch.matched_terms[doc_index] |= 1u64 << term_index;
-                }
             }
         }
         for phrase in &query.phrases {
@@ -337,9 +420,16 @@ impl Matcher {
                 scratch.phrase[doc_index] += phrase.weight;
             }
         }
-        let text_scale = if query.total_weight > 0.0 { self.weights.text / query.total_weight } else { 0.0 };
-        let phrase_scale =
-            if query.total_phrase_weight > 0.0 { self.weights.keywords / query.total_phrase_weight } else { 0.0 };
+        let text_scale = if query.total_weight > 0.0 {
+            self.weights.text / query.total_weight
+        } else {
+            0.0
+        };
+        let phrase_scale = if query.total_phrase_weight > 0.0 {
+            self.weights.keywords / query.total_phrase_weight
+        } else {
+            0.0
+        };
         let mut candidates: Vec<Candidate> = scratch
             .touched
             .iter()
@@ -351,12 +441,13 @@ impl Matcher {
                     doc,
                     text_raw: text,
                     stage_one: text * text_scale + phrase * phrase_scale,
-                    matched_terms: scratch.matched_terms[doc_index],
                 }
             })
             .collect();
         let keep = MIN_CANDIDATES.max(top * 2);
-        let order = |a: &Candidate, b: &Candidate| b.stage_one.total_cmp(&a.stage_one).then(a.doc.cmp(&b.doc));
+        let order = |a: &Candidate, b: &Candidate| {
+            b.stage_one.total_cmp(&a.stage_one).then(a.doc.cmp(&b.doc))
+        };
         if candidates.len() > keep {
             candidates.select_nth_unstable_by(keep - 1, order);
             candidates.truncate(keep);
@@ -366,7 +457,12 @@ impl Matcher {
     }
 
     /// A need with no text: every allowed resource is a candidate, ranked by its structured fit.
-    fn structured_candidates(&self, need: &Need, allowed: Option<&Vec<bool>>, top: usize) -> Vec<Candidate> {
+    fn structured_candidates(
+        &self,
+        need: &Need,
+        allowed: Option<&Vec<bool>>,
+        top: usize,
+    ) -> Vec<Candidate> {
         let says_something = !need.disciplines.is_empty()
             || !need.industries.is_empty()
             || need.region.is_some()
@@ -381,18 +477,27 @@ impl Matcher {
         let mut candidates: Vec<(f64, Candidate)> = (0..self.resources.len() as u32)
             .filter(|&doc| allowed.is_none_or(|allowed| allowed[doc as usize]))
             .map(|doc| {
-                let candidate = Candidate { doc, text_raw: 0.0, stage_one: 0.0, matched_terms: 0 };
+                let candidate = Candidate {
+                    doc,
+                    text_raw: 0.0,
+                    stage_one: 0.0,
+                };
                 let fit = self.fit(&self.score(need, &empty_query, &prior, &candidate));
                 (fit, candidate)
             })
             .collect();
         let keep = MIN_CANDIDATES.max(top * 2);
-        let order = |a: &(f64, Candidate), b: &(f64, Candidate)| b.0.total_cmp(&a.0).then(a.1.doc.cmp(&b.1.doc));
+        let order = |a: &(f64, Candidate), b: &(f64, Candidate)| {
+            b.0.total_cmp(&a.0).then(a.1.doc.cmp(&b.1.doc))
+        };
         if candidates.len() > keep {
             candidates.select_nth_unstable_by(keep - 1, order);
             candidates.truncate(keep);
         }
-        candidates.into_iter().map(|(_, candidate)| candidate).collect()
+        candidates
+            .into_iter()
+            .map(|(_, candidate)| candidate)
+            .collect()
     }
 
     /// Which disciplines the need is about, when it does not say: the disciplines of the best stage-one
@@ -402,16 +507,29 @@ impl Matcher {
         if !need.disciplines.is_empty() || self.weights.discipline <= 0.0 {
             return prior;
         }
+        // Each voter counts with the square of its text evidence relative to the best, so the few
+        // resources that match the need's text well decide, and the long tail only breaks ties.
         let mut votes: BTreeMap<u16, f64> = BTreeMap::new();
-        for candidate in candidates.iter().take(PRIOR_VOTERS) {
+        let mut voters: Vec<&Candidate> = candidates.iter().collect();
+        voters.sort_by(|a, b| b.text_raw.total_cmp(&a.text_raw).then(a.doc.cmp(&b.doc)));
+        let best_text = voters.first().map_or(0.0, |candidate| candidate.text_raw);
+        for candidate in voters.iter().take(PRIOR_VOTERS) {
             let disciplines = self.index.doc_disciplines.row(candidate.doc as usize);
+            let ratio = if best_text > 0.0 {
+                candidate.text_raw / best_text
+            } else {
+                0.0
+            };
             for &discipline in disciplines {
-                *votes.entry(discipline).or_insert(0.0) += candidate.stage_one / disciplines.len() as f64;
+                *votes.entry(discipline).or_insert(0.0) += ratio * ratio / disciplines.len() as f64;
             }
         }
         let best = votes.values().copied().fold(0.0, f64::max);
         if best > 0.0 {
-            prior.disciplines = votes.into_iter().map(|(discipline, vote)| (discipline, vote / best)).collect();
+            prior.disciplines = votes
+                .into_iter()
+                .map(|(discipline, vote)| (discipline, vote / best))
+                .collect();
         }
         prior
     }
@@ -423,22 +541,22 @@ impl Matcher {
         let taxonomies = taxonomies();
         let mut scores = Scores::default();
         if query.total_weight > 0.0 {
-            scores.text = Some(candidate.text_raw / query.total_weight);
+            scores.text = Some((candidate.text_raw / query.text_scale).min(1.0));
         }
         if !query.phrases.is_empty() && query.total_phrase_weight > 0.0 {
-            let mut credit_sum = 0.0;
-            for phrase in &query.phrases {
-                let credit = self.phrase_credit(phrase, doc, resource);
-                credit_sum += phrase.weight * credit;
-            }
-            scores.keywords = Some(credit_sum / query.total_phrase_weight);
+            scores.keywords =
+                Some((self.keyword_value(query, candidate) / query.keyword_scale).min(1.0));
         }
         if !need.disciplines.is_empty() {
             let mut best: f64 = 0.0;
             for wanted in &need.disciplines {
                 let wanted = taxonomies.canonical_discipline(wanted).unwrap_or(wanted);
                 for &id in self.index.doc_disciplines.row(doc) {
-                    best = best.max(taxonomies.discipline_proximity(wanted, &self.index.discipline_codes[id as usize]));
+                    best =
+                        best.max(taxonomies.discipline_proximity(
+                            wanted,
+                            &self.index.discipline_codes[id as usize],
+                        ));
                 }
             }
             scores.discipline = Some(best);
@@ -464,7 +582,10 @@ impl Matcher {
         }
         if let Some(wanted) = &need.region {
             scores.region = Some(
-                resource.region.as_deref().map_or(0.0, |region| taxonomies.region_proximity(wanted, region)),
+                resource
+                    .region
+                    .as_deref()
+                    .map_or(0.0, |region| taxonomies.region_proximity(wanted, region)),
             );
         }
         if let Some(min) = need.min_maturity {
@@ -477,31 +598,39 @@ impl Matcher {
             });
         }
         if !need.modes.is_empty() {
-            let offered = need.modes.iter().filter(|mode| resource.modes.contains(mode)).count();
+            let offered = need
+                .modes
+                .iter()
+                .filter(|mode| resource.modes.contains(mode))
+                .count();
             scores.modes = Some(offered as f64 / need.modes.len() as f64);
         }
         scores
     }
 
-    /// Credit in [0, 1] for one need phrase: 1 when the resource lists it as a keyword, a near-miss
-    /// share for a similar keyword (锂电池 / 锂离子电池), and a smaller share when it is written in
-    /// the title or summary.
-    fn phrase_credit(&self, phrase: &QueryPhrase, doc: usize, resource: &Resource) -> f64 {
-        if let Some(id) = phrase.id {
-            if self.index.doc_phrases.row(doc).contains(&id) {
-                return 1.0;
-            }
+    /// The weighted share of the need's key phrases the resource lists as keywords (or nearly).
+    fn keyword_value(&self, query: &Query, candidate: &Candidate) -> f64 {
+        if query.total_phrase_weight <= 0.0 {
+            return 0.0;
         }
-        let mut best: f64 = 0.0;
-        for keyword in resource.keywords.iter().chain(&resource.expertise) {
-            if let Some(key) = phrase_key(keyword) {
-                best = best.max(near_miss(&phrase.key, &key));
-            }
+        let mut credit_sum = 0.0;
+        for phrase in &query.phrases {
+            credit_sum += phrase.weight * self.phrase_credit(phrase, candidate);
         }
-        if best < 0.5 && (contains_normalized(&resource.title, &phrase.key) || contains_normalized(&resource.summary, &phrase.key)) {
-            best = 0.5;
+        credit_sum / query.total_phrase_weight
+    }
+
+    /// Credit in [0, 1] for one need phrase: 1 when the resource lists it as a keyword, and a
+    /// near-miss share for a similar keyword (锂电池 / 锂离子电池).
+    fn phrase_credit(&self, phrase: &QueryPhrase, candidate: &Candidate) -> f64 {
+        let keywords = self.index.doc_phrases.row(candidate.doc as usize);
+        if phrase.id.is_some_and(|id| keywords.contains(&id)) {
+            return 1.0;
         }
-        best
+        keywords
+            .iter()
+            .map(|&id| near_miss(&phrase.key, &self.index.phrase_keys[id as usize]))
+            .fold(0.0, f64::max)
     }
 
     /// The weighted mean of the components that apply.
@@ -521,7 +650,14 @@ impl Matcher {
         }
     }
 
-    fn explain(&self, need: &Need, query: &Query, fit: f64, doc: u32, scores: &Scores) -> MatchResult {
+    fn explain(
+        &self,
+        need: &Need,
+        query: &Query,
+        fit: f64,
+        doc: u32,
+        scores: &Scores,
+    ) -> MatchResult {
         let resource = &self.resources[doc as usize];
         let components = scores
             .values(&self.weights)
@@ -536,17 +672,26 @@ impl Matcher {
             .collect();
         let matched = self.matched(query, resource);
         let reasons = self.reasons(need, query, resource, scores, &matched);
-        MatchResult { id: resource.id.clone(), score: fit, components, matched, reasons }
+        MatchResult {
+            id: resource.id.clone(),
+            score: fit,
+            components,
+            matched,
+            reasons,
+        }
     }
 
     /// Where the need's terms occur in the resource's title, summary and keywords.
     fn matched(&self, query: &Query, resource: &Resource) -> Vec<Matched> {
-        let wanted: Vec<&Term> = query.terms.iter().map(|term| &term.term).collect();
+        let wanted: std::collections::HashSet<
+            &Term,
+            std::hash::BuildHasherDefault<crate::index::FxHasher>,
+        > = query.terms.iter().map(|term| &term.term).collect();
         let mut out = Vec::new();
         let mut field = |name: &str, item: Option<u32>, text: &str| {
             let mut ranges = Vec::new();
             for_each_token(text, |term, start, end| {
-                if wanted.contains(&&term) {
+                if wanted.contains(&term) {
                     ranges.push((start, end));
                 }
             });
@@ -557,12 +702,18 @@ impl Matcher {
             let units: Vec<u16> = text.encode_utf16().collect();
             let mut by_text: BTreeMap<String, Vec<crate::score::Span>> = BTreeMap::new();
             for span in spans {
-                let fragment = String::from_utf16_lossy(&units[span.start as usize..span.end as usize]);
+                let fragment =
+                    String::from_utf16_lossy(&units[span.start as usize..span.end as usize]);
                 by_text.entry(normalize(&fragment)).or_default().push(span);
             }
             let mut entries: Vec<Matched> = by_text
                 .into_iter()
-                .map(|(term, spans)| Matched { term, field: name.to_string(), item, spans })
+                .map(|(term, spans)| Matched {
+                    term,
+                    field: name.to_string(),
+                    item,
+                    spans,
+                })
                 .collect();
             entries.sort_by_key(|entry| entry.spans[0].start);
             out.extend(entries);
@@ -575,7 +726,14 @@ impl Matcher {
         out
     }
 
-    fn reasons(&self, need: &Need, query: &Query, resource: &Resource, scores: &Scores, matched: &[Matched]) -> Vec<Reason> {
+    fn reasons(
+        &self,
+        need: &Need,
+        query: &Query,
+        resource: &Resource,
+        scores: &Scores,
+        matched: &[Matched],
+    ) -> Vec<Reason> {
         let taxonomies = taxonomies();
         let mut reasons = Vec::new();
         if let Some(text) = scores.text.filter(|&text| text > 0.0) {
@@ -598,17 +756,26 @@ impl Matcher {
             reasons.push(Reason {
                 component: "text".to_string(),
                 zh: format!("文本相关度 {percent}%：命中{}", quoted_zh.join("、")),
-                en: format!("Text relevance {percent}%: matches {}", quoted_en.join(", ")),
+                en: format!(
+                    "Text relevance {percent}%: matches {}",
+                    quoted_en.join(", ")
+                ),
             });
         }
         if scores.keywords.is_some_and(|value| value > 0.0) {
             let mut exact = Vec::new();
             let mut near = Vec::new();
             for keyword in resource.keywords.iter().chain(&resource.expertise) {
-                let Some(key) = phrase_key(keyword) else { continue };
+                let Some(key) = phrase_key(keyword) else {
+                    continue;
+                };
                 if query.phrases.iter().any(|phrase| phrase.key == key) {
                     exact.push(keyword.as_str());
-                } else if query.phrases.iter().any(|phrase| near_miss(&phrase.key, &key) > 0.0) {
+                } else if query
+                    .phrases
+                    .iter()
+                    .any(|phrase| near_miss(&phrase.key, &key) > 0.0)
+                {
                     near.push(keyword.as_str());
                 }
             }
@@ -620,10 +787,22 @@ impl Matcher {
                     en.push_str(&format!(" match: {}", exact.join(", ")));
                 }
                 if !near.is_empty() {
-                    zh.push_str(&format!("{}相近：{}", if exact.is_empty() { "" } else { "；" }, near.join("、")));
-                    en.push_str(&format!("{} close: {}", if exact.is_empty() { "" } else { ";" }, near.join(", ")));
+                    zh.push_str(&format!(
+                        "{}相近：{}",
+                        if exact.is_empty() { "" } else { "；" },
+                        near.join("、")
+                    ));
+                    en.push_str(&format!(
+                        "{} close: {}",
+                        if exact.is_empty() { "" } else { ";" },
+                        near.join(", ")
+                    ));
                 }
-                reasons.push(Reason { component: "keywords".to_string(), zh, en });
+                reasons.push(Reason {
+                    component: "keywords".to_string(),
+                    zh,
+                    en,
+                });
             } else {
                 reasons.push(Reason {
                     component: "keywords".to_string(),
@@ -636,33 +815,68 @@ impl Matcher {
             let names: Vec<String> = resource
                 .disciplines
                 .iter()
-                .map(|discipline| taxonomies.disciplines.resolve(discipline).map_or(discipline.clone(), |node| node.name.clone()))
+                .map(|discipline| {
+                    taxonomies
+                        .disciplines
+                        .resolve(discipline)
+                        .map_or(discipline.clone(), |node| node.name.clone())
+                })
                 .collect();
             let names = names.join("、");
             let (zh, en) = if scores.discipline_inferred {
-                (format!("所属学科“{names}”与需求所属领域一致（由需求文本推断）"), format!("Discipline {names} fits the field the need's text is about (inferred)"))
+                (
+                    format!("所属学科“{names}”与需求所属领域一致（由需求文本推断）"),
+                    format!(
+                        "Discipline {names} fits the field the need's text is about (inferred)"
+                    ),
+                )
             } else if value >= 1.0 {
-                (format!("学科一致：{names}"), format!("Same discipline: {names}"))
+                (
+                    format!("学科一致：{names}"),
+                    format!("Same discipline: {names}"),
+                )
             } else {
-                (format!("学科相近：{names}"), format!("Related discipline: {names}"))
+                (
+                    format!("学科相近：{names}"),
+                    format!("Related discipline: {names}"),
+                )
             };
-            reasons.push(Reason { component: "discipline".to_string(), zh, en });
+            reasons.push(Reason {
+                component: "discipline".to_string(),
+                zh,
+                en,
+            });
         }
         if let Some(value) = scores.industry.filter(|&value| value > 0.0) {
             let names: Vec<String> = resource
                 .industries
                 .iter()
-                .map(|code| taxonomies.industries.get(code).map_or(code.clone(), |node| format!("{} {}", node.code, node.name)))
+                .map(|code| {
+                    taxonomies
+                        .industries
+                        .get(code)
+                        .map_or(code.clone(), |node| format!("{} {}", node.code, node.name))
+                })
                 .collect();
-            let (zh, en) = if value >= 1.0 { ("行业一致", "Same industry") } else { ("行业相近", "Related industry") };
+            let (zh, en) = if value >= 1.0 {
+                ("行业一致", "Same industry")
+            } else {
+                ("行业相近", "Related industry")
+            };
             reasons.push(Reason {
                 component: "industry".to_string(),
                 zh: format!("{zh}：{}", names.join("、")),
                 en: format!("{en}: {}", names.join(", ")),
             });
         }
-        if let (Some(value), Some(region)) = (scores.region.filter(|&value| value > 0.0), resource.region.as_deref()) {
-            let name = taxonomies.regions.get(region).map_or(region.to_string(), |node| node.name.clone());
+        if let (Some(value), Some(region)) = (
+            scores.region.filter(|&value| value > 0.0),
+            resource.region.as_deref(),
+        ) {
+            let name = taxonomies
+                .regions
+                .get(region)
+                .map_or(region.to_string(), |node| node.name.clone());
             let (zh, en) = if value >= 1.0 {
                 ("同一地区", "Same area")
             } else if value >= 0.75 {
@@ -672,22 +886,57 @@ impl Matcher {
             } else {
                 ("同一国家战略区域", "Same national strategic region")
             };
-            reasons.push(Reason { component: "region".to_string(), zh: format!("{zh}：{name}"), en: format!("{en}: {name}") });
+            reasons.push(Reason {
+                component: "region".to_string(),
+                zh: format!("{zh}：{name}"),
+                en: format!("{en}: {name}"),
+            });
         }
-        if let (Some(_), Some(maturity), Some(min)) = (scores.maturity, resource.maturity, need.min_maturity) {
+        if let (Some(_), Some(maturity), Some(min)) =
+            (scores.maturity, resource.maturity, need.min_maturity)
+        {
             let (zh, en) = if maturity >= min {
-                (format!("技术成熟度 TRL {maturity}，达到要求的 TRL {min}"), format!("Readiness TRL {maturity} meets the required TRL {min}"))
+                (
+                    format!("技术成熟度 TRL {maturity}，达到要求的 TRL {min}"),
+                    format!("Readiness TRL {maturity} meets the required TRL {min}"),
+                )
             } else {
-                (format!("技术成熟度 TRL {maturity}，低于要求的 TRL {min}"), format!("Readiness TRL {maturity} is below the required TRL {min}"))
+                (
+                    format!("技术成熟度 TRL {maturity}，低于要求的 TRL {min}"),
+                    format!("Readiness TRL {maturity} is below the required TRL {min}"),
+                )
             };
-            reasons.push(Reason { component: "maturity".to_string(), zh, en });
+            reasons.push(Reason {
+                component: "maturity".to_string(),
+                zh,
+                en,
+            });
         }
         if scores.modes.is_some_and(|value| value > 0.0) {
-            let offered: Vec<Mode> = need.modes.iter().copied().filter(|mode| resource.modes.contains(mode)).collect();
+            let offered: Vec<Mode> = need
+                .modes
+                .iter()
+                .copied()
+                .filter(|mode| resource.modes.contains(mode))
+                .collect();
             reasons.push(Reason {
                 component: "modes".to_string(),
-                zh: format!("提供所需合作方式：{}", offered.iter().map(|mode| mode.label_zh()).collect::<Vec<_>>().join("、")),
-                en: format!("Offers the wanted cooperation: {}", offered.iter().map(|mode| mode.label_en()).collect::<Vec<_>>().join(", ")),
+                zh: format!(
+                    "提供所需合作方式：{}",
+                    offered
+                        .iter()
+                        .map(|mode| mode.label_zh())
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
+                en: format!(
+                    "Offers the wanted cooperation: {}",
+                    offered
+                        .iter()
+                        .map(|mode| mode.label_en())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             });
         }
         reasons
@@ -723,17 +972,17 @@ fn near_miss(a: &str, b: &str) -> f64 {
     }
 }
 
-fn contains_normalized(text: &str, key: &str) -> bool {
-    !text.is_empty() && normalize(text).contains(key)
-}
-
 #[derive(Default)]
 struct Query {
     terms: Vec<QueryTerm>,
     /// The sum of every need term's weight, including terms the catalog does not have.
     total_weight: f64,
+    /// The text evidence that counts as full relevance: the best candidate's.
+    text_scale: f64,
     phrases: Vec<QueryPhrase>,
     total_phrase_weight: f64,
+    /// The keyword share that counts as full overlap: the best candidate's.
+    keyword_scale: f64,
 }
 
 struct QueryTerm {
@@ -755,8 +1004,6 @@ struct Candidate {
     doc: u32,
     text_raw: f64,
     stage_one: f64,
-    #[allow(dead_code)]
-    matched_terms: u64,
 }
 
 #[derive(Default)]
@@ -798,7 +1045,6 @@ struct Scratch {
     stamp: Vec<u32>,
     text: Vec<f64>,
     phrase: Vec<f64>,
-    matched_terms: Vec<u64>,
     touched: Vec<u32>,
 }
 
@@ -810,7 +1056,6 @@ impl Scratch {
                 stamp: vec![0; n_docs],
                 text: vec![0.0; n_docs],
                 phrase: vec![0.0; n_docs],
-                matched_terms: vec![0; n_docs],
                 touched: Vec::new(),
             };
         }
@@ -827,7 +1072,6 @@ impl Scratch {
         self.stamp[doc_index] = self.epoch;
         self.text[doc_index] = 0.0;
         self.phrase[doc_index] = 0.0;
-        self.matched_terms[doc_index] = 0;
         self.touched.push(doc);
     }
 }

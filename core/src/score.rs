@@ -36,11 +36,11 @@ impl Default for Weights {
     fn default() -> Weights {
         Weights {
             version: "w1".to_string(),
-            text: 0.45,
-            keywords: 0.25,
-            discipline: 0.15,
+            text: 0.30,
+            keywords: 0.27,
+            discipline: 0.27,
             industry: 0.05,
-            region: 0.04,
+            region: 0.05,
             maturity: 0.03,
             modes: 0.03,
         }

@@ -9,6 +9,12 @@ use crate::score::Span;
 
 /// One character after normalisation: full-width ASCII to ASCII, ideographic space to space, lower case.
 pub fn normalize_char(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    if ('\u{3400}'..='\u{9fff}').contains(&c) {
+        return c;
+    }
     let c = match c {
         '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
         '\u{3000}' => ' ',
@@ -90,7 +96,11 @@ pub fn runs(text: &str) -> Vec<Run> {
                 if let Some(run) = current.take() {
                     out.push(run);
                 }
-                current = Some(Run { class, start: offset, end });
+                current = Some(Run {
+                    class,
+                    start: offset,
+                    end,
+                });
             }
         }
         previous = Some(c);
@@ -154,17 +164,29 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(Term, usize, usize)) {
         let slice = &text[run.start..run.end];
         match run.class {
             CharClass::Han => {
-                let mut chars = slice.char_indices().map(|(offset, c)| (run.start + offset, normalize_char(c)));
-                let Some((mut first_offset, mut first)) = chars.next() else { continue };
+                let mut chars = slice
+                    .char_indices()
+                    .map(|(offset, c)| (run.start + offset, normalize_char(c)));
+                let Some((mut first_offset, mut first)) = chars.next() else {
+                    continue;
+                };
                 let mut emitted = false;
                 for (offset, c) in chars {
-                    emit(Term::han_pair(first, c), first_offset, offset + c.len_utf8());
+                    emit(
+                        Term::han_pair(first, c),
+                        first_offset,
+                        offset + c.len_utf8(),
+                    );
                     emitted = true;
                     first_offset = offset;
                     first = c;
                 }
                 if !emitted {
-                    emit(Term::han_single(first), first_offset, first_offset + first.len_utf8());
+                    emit(
+                        Term::han_single(first),
+                        first_offset,
+                        first_offset + first.len_utf8(),
+                    );
                 }
             }
             CharClass::Word => {
@@ -186,7 +208,9 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(Term, usize, usize)) {
 /// Every term of `text` with its byte range.
 pub fn tokens(text: &str) -> Vec<Token> {
     let mut out = Vec::new();
-    for_each_token(text, |term, start, end| out.push(Token { term, start, end }));
+    for_each_token(text, |term, start, end| {
+        out.push(Token { term, start, end })
+    });
     out
 }
 
@@ -197,7 +221,10 @@ pub fn utf16_spans(text: &str, ranges: &[(usize, usize)]) -> Vec<Span> {
         .iter()
         .copied()
         .filter(|&(start, end)| {
-            start < end && end <= text.len() && text.is_char_boundary(start) && text.is_char_boundary(end)
+            start < end
+                && end <= text.len()
+                && text.is_char_boundary(start)
+                && text.is_char_boundary(end)
         })
         .collect();
     ranges.sort_unstable();
@@ -227,7 +254,10 @@ pub fn utf16_spans(text: &str, ranges: &[(usize, usize)]) -> Vec<Span> {
         to_units(start, &mut units, &mut byte);
         let span_start = units;
         to_units(end, &mut units, &mut byte);
-        spans.push(Span { start: span_start, end: units });
+        spans.push(Span {
+            start: span_start,
+            end: units,
+        });
     }
     spans
 }

@@ -1,6 +1,93 @@
-//! Project automation: `cargo xtask ci`, `cargo xtask web`, `cargo xtask golden --update`.
+//! Project automation: `cargo xtask ci` runs every check CI runs; `cargo xtask golden --update`
+//! rewrites the golden score file after an intended scoring change.
 
-fn main() {
-    eprintln!("usage: cargo xtask <ci|web|golden>");
-    std::process::exit(2);
+use std::process::{Command, ExitCode};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci(),
+        Some("golden") if args.get(1).map(String::as_str) == Some("--update") => golden_update(),
+        _ => {
+            eprintln!("usage: cargo xtask ci | cargo xtask golden --update");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The checks of STYLE.md §8 that apply to what exists, in order, stopping at the first failure.
+fn ci() -> Result<(), String> {
+    cargo(&["fmt", "--all", "--check"], &[])?;
+    cargo(
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
+    cargo(
+        &[
+            "check",
+            "-p",
+            "duijie-core",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--locked",
+        ],
+        &[],
+    )?;
+    cargo(
+        &[
+            "clippy",
+            "-p",
+            "duijie-core",
+            "-p",
+            "duijie-wasm",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
+    cargo(&["test", "--workspace", "--locked"], &[])?;
+    Ok(())
+}
+
+fn golden_update() -> Result<(), String> {
+    cargo(
+        &["test", "-p", "duijie-tests", "--test", "golden", "native"],
+        &[("DUIJIE_UPDATE_GOLDEN", "1")],
+    )?;
+    eprintln!("rewrote tests/golden/scores.json; review the diff and say why in the commit");
+    Ok(())
+}
+
+fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    eprintln!("$ cargo {}", args.join(" "));
+    let status = Command::new(cargo)
+        .args(args)
+        .envs(envs.iter().copied())
+        .status()
+        .map_err(|error| format!("cannot run cargo: {error}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("cargo {} failed ({status})", args.join(" ")))
+    }
 }

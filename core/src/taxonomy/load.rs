@@ -1,10 +1,11 @@
 //! Builds the taxonomies from the CSV tables compiled in from `core/data/`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::taxonomy::csv::{field, Table};
 use crate::taxonomy::names::short_region_name;
-use crate::taxonomy::{Node, StrategicRegion, Taxonomies, Tree};
+use crate::taxonomy::{NameKey, Node, StrategicRegion, Taxonomies, Tree};
 
 const REGIONS_CSV: &str = include_str!("../../data/admin-divisions-gbt2260.csv");
 const STRATEGIC_CSV: &str = include_str!("../../data/strategic-regions.csv");
@@ -131,11 +132,11 @@ fn non_empty(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
-fn exact_name_keys(nodes: &[Node], rank: u8) -> Vec<(String, usize, u8)> {
+fn exact_name_keys(nodes: &[Node], rank: u8) -> Vec<NameKey> {
     nodes
         .iter()
         .enumerate()
-        .map(|(index, node)| (node.name.clone(), index, rank))
+        .map(|(index, node)| NameKey::of(index, &node.name, &node.name, rank))
         .collect()
 }
 
@@ -149,9 +150,9 @@ fn load_regions() -> (Tree, Vec<bool>) {
         table.column("level"),
         table.column("virtual"),
     );
-    let mut nodes = Vec::with_capacity(table.rows().len());
-    let mut name_keys = Vec::with_capacity(table.rows().len() * 2);
-    let mut virtual_flags = Vec::with_capacity(table.rows().len());
+    let mut nodes = Vec::with_capacity(table.n_rows());
+    let mut name_keys = Vec::with_capacity(table.n_rows() * 2);
+    let mut virtual_flags = Vec::with_capacity(table.n_rows());
     for row in table.rows() {
         let node = Node {
             code: field(row, code).to_owned(),
@@ -160,7 +161,7 @@ fn load_regions() -> (Tree, Vec<bool>) {
             level: parse_level(field(row, level)),
         };
         let index = nodes.len();
-        name_keys.push((node.name.clone(), index, RANK_EXACT));
+        name_keys.push(NameKey::of(index, &node.name, &node.name, RANK_EXACT));
         // The virtual groups are bookkeeping, not places: they get no short name.
         virtual_flags.push(field(row, is_virtual) == "1");
         if field(row, is_virtual) != "1" {
@@ -170,12 +171,12 @@ fn load_regions() -> (Tree, Vec<bool>) {
                 } else {
                     RANK_LOCAL_SHORT
                 };
-                name_keys.push((short.to_owned(), index, rank));
+                name_keys.push(NameKey::of(index, &node.name, short, rank));
             }
         }
         nodes.push(node);
     }
-    (Tree::build(nodes, Vec::new(), name_keys), virtual_flags)
+    (Tree::build(nodes, name_keys, false), virtual_flags)
 }
 
 fn load_strategic() -> Vec<StrategicRegion> {
@@ -228,7 +229,7 @@ fn load_industries() -> Tree {
         classes.column("group_code"),
         classes.column("division_code"),
     );
-    let mut classes_of_division: HashMap<&str, Vec<&[String]>> = HashMap::new();
+    let mut classes_of_division: HashMap<&str, Vec<&[Cow<str>]>> = HashMap::new();
     for row in classes.rows() {
         classes_of_division
             .entry(field(row, division_code))
@@ -236,9 +237,8 @@ fn load_industries() -> Tree {
             .push(row);
     }
 
-    let mut nodes = Vec::with_capacity(divisions.rows().len() + classes.rows().len() * 3 / 2);
+    let mut nodes = Vec::with_capacity(divisions.n_rows() + classes.n_rows() * 3 / 2);
     let mut name_keys = Vec::new();
-    let mut section_of: Vec<String> = Vec::new();
     for row in divisions.rows() {
         let node = Node {
             code: field(row, code).to_owned(),
@@ -246,11 +246,9 @@ fn load_industries() -> Tree {
             parent: non_empty(field(row, parent)),
             level: parse_level(field(row, level)),
         };
-        let section = node.parent.clone().unwrap_or_else(|| node.code.clone());
         let division = node.code.clone();
-        name_keys.push((node.name.clone(), nodes.len(), 0));
+        name_keys.push(NameKey::of(nodes.len(), &node.name, &node.name, 0));
         nodes.push(node);
-        section_of.push(section.clone());
         let Some(rows) = classes_of_division.get(division.as_str()) else {
             continue;
         };
@@ -271,43 +269,46 @@ fn load_industries() -> Tree {
                 }
                 _ => String::new(),
             };
-            name_keys.push((group_name.clone(), nodes.len(), 1));
-            nodes.push(Node {
+            let group_node = Node {
                 code: group.to_owned(),
                 name: group_name,
                 parent: Some(division.clone()),
                 level: 3,
-            });
-            section_of.push(section.clone());
+            };
+            name_keys.push(NameKey::of(
+                nodes.len(),
+                &group_node.name,
+                &group_node.name,
+                1,
+            ));
+            nodes.push(group_node);
             for row in group_rows {
-                name_keys.push((field(row, class_name).to_owned(), nodes.len(), 0));
-                nodes.push(Node {
+                let class_node = Node {
                     code: field(row, class_code).to_owned(),
                     name: field(row, class_name).to_owned(),
                     parent: Some(group.to_owned()),
                     level: 4,
-                });
-                section_of.push(section.clone());
+                };
+                name_keys.push(NameKey::of(
+                    nodes.len(),
+                    &class_node.name,
+                    &class_node.name,
+                    0,
+                ));
+                nodes.push(class_node);
             }
             start = end;
         }
     }
     // Divisions, groups and classes may be written with their section letter: C38, C384, C3841.
-    let code_aliases = nodes
-        .iter()
-        .zip(&section_of)
-        .enumerate()
-        .filter(|(_, (node, _))| node.level >= 2)
-        .map(|(index, (node, section))| (format!("{section}{}", node.code), index))
-        .collect();
-    Tree::build(nodes, code_aliases, name_keys)
+    Tree::build(nodes, name_keys, true)
 }
 
 /// A table with columns `code,name,level,parent_code` and every name its own key.
 fn load_simple_tree(text: &str) -> Tree {
     let nodes = simple_nodes(&Table::parse(text));
     let name_keys = exact_name_keys(&nodes, 0);
-    Tree::build(nodes, Vec::new(), name_keys)
+    Tree::build(nodes, name_keys, false)
 }
 
 fn simple_nodes(table: &Table) -> Vec<Node> {
@@ -319,7 +320,6 @@ fn simple_nodes(table: &Table) -> Vec<Node> {
     );
     table
         .rows()
-        .iter()
         .map(|row| Node {
             code: field(row, code).to_owned(),
             name: field(row, name).to_owned(),
@@ -334,7 +334,7 @@ fn simple_nodes(table: &Table) -> Vec<Node> {
 fn load_disciplines() -> (Tree, DisciplineIndex) {
     let mut nodes = simple_nodes(&Table::parse(GBT13745_CSV));
     let n_gbt = nodes.len();
-    let mut name_keys: Vec<(String, usize, u8)> = nodes
+    let mut name_keys: Vec<NameKey> = nodes
         .iter()
         .enumerate()
         .map(|(index, node)| {
@@ -343,7 +343,7 @@ fn load_disciplines() -> (Tree, DisciplineIndex) {
             } else {
                 RANK_GBT_DISCIPLINE
             };
-            (node.name.clone(), index, rank)
+            NameKey::of(index, &node.name, &node.name, rank)
         })
         .collect();
 
@@ -357,7 +357,12 @@ fn load_disciplines() -> (Tree, DisciplineIndex) {
     }
     for category_name in &categories {
         let category_code = format!("{CSL_CATEGORY_PREFIX}{category_name}");
-        name_keys.push(((*category_name).to_owned(), nodes.len(), RANK_CSL_CATEGORY));
+        name_keys.push(NameKey::of(
+            nodes.len(),
+            category_name,
+            category_name,
+            RANK_CSL_CATEGORY,
+        ));
         nodes.push(Node {
             code: category_code.clone(),
             name: (*category_name).to_owned(),
@@ -366,14 +371,14 @@ fn load_disciplines() -> (Tree, DisciplineIndex) {
         });
         for row in csl
             .rows()
-            .iter()
             .filter(|row| field(row, category) == *category_name)
         {
             let name = field(row, discipline);
-            name_keys.push((name.to_owned(), nodes.len(), RANK_CSL_DISCIPLINE));
+            // Offsets into the table's text are offsets into the node's copy of it.
+            name_keys.push(NameKey::of(nodes.len(), name, name, RANK_CSL_DISCIPLINE));
             if name.contains('/') {
                 for part in name.split('/') {
-                    name_keys.push((part.to_owned(), nodes.len(), RANK_CSL_PART));
+                    name_keys.push(NameKey::of(nodes.len(), name, part, RANK_CSL_PART));
                 }
             }
             nodes.push(Node {
@@ -384,7 +389,7 @@ fn load_disciplines() -> (Tree, DisciplineIndex) {
             });
         }
     }
-    let tree = Tree::build(nodes, Vec::new(), name_keys);
+    let tree = Tree::build(nodes, name_keys, false);
     let index = discipline_index(&tree, n_gbt);
     (tree, index)
 }

@@ -3,8 +3,20 @@
 //! industries (2018). Lookup by code and name, ancestors, and proximity between two codes.
 //!
 //! The tables live in `core/data/` (see `core/data/SOURCES.md`) and are parsed once, on the first
-//! call of [`taxonomies`]. Every proximity function takes codes (or names where noted), never
-//! allocates, and is symmetric with values in [0, 1].
+//! call of [`taxonomies`]. Every proximity function is symmetric with values in [0, 1] and does not
+//! allocate, because scoring calls it once per candidate.
+//!
+//! Choices a caller should know:
+//! - Regions are GB/T 2260 codes only; NBS-only statistical codes (development zones) are unknown.
+//! - Region names resolve by exact name or short name (广东, 深圳, 广西, 延边). An exact name beats a
+//!   short name, and a province's short name beats a city's or county's (河南 is the province). A
+//!   name still shared after that (朝阳, 朝阳区, 南山区) gives `None` from `by_name`; use
+//!   [`Taxonomies::find_regions`] to list the candidates.
+//! - Industry groups (3-digit 中类) have no licensed names: an undivided group takes the name of its
+//!   only class, the others have an empty name. Codes may carry their section letter (`C3841`).
+//! - Disciplines: one tree holds GB/T 13745 (categories `A`..`E`, level-1 codes `110`..) and the CSL
+//!   disciplines (code = name, under category nodes `csl-cat:<门类>`). A name found in both systems
+//!   (数学, 法学, ...) resolves to the CSL discipline; see [`Taxonomies::canonical_discipline`].
 
 mod csv;
 mod load;
@@ -31,25 +43,52 @@ pub struct Node {
 /// Names are looked up through ranked keys: every node's exact name, plus aliases such as the short
 /// form of a region name (广东 for 广东省). A key whose best rank is held by more than one node is
 /// ambiguous, and [`Tree::by_name`] answers `None` for it; [`Tree::find_by_name`] lists every node.
+/// The indexes are sorted arrays of node numbers rather than hash maps: they need no allocation per
+/// key (a key is a slice of its node's name), and their order is deterministic.
 #[derive(Clone, Debug, Default)]
 pub struct Tree {
     nodes: Vec<Node>,
     parents: Vec<Option<u32>>,
     depths: Vec<u8>,
-    children: Vec<Vec<u32>>,
-    code_index: HashMap<String, u32>,
-    name_index: HashMap<String, NameEntry>,
+    /// Children in file order, as ranges into `child_list`.
+    child_ranges: Vec<(u32, u32)>,
+    child_list: Vec<u32>,
+    /// Node numbers sorted by code, the reference index.
+    by_code: Vec<u32>,
+    /// FNV-1a hash of a code to its node number: the fast path of code lookups in scoring loops.
+    /// A hash that two codes share (never seen) keeps the first node, and a lookup whose node
+    /// does not have the code falls back to `by_code`.
+    code_hashes: HashMap<u64, u32>,
+    /// Name keys sorted by key text, then node number.
+    name_keys: Vec<NameKey>,
+    /// Whether codes below the top level may be written with their top-level code before them
+    /// (industries: `C3841` for 3841 in section C).
+    prefixed_codes: bool,
 }
 
-/// The nodes a name key points to.
-#[derive(Clone, Debug)]
-struct NameEntry {
-    /// The best (lowest) rank among the nodes with this key.
-    best_rank: u8,
-    /// The node holding the best rank, or `None` when several nodes share it.
-    best: Option<u32>,
-    /// Every node with this key, in file order.
-    all: Vec<u32>,
+/// A name key: a slice of a node's name, with the rank that decides between nodes sharing a key.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NameKey {
+    pub(crate) node: u32,
+    pub(crate) start: u16,
+    pub(crate) end: u16,
+    pub(crate) rank: u8,
+}
+
+impl NameKey {
+    /// The key `part`, which must be a slice of `name` (the name of node `node`).
+    pub(crate) fn of(node: usize, name: &str, part: &str, rank: u8) -> NameKey {
+        let start = (part.as_ptr() as usize)
+            .saturating_sub(name.as_ptr() as usize)
+            .min(name.len());
+        let end = (start + part.len()).min(name.len());
+        NameKey {
+            node: node as u32,
+            start: start as u16,
+            end: end as u16,
+            rank,
+        }
+    }
 }
 
 impl Tree {
@@ -58,31 +97,39 @@ impl Tree {
         &self.nodes
     }
 
-    /// The node with this code (or a code alias such as `C3841` for industry class 3841).
+    /// The node with this code (or, for industries, a code with its section letter such as `C3841`).
     pub fn get(&self, code: &str) -> Option<&Node> {
         self.index_of(code).map(|index| &self.nodes[index])
     }
 
     /// The one node with this name or name alias; `None` when the name is unknown or ambiguous.
     pub fn by_name(&self, name: &str) -> Option<&Node> {
-        self.name_index
-            .get(name)
-            .and_then(|entry| entry.best)
-            .map(|index| &self.nodes[index as usize])
+        let keys = self.keys_named(name);
+        let best_rank = keys.iter().map(|key| key.rank).min()?;
+        let mut best = keys
+            .iter()
+            .filter(|key| key.rank == best_rank)
+            .map(|key| key.node);
+        let first = best.next()?;
+        // The same node may hold a key twice (a name equal to its own alias): that is no ambiguity.
+        if best.all(|node| node == first) {
+            Some(&self.nodes[first as usize])
+        } else {
+            None
+        }
     }
 
     /// Every node with this name or name alias, in file order.
     pub fn find_by_name(&self, name: &str) -> Vec<&Node> {
-        self.name_index
-            .get(name)
-            .map(|entry| {
-                entry
-                    .all
-                    .iter()
-                    .map(|&index| &self.nodes[index as usize])
-                    .collect()
-            })
-            .unwrap_or_default()
+        let mut out: Vec<&Node> = Vec::new();
+        // Keys with equal text are sorted by node number, so duplicates are adjacent.
+        for key in self.keys_named(name) {
+            let node = &self.nodes[key.node as usize];
+            if out.last().is_none_or(|last| !std::ptr::eq(*last, node)) {
+                out.push(node);
+            }
+        }
+        out
     }
 
     /// A code, or else a name.
@@ -94,10 +141,12 @@ impl Tree {
     /// Nearest first, without the node itself.
     pub fn ancestors(&self, code: &str) -> Vec<&Node> {
         let mut out = Vec::new();
-        let mut current = self.index_of(code).and_then(|index| self.parents[index]);
+        let mut current = self
+            .index_of(code)
+            .and_then(|index| self.parent_index(index));
         while let Some(parent) = current {
-            out.push(&self.nodes[parent as usize]);
-            current = self.parents[parent as usize];
+            out.push(&self.nodes[parent]);
+            current = self.parent_index(parent);
         }
         out
     }
@@ -106,7 +155,8 @@ impl Tree {
     pub fn children(&self, code: &str) -> Vec<&Node> {
         self.index_of(code)
             .map(|index| {
-                self.children[index]
+                let (start, end) = self.child_ranges[index];
+                self.child_list[start as usize..end as usize]
                     .iter()
                     .map(|&child| &self.nodes[child as usize])
                     .collect()
@@ -131,7 +181,51 @@ impl Tree {
     }
 
     pub(crate) fn index_of(&self, code: &str) -> Option<usize> {
-        self.code_index.get(code).map(|&index| index as usize)
+        if let Some(index) = self.exact_index_of(code) {
+            return Some(index);
+        }
+        if !self.prefixed_codes {
+            return None;
+        }
+        // A code preceded by its top-level code: the first character is the top-level code here.
+        let mut characters = code.chars();
+        let prefix = characters.next()?;
+        let rest = characters.as_str();
+        let index = self.exact_index_of(rest)?;
+        let mut top = index;
+        while let Some(parent) = self.parent_index(top) {
+            top = parent;
+        }
+        let top_code = &self.nodes[top].code;
+        (top != index && top_code.len() == prefix.len_utf8() && top_code.starts_with(prefix))
+            .then_some(index)
+    }
+
+    fn exact_index_of(&self, code: &str) -> Option<usize> {
+        // Every code is in `code_hashes`, so a missing hash means an unknown code.
+        let index = *self.code_hashes.get(&fnv1a(code))? as usize;
+        if self.nodes[index].code == code {
+            return Some(index);
+        }
+        self.by_code
+            .binary_search_by(|&index| self.nodes[index as usize].code.as_str().cmp(code))
+            .ok()
+            .map(|position| self.by_code[position] as usize)
+    }
+
+    fn key_text(&self, key: &NameKey) -> &str {
+        self.nodes[key.node as usize]
+            .name
+            .get(key.start as usize..key.end as usize)
+            .unwrap_or("")
+    }
+
+    fn keys_named(&self, name: &str) -> &[NameKey] {
+        let start = self
+            .name_keys
+            .partition_point(|key| self.key_text(key) < name);
+        let end = start + self.name_keys[start..].partition_point(|key| self.key_text(key) == name);
+        &self.name_keys[start..end]
     }
 
     pub(crate) fn parent_index(&self, index: usize) -> Option<usize> {
@@ -164,36 +258,73 @@ impl Tree {
         Some(a)
     }
 
-    /// Builds the indexes. `code_aliases` are extra codes for a node; `name_keys` are (key, node,
-    /// rank) triples, the lower rank winning a shared key. A parent code missing from `nodes` leaves
-    /// the node without a parent index (the tests check that no table does this).
+    /// Builds the indexes. `name_keys` are slices of node names with their ranks, the lower rank
+    /// winning a shared key; empty keys are dropped. A parent code missing from `nodes` leaves the
+    /// node without a parent index (the tests check that no table does this). With
+    /// `prefixed_codes`, a code may also be written after its top-level code (`C3841`).
     pub(crate) fn build(
         nodes: Vec<Node>,
-        code_aliases: Vec<(String, usize)>,
-        name_keys: Vec<(String, usize, u8)>,
+        mut name_keys: Vec<NameKey>,
+        prefixed_codes: bool,
     ) -> Tree {
-        let mut code_index = HashMap::with_capacity(nodes.len() + code_aliases.len());
-        for (index, node) in nodes.iter().enumerate() {
-            code_index.entry(node.code.clone()).or_insert(index as u32);
+        let mut by_code: Vec<u32> = (0..nodes.len() as u32).collect();
+        by_code.sort_by(|&a, &b| {
+            nodes[a as usize]
+                .code
+                .cmp(&nodes[b as usize].code)
+                .then(a.cmp(&b))
+        });
+        // The first node wins a duplicated code, as a table lookup in file order would.
+        by_code.dedup_by(|later, earlier| {
+            nodes[*later as usize].code == nodes[*earlier as usize].code
+        });
+        let nodes_len = nodes.len();
+        let mut tree = Tree {
+            nodes,
+            parents: Vec::new(),
+            depths: Vec::new(),
+            child_ranges: Vec::new(),
+            child_list: Vec::new(),
+            by_code,
+            code_hashes: HashMap::with_capacity(nodes_len),
+            name_keys: Vec::new(),
+            prefixed_codes: false,
+        };
+        // The code index must be complete before parents are looked up through it.
+        for (index, node) in tree.nodes.iter().enumerate() {
+            tree.code_hashes
+                .entry(fnv1a(&node.code))
+                .or_insert(index as u32);
         }
-        for (alias, index) in code_aliases {
-            code_index.entry(alias).or_insert(index as u32);
-        }
-        let parents: Vec<Option<u32>> = nodes
+        let parents: Vec<Option<u32>> = tree
+            .nodes
             .iter()
             .map(|node| {
                 node.parent
                     .as_deref()
-                    .and_then(|parent| code_index.get(parent).copied())
+                    .and_then(|parent| tree.exact_index_of(parent))
+                    .map(|index| index as u32)
             })
             .collect();
-        let mut children = vec![Vec::new(); nodes.len()];
+        let mut n_children = vec![0u32; tree.nodes.len()];
+        for parent in parents.iter().flatten() {
+            n_children[*parent as usize] += 1;
+        }
+        let mut child_ranges = Vec::with_capacity(tree.nodes.len());
+        let mut offset = 0;
+        for count in &n_children {
+            child_ranges.push((offset, offset));
+            offset += count;
+        }
+        let mut child_list = vec![0u32; offset as usize];
         for (index, parent) in parents.iter().enumerate() {
             if let Some(parent) = parent {
-                children[*parent as usize].push(index as u32);
+                let range = &mut child_ranges[*parent as usize];
+                child_list[range.1 as usize] = index as u32;
+                range.1 += 1;
             }
         }
-        let depths = (0..nodes.len())
+        let depths = (0..tree.nodes.len())
             .map(|index| {
                 let mut depth = 0u8;
                 let mut current = parents[index];
@@ -208,46 +339,28 @@ impl Tree {
                 depth
             })
             .collect();
-        let mut name_index: HashMap<String, NameEntry> = HashMap::with_capacity(name_keys.len());
-        for (key, index, rank) in name_keys {
-            if key.is_empty() {
-                continue;
-            }
-            let index = index as u32;
-            let entry = name_index.entry(key).or_insert(NameEntry {
-                best_rank: u8::MAX,
-                best: None,
-                all: Vec::new(),
-            });
-            // `all` stays in file order by inserting at the sorted position.
-            let position = match entry.all.binary_search(&index) {
-                Ok(_) => {
-                    // The same node under the same key twice (a name equal to its alias) is no ambiguity.
-                    if rank < entry.best_rank {
-                        entry.best_rank = rank;
-                        entry.best = Some(index);
-                    }
-                    continue;
-                }
-                Err(position) => position,
-            };
-            entry.all.insert(position, index);
-            if rank < entry.best_rank {
-                entry.best_rank = rank;
-                entry.best = Some(index);
-            } else if rank == entry.best_rank {
-                entry.best = None;
-            }
-        }
-        Tree {
-            nodes,
-            parents,
-            depths,
-            children,
-            code_index,
-            name_index,
-        }
+        tree.parents = parents;
+        tree.depths = depths;
+        tree.child_ranges = child_ranges;
+        tree.child_list = child_list;
+        name_keys.retain(|key| key.start < key.end);
+        name_keys.sort_by(|a, b| {
+            tree.key_text(a)
+                .cmp(tree.key_text(b))
+                .then(a.node.cmp(&b.node))
+                .then(a.rank.cmp(&b.rank))
+        });
+        tree.name_keys = name_keys;
+        tree.prefixed_codes = prefixed_codes;
+        tree
     }
+}
+
+/// The 64-bit FNV-1a hash: cheap for short codes, and the same on every platform.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A national strategic region: a set of province, city or county codes.

@@ -84,10 +84,12 @@ pub(crate) fn short_region_name(name: &str) -> Option<&str> {
             break;
         }
     }
-    // Autonomous areas name their peoples before the suffix: strip them one by one.
-    if short.len() != name.len() && name.contains("自治") {
+    // Autonomous areas (and a few districts such as 管城回族区) name their peoples before the
+    // suffix: strip them one by one.
+    if short.len() != name.len() {
+        let autonomous = name.contains("自治");
         loop {
-            let stripped = strip_ethnic_group(short);
+            let stripped = strip_ethnic_group(short, autonomous);
             match stripped {
                 Some(stem) if stem.chars().count() >= MIN_CHARS => short = stem,
                 _ => break,
@@ -97,7 +99,9 @@ pub(crate) fn short_region_name(name: &str) -> Option<&str> {
     (short.len() != name.len()).then_some(short)
 }
 
-fn strip_ethnic_group(name: &str) -> Option<&str> {
+/// Strips one people's name written with 族, or, when `bare` allows it, a multi-character one
+/// written without (蒙古自治州).
+fn strip_ethnic_group(name: &str, bare: bool) -> Option<&str> {
     for group in ETHNIC_GROUPS {
         let with_zu = name
             .strip_suffix('族')
@@ -106,7 +110,7 @@ fn strip_ethnic_group(name: &str) -> Option<&str> {
             return with_zu;
         }
         // Without 族 only the longer names are unmistakable (蒙古, 哈萨克); 水 or 白 are not.
-        if group.chars().count() >= 2 {
+        if bare && group.chars().count() >= 2 {
             if let Some(stem) = name.strip_suffix(group) {
                 return Some(stem);
             }
@@ -135,6 +139,8 @@ mod tests {
             ("隆林各族自治县", Some("隆林")),
             ("三都水族自治县", Some("三都")),
             ("鄂伦春自治旗", Some("鄂伦春")),
+            ("管城回族区", Some("管城")),
+            ("梅里斯达斡尔族区", Some("梅里斯")),
             ("东乡族自治县", Some("东乡族")),
             ("浦东新区", Some("浦东")),
             ("城区", None),

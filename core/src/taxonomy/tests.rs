@@ -1,5 +1,7 @@
 //! Tests of the shipped taxonomies: table counts, tree integrity, lookups and proximities.
 
+use proptest::prelude::*;
+
 use crate::taxonomy::{taxonomies, Tree};
 
 /// Asserts `(a, b, expected)` both ways round, so every case also checks symmetry.
@@ -489,6 +491,11 @@ fn every_csl_discipline_is_mapped() {
             .iter()
             .all(|gbt| gbt.level == 1 && !is_csl(&gbt.code)));
     }
+    assert_eq!(
+        mapping_rows(),
+        76,
+        "core/data/SOURCES.md states the number of pairs"
+    );
     // Every row of the mapping names a real CSL discipline and a real GB/T code with its exact name.
     let mapping =
         crate::taxonomy::csv::Table::parse(include_str!("../../data/csl-to-gbt13745.csv"));
@@ -564,4 +571,57 @@ fn discipline_proximity_is_symmetric_and_bounded() {
             assert!((0.0..=1.0).contains(&forward));
         }
     }
+}
+
+#[test]
+fn every_name_finds_its_node() {
+    let taxonomies = taxonomies();
+    for tree in [
+        &taxonomies.regions,
+        &taxonomies.industries,
+        &taxonomies.disciplines,
+        &taxonomies.sei,
+    ] {
+        for node in tree.nodes().iter().filter(|node| !node.name.is_empty()) {
+            assert!(
+                tree.find_by_name(&node.name).contains(&node),
+                "find_by_name({})",
+                node.name
+            );
+            // A name held by one node only is found by `by_name` too.
+            if tree.find_by_name(&node.name).len() == 1 {
+                assert_eq!(
+                    tree.by_name(&node.name),
+                    Some(node),
+                    "by_name({})",
+                    node.name
+                );
+            }
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn proximities_are_symmetric_and_bounded(a in 0usize..10_000, b in 0usize..10_000) {
+        let taxonomies = taxonomies();
+        let checks: [(&Tree, &dyn Fn(&str, &str) -> f64); 4] = [
+            (&taxonomies.regions, &|x, y| taxonomies.region_proximity(x, y)),
+            (&taxonomies.industries, &|x, y| taxonomies.industry_proximity(x, y)),
+            (&taxonomies.disciplines, &|x, y| taxonomies.discipline_proximity(x, y)),
+            (&taxonomies.sei, &|x, y| taxonomies.sei_proximity(x, y)),
+        ];
+        for (tree, proximity) in checks {
+            let nodes = tree.nodes();
+            let (code_a, code_b) = (&nodes[a % nodes.len()].code, &nodes[b % nodes.len()].code);
+            let forward = proximity(code_a, code_b);
+            prop_assert_eq!(forward, proximity(code_b, code_a));
+            prop_assert!((0.0..=1.0).contains(&forward));
+            prop_assert_eq!(forward == 1.0, code_a == code_b);
+        }
+    }
+}
+
+fn mapping_rows() -> usize {
+    crate::taxonomy::csv::Table::parse(include_str!("../../data/csl-to-gbt13745.csv")).n_rows()
 }

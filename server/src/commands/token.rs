@@ -1,20 +1,40 @@
-//! `duijie token`: API tokens. (Being built by the catalog service issue.)
+//! `duijie token`: API tokens, created into the store of a data folder.
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{Context, Result};
+
+use crate::auth::{create_token, Scope};
+use crate::store::Store;
 
 #[derive(clap::Subcommand)]
 pub enum TokenCommand {
     /// Create a token and print it once, as the last line of standard output.
     Create {
-        #[arg(long, default_value = "duijie-data")]
-        data: PathBuf,
+        /// Data folder of the store (also `DUIJIE_DATA`).
         #[arg(long)]
+        data: Option<PathBuf>,
+        /// admin, editor (catalog writes, imports, exports) or broker (no catalog writes).
+        #[arg(long, value_parser = ["admin", "editor", "broker"])]
         scope: String,
     },
 }
 
-pub fn run(_command: TokenCommand) -> Result<()> {
-    bail!("tokens are not built yet")
+pub fn run(command: TokenCommand) -> Result<()> {
+    match command {
+        TokenCommand::Create { data, scope } => {
+            let data = data
+                .or_else(|| std::env::var_os("DUIJIE_DATA").map(PathBuf::from))
+                .unwrap_or_else(|| PathBuf::from("duijie-data"));
+            let scope = Scope::parse(&scope).context("unknown scope")?;
+            let store = Store::open(&data)?;
+            let token = create_token(&store, scope)?;
+            println!(
+                "Created a {scope} token in {}. It is shown once; keep it secret:",
+                data.display()
+            );
+            println!("{token}");
+            Ok(())
+        }
+    }
 }

@@ -1,0 +1,109 @@
+//! API tokens: 32 random bytes shown once as hex, stored as their SHA-256, compared in constant time.
+//! Reads are public; writes need an `editor` or `admin` token.
+
+use std::fmt;
+
+use actix_web::HttpRequest;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{Store, StoreError};
+
+/// What a token may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything, including exports.
+    Admin,
+    /// Catalog writes, imports and exports.
+    Editor,
+    /// Brokers at a fair: reads (engagement recording comes later); no catalog writes.
+    Broker,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 3] = [Scope::Admin, Scope::Editor, Scope::Broker];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Admin => "admin",
+            Scope::Editor => "editor",
+            Scope::Broker => "broker",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|scope| scope.as_str() == text)
+    }
+
+    /// Whether this scope may change or export the catalog.
+    pub fn can_write(self) -> bool {
+        matches!(self, Scope::Admin | Scope::Editor)
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("the operating system gave no random bytes: {0}")]
+    Random(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Creates a token of `scope` in `store` and returns it; only its hash is kept.
+pub fn create_token(store: &Store, scope: Scope) -> Result<String, TokenError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|error| TokenError::Random(error.to_string()))?;
+    let token: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    store.insert_token(&hash(&token), scope.as_str())?;
+    Ok(token)
+}
+
+fn hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Equality that takes the same time wherever the inputs differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The scope of the request's bearer token: 401 without a valid one.
+pub fn caller_scope(request: &HttpRequest, state: &AppState) -> Result<Scope, ApiError> {
+    let Some(header) = request
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+    else {
+        return Err(ApiError::Unauthorized);
+    };
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or(ApiError::Unauthorized)?;
+    let wanted = hash(token);
+    let mut found = None;
+    // Every stored hash is compared, so the time does not tell which one matched.
+    for stored in state.store.tokens()? {
+        if constant_time_eq(&stored.hash, &wanted) {
+            found = Scope::parse(&stored.scope);
+        }
+    }
+    found.ok_or(ApiError::Unauthorized)
+}
+
+/// 401 without a valid token, 403 when its scope may not write.
+pub fn require_writer(request: &HttpRequest, state: &AppState) -> Result<Scope, ApiError> {
+    let scope = caller_scope(request, state)?;
+    if !scope.can_write() {
+        return Err(ApiError::Forbidden(scope.to_string()));
+    }
+    Ok(scope)
+}

@@ -1,0 +1,143 @@
+//! The service's configuration: defaults, then a TOML file (`--config`), then the environment
+//! (`DUIJIE_*`), then flags; each later source wins.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Everything `duijie serve` can be told. Field names are the TOML keys.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `DUIJIE_ADDR`, `--addr`.
+    pub addr: String,
+    /// `DUIJIE_DATA`, `--data`: the folder of the SQLite store.
+    pub data: PathBuf,
+    /// `DUIJIE_STATIC`, `--static`: the widget's built files, served at `/`.
+    pub static_dir: Option<PathBuf>,
+    /// `DUIJIE_CORS_ORIGINS` (comma-separated), `--cors-origin` (repeated): exact portal origins
+    /// allowed to call the API from a browser, such as `https://kx.example.gov.cn`.
+    pub cors_origins: Vec<String>,
+    /// `DUIJIE_DEMO`, `--no-demo`: load the bundled demo catalog into a new, empty store.
+    pub demo: bool,
+    /// Largest request body except imports, in bytes.
+    pub body_limit: usize,
+    /// Largest import body, in bytes.
+    pub import_limit: usize,
+    /// Longest a request may take, in seconds; imports and exports get `import_timeout_secs`.
+    pub request_timeout_secs: u64,
+    pub import_timeout_secs: u64,
+    /// HTTP worker threads (default: one per core).
+    pub workers: Option<usize>,
+    /// How often to check the store for a catalog changed by another replica or process, in seconds;
+    /// 0 never checks. `DUIJIE_RELOAD_SECS`.
+    pub reload_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            addr: "127.0.0.1:8080".to_string(),
+            data: PathBuf::from("duijie-data"),
+            static_dir: None,
+            cors_origins: Vec::new(),
+            demo: true,
+            body_limit: 1 << 20,
+            import_limit: 256 << 20,
+            request_timeout_secs: 30,
+            import_timeout_secs: 600,
+            workers: None,
+            reload_secs: 5,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("{name}: {message}")]
+    Env { name: &'static str, message: String },
+}
+
+impl Config {
+    /// Defaults overridden by the TOML file at `path`, when given.
+    pub fn from_file(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let Some(path) = path else {
+            return Ok(Config::default());
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Overrides from `DUIJIE_*` variables, read through `get` (the process environment in `main`).
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(addr) = get("DUIJIE_ADDR") {
+            self.addr = addr;
+        }
+        if let Some(data) = get("DUIJIE_DATA") {
+            self.data = PathBuf::from(data);
+        }
+        if let Some(static_dir) = get("DUIJIE_STATIC") {
+            self.static_dir = Some(PathBuf::from(static_dir));
+        }
+        if let Some(origins) = get("DUIJIE_CORS_ORIGINS") {
+            self.cors_origins = origins
+                .split(',')
+                .map(str::trim)
+                .filter(|origin| !origin.is_empty())
+                .map(str::to_string)
+                .collect();
+        }
+        if let Some(demo) = get("DUIJIE_DEMO") {
+            self.demo = match demo.trim() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                other => {
+                    return Err(ConfigError::Env {
+                        name: "DUIJIE_DEMO",
+                        message: format!("'{other}' is not true or false"),
+                    })
+                }
+            };
+        }
+        if let Some(workers) = get("DUIJIE_WORKERS") {
+            self.workers = Some(workers.trim().parse().map_err(|_| ConfigError::Env {
+                name: "DUIJIE_WORKERS",
+                message: format!("'{workers}' is not a number"),
+            })?);
+        }
+        if let Some(secs) = get("DUIJIE_RELOAD_SECS") {
+            self.reload_secs = secs.trim().parse().map_err(|_| ConfigError::Env {
+                name: "DUIJIE_RELOAD_SECS",
+                message: format!("'{secs}' is not a number of seconds"),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The static folder to serve: the configured one, else `web/dist` when it exists.
+    pub fn static_folder(&self) -> Option<PathBuf> {
+        match &self.static_dir {
+            Some(folder) => Some(folder.clone()),
+            None => {
+                let default = PathBuf::from("web/dist");
+                default.is_dir().then_some(default)
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! The bundled demo catalog (CSL achievements plus made-up experts, patents and organisations; see
+//! `server/data/README.md`), loaded into a new, empty store.
+
+use std::io::Read as _;
+
+use duijie_core::Resource;
+
+const DEMO_GZ: &[u8] = include_bytes!("../data/demo-catalog.jsonl.gz");
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("the bundled demo catalog is not gzip: {0}")]
+    Gzip(#[from] std::io::Error),
+    #[error("the bundled demo catalog, line {line}: {source}")]
+    Json {
+        line: usize,
+        source: serde_json::Error,
+    },
+}
+
+/// The demo resources. They are decoded, not re-validated against the taxonomies: they are our own
+/// data, built from the shipped tables (a test checks they decode and have unique ids).
+pub fn resources() -> Result<Vec<Resource>, DemoError> {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(DEMO_GZ).read_to_string(&mut text)?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(index, line)| {
+            serde_json::from_str(line).map_err(|source| DemoError::Json {
+                line: index + 1,
+                source,
+            })
+        })
+        .collect()
+}

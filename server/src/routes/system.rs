@@ -1,0 +1,110 @@
+//! Health, metrics, the OpenAPI document, and the fallback: the widget's static files or a JSON 404.
+
+use std::path::{Component, Path, PathBuf};
+
+use actix_web::http::Method;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let catalog = state.catalog();
+    HttpResponse::Ok().json(json!({
+        "status": "ok",
+        "catalog_version": catalog.version(),
+        "resources": catalog.resources().len(),
+    }))
+}
+
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let catalog = state.catalog();
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(
+            state
+                .metrics
+                .render(catalog.resources().len(), catalog.version()),
+        )
+}
+
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(crate::routes::openapi())
+}
+
+const NOT_BUILT: &str = "<!doctype html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\"><title>duijie</title></head>\n<body><h1>duijie 对接</h1><p>The widget is not built. Build it (<code>cargo xtask web</code>) or start the server with <code>--static DIR</code>; the API is at <a href=\"/api/openapi.json\">/api/openapi.json</a>.</p></body></html>\n";
+
+/// Anything no route takes: the widget's files for GET and HEAD outside `/api/`, else a JSON 404.
+pub async fn fallback(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let path = request.path();
+    let not_found = || ApiError::RouteNotFound {
+        method: request.method().to_string(),
+        path: path.to_string(),
+    };
+    if !(request.method() == Method::GET || request.method() == Method::HEAD)
+        || path.starts_with("/api/")
+    {
+        return Err(not_found());
+    }
+    let Some(folder) = state.config.static_folder() else {
+        if path == "/" || path == "/index.html" {
+            return Ok(HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .body(NOT_BUILT));
+        }
+        return Err(not_found());
+    };
+    let Some(file) = static_file(&folder, path) else {
+        return Err(not_found());
+    };
+    let bytes = web::block(move || std::fs::read(file.0)).await?;
+    match bytes {
+        Ok(bytes) => Ok(HttpResponse::Ok()
+            .content_type(file.1)
+            .insert_header(("Cache-Control", "no-cache"))
+            .body(bytes)),
+        Err(_) => Err(not_found()),
+    }
+}
+
+/// The file under `folder` a URL path names, and its content type; `None` for anything outside it.
+fn static_file(folder: &Path, url_path: &str) -> Option<(PathBuf, &'static str)> {
+    let relative = url_path.trim_start_matches('/');
+    let relative = if relative.is_empty() {
+        "index.html"
+    } else {
+        relative
+    };
+    let relative = Path::new(relative);
+    if !relative
+        .components()
+        .all(|component| matches!(component, Component::Normal(part) if !part.to_string_lossy().starts_with('.')))
+    {
+        return None;
+    }
+    let mut file = folder.join(relative);
+    if file.is_dir() {
+        file = file.join("index.html");
+    }
+    if !file.is_file() {
+        return None;
+    }
+    let content_type = match file.extension().and_then(|ext| ext.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "wasm" => "application/wasm",
+        "css" => "text/css; charset=utf-8",
+        "json" | "map" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "txt" => "text/plain; charset=utf-8",
+        "webmanifest" => "application/manifest+json",
+        _ => "application/octet-stream",
+    };
+    Some((file, content_type))
+}

@@ -1,0 +1,297 @@
+//! The service's shared state: the store, the current catalog (swapped whole after each commit, so a
+//! reader sees the old catalog or the new, never a mix), the tokens and the metrics.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use duijie_core::matcher::catalog_version;
+use duijie_core::{Filters, Matcher, Resource, Weights};
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::store::{Change, Store};
+
+/// Most distinct snapshot queries kept per catalog version.
+const MAX_CACHED_SNAPSHOTS: usize = 256;
+
+/// One catalog version in memory: the matcher, an id index, and cached snapshots.
+pub struct Catalog {
+    pub matcher: Matcher,
+    pub generation: i64,
+    index: HashMap<String, usize>,
+    snapshots: Mutex<HashMap<String, Arc<Snapshot>>>,
+}
+
+/// A prepared snapshot answer: the body plain and gzip-compressed, and its strong ETag.
+pub struct Snapshot {
+    pub etag: String,
+    pub json: Vec<u8>,
+    pub gzip: Vec<u8>,
+}
+
+impl Catalog {
+    /// Builds the index. Takes a while for a large catalog: call it off the request threads.
+    pub fn build(
+        version: String,
+        generation: i64,
+        resources: Vec<Resource>,
+        weights: Weights,
+    ) -> Catalog {
+        let index = resources
+            .iter()
+            .enumerate()
+            .map(|(position, resource)| (resource.id.clone(), position))
+            .collect();
+        Catalog {
+            matcher: Matcher::new(version, resources, weights),
+            generation,
+            index,
+            snapshots: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn version(&self) -> &str {
+        self.matcher.version()
+    }
+
+    pub fn resources(&self) -> &[Resource] {
+        self.matcher.resources()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Resource> {
+        self.index
+            .get(id)
+            .map(|&position| &self.matcher.resources()[position])
+    }
+
+    /// The cached snapshot for `key`, if built already.
+    pub fn cached_snapshot(&self, key: &str) -> Option<Arc<Snapshot>> {
+        self.lock_snapshots().get(key).cloned()
+    }
+
+    /// The cached snapshot for `key`, or the one `make` builds (then cached).
+    pub fn snapshot(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> Result<Snapshot, ApiError>,
+    ) -> Result<Arc<Snapshot>, ApiError> {
+        if let Some(found) = self.lock_snapshots().get(key) {
+            return Ok(found.clone());
+        }
+        let snapshot = Arc::new(make()?);
+        let mut snapshots = self.lock_snapshots();
+        if snapshots.len() >= MAX_CACHED_SNAPSHOTS {
+            snapshots.clear();
+        }
+        snapshots.insert(key.to_string(), snapshot.clone());
+        Ok(snapshot)
+    }
+
+    fn lock_snapshots(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Snapshot>>> {
+        self.snapshots
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Whether `resource` passes the hard filters, with `duijie_core::Filters` semantics: a region scope
+/// covers its descendants and a strategic region its members; a discipline or industry filter keeps
+/// resources with that code or a code under it.
+pub fn passes(filters: &Filters, resource: &Resource) -> bool {
+    let taxonomies = duijie_core::taxonomy::taxonomies();
+    if !filters.kinds.is_empty() && !filters.kinds.contains(&resource.kind) {
+        return false;
+    }
+    if let Some(scope) = &filters.region {
+        match &resource.region {
+            Some(code) if taxonomies.region_covers(scope, code) => {}
+            _ => return false,
+        }
+    }
+    let under = |tree: &duijie_core::taxonomy::Tree, wanted: &[String], have: &[String]| {
+        wanted.is_empty()
+            || have.iter().any(|code| {
+                wanted.iter().any(|want| {
+                    want == code
+                        || tree
+                            .ancestors(code)
+                            .iter()
+                            .any(|ancestor| &ancestor.code == want)
+                })
+            })
+    };
+    if !under(
+        &taxonomies.disciplines,
+        &filters.disciplines,
+        &resource.disciplines,
+    ) {
+        return false;
+    }
+    if !under(
+        &taxonomies.industries,
+        &filters.industries,
+        &resource.industries,
+    ) {
+        return false;
+    }
+    if let Some(min) = filters.min_maturity {
+        if resource.maturity.is_none_or(|maturity| maturity < min) {
+            return false;
+        }
+    }
+    true
+}
+
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub config: Config,
+    pub metrics: Metrics,
+    pub weights: Weights,
+    catalog: RwLock<Arc<Catalog>>,
+    /// Serialises catalog writes, so each one starts from the catalog the previous one left.
+    write_lock: Mutex<()>,
+}
+
+impl AppState {
+    /// Loads the stored catalog; a store that never had one gets `initial` (the demo catalog, or none).
+    pub fn open(
+        store: Arc<Store>,
+        config: Config,
+        initial: Option<Vec<Resource>>,
+    ) -> Result<AppState, ApiError> {
+        let weights = Weights::default();
+        let stored = match store.catalog()? {
+            Some(stored) => stored,
+            None => {
+                let resources = initial.unwrap_or_default();
+                let version = catalog_version(&resources, &weights);
+                store.apply(&Change::Replace(&resources), &version)?;
+                store
+                    .catalog()?
+                    .ok_or_else(|| ApiError::Internal("the catalog row vanished".into()))?
+            }
+        };
+        let catalog = Catalog::build(
+            stored.version,
+            stored.generation,
+            stored.resources,
+            weights.clone(),
+        );
+        Ok(AppState {
+            store,
+            config,
+            metrics: Metrics::default(),
+            weights,
+            catalog: RwLock::new(Arc::new(catalog)),
+            write_lock: Mutex::new(()),
+        })
+    }
+
+    /// The current catalog. Cheap: one `Arc` clone.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Reloads the catalog when the store's generation differs from the one in memory: another
+    /// replica, or a command, changed it. Blocking. Returns whether it reloaded.
+    pub fn reload_if_changed(&self) -> Result<bool, ApiError> {
+        let Some((_, generation)) = self.store.version()? else {
+            return Ok(false);
+        };
+        if generation == self.catalog().generation {
+            return Ok(false);
+        }
+        let _guard = self
+            .write_lock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Some(stored) = self.store.catalog()? else {
+            return Ok(false);
+        };
+        if stored.generation == self.catalog().generation {
+            return Ok(false);
+        }
+        let catalog = Catalog::build(
+            stored.version,
+            stored.generation,
+            stored.resources,
+            self.weights.clone(),
+        );
+        *self
+            .catalog
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(catalog);
+        Ok(true)
+    }
+
+    /// Applies a change: checks it against the current catalog, commits it in one transaction, builds
+    /// the new matcher, then swaps it in. Blocking: run it in `web::block`.
+    /// `check` sees the current catalog first and may refuse the change (say, a create of an existing id).
+    pub fn write(
+        &self,
+        change: Change<'_>,
+        dry_run: bool,
+        check: impl FnOnce(&Catalog) -> Result<(), ApiError>,
+    ) -> Result<Arc<Catalog>, ApiError> {
+        let _guard = self
+            .write_lock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let current = self.catalog();
+        check(&current)?;
+        let resources: Vec<Resource> = match &change {
+            Change::Replace(resources) => {
+                let mut resources = resources.to_vec();
+                resources.sort_by(|a, b| a.id.cmp(&b.id));
+                resources
+            }
+            Change::Upsert(new) => {
+                let mut by_id: std::collections::BTreeMap<&str, &Resource> = current
+                    .resources()
+                    .iter()
+                    .map(|resource| (resource.id.as_str(), resource))
+                    .collect();
+                for resource in new.iter() {
+                    by_id.insert(resource.id.as_str(), resource);
+                }
+                by_id.into_values().cloned().collect()
+            }
+            Change::Delete(id) => {
+                if current.get(id).is_none() {
+                    return Err(ApiError::no_resource(id));
+                }
+                current
+                    .resources()
+                    .iter()
+                    .filter(|resource| resource.id != *id)
+                    .cloned()
+                    .collect()
+            }
+        };
+        let version = catalog_version(&resources, &self.weights);
+        if dry_run {
+            return Ok(Arc::new(Catalog::build(
+                version,
+                current.generation,
+                Vec::new(),
+                self.weights.clone(),
+            )));
+        }
+        let generation = self.store.apply(&change, &version)?;
+        let catalog = Arc::new(Catalog::build(
+            version,
+            generation,
+            resources,
+            self.weights.clone(),
+        ));
+        *self
+            .catalog
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = catalog.clone();
+        Ok(catalog)
+    }
+}

@@ -1,0 +1,224 @@
+//! Imports: JSON Lines, CSV (UTF-8 with or without BOM, GBK), Chinese headers, all-or-nothing with
+//! every bad row located, dry runs and modes.
+
+use serde_json::Value;
+
+use crate::support::{jsonl, resource, small_catalog, Server};
+
+/// `(line, field)` of every error of a 422 answer.
+fn located(reply: &crate::support::Reply) -> Vec<(u64, String)> {
+    assert_eq!(reply.status, 422, "{}", reply.text());
+    reply.json()["error"]["details"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| {
+            (
+                error["line"].as_u64().unwrap_or(0),
+                error["field"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn csv_with_bom_chinese_headers_and_lists() {
+    let server = Server::start("csv");
+    let editor = server.token("editor");
+    let csv = "\u{feff}编号,类型,名称,摘要,关键词,合作方式,成熟度,contact.phone,patent.number\n\
+               c-1,科技成果,锂电池回收,回收正极材料,锂电池；回收;正极,技术转让；技术咨询,7,010-1,\n\
+               c-2,patent,一种储能方法,\"储能,含逗号\",储能,license,5,,CN1\n";
+    let reply = server.import("", &editor, "text/csv; charset=utf-8", csv.as_bytes());
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.json()["imported"], 2);
+    let one = server.get("/api/v1/resources/c-1").json();
+    assert_eq!(one["kind"], "achievement");
+    assert_eq!(
+        one["keywords"],
+        serde_json::json!(["锂电池", "回收", "正极"])
+    );
+    assert_eq!(one["modes"], serde_json::json!(["transfer", "consulting"]));
+    assert_eq!(one["maturity"], 7);
+    let two = server.get("/api/v1/resources/c-2").json();
+    assert_eq!(two["summary"], "储能,含逗号");
+    assert_eq!(two["patent"]["number"], "CN1");
+}
+
+#[test]
+fn csv_in_gbk_detected_or_declared() {
+    let server = Server::start("gbk");
+    let editor = server.token("editor");
+    let text = "id,kind,title,summary\ng-1,achievement,污水处理新工艺,低能耗的污水处理\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(text);
+    assert!(std::str::from_utf8(&gbk).is_err());
+    let detected = server.import("?format=csv", &editor, "text/csv", &gbk);
+    assert_eq!(detected.status, 200, "{}", detected.text());
+    assert_eq!(
+        server.get("/api/v1/resources/g-1").json()["title"],
+        "污水处理新工艺"
+    );
+    let declared = server.import("?format=csv&encoding=gbk", &editor, "text/csv", &gbk);
+    assert_eq!(declared.status, 200, "{}", declared.text());
+    // Bytes that are neither UTF-8 nor GB18030.
+    let mut bad = b"id,kind,title\nb-1,achievement,".to_vec();
+    bad.extend([0xFF, 0xFF, 0xFF]);
+    bad.push(b'\n');
+    let reply = server.import("?format=csv", &editor, "text/csv", &bad);
+    assert_eq!(located(&reply), vec![(2, String::new())]);
+}
+
+#[test]
+fn every_bad_row_is_listed_and_nothing_is_written() {
+    let server = Server::start("bad-rows");
+    let editor = server.token("editor");
+    let before = server.catalog();
+    let long_title = "长".repeat(600);
+    let csv = format!(
+        "id,kind,title,summary,disciplines\n\
+         ok-1,achievement,好的一行,摘要,\n\
+         ragged,achievement,少了一列\n\
+         dup,achievement,第一次,摘要,\n\
+         dup,achievement,第二次,摘要,\n\
+         long,achievement,{long_title},摘要,\n\
+         formula,achievement,=HYPERLINK(\"http://x\"),摘要,\n\
+         plus,achievement,+SUM(A1:A2),摘要,\n\
+         js,achievement,标题,javascript:alert(1),\n\
+         code,achievement,标题,摘要,不存在的学科XYZ\n\
+         ok-2,achievement,-5 摄氏度下的储存,+86 10 电话,\n"
+    );
+    let reply = server.import("?format=csv", &editor, "text/csv", csv.as_bytes());
+    let errors = located(&reply);
+    let lines: Vec<u64> = errors.iter().map(|(line, _)| *line).collect();
+    for expected in [3, 5, 6, 7, 8, 9, 10] {
+        assert!(
+            lines.contains(&expected),
+            "line {expected} missing: {errors:?}"
+        );
+    }
+    assert!(
+        !lines.contains(&2) && !lines.contains(&4) && !lines.contains(&11),
+        "{errors:?}"
+    );
+    assert!(errors.contains(&(5, "id".to_string())), "{errors:?}");
+    assert!(errors.contains(&(6, "title".to_string())), "{errors:?}");
+    assert!(errors.contains(&(7, "title".to_string())), "{errors:?}");
+    assert!(errors.contains(&(9, "summary".to_string())), "{errors:?}");
+    assert_eq!(server.catalog(), before, "nothing may be written");
+}
+
+#[test]
+fn jsonl_errors_formula_and_script_urls_anywhere() {
+    let server = Server::start("jsonl-bad");
+    let editor = server.token("editor");
+    let mut formula = resource("f-1", "expert", "王五");
+    formula["keywords"] = serde_json::json!(["储能", "@SUM(1)"]);
+    let mut script = resource("s-1", "organization", "研究院");
+    script["contact"]["email"] = serde_json::json!("JavaScript :alert(1)");
+    let mut body = jsonl(&[resource("ok", "achievement", "好"), formula, script]);
+    body.extend(b"{not json\n");
+    let reply = server.import("?format=jsonl", &editor, "application/x-ndjson", &body);
+    let errors = located(&reply);
+    assert!(
+        errors.contains(&(2, "keywords[1]".to_string())),
+        "{errors:?}"
+    );
+    assert!(
+        errors.contains(&(3, "contact.email".to_string())),
+        "{errors:?}"
+    );
+    assert!(errors.iter().any(|(line, _)| *line == 4), "{errors:?}");
+    assert_eq!(server.catalog().0, 0);
+}
+
+#[test]
+fn dry_run_upsert_and_replace() {
+    let server = Server::start("modes");
+    let editor = server.token("editor");
+    let catalog = jsonl(&small_catalog(10));
+    let dry = server.import(
+        "?format=jsonl&dry_run=true",
+        &editor,
+        "application/x-ndjson",
+        &catalog,
+    );
+    assert_eq!(dry.status, 200, "{}", dry.text());
+    assert_eq!(dry.json()["dry_run"], true);
+    assert_eq!(server.catalog().0, 0);
+    let real = server.import("?format=jsonl", &editor, "application/x-ndjson", &catalog);
+    assert_eq!(
+        real.json()["catalog_version"],
+        dry.json()["catalog_version"]
+    );
+    assert_eq!(
+        server.catalog().1,
+        real.json()["catalog_version"].as_str().unwrap()
+    );
+    let more = jsonl(&[resource("extra", "expert", "李四")]);
+    server.import(
+        "?format=jsonl&mode=upsert",
+        &editor,
+        "application/x-ndjson",
+        &more,
+    );
+    assert_eq!(server.catalog().0, 11);
+    server.import(
+        "?format=jsonl&mode=replace",
+        &editor,
+        "application/x-ndjson",
+        &more,
+    );
+    assert_eq!(server.catalog().0, 1);
+    let unknown = server.import("", &editor, "application/octet-stream", &more);
+    assert_eq!(unknown.status, 400);
+    assert_eq!(unknown.error_code(), "unknown_format");
+    let bad_mode = server.import("?format=jsonl&mode=merge", &editor, "text/plain", &more);
+    assert_eq!(bad_mode.status, 400);
+}
+
+#[test]
+fn export_imports_back_unchanged() {
+    let server = Server::start("export");
+    let editor = server.token("editor");
+    let mut catalog = small_catalog(12);
+    catalog[0]["updated_at"] = Value::String("2024-05-01T08:00:00Z".into());
+    catalog[1]["expertise"] = serde_json::json!(["电池管理", "热失控"]);
+    catalog[1]["position"] = serde_json::json!("教授");
+    server.import(
+        "?format=jsonl",
+        &editor,
+        "application/x-ndjson",
+        &jsonl(&catalog),
+    );
+    let exported = crate::support::request(
+        "GET",
+        &server.url("/api/v1/export"),
+        Some(&editor),
+        &[],
+        None,
+    );
+    assert_eq!(exported.status, 200);
+    assert!(
+        exported.text().contains("010-12345678"),
+        "export keeps contacts"
+    );
+    let version = server.catalog().1;
+
+    let second = Server::start("export-2");
+    let editor2 = second.token("editor");
+    let reply = second.import(
+        "?format=jsonl&mode=replace",
+        &editor2,
+        "application/x-ndjson",
+        &exported.body,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(second.catalog().1, version, "same content, same version");
+    let again = crate::support::request(
+        "GET",
+        &second.url("/api/v1/export"),
+        Some(&editor2),
+        &[],
+        None,
+    );
+    assert_eq!(again.body, exported.body);
+}

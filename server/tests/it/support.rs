@@ -1,0 +1,302 @@
+//! Starting `duijie serve` on a free port with its own data folder, tokens, and a small HTTP helper.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_duijie");
+
+/// A fresh, empty data folder path, unique to this process and call.
+pub fn temp_dir(name: &str) -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "duijie-it-{}-{name}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A running `duijie serve`. Killed (SIGKILL) when dropped; `stop` ends it gracefully.
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub data: PathBuf,
+    /// The server's standard error, line by line (also copied to the test's).
+    pub stderr: mpsc::Receiver<String>,
+}
+
+impl Server {
+    /// A server with a new, empty store (no demo catalog).
+    pub fn start(name: &str) -> Server {
+        Server::start_with(&temp_dir(name), &["--no-demo"])
+    }
+
+    /// A server on `data` with extra flags.
+    pub fn start_with(data: &Path, extra: &[&str]) -> Server {
+        Server::start_with_env(data, extra, &[])
+    }
+
+    /// A server on `data` with extra flags and environment variables.
+    pub fn start_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--addr", "127.0.0.1:0", "--workers", "2", "--data"])
+            .arg(data)
+            .args(extra)
+            .env_remove("DUIJIE_ADDR")
+            .env_remove("DUIJIE_DATA")
+            .env_remove("DUIJIE_CONFIG")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn duijie serve");
+        let stderr = child.stderr.take().unwrap();
+        let (stderr_sender, stderr_receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                eprintln!("[server] {line}");
+                let _ = stderr_sender.send(line);
+            }
+        });
+        let stdout = child.stdout.take().unwrap();
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let addr = rest.split_whitespace().next().unwrap_or("").to_string();
+                    let _ = sender.send(addr);
+                }
+                line.clear();
+            }
+        });
+        let addr = receiver
+            .recv_timeout(Duration::from_secs(60))
+            .expect("duijie serve printed no address");
+        Server {
+            child,
+            base: format!("http://{addr}"),
+            data: data.to_path_buf(),
+            stderr: stderr_receiver,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// SIGTERM, then wait for the exit; a graceful shutdown exits with success.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().unwrap()
+    }
+
+    /// A token of `scope` created with `duijie token create` on this server's data folder.
+    pub fn token(&self, scope: &str) -> String {
+        token(&self.data, scope)
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        request("GET", &self.url(path), None, &[], None)
+    }
+
+    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        request("GET", &self.url(path), None, headers, None)
+    }
+
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Reply {
+        let body = body.map(|body| ("application/json", body.to_string().into_bytes()));
+        request(method, &self.url(path), token, &[], body)
+    }
+
+    pub fn import(&self, query: &str, token: &str, content_type: &str, body: &[u8]) -> Reply {
+        request(
+            "POST",
+            &self.url(&format!("/api/v1/import{query}")),
+            Some(token),
+            &[],
+            Some((content_type, body.to_vec())),
+        )
+    }
+
+    /// `(total, catalog_version)` of the current catalog.
+    pub fn catalog(&self) -> (u64, String) {
+        let health = self.get("/healthz").json();
+        (
+            health["resources"].as_u64().unwrap(),
+            health["catalog_version"].as_str().unwrap().to_string(),
+        )
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `duijie token create`: its last line of output is the token.
+pub fn token(data: &Path, scope: &str) -> String {
+    let output = Command::new(BIN)
+        .args(["token", "create", "--scope", scope, "--data"])
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    stdout.lines().last().unwrap().trim().to_string()
+}
+
+/// An HTTP answer, whatever its status.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|error| {
+            panic!(
+                "status {}: not JSON ({error}): {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The error code of a `{"error": {...}}` answer.
+    pub fn error_code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+}
+
+pub fn request(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Option<(&str, Vec<u8>)>,
+) -> Reply {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(120))
+        .build();
+    let mut request = agent.request(method, url);
+    if let Some(token) = token {
+        request = request.set("Authorization", &format!("Bearer {token}"));
+    }
+    for (name, value) in headers {
+        request = request.set(name, value);
+    }
+    let result = match body {
+        Some((content_type, bytes)) => request.set("Content-Type", content_type).send_bytes(&bytes),
+        None => request.call(),
+    };
+    let response = match result {
+        Ok(response) => response,
+        Err(ureq::Error::Status(_, response)) => response,
+        Err(error) => panic!("{method} {url}: {error}"),
+    };
+    let status = response.status();
+    let headers = response
+        .headers_names()
+        .into_iter()
+        .filter_map(|name| {
+            let value = response.header(&name)?.to_string();
+            Some((name, value))
+        })
+        .collect();
+    let mut body = Vec::new();
+    response.into_reader().read_to_end(&mut body).unwrap();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// A valid resource of `kind` without taxonomy codes (the taxonomy tables may still be empty).
+pub fn resource(id: &str, kind: &str, title: &str) -> Value {
+    let mut value = serde_json::json!({
+        "id": id,
+        "kind": kind,
+        "title": title,
+        "summary": format!("{title}：面向企业的技术方案与服务。"),
+        "keywords": ["锂电池", "储能"],
+        "organization": "示例大学",
+        "modes": ["transfer", "consulting"],
+        "contact": {"name": "张三", "phone": "010-12345678", "email": "zhang@example.org"},
+    });
+    if kind == "achievement" || kind == "patent" {
+        value["maturity"] = serde_json::json!(6);
+    }
+    if kind == "patent" {
+        value["patent"] = serde_json::json!({"number": "CN202010000001.1", "ipc": ["H01M 10/05"], "status": "授权"});
+    }
+    value
+}
+
+/// Resources as JSON Lines.
+pub fn jsonl(resources: &[Value]) -> Vec<u8> {
+    let mut out = String::new();
+    for resource in resources {
+        out.push_str(&resource.to_string());
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+/// A small mixed catalog: `n` resources cycling through the four kinds.
+pub fn small_catalog(n: usize) -> Vec<Value> {
+    let kinds = ["achievement", "expert", "patent", "organization"];
+    let topics = [
+        "锂电池储能",
+        "智能制造PLC",
+        "污水处理",
+        "5G通信",
+        "PM2.5监测",
+        "作物育种",
+    ];
+    (0..n)
+        .map(|i| {
+            resource(
+                &format!("r-{i:05}"),
+                kinds[i % 4],
+                &format!("{}技术{i}", topics[i % topics.len()]),
+            )
+        })
+        .collect()
+}
