@@ -98,23 +98,23 @@ pub struct Matcher {
     index: Index,
     ids: FxMap<String, u32>,
     /// Per field, per resource: field weight / BM25 length normalisation.
-    field_norms: [Vec<f64>; N_FIELDS],
+    /// Per resource, per field: field weight / BM25 length normalisation (one cache line per resource).
+    field_norms: Vec<[f64; N_FIELDS]>,
 }
 
 impl Matcher {
     /// Indexes `resources` (assumed valid: see `validate_resource`) under `version`.
     pub fn new(version: impl Into<String>, resources: Vec<Resource>, weights: Weights) -> Matcher {
         let index = Index::build(&resources);
-        let field_norms = std::array::from_fn(|field| {
-            let average = index.average_lengths[field];
-            index.lengths[field]
-                .iter()
-                .map(|&length| {
-                    FIELD_WEIGHTS[field]
-                        / (1.0 - FIELD_B[field] + FIELD_B[field] * f64::from(length) / average)
+        let field_norms = (0..index.n_docs)
+            .map(|doc| {
+                std::array::from_fn(|field| {
+                    let length = f64::from(index.lengths[field][doc]);
+                    let average = index.average_lengths[field];
+                    FIELD_WEIGHTS[field] / (1.0 - FIELD_B[field] + FIELD_B[field] * length / average)
                 })
-                .collect()
-        });
+            })
+            .collect();
         let ids = resources
             .iter()
             .enumerate()
@@ -417,11 +417,12 @@ impl Matcher {
                 if fresh && only_found {
                     continue;
                 }
+                let norms = &self.field_norms[doc_index];
                 let mut combined = 0.0;
-                for field in 0..N_FIELDS {
+                for (field, norm) in norms.iter().enumerate() {
                     let frequency = tf.field(field);
                     if frequency > 0 {
-                        combined += f64::from(frequency) * self.field_norms[field][doc_index];
+                        combined += f64::from(frequency) * norm;
                     }
                 }
                 let contribution = term.weight * combined / (K1 + combined);
