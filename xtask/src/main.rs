@@ -1,5 +1,8 @@
 //! Project automation: `cargo xtask ci` runs every check CI runs; `cargo xtask golden --update`
-//! rewrites the golden score file after an intended scoring change.
+//! rewrites the golden score file after an intended scoring change; `cargo xtask web` builds the
+//! widget into `web/dist` and the matcher package into `web/dist/pkg-matcher`.
+
+mod web;
 
 use std::process::{Command, ExitCode};
 
@@ -8,8 +11,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("golden") if args.get(1).map(String::as_str) == Some("--update") => golden_update(),
+        Some("web") => web::build(),
         _ => {
-            eprintln!("usage: cargo xtask ci | cargo xtask golden --update");
+            eprintln!("usage: cargo xtask ci | cargo xtask golden --update | cargo xtask web");
             return ExitCode::from(2);
         }
     };
@@ -77,7 +81,7 @@ fn golden_update() -> Result<(), String> {
     Ok(())
 }
 
-fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
+pub(crate) fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     eprintln!("$ cargo {}", args.join(" "));
     let status = Command::new(cargo)

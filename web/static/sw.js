@@ -1,0 +1,47 @@
+// The widget's service worker: the app shell and the catalog snapshot, network first, with the last
+// good copy served when the network is gone (a docking fair's Wi-Fi).
+const SHELL_CACHE = 'duijie-shell-v1';
+const SNAPSHOT_CACHE = 'duijie-snapshot-v1';
+const SHELL = ['./', 'index.html', 'app.js', 'style.css', 'duijie-web.js', 'duijie-web_bg.wasm'];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(self.clients.claim());
+});
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  if (request.method !== 'GET') return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname === '/api/v1/snapshot') {
+    event.respondWith(networkFirst(request, SNAPSHOT_CACHE, false));
+  } else if (request.mode === 'navigate' || isShell(url)) {
+    // The page is fetched with its query (?region=...), but one shell serves every scope.
+    event.respondWith(networkFirst(request, SHELL_CACHE, true));
+  }
+});
+
+function isShell(url) {
+  const file = url.pathname.split('/').pop();
+  return SHELL.includes(file) || url.pathname === '/';
+}
+
+async function networkFirst(request, cacheName, ignoreSearch) {
+  const cache = await caches.open(cacheName);
+  try {
+    const response = await fetch(request);
+    if (response.ok) {
+      const key = ignoreSearch ? new URL(request.url).pathname : request;
+      await cache.put(key, response.clone());
+    }
+    return response;
+  } catch (error) {
+    const cached = await cache.match(request, { ignoreSearch });
+    if (cached) return cached;
+    throw error;
+  }
+}
