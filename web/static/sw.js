@@ -1,6 +1,6 @@
 // The widget's service worker: the app shell and the catalog snapshot, network first, with the last
 // good copy served when the network is gone (a docking fair's Wi-Fi).
-const SHELL_CACHE = 'duijie-shell-v1';
+const SHELL_CACHE = 'duijie-shell-v2';
 const SNAPSHOT_CACHE = 'duijie-snapshot-v1';
 const SHELL = ['./', 'index.html', 'app.js', 'style.css', 'duijie-web.js', 'duijie-web_bg.wasm'];
 
@@ -9,7 +9,10 @@ self.addEventListener('install', (event) => {
 });
 
 self.addEventListener('activate', (event) => {
-  event.waitUntil(self.clients.claim());
+  const keep = [SHELL_CACHE, SNAPSHOT_CACHE];
+  event.waitUntil(caches.keys()
+    .then((names) => Promise.all(names.filter((name) => !keep.includes(name)).map((name) => caches.delete(name))))
+    .then(() => self.clients.claim()));
 });
 
 self.addEventListener('fetch', (event) => {
@@ -35,12 +38,13 @@ async function networkFirst(request, cacheName, ignoreSearch) {
   try {
     const response = await fetch(request);
     if (response.ok) {
-      const key = ignoreSearch ? new URL(request.url).pathname : request;
-      await cache.put(key, response.clone());
+      // Keyed by URL alone: the server varies on Origin, which module and preload requests differ in.
+      const url = new URL(request.url);
+      await cache.put(ignoreSearch ? url.pathname : url.href, response.clone());
     }
     return response;
   } catch (error) {
-    const cached = await cache.match(request, { ignoreSearch });
+    const cached = await cache.match(request.url, { ignoreSearch, ignoreVary: true });
     if (cached) return cached;
     throw error;
   }

@@ -80,7 +80,7 @@ pub fn filters(props: &Props) -> Html {
                 <label>
                     <span>{ lang.t("strategic") }</span>
                     <select name="strategic" onchange={pick(Pick::Strategic)}>
-                        <option value="">{ lang.t("any") }</option>
+                        <option value="" selected={picks.strategic.is_none()}>{ lang.t("any") }</option>
                         { for strategic }
                     </select>
                 </label>
@@ -94,7 +94,7 @@ pub fn filters(props: &Props) -> Html {
             <label>
                 <span>{ lang.t("min_maturity") }</span>
                 <select name="min_maturity" onchange={on_maturity}>
-                    <option value="">{ lang.t("any") }</option>
+                    <option value="" selected={picks.min_maturity.is_none()}>{ lang.t("any") }</option>
                     { for (1u8..=9).map(|level| html! {
                         <option value={level.to_string()} selected={picks.min_maturity == Some(level)}>{ format!("TRL {level}") }</option>
                     }) }
