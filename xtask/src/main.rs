@@ -59,6 +59,8 @@ fn ci() -> Result<(), String> {
             "duijie-core",
             "-p",
             "duijie-wasm",
+            "-p",
+            "duijie-web",
             "--target",
             "wasm32-unknown-unknown",
             "--locked",
@@ -69,6 +71,28 @@ fn ci() -> Result<(), String> {
         &[],
     )?;
     cargo(&["test", "--workspace", "--locked"], &[])?;
+    // The golden file from wasm, in headless Chrome (the runner is wasm-bindgen-test-runner).
+    web::ensure_wasm_bindgen(&web::workspace_root())?;
+    let chromedriver =
+        std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".to_string());
+    cargo(
+        &[
+            "test",
+            "-p",
+            "duijie-wasm",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--locked",
+        ],
+        &[("CHROMEDRIVER", chromedriver.as_str())],
+    )?;
+    // The widget end to end: a release server, the built widget, headless Chromium.
+    web::build()?;
+    cargo(
+        &["build", "--release", "-p", "duijie-server", "--locked"],
+        &[],
+    )?;
+    web::e2e_test()?;
     Ok(())
 }
 

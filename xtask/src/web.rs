@@ -118,7 +118,7 @@ pub fn build() -> Result<(), String> {
     Ok(())
 }
 
-fn workspace_root() -> PathBuf {
+pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask sits in the workspace")
@@ -215,4 +215,15 @@ fn run(command: &mut Command) -> Result<(), String> {
     } else {
         Err(format!("{:?} failed ({status})", command.get_program()))
     }
+}
+
+/// Runs the end-to-end tests (`tests/e2e`, node's test runner) after installing their npm packages.
+pub fn e2e_test() -> Result<(), String> {
+    let e2e = workspace_root().join("tests/e2e");
+    if !e2e.join("node_modules/playwright-core").exists() {
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&e2e))?;
+    }
+    run(Command::new("npm").args(["test"]).current_dir(&e2e))
 }
