@@ -1,5 +1,8 @@
 //! Project automation: `cargo xtask ci` runs every check CI runs; `cargo xtask golden --update`
-//! rewrites the golden score file after an intended scoring change.
+//! rewrites the golden score file after an intended scoring change; `cargo xtask web` builds the
+//! widget into `web/dist` and the matcher package into `web/dist/pkg-matcher`.
+
+mod web;
 
 use std::process::{Command, ExitCode};
 
@@ -8,8 +11,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("golden") if args.get(1).map(String::as_str) == Some("--update") => golden_update(),
+        Some("web") => web::build(),
         _ => {
-            eprintln!("usage: cargo xtask ci | cargo xtask golden --update");
+            eprintln!("usage: cargo xtask ci | cargo xtask golden --update | cargo xtask web");
             return ExitCode::from(2);
         }
     };
@@ -55,6 +59,8 @@ fn ci() -> Result<(), String> {
             "duijie-core",
             "-p",
             "duijie-wasm",
+            "-p",
+            "duijie-web",
             "--target",
             "wasm32-unknown-unknown",
             "--locked",
@@ -65,6 +71,28 @@ fn ci() -> Result<(), String> {
         &[],
     )?;
     cargo(&["test", "--workspace", "--locked"], &[])?;
+    // The golden file from wasm, in headless Chrome (the runner is wasm-bindgen-test-runner).
+    web::ensure_wasm_bindgen(&web::workspace_root())?;
+    let chromedriver =
+        std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".to_string());
+    cargo(
+        &[
+            "test",
+            "-p",
+            "duijie-wasm",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--locked",
+        ],
+        &[("CHROMEDRIVER", chromedriver.as_str())],
+    )?;
+    // The widget end to end: a release server, the built widget, headless Chromium.
+    web::build()?;
+    cargo(
+        &["build", "--release", "-p", "duijie-server", "--locked"],
+        &[],
+    )?;
+    web::e2e_test()?;
     Ok(())
 }
 
@@ -77,7 +105,7 @@ fn golden_update() -> Result<(), String> {
     Ok(())
 }
 
-fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
+pub(crate) fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     eprintln!("$ cargo {}", args.join(" "));
     let status = Command::new(cargo)

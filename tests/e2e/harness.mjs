@@ -1,0 +1,93 @@
+// Shared by the end-to-end tests and the widget benchmark: a real release `duijie serve` on a
+// loopback port with a fresh data folder, headless Chromium, and small HTTP helpers.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const bin = process.env.DUIJIE_BIN || join(root, 'target/release/duijie');
+export const dist = join(root, 'web/dist');
+
+/** Starts `duijie serve` on port 0 and resolves when it prints its address. */
+export async function startServer({ demo = true, extraArgs = [] } = {}) {
+  const data = mkdtempSync(join(tmpdir(), 'duijie-e2e-'));
+  const token = execFileSync(bin, ['token', 'create', '--data', data, '--scope', 'editor'], { encoding: 'utf8' })
+    .trim().split('\n').pop().trim();
+  const args = ['serve', '--data', data, '--static', dist, '--addr', '127.0.0.1:0', ...extraArgs];
+  if (!demo) args.push('--no-demo');
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const base = await new Promise((resolveBase, reject) => {
+    const timer = setTimeout(() => reject(new Error(`duijie serve did not start:\n${output}`)), 60000);
+    const onData = (chunk) => {
+      output += chunk;
+      const found = output.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (found) { clearTimeout(timer); resolveBase(found[1]); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`duijie serve exited ${code}:\n${output}`)); });
+  });
+  child.removeAllListeners('exit');
+  return {
+    base, token, data,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((done) => { child.once('exit', done); setTimeout(done, 10000); });
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Imports JSON Lines through the API with the editor token. */
+export async function importJsonl(server, jsonl, mode = 'upsert') {
+  const response = await fetch(`${server.base}/api/v1/import?format=jsonl&mode=${mode}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/x-ndjson' },
+    body: jsonl,
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** Headless Chromium from Debian, never a downloaded browser; a fresh profile each launch. */
+export async function launchBrowser() {
+  const profile = mkdtempSync(join(tmpdir(), 'duijie-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 900 },
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A tiny HTTP server on another port (another origin) serving the given pages. */
+export async function startPageServer(pages) {
+  const server = createServer((request, response) => {
+    const page = pages[new URL(request.url, 'http://x').pathname];
+    if (!page) { response.writeHead(404); response.end(); return; }
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end(page);
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  return { port: server.address().port, close: () => new Promise((done) => server.close(done)) };
+}
+
+export function readStatic(name) {
+  return readFileSync(join(root, 'web/static', name), 'utf8');
+}
+
+/** Waits until the widget shows its catalog in the status line. */
+export async function waitForCatalog(page) {
+  await page.waitForSelector('.status .catalog', { timeout: 30000 });
+}

@@ -1,0 +1,320 @@
+//! The widget's edges in the browser: the snapshot download and its offline copy (Cache API),
+//! localStorage, User Timing, file download, and messages to an embedding page.
+//!
+//! Everything here is a thin call into web-sys; the logic it serves lives in `state.rs`.
+
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, Response, Url, UrlSearchParams};
+
+/// The Cache API cache holding the last snapshot (the service worker caches the app shell).
+pub const SNAPSHOT_CACHE: &str = "duijie-snapshot-v1";
+/// The User Timing measure from an input event to its results in the DOM.
+pub const RESULTS_MEASURE: &str = "duijie:results";
+const INPUT_MARK: &str = "duijie:input";
+const SHORTLIST_KEY: &str = "duijie:shortlist";
+const ENGAGEMENTS_KEY: &str = "duijie:engagements";
+
+pub fn window() -> web_sys::Window {
+    web_sys::window().expect("a browser window")
+}
+
+/// A query parameter of the page's URL.
+pub fn query_param(name: &str) -> Option<String> {
+    let search = window().location().search().ok()?;
+    let params = UrlSearchParams::new_with_str(&search).ok()?;
+    params.get(name).filter(|value| !value.is_empty())
+}
+
+/// The snapshot URL for the page's scope (`region`, `kinds` from its query).
+pub fn snapshot_url() -> String {
+    let mut url = "/api/v1/snapshot".to_string();
+    let mut separator = '?';
+    for name in ["region", "kinds"] {
+        if let Some(value) = query_param(name) {
+            url.push(separator);
+            url.push_str(name);
+            url.push('=');
+            url.push_str(&String::from(js_sys::encode_uri_component(&value)));
+            separator = '&';
+        }
+    }
+    url
+}
+
+/// The snapshot's text and whether it came from the offline copy: the network first (the browser
+/// revalidates with the server's ETag), then the copy the last successful load stored.
+pub async fn load_snapshot(url: &str) -> Result<(String, bool), String> {
+    match fetch_and_store(url).await {
+        Ok(text) => Ok((text, false)),
+        Err(network_error) => match cached_text(url).await {
+            Some(text) => Ok((text, true)),
+            None => Err(network_error),
+        },
+    }
+}
+
+async fn fetch_and_store(url: &str) -> Result<String, String> {
+    let request = Request::new_with_str(url).map_err(describe)?;
+    let response: Response = JsFuture::from(window().fetch_with_request(&request))
+        .await
+        .map_err(describe)?
+        .dyn_into()
+        .map_err(describe)?;
+    if !response.ok() {
+        return Err(format!("HTTP {}", response.status()));
+    }
+    // Keep a copy for offline use; failing to store (private mode, quota) is no reason to fail.
+    if let Ok(copy) = response.clone() {
+        if let Ok(caches) = window().caches() {
+            if let Ok(cache) = JsFuture::from(caches.open(SNAPSHOT_CACHE)).await {
+                let cache: web_sys::Cache = cache.unchecked_into();
+                let _ = JsFuture::from(cache.put_with_str(url, &copy)).await;
+            }
+        }
+    }
+    let text = JsFuture::from(response.text().map_err(describe)?)
+        .await
+        .map_err(describe)?;
+    text.as_string()
+        .ok_or_else(|| "snapshot body is not text".to_string())
+}
+
+async fn cached_text(url: &str) -> Option<String> {
+    let caches = window().caches().ok()?;
+    let cache: web_sys::Cache = JsFuture::from(caches.open(SNAPSHOT_CACHE))
+        .await
+        .ok()?
+        .unchecked_into();
+    let found = JsFuture::from(cache.match_with_str(url)).await.ok()?;
+    let response: Response = found.dyn_into().ok()?;
+    JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()
+}
+
+fn describe(error: JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|error| String::from(error.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "network error".to_string())
+}
+
+/// Marks an input event, the start of the `duijie:results` measure.
+pub fn mark_input() {
+    if let Some(performance) = window().performance() {
+        let _ = performance.mark(INPUT_MARK);
+    }
+}
+
+/// Measures from the last input mark to now (the results are in the DOM), then clears the mark.
+pub fn measure_results() {
+    if let Some(performance) = window().performance() {
+        let _ = performance.measure_with_start_mark(RESULTS_MEASURE, INPUT_MARK);
+        performance.clear_marks_with_mark_name(INPUT_MARK);
+    }
+}
+
+/// Milliseconds since the page started.
+pub fn now() -> f64 {
+    window()
+        .performance()
+        .map_or(0.0, |performance| performance.now())
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+pub fn load_shortlist() -> Vec<crate::state::ShortItem> {
+    storage()
+        .and_then(|storage| storage.get_item(SHORTLIST_KEY).ok().flatten())
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+pub fn save_shortlist(items: &[crate::state::ShortItem]) {
+    if let (Some(storage), Ok(text)) = (storage(), serde_json::to_string(items)) {
+        let _ = storage.set_item(SHORTLIST_KEY, &text);
+    }
+}
+
+/// Queues an intended engagement (对接意向) in localStorage, for the engagement API of a later issue.
+pub fn queue_engagement(need: &str, resource_id: &str, catalog_version: &str) {
+    let Some(storage) = storage() else {
+        return;
+    };
+    let mut queue: Vec<serde_json::Value> = storage
+        .get_item(ENGAGEMENTS_KEY)
+        .ok()
+        .flatten()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    queue.push(serde_json::json!({
+        "need": {"text": need},
+        "resource_id": resource_id,
+        "catalog_version": catalog_version,
+        "status": "intent",
+        "recorded_at": String::from(js_sys::Date::new_0().to_iso_string()),
+    }));
+    if let Ok(text) = serde_json::to_string(&queue) {
+        let _ = storage.set_item(ENGAGEMENTS_KEY, &text);
+    }
+}
+
+/// Whether an engagement for this resource is queued.
+pub fn engagement_queued(resource_id: &str) -> bool {
+    storage()
+        .and_then(|storage| storage.get_item(ENGAGEMENTS_KEY).ok().flatten())
+        .and_then(|text| serde_json::from_str::<Vec<serde_json::Value>>(&text).ok())
+        .is_some_and(|queue| {
+            queue
+                .iter()
+                .any(|entry| entry["resource_id"] == resource_id)
+        })
+}
+
+/// Offers `content` as a file download.
+pub fn download(file_name: &str, content: &str, mime: &str) {
+    let parts = Array::of1(&JsValue::from_str(content));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Some(document) = window().document() {
+        if let Ok(anchor) = document.create_element("a") {
+            let anchor: web_sys::HtmlAnchorElement = anchor.unchecked_into();
+            anchor.set_href(&url);
+            anchor.set_download(file_name);
+            anchor.click();
+        }
+    }
+    let _ = Url::revoke_object_url(&url);
+}
+
+pub fn is_online() -> bool {
+    window().navigator().on_line()
+}
+
+/// Calls `callback` with the new state whenever the browser goes online or offline.
+pub fn on_connectivity(callback: impl Fn(bool) + 'static) {
+    let callback = std::rc::Rc::new(callback);
+    for (event, online) in [("online", true), ("offline", false)] {
+        let callback = callback.clone();
+        let closure = Closure::<dyn Fn()>::new(move || callback(online));
+        let _ = window().add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        closure.forget();
+    }
+}
+
+/// The embedding page's origin, when the widget runs in an iframe that embed.js inserted.
+///
+/// embed.js passes the page's origin as `parent`; it is believed only when the referrer (which the
+/// browser sets, and the page cannot forge) has the same origin. Without a referrer nothing is posted.
+pub fn embedding_origin() -> Option<String> {
+    let window = window();
+    let parent = window.parent().ok().flatten()?;
+    if parent == window {
+        return None;
+    }
+    let claimed = query_param("parent")?;
+    let referrer = window.document()?.referrer();
+    let referrer_origin = Url::new(&referrer).ok()?.origin();
+    (referrer_origin == claimed && claimed != "null").then_some(claimed)
+}
+
+/// Posts `{type, ...fields}` to the embedding page at exactly `origin`.
+pub fn post_to_parent(origin: &str, message_type: &str, fields: &[(&str, JsValue)]) {
+    let Some(parent) = window().parent().ok().flatten() else {
+        return;
+    };
+    let message = Object::new();
+    let _ = Reflect::set(&message, &"type".into(), &message_type.into());
+    for (name, value) in fields {
+        let _ = Reflect::set(&message, &(*name).into(), value);
+    }
+    let _ = parent.post_message(&message, origin);
+}
+
+/// Calls `callback` with the text of `duijie:need` messages from the embedding page; messages from
+/// any other origin or window are ignored.
+pub fn on_parent_need(origin: String, callback: impl Fn(String) + 'static) {
+    let window = window();
+    let parent = window.parent().ok().flatten();
+    let closure =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            if event.origin() != origin {
+                return;
+            }
+            let from_parent = match (event.source(), &parent) {
+                (Some(source), Some(parent)) => {
+                    JsValue::from(source) == JsValue::from(parent.clone())
+                }
+                _ => false,
+            };
+            if !from_parent {
+                return;
+            }
+            let data = event.data();
+            let message_type = Reflect::get(&data, &"type".into())
+                .ok()
+                .and_then(|value| value.as_string());
+            if message_type.as_deref() == Some("duijie:need") {
+                if let Some(text) = Reflect::get(&data, &"text".into())
+                    .ok()
+                    .and_then(|value| value.as_string())
+                {
+                    callback(text);
+                }
+            }
+        });
+    let _ = window.add_event_listener_with_callback("message", closure.as_ref().unchecked_ref());
+    closure.forget();
+}
+
+/// Posts the page's height to the embedding page whenever it changes, so the iframe fits its content.
+pub fn report_height(origin: String) {
+    let Some(element) = window()
+        .document()
+        .and_then(|document| document.document_element())
+    else {
+        return;
+    };
+    let post = move || {
+        let height = window()
+            .document()
+            .and_then(|document| document.document_element())
+            .map_or(0, |element| element.scroll_height());
+        post_to_parent(
+            &origin,
+            "duijie:height",
+            &[("height", JsValue::from(height))],
+        );
+    };
+    post();
+    let closure = Closure::<dyn Fn()>::new(post);
+    if let Ok(observer) = web_sys::ResizeObserver::new(closure.as_ref().unchecked_ref()) {
+        observer.observe(&element);
+    }
+    closure.forget();
+}
+
+/// Runs `callback` after `delay_ms` milliseconds; returns the timer id for `cancel_timeout`.
+pub fn set_timeout(delay_ms: i32, callback: impl FnOnce() + 'static) -> Option<i32> {
+    let closure = Closure::once_into_js(callback);
+    window()
+        .set_timeout_with_callback_and_timeout_and_arguments_0(closure.unchecked_ref(), delay_ms)
+        .ok()
+}
+
+pub fn cancel_timeout(id: i32) {
+    window().clear_timeout_with_handle(id);
+}

@@ -1,0 +1,181 @@
+//! The app shell: owns the reducer, loads the snapshot, measures input-to-results time, persists the
+//! shortlist and talks to an embedding page.
+
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlTextAreaElement, InputEvent};
+use yew::prelude::*;
+
+use crate::browser;
+use crate::catalog::matcher_from_snapshot;
+use crate::components::filters::Filters;
+use crate::components::results::Results;
+use crate::components::shortlist::Shortlist;
+use crate::components::status::Status;
+use crate::i18n::Lang;
+use crate::state::{Action, State};
+
+/// A match slower than this is debounced while the broker keeps typing.
+const FAST_MATCH_MS: f64 = 12.0;
+/// The debounce delay for slow matches.
+const DEBOUNCE_MS: i32 = 60;
+
+/// The typing timeline: the first unanswered input's time, the last input-to-results time, and a
+/// pending debounce timer.
+#[derive(Default)]
+struct Typing {
+    pending_since: Option<f64>,
+    last_ms: f64,
+    timer: Option<i32>,
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(|| State {
+        lang: browser::query_param("lang").map_or(Lang::Zh, |lang| Lang::parse(&lang)),
+        shortlist: browser::load_shortlist(),
+        online: browser::is_online(),
+        ..State::default()
+    });
+    let typing = use_mut_ref(Typing::default);
+    let embed_origin = use_memo((), |_| browser::embedding_origin());
+
+    {
+        let dispatcher = state.dispatcher();
+        let embed_origin = embed_origin.clone();
+        use_effect_with((), move |_| {
+            let loader = dispatcher.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let action = match browser::load_snapshot(&browser::snapshot_url()).await {
+                    Ok((text, from_cache)) => match matcher_from_snapshot(&text) {
+                        Ok((matcher, _skipped)) => Action::Loaded {
+                            matcher: Rc::new(matcher),
+                            from_cache,
+                        },
+                        Err(message) => Action::LoadFailed(message),
+                    },
+                    Err(message) => Action::LoadFailed(message),
+                };
+                loader.dispatch(action);
+            });
+            let online = dispatcher.clone();
+            browser::on_connectivity(move |is_online| online.dispatch(Action::Online(is_online)));
+            if let Some(origin) = (*embed_origin).clone() {
+                browser::report_height(origin.clone());
+                let need = dispatcher.clone();
+                browser::on_parent_need(origin, move |text| need.dispatch(Action::SetText(text)));
+            }
+        });
+    }
+
+    // Results are in the DOM once this effect runs: close the User Timing measure.
+    {
+        let typing = typing.clone();
+        use_effect_with(state.generation, move |_| {
+            let mut typing = typing.borrow_mut();
+            if let Some(since) = typing.pending_since.take() {
+                browser::measure_results();
+                typing.last_ms = browser::now() - since;
+            }
+        });
+    }
+
+    {
+        let embed_origin = embed_origin.clone();
+        use_effect_with(state.shortlist.clone(), move |items| {
+            browser::save_shortlist(items);
+            if let Some(origin) = embed_origin.as_ref() {
+                let items = serde_json::to_string(items)
+                    .ok()
+                    .and_then(|text| js_sys::JSON::parse(&text).ok())
+                    .unwrap_or(JsValue::NULL);
+                browser::post_to_parent(origin, "duijie:shortlist", &[("items", items)]);
+            }
+        });
+    }
+
+    let on_text = {
+        let dispatcher = state.dispatcher();
+        let typing = typing.clone();
+        Callback::from(move |text: String| {
+            let mut timeline = typing.borrow_mut();
+            if timeline.pending_since.is_none() {
+                browser::mark_input();
+                timeline.pending_since = Some(browser::now());
+            }
+            if let Some(timer) = timeline.timer.take() {
+                browser::cancel_timeout(timer);
+            }
+            if timeline.last_ms < FAST_MATCH_MS {
+                drop(timeline);
+                dispatcher.dispatch(Action::SetText(text));
+            } else {
+                let dispatcher = dispatcher.clone();
+                timeline.timer = browser::set_timeout(DEBOUNCE_MS, move || {
+                    dispatcher.dispatch(Action::SetText(text));
+                });
+            }
+        })
+    };
+    let oninput = {
+        let on_text = on_text.clone();
+        Callback::from(move |event: InputEvent| {
+            // Pinyin being composed is not the need yet; compositionend brings the characters.
+            if event.is_composing() {
+                return;
+            }
+            on_text.emit(event.target_unchecked_into::<HtmlTextAreaElement>().value());
+        })
+    };
+    // yew has no `oncompositionend` attribute: listen on the element.
+    let need_ref = use_node_ref();
+    {
+        let need_ref = need_ref.clone();
+        use_effect_with((), move |_| {
+            if let Some(element) = need_ref.cast::<HtmlTextAreaElement>() {
+                let target = element.clone();
+                let listener = Closure::<dyn Fn()>::new(move || on_text.emit(target.value()));
+                let _ = element.add_event_listener_with_callback(
+                    "compositionend",
+                    listener.as_ref().unchecked_ref(),
+                );
+                listener.forget();
+            }
+        });
+    }
+    let on_lang = {
+        let dispatcher = state.dispatcher();
+        let lang = state.lang;
+        Callback::from(move |_| {
+            dispatcher.dispatch(Action::SetLang(match lang {
+                Lang::Zh => Lang::En,
+                Lang::En => Lang::Zh,
+            }))
+        })
+    };
+    let lang = state.lang;
+    let embedded = embed_origin.is_some();
+
+    html! {
+        <div class={classes!("duijie", embedded.then_some("embedded"))} lang={lang.code()}>
+            <header class="top">
+                <h1>{ lang.t("title") }</h1>
+                <button type="button" class="lang" onclick={on_lang}>{ lang.t("language") }</button>
+            </header>
+            <div class="need">
+                <label for="duijie-need">{ lang.t("need_label") }</label>
+                <textarea id="duijie-need" name="need" rows="3" autofocus=true
+                    placeholder={lang.t("need_placeholder")}
+                    value={state.text.clone()} {oninput} ref={need_ref} />
+            </div>
+            <div class="body">
+                <Filters state={state.clone()} />
+                <Results state={state.clone()} />
+            </div>
+            <Shortlist state={state.clone()} />
+            <Status state={state.clone()} />
+        </div>
+    }
+}

@@ -1,0 +1,163 @@
+//! The pickers: region (province → city → county, or a strategic region), industry, discipline,
+//! cooperation modes, minimum maturity and kinds.
+
+use duijie_core::taxonomy::{taxonomies, Node};
+use duijie_core::{Kind, Mode};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::i18n::Lang;
+use crate::state::{kind_label, Action, Pick, State};
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub state: UseReducerHandle<State>,
+}
+
+#[function_component(Filters)]
+pub fn filters(props: &Props) -> Html {
+    let state = &props.state;
+    let lang = state.lang;
+    let picks = &state.picks;
+    let taxonomies = taxonomies();
+    let regions = &taxonomies.regions;
+    let pick = |make: fn(Option<String>) -> Pick| {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |event: Event| {
+            let value = event.target_unchecked_into::<HtmlSelectElement>().value();
+            dispatcher.dispatch(Action::Pick(make((!value.is_empty()).then_some(value))));
+        })
+    };
+    let provinces: Vec<&Node> = regions
+        .nodes()
+        .iter()
+        .filter(|node| node.parent.is_none())
+        .collect();
+    let cities = picks
+        .province
+        .as_deref()
+        .map(|code| regions.children(code))
+        .unwrap_or_default();
+    let counties = picks
+        .city
+        .as_deref()
+        .map(|code| regions.children(code))
+        .unwrap_or_default();
+    let industries: Vec<&Node> = taxonomies
+        .industries
+        .nodes()
+        .iter()
+        .filter(|node| node.level <= 2 && !node.name.is_empty())
+        .collect();
+    let disciplines: Vec<&Node> = taxonomies
+        .disciplines
+        .nodes()
+        .iter()
+        .filter(|node| node.level == 1)
+        .collect();
+    let on_maturity = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |event: Event| {
+            let value = event.target_unchecked_into::<HtmlSelectElement>().value();
+            dispatcher.dispatch(Action::Pick(Pick::MinMaturity(value.parse().ok())));
+        })
+    };
+    let strategic = taxonomies.strategic.iter().map(|region| {
+        html! { <option value={region.id.clone()} selected={picks.strategic.as_deref() == Some(region.id.as_str())}>{ &region.name }</option> }
+    });
+
+    html! {
+        <aside class="filters" aria-label={lang.t("filters")}>
+            <fieldset class="region">
+                <legend>{ lang.t("region") }</legend>
+                { select("province", lang.t("province"), lang, &provinces, picks.province.as_deref(), pick(Pick::Province)) }
+                if !cities.is_empty() {
+                    { select("city", lang.t("city"), lang, &cities, picks.city.as_deref(), pick(Pick::City)) }
+                }
+                if !counties.is_empty() {
+                    { select("county", lang.t("county"), lang, &counties, picks.county.as_deref(), pick(Pick::County)) }
+                }
+                <label>
+                    <span>{ lang.t("strategic") }</span>
+                    <select name="strategic" onchange={pick(Pick::Strategic)}>
+                        <option value="" selected={picks.strategic.is_none()}>{ lang.t("any") }</option>
+                        { for strategic }
+                    </select>
+                </label>
+            </fieldset>
+            { select("industry", lang.t("industry"), lang, &industries, picks.industry.as_deref(), pick(Pick::Industry)) }
+            { select("discipline", lang.t("discipline"), lang, &disciplines, picks.discipline.as_deref(), pick(Pick::Discipline)) }
+            <fieldset class="modes">
+                <legend>{ lang.t("modes") }</legend>
+                { for Mode::ALL.iter().map(|&mode| checkbox(state, Pick::Mode(mode, true), Pick::Mode(mode, false), picks.modes.contains(&mode), lang.pick(mode.label_zh(), mode.label_en()), mode.as_str())) }
+            </fieldset>
+            <label>
+                <span>{ lang.t("min_maturity") }</span>
+                <select name="min_maturity" onchange={on_maturity}>
+                    <option value="" selected={picks.min_maturity.is_none()}>{ lang.t("any") }</option>
+                    { for (1u8..=9).map(|level| html! {
+                        <option value={level.to_string()} selected={picks.min_maturity == Some(level)}>{ format!("TRL {level}") }</option>
+                    }) }
+                </select>
+            </label>
+            <fieldset class="kinds">
+                <legend>{ lang.t("kinds") }</legend>
+                { for Kind::ALL.iter().map(|&kind| checkbox(state, Pick::Kind(kind, true), Pick::Kind(kind, false), picks.kinds.contains(&kind), kind_label(lang, kind), kind.as_str())) }
+            </fieldset>
+        </aside>
+    }
+}
+
+fn select(
+    name: &'static str,
+    label: &'static str,
+    lang: Lang,
+    nodes: &[&Node],
+    selected: Option<&str>,
+    onchange: Callback<Event>,
+) -> Html {
+    html! {
+        <label>
+            <span>{ label }</span>
+            <select {name} {onchange}>
+                <option value="" selected={selected.is_none()}>{ lang.t("any") }</option>
+                { for nodes.iter().map(|node| html! {
+                    <option value={node.code.clone()} selected={selected == Some(node.code.as_str())}>
+                        { indent(node) }{ &node.name }
+                    </option>
+                }) }
+            </select>
+        </label>
+    }
+}
+
+/// Industry divisions sit under their sections: indent them in the list.
+fn indent(node: &Node) -> &'static str {
+    if node.level >= 2 && node.parent.is_some() && node.code.len() <= 2 {
+        "\u{3000}"
+    } else {
+        ""
+    }
+}
+
+fn checkbox(
+    state: &UseReducerHandle<State>,
+    on: Pick,
+    off: Pick,
+    checked: bool,
+    label: &str,
+    value: &'static str,
+) -> Html {
+    let dispatcher = state.dispatcher();
+    let onchange = Callback::from(move |event: Event| {
+        let checked = event.target_unchecked_into::<HtmlInputElement>().checked();
+        let pick = if checked { on.clone() } else { off.clone() };
+        dispatcher.dispatch(Action::Pick(pick));
+    });
+    html! {
+        <label class="check">
+            <input type="checkbox" {value} {checked} {onchange} />
+            <span>{ label.to_string() }</span>
+        </label>
+    }
+}

@@ -1,0 +1,106 @@
+//! The widget's words in Chinese (the default) and English.
+
+/// The interface language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// `en` gives English; anything else Chinese.
+    pub fn parse(text: &str) -> Lang {
+        if text.eq_ignore_ascii_case("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// Picks the Chinese or English of a pair.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// The word for `key`; an unknown key is returned as is, so a gap shows rather than breaks.
+    pub fn t(self, key: &'static str) -> &'static str {
+        let (zh, en) = match key {
+            "title" => ("科技需求对接", "Technology matchmaking"),
+            "need_label" => ("技术需求", "Technical need"),
+            "need_placeholder" => (
+                "描述企业的技术需求，例如：锂电池热失控预警与储能安全",
+                "Describe the enterprise's need, e.g. early warning of thermal runaway in lithium batteries",
+            ),
+            "filters" => ("筛选", "Filters"),
+            "region" => ("地区", "Region"),
+            "province" => ("省份", "Province"),
+            "city" => ("城市", "City"),
+            "county" => ("区县", "County"),
+            "strategic" => ("战略区域", "Strategic region"),
+            "industry" => ("行业", "Industry"),
+            "discipline" => ("学科", "Discipline"),
+            "modes" => ("合作方式", "Cooperation modes"),
+            "min_maturity" => ("最低成熟度", "Minimum maturity"),
+            "kinds" => ("资源类型", "Kinds"),
+            "any" => ("不限", "Any"),
+            "results" => ("匹配结果", "Results"),
+            "loading" => ("正在加载资源目录……", "Loading the catalog…"),
+            "load_failed" => ("资源目录加载失败", "The catalog could not be loaded"),
+            "type_to_match" => ("输入需求即可实时匹配", "Type a need to see matches at once"),
+            "no_results" => ("没有匹配的资源", "No matching resources"),
+            "relax" => ("放宽此筛选", "Relax this filter"),
+            "relax_hint" => ("可尝试放宽：", "Try relaxing: "),
+            "fewer_words" => (
+                "请换用更通用的词语，或减少关键词",
+                "Try more general words or fewer keywords",
+            ),
+            "shortlist" => ("候选清单", "Shortlist"),
+            "add" => ("加入清单", "Shortlist"),
+            "remove" => ("移出清单", "Remove"),
+            "export_csv" => ("导出 CSV", "Export CSV"),
+            "intent" => ("记录对接意向", "Record intent"),
+            "intent_done" => ("已记录意向", "Intent recorded"),
+            "empty_shortlist" => ("尚未选择资源", "Nothing shortlisted yet"),
+            "online" => ("在线", "online"),
+            "offline" => ("离线", "offline"),
+            "from_cache" => ("使用离线缓存", "from the offline cache"),
+            "catalog" => ("目录版本", "catalog"),
+            "resources" => ("条资源", "resources"),
+            "reasons" => ("匹配理由", "Why"),
+            "score" => ("匹配度", "Fit"),
+            "facets" => ("结果分布", "Narrow down"),
+            "clear" => ("清除", "Clear"),
+            "more" => ("显示更多", "Show more"),
+            "language" => ("English", "中文"),
+            "maturity" => ("成熟度", "TRL"),
+            _ => (key, key),
+        };
+        self.pick(zh, en)
+    }
+}
+
+/// The label of a score component.
+pub fn component_label(lang: Lang, name: &str) -> String {
+    let (zh, en) = match name {
+        "text" => ("文本", "text"),
+        "keywords" => ("关键词", "keywords"),
+        "discipline" => ("学科", "discipline"),
+        "industry" => ("行业", "industry"),
+        "region" => ("地区", "region"),
+        "maturity" => ("成熟度", "maturity"),
+        "modes" => ("合作方式", "modes"),
+        other => (other, other),
+    };
+    lang.pick(zh, en).to_string()
+}
