@@ -111,7 +111,8 @@ impl Matcher {
                 std::array::from_fn(|field| {
                     let length = f64::from(index.lengths[field][doc]);
                     let average = index.average_lengths[field];
-                    FIELD_WEIGHTS[field] / (1.0 - FIELD_B[field] + FIELD_B[field] * length / average)
+                    FIELD_WEIGHTS[field]
+                        / (1.0 - FIELD_B[field] + FIELD_B[field] * length / average)
                 })
             })
             .collect();

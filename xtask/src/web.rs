@@ -47,7 +47,11 @@ pub fn build() -> Result<(), String> {
         ],
         &[],
     )?;
-    let built = root.join("target").join(TARGET).join("release");
+    // Cargo puts the build where CARGO_TARGET_DIR says, if it is set.
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let built = target_dir.join(TARGET).join("release");
     run(Command::new(&wasm_bindgen)
         .arg(built.join("duijie_web.wasm"))
         .args([
