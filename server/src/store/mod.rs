@@ -10,6 +10,8 @@ use std::sync::Mutex;
 use duijie_core::Resource;
 use rusqlite::{params, Connection, OptionalExtension};
 
+pub mod engagements;
+
 /// The file inside the data folder.
 pub const DB_FILE: &str = "duijie.sqlite3";
 
@@ -65,6 +67,8 @@ pub struct Store {
     /// Token look-ups, on their own connection so that they never wait behind a long import (WAL lets
     /// readers run beside the writer).
     token_connection: Mutex<Connection>,
+    /// Engagement writes and statistics, on their own connection for the same reason.
+    engagement_connection: Mutex<Connection>,
 }
 
 impl Store {
@@ -99,12 +103,18 @@ impl Store {
                  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
              );",
         )?;
+        engagements::migrate(&connection)?;
         let token_connection = Connection::open(folder.join(DB_FILE))?;
         token_connection.pragma_update(None, "synchronous", "FULL")?;
         token_connection.busy_timeout(std::time::Duration::from_secs(10))?;
+        let engagement_connection = Connection::open(folder.join(DB_FILE))?;
+        engagement_connection.pragma_update(None, "synchronous", "FULL")?;
+        engagement_connection.pragma_update(None, "foreign_keys", "ON")?;
+        engagement_connection.busy_timeout(std::time::Duration::from_secs(10))?;
         Ok(Store {
             connection: Mutex::new(connection),
             token_connection: Mutex::new(token_connection),
+            engagement_connection: Mutex::new(engagement_connection),
         })
     }
 
