@@ -74,7 +74,8 @@ function fillTable(table, header, rows) {
 function barChart(container, items, color) {
   container.replaceChildren();
   const rowHeight = 22, labelWidth = 150, barWidth = 600, width = labelWidth + barWidth + 160;
-  const svg = el("svg:svg", { viewBox: `0 0 ${width} ${Math.max(1, items.length) * rowHeight + 6}`, role: "img" });
+  const chartHeight = Math.max(1, items.length) * rowHeight + 6;
+  const svg = el("svg:svg", { viewBox: `0 0 ${width} ${chartHeight}`, width, height: chartHeight, role: "img" });
   items.forEach((item, index) => {
     const y = index * rowHeight + 3;
     svg.append(el("svg:text", { x: labelWidth - 6, y: y + 14, "text-anchor": "end" }, item.label));
@@ -131,7 +132,7 @@ function drawTrend(groups) {
   const height = 220, left = 40, bottom = 40, step = Math.max(18, Math.min(60, 760 / Math.max(1, groups.length)));
   const width = left + step * groups.length + 10;
   const max = Math.max(1, ...groups.map((group) => group.engagements));
-  const svg = el("svg:svg", { viewBox: `0 0 ${Math.max(width, 200)} ${height + bottom}`, role: "img" });
+  const svg = el("svg:svg", { viewBox: `0 0 ${Math.max(width, 200)} ${height + bottom}`, width: Math.max(width, 200), height: height + bottom, role: "img" });
   const scale = (value) => (height - 10) * value / max;
   svg.append(el("svg:line", { x1: left, y1: height, x2: width, y2: height, stroke: "#8a96a3" }));
   svg.append(el("svg:text", { x: left - 4, y: 14, "text-anchor": "end" }, max));
