@@ -199,6 +199,9 @@ fn split(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Read-only connections kept open between requests.
+const MAX_IDLE_READERS: usize = 8;
+
 const ENGAGEMENT_COLUMNS: &str =
     "id, status, need, resource_id, kind, title, region, disciplines, \
      industries, society, fair, created_at, updated_at";
@@ -206,6 +209,39 @@ const ENGAGEMENT_COLUMNS: &str =
 impl Store {
     fn engagement_connection(&self) -> std::sync::MutexGuard<'_, Connection> {
         lock(&self.engagement_connection)
+    }
+
+    /// Runs `read` on an idle read-only connection (a new one when all are busy), then keeps it.
+    fn with_reader<T>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let idle = self
+            .engagement_readers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .pop();
+        let connection = match idle {
+            Some(connection) => connection,
+            None => {
+                let connection = Connection::open_with_flags(
+                    &self.path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                connection.busy_timeout(std::time::Duration::from_secs(10))?;
+                connection
+            }
+        };
+        let result = read(&connection);
+        let mut readers = self
+            .engagement_readers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if readers.len() < MAX_IDLE_READERS {
+            readers.push(connection);
+        }
+        result
     }
 
     /// Creates an engagement in status `intent`, or (same token, same idempotency key) returns the
@@ -330,7 +366,7 @@ impl Store {
     }
 
     pub fn engagement(&self, id: i64) -> Result<Option<Engagement>, StoreError> {
-        read_engagement(&self.engagement_connection(), id)
+        self.with_reader(|connection| read_engagement(connection, id))
     }
 
     /// The engagements passing `query` and `region_passes`, newest first: `(total, page)`.
@@ -341,37 +377,42 @@ impl Store {
         limit: usize,
         offset: usize,
     ) -> Result<(usize, Vec<Engagement>), StoreError> {
-        let connection = self.engagement_connection();
-        let mut statement = connection.prepare_cached(
-            "SELECT id, region FROM engagements
+        self.with_reader(|connection| {
+            // One read transaction, so the total and the page come from the same state.
+            let transaction = connection.unchecked_transaction()?;
+            let connection: &Connection = &transaction;
+            let mut statement = connection.prepare_cached(
+                "SELECT id, region FROM engagements
              WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR society = ?2)
                AND (?3 IS NULL OR fair = ?3) AND (?4 IS NULL OR created_at >= ?4)
                AND (?5 IS NULL OR created_at < ?5)
              ORDER BY id DESC",
-        )?;
-        let mut rows = statement.query(params![
-            query.status.map(Status::as_str),
-            query.society,
-            query.fair,
-            query.since,
-            query.until
-        ])?;
-        let mut ids = Vec::new();
-        while let Some(row) = rows.next()? {
-            let region: Option<String> = row.get(1)?;
-            if region_passes(region.as_deref()) {
-                ids.push(row.get::<_, i64>(0)?);
+            )?;
+            let mut rows = statement.query(params![
+                query.status.map(Status::as_str),
+                query.society,
+                query.fair,
+                query.since,
+                query.until
+            ])?;
+            let mut ids = Vec::new();
+            while let Some(row) = rows.next()? {
+                let region: Option<String> = row.get(1)?;
+                if region_passes(region.as_deref()) {
+                    ids.push(row.get::<_, i64>(0)?);
+                }
             }
-        }
-        drop(rows);
-        drop(statement);
-        let mut page = Vec::new();
-        for &id in ids.iter().skip(offset).take(limit) {
-            if let Some(engagement) = read_engagement(&connection, id)? {
-                page.push(engagement);
+            drop(rows);
+            drop(statement);
+            let mut page = Vec::new();
+            for &id in ids.iter().skip(offset).take(limit) {
+                if let Some(engagement) = read_engagement(connection, id)? {
+                    page.push(engagement);
+                }
             }
-        }
-        Ok((ids.len(), page))
+            drop(transaction);
+            Ok((ids.len(), page))
+        })
     }
 
     /// Every engagement created in `[since, until)` (stored-format strings), as statistics rows.
@@ -380,7 +421,7 @@ impl Store {
         since: Option<&str>,
         until: Option<&str>,
     ) -> Result<Vec<StatRow>, StoreError> {
-        let connection = self.engagement_connection();
+        self.with_reader(|connection| {
         let mut statement = connection.prepare_cached(
             "SELECT resource_id, title, kind, region, disciplines, industries, society, fair, status,
                  created_at, contacted_at, negotiating_at, signed_at, landed_at
@@ -415,6 +456,7 @@ impl Store {
             });
         }
         Ok(out)
+        })
     }
 }
 

@@ -69,6 +69,10 @@ pub struct Store {
     token_connection: Mutex<Connection>,
     /// Engagement writes and statistics, on their own connection for the same reason.
     engagement_connection: Mutex<Connection>,
+    /// Idle read-only connections for engagement reads and statistics, so that readers neither wait
+    /// for each other nor for the engagement writer (WAL); opened on demand.
+    engagement_readers: Mutex<Vec<Connection>>,
+    path: PathBuf,
 }
 
 impl Store {
@@ -115,6 +119,8 @@ impl Store {
             connection: Mutex::new(connection),
             token_connection: Mutex::new(token_connection),
             engagement_connection: Mutex::new(engagement_connection),
+            engagement_readers: Mutex::new(Vec::new()),
+            path: folder.join(DB_FILE),
         })
     }
 
