@@ -2,7 +2,7 @@
 //! how many ever reached each funnel status, conversion rates, median days between steps, and the
 //! most engaged resources. The exact definitions are in `server/README.md` ("Engagements").
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Value};
 
@@ -162,7 +162,11 @@ struct Accumulator {
     reached: [usize; 4],
     intent_to_signed: Vec<f64>,
     signed_to_landed: Vec<f64>,
-    resources: BTreeMap<String, (String, usize)>,
+    /// Position in `resources` by resource id (looked up, never iterated, so the order stays
+    /// deterministic).
+    resource_index: HashMap<String, usize>,
+    /// `(resource_id, title, engagements)` in first-seen order.
+    resources: Vec<(String, String, usize)>,
 }
 
 impl Accumulator {
@@ -184,20 +188,20 @@ impl Accumulator {
                     .push((landed - signed) as f64 / 86_400.0);
             }
         }
-        let entry = self
-            .resources
-            .entry(row.resource_id.clone())
-            .or_insert_with(|| (row.title.clone(), 0));
-        entry.1 += 1;
+        match self.resource_index.get(row.resource_id.as_str()) {
+            Some(&position) => self.resources[position].2 += 1,
+            None => {
+                self.resource_index
+                    .insert(row.resource_id.clone(), self.resources.len());
+                self.resources
+                    .push((row.resource_id.clone(), row.title.clone(), 1));
+            }
+        }
     }
 
     fn finish(self, group_by: GroupBy, key: String) -> Group {
-        let mut top: Vec<(String, String, usize)> = self
-            .resources
-            .into_iter()
-            .map(|(id, (title, count))| (id, title, count))
-            .collect();
-        top.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+        let mut top = self.resources;
+        top.sort_unstable_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
         top.truncate(TOP_RESOURCES);
         Group {
             name: group_by.name(&key),
@@ -227,7 +231,10 @@ pub fn median(mut values: Vec<f64>) -> Option<f64> {
 }
 
 /// The groups (by key) and the overall group (key `all`) of `rows`.
-pub fn compute(rows: &[StatRow], group_by: GroupBy) -> (Vec<Group>, Group) {
+pub fn compute<'a>(
+    rows: impl IntoIterator<Item = &'a StatRow>,
+    group_by: GroupBy,
+) -> (Vec<Group>, Group) {
     let mut groups: BTreeMap<String, Accumulator> = BTreeMap::new();
     let mut overall = Accumulator::default();
     for row in rows {

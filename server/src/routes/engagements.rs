@@ -265,8 +265,13 @@ pub async fn stats(
     let store = state.store.clone();
     let (since_echo, until_echo) = (since.clone(), until.clone());
     let (groups, overall) = web::block(move || {
-        let rows = store.engagement_stat_rows(since.as_deref(), until.as_deref())?;
-        Ok::<_, ApiError>(compute(&rows, group_by))
+        let rows = store.engagement_stat_rows()?;
+        let since = since.as_deref().and_then(parse_time).unwrap_or(i64::MIN);
+        let until = until.as_deref().and_then(parse_time).unwrap_or(i64::MAX);
+        let in_range = rows
+            .iter()
+            .filter(|row| row.created_at >= since && row.created_at < until);
+        Ok::<_, ApiError>(compute(in_range, group_by))
     })
     .await??;
     if csv {

@@ -3,6 +3,8 @@
 //! table `engagement_steps` (every status change: who, when, the note). Every write is one
 //! transaction (`BEGIN IMMEDIATE`), so a retried create or two racing moves never half-apply.
 
+use std::sync::{Arc, Mutex, MutexGuard};
+
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{json, Value};
 
@@ -415,20 +417,28 @@ impl Store {
         })
     }
 
-    /// Every engagement created in `[since, until)` (stored-format strings), as statistics rows.
-    pub fn engagement_stat_rows(
-        &self,
-        since: Option<&str>,
-        until: Option<&str>,
-    ) -> Result<Vec<StatRow>, StoreError> {
+    /// Every engagement as a statistics row. Steps are only ever inserted, one per create or move, so
+    /// the largest step rowid is a version of the engagement tables (whichever process wrote): while
+    /// it is unchanged the rows read before are returned again without reading the table.
+    pub fn engagement_stat_rows(&self) -> Result<Arc<Vec<StatRow>>, StoreError> {
         self.with_reader(|connection| {
-        let mut statement = connection.prepare_cached(
-            "SELECT resource_id, title, kind, region, disciplines, industries, society, fair, status,
-                 created_at, contacted_at, negotiating_at, signed_at, landed_at
-             FROM engagements
-             WHERE (?1 IS NULL OR created_at >= ?1) AND (?2 IS NULL OR created_at < ?2)",
-        )?;
-        let mut rows = statement.query(params![since, until])?;
+            let transaction = connection.unchecked_transaction()?;
+            let version: i64 = transaction.query_row(
+                "SELECT COALESCE(MAX(rowid), 0) FROM engagement_steps",
+                [],
+                |row| row.get(0),
+            )?;
+            if let Some((cached, rows)) = &*lock_stats(&self.engagement_stats) {
+                if *cached == version {
+                    return Ok(rows.clone());
+                }
+            }
+            let mut statement = transaction.prepare_cached(
+                "SELECT resource_id, title, kind, region, disciplines, industries, society, fair, status,
+                     created_at, contacted_at, negotiating_at, signed_at, landed_at
+                 FROM engagements",
+            )?;
+            let mut rows = statement.query([])?;
         let mut out = Vec::new();
         let time = |row: &Row<'_>, index: usize| -> Result<Option<i64>, StoreError> {
             let text: Option<String> = row.get(index)?;
@@ -455,9 +465,19 @@ impl Store {
                 ],
             });
         }
+        let out = Arc::new(out);
+        *lock_stats(&self.engagement_stats) = Some((version, out.clone()));
         Ok(out)
         })
     }
+}
+
+type StatsCache = Option<(i64, Arc<Vec<StatRow>>)>;
+
+fn lock_stats(cache: &Mutex<StatsCache>) -> MutexGuard<'_, StatsCache> {
+    cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn status_of(text: &str) -> Result<Status, StoreError> {

@@ -72,6 +72,9 @@ pub struct Store {
     /// Idle read-only connections for engagement reads and statistics, so that readers neither wait
     /// for each other nor for the engagement writer (WAL); opened on demand.
     engagement_readers: Mutex<Vec<Connection>>,
+    /// The statistics rows of every engagement, and the version of the engagement tables they were
+    /// read at (see `Store::engagement_stat_rows`).
+    engagement_stats: Mutex<Option<(i64, std::sync::Arc<Vec<engagements::StatRow>>)>>,
     path: PathBuf,
 }
 
@@ -120,6 +123,7 @@ impl Store {
             token_connection: Mutex::new(token_connection),
             engagement_connection: Mutex::new(engagement_connection),
             engagement_readers: Mutex::new(Vec::new()),
+            engagement_stats: Mutex::new(None),
             path: folder.join(DB_FILE),
         })
     }

@@ -866,6 +866,26 @@ fn statistics_of_a_generated_history_match_an_independent_computation() {
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!(stats(&server, &editor, "group_by=region").json(), before);
 
+    // A write after a read is seen at once (the server reuses rows only while nothing changed).
+    let reply = create(
+        &server,
+        &editor,
+        &json!({"need": need(), "resource_id": "e-nj-1"}),
+    );
+    assert_eq!(reply.status, 201);
+    let id = reply.json()["id"].as_i64().unwrap();
+    let after = stats(&server, &editor, "group_by=kind").json();
+    assert_eq!(after["overall"]["engagements"], 301);
+    assert_eq!(
+        transition(&server, &editor, id, &json!({"to": "contacted"})).status,
+        200
+    );
+    let after = stats(&server, &editor, "group_by=kind").json();
+    assert_eq!(
+        after["overall"]["reached"]["contacted"],
+        before["overall"]["reached"]["contacted"].as_u64().unwrap() + 1
+    );
+
     // CSV: the same numbers, one row per group, with a BOM.
     for group_by in [
         "region",
