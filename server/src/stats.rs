@@ -201,8 +201,15 @@ impl Accumulator {
 
     fn finish(self, group_by: GroupBy, key: String) -> Group {
         let mut top = self.resources;
-        top.sort_unstable_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
-        top.truncate(TOP_RESOURCES);
+        let order = |a: &(String, String, usize), b: &(String, String, usize)| {
+            b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0))
+        };
+        // Selecting the first few is linear; sorting every resource of a large group is not.
+        if top.len() > TOP_RESOURCES {
+            top.select_nth_unstable_by(TOP_RESOURCES - 1, order);
+            top.truncate(TOP_RESOURCES);
+        }
+        top.sort_unstable_by(order);
         Group {
             name: group_by.name(&key),
             key,
