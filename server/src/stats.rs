@@ -2,7 +2,7 @@
 //! how many ever reached each funnel status, conversion rates, median days between steps, and the
 //! most engaged resources. The exact definitions are in `server/README.md` ("Engagements").
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
@@ -156,21 +156,20 @@ impl Group {
 }
 
 #[derive(Default)]
-struct Accumulator {
+struct Accumulator<'a> {
     engagements: usize,
     by_status: [usize; 6],
     reached: [usize; 4],
     intent_to_signed: Vec<f64>,
     signed_to_landed: Vec<f64>,
-    /// Position in `resources` by resource id (looked up, never iterated, so the order stays
-    /// deterministic).
-    resource_index: HashMap<String, usize>,
-    /// `(resource_id, title, engagements)` in first-seen order.
-    resources: Vec<(String, String, usize)>,
+    /// Engagements by `StatRow::resource`.
+    counts: Vec<u32>,
+    /// The first row of each resource counted, in first-seen order.
+    seen: Vec<&'a StatRow>,
 }
 
-impl Accumulator {
-    fn add(&mut self, row: &StatRow) {
+impl<'a> Accumulator<'a> {
+    fn add(&mut self, row: &'a StatRow) {
         self.engagements += 1;
         let status_index = Status::ALL
             .iter()
@@ -188,21 +187,25 @@ impl Accumulator {
                     .push((landed - signed) as f64 / 86_400.0);
             }
         }
-        match self.resource_index.get(row.resource_id.as_str()) {
-            Some(&position) => self.resources[position].2 += 1,
-            None => {
-                self.resource_index
-                    .insert(row.resource_id.clone(), self.resources.len());
-                self.resources
-                    .push((row.resource_id.clone(), row.title.clone(), 1));
-            }
+        let resource = row.resource as usize;
+        if resource >= self.counts.len() {
+            self.counts.resize(resource + 1, 0);
         }
+        if self.counts[resource] == 0 {
+            self.seen.push(row);
+        }
+        self.counts[resource] += 1;
     }
 
     fn finish(self, group_by: GroupBy, key: String) -> Group {
-        let mut top = self.resources;
-        let order = |a: &(String, String, usize), b: &(String, String, usize)| {
-            b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0))
+        let mut top: Vec<(u32, &StatRow)> = self
+            .seen
+            .iter()
+            .map(|row| (self.counts[row.resource as usize], *row))
+            .collect();
+        let order = |a: &(u32, &StatRow), b: &(u32, &StatRow)| {
+            b.0.cmp(&a.0)
+                .then_with(|| a.1.resource_id.cmp(&b.1.resource_id))
         };
         // Selecting the first few is linear; sorting every resource of a large group is not.
         if top.len() > TOP_RESOURCES {
@@ -210,6 +213,10 @@ impl Accumulator {
             top.truncate(TOP_RESOURCES);
         }
         top.sort_unstable_by(order);
+        let top = top
+            .into_iter()
+            .map(|(count, row)| (row.resource_id.clone(), row.title.clone(), count as usize))
+            .collect();
         Group {
             name: group_by.name(&key),
             key,
@@ -242,7 +249,7 @@ pub fn compute<'a>(
     rows: impl IntoIterator<Item = &'a StatRow>,
     group_by: GroupBy,
 ) -> (Vec<Group>, Group) {
-    let mut groups: BTreeMap<String, Accumulator> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Accumulator<'a>> = BTreeMap::new();
     let mut overall = Accumulator::default();
     for row in rows {
         overall.add(row);

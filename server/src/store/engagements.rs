@@ -98,6 +98,8 @@ pub struct ListQuery {
 /// One engagement as the statistics see it.
 #[derive(Clone, Debug)]
 pub struct StatRow {
+    /// A number of `resource_id` among the rows read together (dense from 0), to count by.
+    pub resource: u32,
     pub resource_id: String,
     pub title: String,
     pub kind: String,
@@ -440,14 +442,19 @@ impl Store {
             )?;
             let mut rows = statement.query([])?;
         let mut out = Vec::new();
+        let mut numbers: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
         let time = |row: &Row<'_>, index: usize| -> Result<Option<i64>, StoreError> {
             let text: Option<String> = row.get(index)?;
             Ok(text.as_deref().and_then(parse_time))
         };
         while let Some(row) = rows.next()? {
             let status: String = row.get(8)?;
+            let resource_id: String = row.get(0)?;
+            let next = numbers.len() as u32;
+            let resource = *numbers.entry(resource_id.clone()).or_insert(next);
             out.push(StatRow {
-                resource_id: row.get(0)?,
+                resource,
+                resource_id,
                 title: row.get(1)?,
                 kind: row.get(2)?,
                 region: row.get(3)?,
