@@ -17,7 +17,7 @@ pub enum Scope {
     Admin,
     /// Catalog writes, imports and exports.
     Editor,
-    /// Brokers at a fair: reads (engagement recording comes later); no catalog writes.
+    /// Brokers at a fair: reads, and recording and moving engagements; no catalog writes.
     Broker,
 }
 
@@ -76,6 +76,18 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// The scope of the request's bearer token: 401 without a valid one.
 pub fn caller_scope(request: &HttpRequest, state: &AppState) -> Result<Scope, ApiError> {
+    Ok(caller(request, state)?.scope)
+}
+
+/// Who is calling: the token's id (the first 16 hex digits of its SHA-256, so records can name the
+/// token without holding it) and its scope. 401 without a valid token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub token_id: String,
+    pub scope: Scope,
+}
+
+pub fn caller(request: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> {
     let Some(header) = request
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
@@ -96,7 +108,12 @@ pub fn caller_scope(request: &HttpRequest, state: &AppState) -> Result<Scope, Ap
             found = Scope::parse(&stored.scope);
         }
     }
-    found.ok_or(ApiError::Unauthorized)
+    let scope = found.ok_or(ApiError::Unauthorized)?;
+    let token_id = wanted[..8]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    Ok(Caller { token_id, scope })
 }
 
 /// 401 without a valid token, 403 when its scope may not write.

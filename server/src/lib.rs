@@ -7,11 +7,13 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod engagement;
 pub mod error;
 pub mod import;
 pub mod metrics;
 pub mod routes;
 pub mod state;
+pub mod stats;
 pub mod store;
 
 #[cfg(test)]

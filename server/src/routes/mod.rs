@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use crate::error::ApiError;
 
 pub mod catalog;
+pub mod engagements;
 pub mod matching;
 pub mod resources;
 pub mod system;
@@ -18,6 +19,8 @@ pub mod system;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
     Public,
+    /// Any valid token: `broker`, `editor` or `admin`.
+    Token,
     /// An `editor` or `admin` token.
     Writer,
 }
@@ -35,7 +38,7 @@ pub struct RouteSpec {
 
 /// Every route of the service.
 pub fn routes() -> Vec<RouteSpec> {
-    use Access::{Public, Writer};
+    use Access::{Public, Token, Writer};
     let spec = |method: Method,
                 path: &'static str,
                 summary: &'static str,
@@ -154,6 +157,62 @@ pub fn routes() -> Vec<RouteSpec> {
             &[],
             || web::route().to(matching::taxonomy),
         ),
+        spec(
+            Method::POST,
+            "/api/v1/engagements",
+            "Record an engagement (status intent); idempotent per token and idempotency_key.",
+            Token,
+            &[],
+            || web::route().to(engagements::create),
+        ),
+        spec(
+            Method::GET,
+            "/api/v1/engagements",
+            "List engagements, newest first, with filters.",
+            Writer,
+            engagements::LIST_QUERY,
+            || web::route().to(engagements::list),
+        ),
+        spec(
+            Method::GET,
+            "/api/v1/engagements/{id}",
+            "One engagement with its history.",
+            Writer,
+            &[],
+            || web::route().to(engagements::get),
+        ),
+        spec(
+            Method::POST,
+            "/api/v1/engagements/{id}/transitions",
+            "Move an engagement to its next status, or to dropped.",
+            Token,
+            &[],
+            || web::route().to(engagements::transition),
+        ),
+        spec(
+            Method::GET,
+            "/api/v1/stats",
+            "Evaluation indicators of engagements by group, as JSON or CSV.",
+            Writer,
+            engagements::STATS_QUERY,
+            || web::route().to(engagements::stats),
+        ),
+        spec(
+            Method::GET,
+            "/dashboard",
+            "The indicators dashboard (HTML).",
+            Public,
+            &[],
+            || web::route().to(engagements::dashboard),
+        ),
+        spec(
+            Method::GET,
+            "/dashboard/dashboard.js",
+            "The dashboard's script.",
+            Public,
+            &[],
+            || web::route().to(engagements::dashboard_js),
+        ),
     ]
 }
 
@@ -192,7 +251,7 @@ pub fn openapi() -> Value {
                 "5XX": {"description": "Ours: {\"error\": {\"code\", \"message\", \"details\"}}."}
             }
         });
-        if route.access == Access::Writer {
+        if route.access != Access::Public {
             operation["security"] = json!([{"bearer": []}]);
         }
         paths

@@ -10,6 +10,8 @@ use std::sync::Mutex;
 use duijie_core::Resource;
 use rusqlite::{params, Connection, OptionalExtension};
 
+pub mod engagements;
+
 /// The file inside the data folder.
 pub const DB_FILE: &str = "duijie.sqlite3";
 
@@ -65,6 +67,15 @@ pub struct Store {
     /// Token look-ups, on their own connection so that they never wait behind a long import (WAL lets
     /// readers run beside the writer).
     token_connection: Mutex<Connection>,
+    /// Engagement writes and statistics, on their own connection for the same reason.
+    engagement_connection: Mutex<Connection>,
+    /// Idle read-only connections for engagement reads and statistics, so that readers neither wait
+    /// for each other nor for the engagement writer (WAL); opened on demand.
+    engagement_readers: Mutex<Vec<Connection>>,
+    /// The statistics rows of every engagement, and the version of the engagement tables they were
+    /// read at (see `Store::engagement_stat_rows`).
+    engagement_stats: Mutex<Option<(i64, std::sync::Arc<Vec<engagements::StatRow>>)>>,
+    path: PathBuf,
 }
 
 impl Store {
@@ -99,12 +110,21 @@ impl Store {
                  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
              );",
         )?;
+        engagements::migrate(&connection)?;
         let token_connection = Connection::open(folder.join(DB_FILE))?;
         token_connection.pragma_update(None, "synchronous", "FULL")?;
         token_connection.busy_timeout(std::time::Duration::from_secs(10))?;
+        let engagement_connection = Connection::open(folder.join(DB_FILE))?;
+        engagement_connection.pragma_update(None, "synchronous", "FULL")?;
+        engagement_connection.pragma_update(None, "foreign_keys", "ON")?;
+        engagement_connection.busy_timeout(std::time::Duration::from_secs(10))?;
         Ok(Store {
             connection: Mutex::new(connection),
             token_connection: Mutex::new(token_connection),
+            engagement_connection: Mutex::new(engagement_connection),
+            engagement_readers: Mutex::new(Vec::new()),
+            engagement_stats: Mutex::new(None),
+            path: folder.join(DB_FILE),
         })
     }
 

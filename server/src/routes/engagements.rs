@@ -1,0 +1,482 @@
+//! `/api/v1/engagements` (对接记录: record, follow, list), `/api/v1/stats` (evaluation indicators) and
+//! the `/dashboard` page that draws them.
+
+use std::collections::BTreeMap;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use duijie_core::FieldError;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::auth::{caller, require_writer, Caller};
+use crate::engagement::{format_utc, now_seconds, parse_time, Status};
+use crate::error::ApiError;
+use crate::import::check_text_safety;
+use crate::routes::{number_param, query_params, read_json};
+use crate::state::AppState;
+use crate::stats::{compute, to_csv, GroupBy};
+use crate::store::engagements::{Actor, Created, ListQuery, Moved, NewEngagement, ResourceCopy};
+
+pub const LIST_QUERY: &[&str] = &[
+    "status", "region", "society", "fair", "since", "until", "limit", "offset",
+];
+pub const STATS_QUERY: &[&str] = &["group_by", "since", "until", "format"];
+
+const DEFAULT_LIMIT: usize = 50;
+const MAX_LIMIT: usize = 500;
+const MAX_NOTE_CHARS: usize = 2000;
+const MAX_FAIR_CHARS: usize = 200;
+const MAX_KEY_CHARS: usize = 200;
+
+/// Debug builds only: with `DUIJIE_TEST_CLOCK` set, create and transition bodies may carry `at`
+/// (RFC 3339) to backdate the step, so tests can build a history spread over months.
+fn test_clock() -> bool {
+    cfg!(debug_assertions) && std::env::var_os("DUIJIE_TEST_CLOCK").is_some()
+}
+
+/// `POST /api/v1/engagements`: any token (broker, editor, admin).
+pub async fn create(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = caller(&request, &state)?;
+    let body = read_json(&request, payload, state.config.body_limit).await?;
+    let mut errors = check_text_safety(&body);
+    let mut fields = Fields::new(
+        &body,
+        &["need", "resource_id", "fair", "note", "idempotency_key"],
+        &mut errors,
+    );
+    let need_value = fields.take("need").cloned();
+    let resource_id = fields.string("resource_id", 1, 128, true);
+    let fair = fields.string("fair", 1, MAX_FAIR_CHARS, false);
+    let note = fields.string("note", 0, MAX_NOTE_CHARS, false);
+    let key = fields.string("idempotency_key", 1, MAX_KEY_CHARS, false);
+    let at = fields.at();
+    fields.finish();
+    match &need_value {
+        None | Some(Value::Null) => errors.push(FieldError::new("need", "is required")),
+        Some(value) => {
+            match duijie_core::jsonl::need_from_json(value) {
+                // The core scores any text, even none; a recorded need must say what was needed.
+                Ok(need) if need.text.trim().is_empty() => errors.push(FieldError::new(
+                    "need.text",
+                    "is required: the need as the enterprise stated it",
+                )),
+                Ok(_) => {}
+                Err(need_errors) => errors.extend(need_errors.into_iter().map(|mut error| {
+                    error.field = if error.field.is_empty() {
+                        "need".to_string()
+                    } else {
+                        format!("need.{}", error.field)
+                    };
+                    error
+                })),
+            }
+        }
+    }
+    let catalog = state.catalog();
+    let resource = resource_id.as_deref().and_then(|id| catalog.get(id));
+    if let (Some(id), None) = (&resource_id, resource) {
+        errors.push(FieldError::new(
+            "resource_id",
+            format!("no resource with id '{id}' in the catalog"),
+        ));
+    }
+    let (Some(resource), Some(need), true) = (resource, need_value, errors.is_empty()) else {
+        return Err(ApiError::invalid("the engagement is not valid", errors));
+    };
+    let new = NewEngagement {
+        need,
+        resource_id: resource.id.clone(),
+        resource: ResourceCopy {
+            kind: resource.kind.as_str().to_string(),
+            title: resource.title.clone(),
+            region: resource.region.clone(),
+            disciplines: resource.disciplines.clone(),
+            industries: resource.industries.clone(),
+            society: resource.society.clone(),
+        },
+        fair,
+        note,
+        at: at.unwrap_or_else(now_seconds),
+        by: actor(&who),
+        idempotency: key.map(|key| (key, body_hash(&body))),
+    };
+    drop(catalog);
+    let store = state.store.clone();
+    let created = web::block(move || store.create_engagement(&new)).await??;
+    match created {
+        Created::New(engagement) => Ok(HttpResponse::Created()
+            .insert_header((
+                "Location",
+                format!("/api/v1/engagements/{}", engagement.id),
+            ))
+            .json(engagement.to_json())),
+        Created::Replayed(engagement) => Ok(HttpResponse::Ok().json(engagement.to_json())),
+        Created::KeyReused { id } => Err(ApiError::Conflict(format!(
+            "idempotency_key was already used by this token for engagement {id} with a different body"
+        ))),
+    }
+}
+
+/// `POST /api/v1/engagements/{id}/transitions`: any token.
+pub async fn transition(
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = caller(&request, &state)?;
+    let id = engagement_id(&path)?;
+    let body = read_json(&request, payload, state.config.body_limit).await?;
+    let mut errors = check_text_safety(&body);
+    let mut fields = Fields::new(&body, &["to", "note"], &mut errors);
+    let to = fields.string("to", 1, 32, true);
+    let note = fields.string("note", 0, MAX_NOTE_CHARS, false);
+    let at = fields.at();
+    fields.finish();
+    let to = match to.as_deref().map(|to| (to, Status::parse(to))) {
+        Some((_, Some(status))) => Some(status),
+        Some((text, None)) => {
+            errors.push(FieldError::new(
+                "to",
+                format!(
+                    "unknown status '{text}' (contacted, negotiating, signed, landed, dropped)"
+                ),
+            ));
+            None
+        }
+        None => None,
+    };
+    let (Some(to), true) = (to, errors.is_empty()) else {
+        return Err(ApiError::invalid("the transition is not valid", errors));
+    };
+    let store = state.store.clone();
+    let by = actor(&who);
+    let at = at.unwrap_or_else(now_seconds);
+    let moved =
+        web::block(move || store.move_engagement(id, to, at, &by, note.as_deref())).await??;
+    match moved {
+        Moved::Done(engagement) => Ok(HttpResponse::Ok().json(engagement.to_json())),
+        Moved::NotFound => Err(no_engagement(id)),
+        Moved::Refused { current, allowed } => Err(ApiError::ConflictWith {
+            message: format!("an engagement in status '{current}' cannot move to '{to}'"),
+            details: json!({
+                "current": current.as_str(),
+                "allowed": allowed.iter().map(|status| status.as_str()).collect::<Vec<_>>(),
+            }),
+        }),
+    }
+}
+
+/// `GET /api/v1/engagements/{id}`: editor or admin.
+pub async fn get(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    require_writer(&request, &state)?;
+    let id = engagement_id(&path)?;
+    let store = state.store.clone();
+    let engagement = web::block(move || store.engagement(id)).await??;
+    let engagement = engagement.ok_or_else(|| no_engagement(id))?;
+    Ok(HttpResponse::Ok().json(engagement.to_json()))
+}
+
+/// `GET /api/v1/engagements`: editor or admin; newest first, `{"total", "limit", "offset", "items"}`.
+pub async fn list(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    require_writer(&request, &state)?;
+    let params = query_params(&request, LIST_QUERY)?;
+    let limit = number_param(&params, "limit", DEFAULT_LIMIT)?.clamp(1, MAX_LIMIT);
+    let offset = number_param(&params, "offset", 0)?;
+    let status = match non_empty(&params, "status") {
+        None => None,
+        Some(text) => Some(Status::parse(text).ok_or_else(|| {
+            ApiError::bad_request("bad_query", format!("status: unknown status '{text}'"))
+        })?),
+    };
+    let region = non_empty(&params, "region").map(str::to_string);
+    if let Some(region) = &region {
+        let mut errors = Vec::new();
+        duijie_core::validate::check_region(&mut errors, "region", region);
+        if let Some(error) = errors.first() {
+            return Err(ApiError::bad_request("bad_query", error.to_string()));
+        }
+    }
+    let (since, until) = time_range(&params)?;
+    let query = ListQuery {
+        status,
+        society: non_empty(&params, "society").map(str::to_string),
+        fair: non_empty(&params, "fair").map(str::to_string),
+        since,
+        until,
+    };
+    let store = state.store.clone();
+    let (total, page) = web::block(move || {
+        let taxonomies = duijie_core::taxonomy::taxonomies();
+        let region_passes = |code: Option<&str>| match (&region, code) {
+            (None, _) => true,
+            (Some(scope), Some(code)) => taxonomies.region_covers(scope, code),
+            (Some(_), None) => false,
+        };
+        store.engagements(&query, &region_passes, limit, offset)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(json!({
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "items": page.iter().map(|engagement| engagement.to_json()).collect::<Vec<_>>(),
+    })))
+}
+
+/// `GET /api/v1/stats`: editor or admin; JSON, or CSV with `format=csv`.
+pub async fn stats(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    require_writer(&request, &state)?;
+    let params = query_params(&request, STATS_QUERY)?;
+    let group_by_text = non_empty(&params, "group_by").unwrap_or("region");
+    let group_by = GroupBy::parse(group_by_text).ok_or_else(|| {
+        ApiError::bad_request(
+            "bad_query",
+            format!(
+                "group_by: unknown grouping '{group_by_text}' (region, discipline, industry, society, kind, fair, month)"
+            ),
+        )
+    })?;
+    let csv = match non_empty(&params, "format").unwrap_or("json") {
+        "json" => false,
+        "csv" => true,
+        other => {
+            return Err(ApiError::bad_request(
+                "bad_query",
+                format!("format: unknown format '{other}' (json, csv)"),
+            ))
+        }
+    };
+    let (since, until) = time_range(&params)?;
+    let store = state.store.clone();
+    let (since_echo, until_echo) = (since.clone(), until.clone());
+    let (groups, overall) = web::block(move || {
+        let rows = store.engagement_stat_rows()?;
+        let since = since.as_deref().and_then(parse_time).unwrap_or(i64::MIN);
+        let until = until.as_deref().and_then(parse_time).unwrap_or(i64::MAX);
+        let in_range = rows
+            .iter()
+            .filter(|row| row.created_at >= since && row.created_at < until);
+        Ok::<_, ApiError>(compute(in_range, group_by))
+    })
+    .await??;
+    if csv {
+        let body = to_csv(&groups).map_err(|error| ApiError::Internal(error.to_string()))?;
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                "Content-Disposition",
+                format!(
+                    "attachment; filename=\"engagements-by-{}.csv\"",
+                    group_by.as_str()
+                ),
+            ))
+            .body(body));
+    }
+    Ok(HttpResponse::Ok().json(json!({
+        "group_by": group_by.as_str(),
+        "since": since_echo,
+        "until": until_echo,
+        "overall": overall.to_json(),
+        "groups": groups.iter().map(|group| group.to_json()).collect::<Vec<_>>(),
+    })))
+}
+
+const DASHBOARD_HTML: &str = include_str!("../../static/dashboard.html");
+const DASHBOARD_JS: &str = include_str!("../../static/dashboard.js");
+
+/// `GET /dashboard`: the indicators page (static; its script is a separate file, as the CSP wants).
+pub async fn dashboard() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-cache"))
+        .body(DASHBOARD_HTML)
+}
+
+pub async fn dashboard_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "no-cache"))
+        .body(DASHBOARD_JS)
+}
+
+fn actor(who: &Caller) -> Actor {
+    Actor {
+        token: who.token_id.clone(),
+        scope: who.scope.as_str().to_string(),
+    }
+}
+
+fn no_engagement(id: i64) -> ApiError {
+    ApiError::NotFound(format!("no engagement with id {id}"))
+}
+
+fn engagement_id(text: &str) -> Result<i64, ApiError> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::NotFound(format!("no engagement with id '{text}'")))
+}
+
+fn non_empty<'a>(params: &'a BTreeMap<String, String>, name: &str) -> Option<&'a str> {
+    params
+        .get(name)
+        .map(|value| value.trim())
+        .filter(|value| !value.is_empty())
+}
+
+/// `since` (inclusive) and `until` (exclusive) as stored-format UTC strings; each an RFC 3339 time
+/// or a date (its midnight UTC).
+fn time_range(
+    params: &BTreeMap<String, String>,
+) -> Result<(Option<String>, Option<String>), ApiError> {
+    let parse = |name: &str| -> Result<Option<String>, ApiError> {
+        match non_empty(params, name) {
+            None => Ok(None),
+            Some(text) => parse_time(text).map(format_utc).map(Some).ok_or_else(|| {
+                ApiError::bad_request(
+                    "bad_query",
+                    format!("{name}: '{text}' is not an RFC 3339 time or a YYYY-MM-DD date"),
+                )
+            }),
+        }
+    };
+    Ok((parse("since")?, parse("until")?))
+}
+
+/// The SHA-256 (hex) of a JSON value written with its object keys sorted, so that the same body
+/// sent again hashes the same whatever its key order and spacing.
+fn body_hash(value: &Value) -> String {
+    fn canonical(value: &Value, out: &mut String) {
+        match value {
+            Value::Object(object) => {
+                let sorted: BTreeMap<&String, &Value> = object.iter().collect();
+                out.push('{');
+                for (index, (key, item)) in sorted.into_iter().enumerate() {
+                    if index > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::String(key.clone()).to_string());
+                    out.push(':');
+                    canonical(item, out);
+                }
+                out.push('}');
+            }
+            Value::Array(items) => {
+                out.push('[');
+                for (index, item) in items.iter().enumerate() {
+                    if index > 0 {
+                        out.push(',');
+                    }
+                    canonical(item, out);
+                }
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    let mut text = String::new();
+    canonical(value, &mut text);
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Reads the fields of a JSON object body, collecting errors: unknown fields, wrong types, lengths.
+struct Fields<'a> {
+    object: Option<&'a Map<String, Value>>,
+    known: Vec<&'static str>,
+    errors: &'a mut Vec<FieldError>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(body: &'a Value, known: &[&'static str], errors: &'a mut Vec<FieldError>) -> Fields<'a> {
+        let object = body.as_object();
+        if object.is_none() {
+            errors.push(FieldError::new("", "the body must be a JSON object"));
+        }
+        let mut known = known.to_vec();
+        if test_clock() {
+            known.push("at");
+        }
+        Fields {
+            object,
+            known,
+            errors,
+        }
+    }
+
+    fn take(&self, name: &str) -> Option<&'a Value> {
+        self.object?.get(name)
+    }
+
+    /// A string of `min..=max` characters (trimmed); absent or null is `None` (an error if required).
+    fn string(&mut self, name: &str, min: usize, max: usize, required: bool) -> Option<String> {
+        match self.take(name) {
+            None | Some(Value::Null) => {
+                if required && self.object.is_some() {
+                    self.errors.push(FieldError::new(name, "is required"));
+                }
+                None
+            }
+            Some(Value::String(text)) => {
+                let text = text.trim();
+                let chars = text.chars().count();
+                if chars < min || chars > max {
+                    self.errors.push(FieldError::new(
+                        name,
+                        format!("must be {min} to {max} characters"),
+                    ));
+                    return None;
+                }
+                Some(text.to_string())
+            }
+            Some(_) => {
+                self.errors.push(FieldError::new(name, "must be a string"));
+                None
+            }
+        }
+    }
+
+    /// The test clock's `at`, when enabled and given.
+    fn at(&mut self) -> Option<i64> {
+        if !test_clock() {
+            return None;
+        }
+        let text = self.string("at", 1, 64, false)?;
+        let seconds = parse_time(&text);
+        if seconds.is_none() {
+            self.errors
+                .push(FieldError::new("at", "must be an RFC 3339 time"));
+        }
+        seconds
+    }
+
+    fn finish(self) {
+        if let Some(object) = self.object {
+            for name in object.keys() {
+                if !self.known.contains(&name.as_str()) {
+                    self.errors.push(FieldError::new(
+                        name.clone(),
+                        format!("unknown field; this body takes: {}", self.known.join(", ")),
+                    ));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,559 @@
+//! Engagements in the store: table `engagements` (one row per engagement, with a copy of the
+//! resource's classification taken at creation and the time each status was first reached) and
+//! table `engagement_steps` (every status change: who, when, the note). Every write is one
+//! transaction (`BEGIN IMMEDIATE`), so a retried create or two racing moves never half-apply.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde_json::{json, Value};
+
+use crate::engagement::{format_utc, parse_time, Status};
+use crate::store::{lock, Store, StoreError};
+
+/// Who did something: an id derived from the token (never the token) and its scope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub token: String,
+    pub scope: String,
+}
+
+/// What an engagement keeps of its resource, copied at creation so that statistics do not change
+/// when the catalog does.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResourceCopy {
+    pub kind: String,
+    pub title: String,
+    pub region: Option<String>,
+    pub disciplines: Vec<String>,
+    pub industries: Vec<String>,
+    pub society: String,
+}
+
+pub struct NewEngagement {
+    pub need: Value,
+    pub resource_id: String,
+    pub resource: ResourceCopy,
+    pub fair: Option<String>,
+    pub note: Option<String>,
+    pub at: i64,
+    pub by: Actor,
+    /// The idempotency key and the SHA-256 (hex) of the request body it came with.
+    pub idempotency: Option<(String, String)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub from: Option<Status>,
+    pub to: Status,
+    pub at: String,
+    pub by: Actor,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Engagement {
+    pub id: i64,
+    pub status: Status,
+    pub need: Value,
+    pub resource_id: String,
+    pub resource: ResourceCopy,
+    pub fair: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub history: Vec<Step>,
+}
+
+/// The outcome of a create.
+pub enum Created {
+    New(Engagement),
+    /// The same key with the same body: the original record.
+    Replayed(Engagement),
+    /// The same key with another body.
+    KeyReused {
+        id: i64,
+    },
+}
+
+/// The outcome of a status change.
+pub enum Moved {
+    Done(Box<Engagement>),
+    NotFound,
+    Refused {
+        current: Status,
+        allowed: Vec<Status>,
+    },
+}
+
+/// Filters of the list; times are stored-format strings (`format_utc`), `until` exclusive.
+#[derive(Clone, Debug, Default)]
+pub struct ListQuery {
+    pub status: Option<Status>,
+    pub society: Option<String>,
+    pub fair: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+}
+
+/// One engagement as the statistics see it.
+#[derive(Clone, Debug)]
+pub struct StatRow {
+    /// A number of `resource_id` among the rows read together (dense from 0), to count by.
+    pub resource: u32,
+    pub resource_id: String,
+    pub title: String,
+    pub kind: String,
+    pub region: Option<String>,
+    pub disciplines: Vec<String>,
+    pub industries: Vec<String>,
+    pub society: String,
+    pub fair: Option<String>,
+    pub status: Status,
+    pub created_at: i64,
+    /// When each funnel status after intent was first reached: contacted, negotiating, signed, landed.
+    pub reached: [Option<i64>; 4],
+}
+
+impl Engagement {
+    pub fn to_json(&self) -> Value {
+        let actor = |actor: &Actor| json!({"token": actor.token, "scope": actor.scope});
+        let created_by = self.history.first().map(|step| actor(&step.by));
+        let note = self.history.first().and_then(|step| step.note.clone());
+        json!({
+            "id": self.id,
+            "status": self.status.as_str(),
+            "need": self.need,
+            "resource_id": self.resource_id,
+            "resource": {
+                "kind": self.resource.kind,
+                "title": self.resource.title,
+                "region": self.resource.region,
+                "disciplines": self.resource.disciplines,
+                "industries": self.resource.industries,
+                "society": self.resource.society,
+            },
+            "fair": self.fair,
+            "note": note,
+            "created_at": self.created_at,
+            "created_by": created_by,
+            "updated_at": self.updated_at,
+            "history": self.history.iter().map(|step| json!({
+                "from": step.from.map(Status::as_str),
+                "to": step.to.as_str(),
+                "at": step.at,
+                "by": actor(&step.by),
+                "note": step.note,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// Creates the engagement tables when missing.
+pub(crate) fn migrate(connection: &Connection) -> Result<(), StoreError> {
+    connection.execute_batch(
+        "CREATE TABLE IF NOT EXISTS engagements (
+             id INTEGER PRIMARY KEY AUTOINCREMENT,
+             status TEXT NOT NULL,
+             need TEXT NOT NULL,
+             resource_id TEXT NOT NULL,
+             kind TEXT NOT NULL,
+             title TEXT NOT NULL,
+             region TEXT,
+             disciplines TEXT NOT NULL,
+             industries TEXT NOT NULL,
+             society TEXT NOT NULL,
+             fair TEXT,
+             created_at TEXT NOT NULL,
+             updated_at TEXT NOT NULL,
+             contacted_at TEXT,
+             negotiating_at TEXT,
+             signed_at TEXT,
+             landed_at TEXT,
+             dropped_at TEXT,
+             idempotency_owner TEXT,
+             idempotency_key TEXT,
+             request_hash TEXT,
+             UNIQUE (idempotency_owner, idempotency_key)
+         );
+         CREATE INDEX IF NOT EXISTS engagements_created ON engagements (created_at);
+         CREATE TABLE IF NOT EXISTS engagement_steps (
+             engagement_id INTEGER NOT NULL REFERENCES engagements (id),
+             seq INTEGER NOT NULL,
+             from_status TEXT,
+             to_status TEXT NOT NULL,
+             at TEXT NOT NULL,
+             by_token TEXT NOT NULL,
+             by_scope TEXT NOT NULL,
+             note TEXT,
+             PRIMARY KEY (engagement_id, seq)
+         );",
+    )?;
+    Ok(())
+}
+
+/// List fields are stored joined by a newline (codes never hold one).
+fn join(items: &[String]) -> String {
+    items.join("\n")
+}
+
+fn split(text: &str) -> Vec<String> {
+    text.split('\n')
+        .filter(|item| !item.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Read-only connections kept open between requests.
+const MAX_IDLE_READERS: usize = 8;
+
+const ENGAGEMENT_COLUMNS: &str =
+    "id, status, need, resource_id, kind, title, region, disciplines, \
+     industries, society, fair, created_at, updated_at";
+
+impl Store {
+    fn engagement_connection(&self) -> std::sync::MutexGuard<'_, Connection> {
+        lock(&self.engagement_connection)
+    }
+
+    /// Runs `read` on an idle read-only connection (a new one when all are busy), then keeps it.
+    fn with_reader<T>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let idle = self
+            .engagement_readers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .pop();
+        let connection = match idle {
+            Some(connection) => connection,
+            None => {
+                let connection = Connection::open_with_flags(
+                    &self.path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                connection.busy_timeout(std::time::Duration::from_secs(10))?;
+                connection
+            }
+        };
+        let result = read(&connection);
+        let mut readers = self
+            .engagement_readers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if readers.len() < MAX_IDLE_READERS {
+            readers.push(connection);
+        }
+        result
+    }
+
+    /// Creates an engagement in status `intent`, or (same token, same idempotency key) returns the
+    /// one created before.
+    pub fn create_engagement(&self, new: &NewEngagement) -> Result<Created, StoreError> {
+        let mut connection = self.engagement_connection();
+        let transaction =
+            connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        if let Some((key, hash)) = &new.idempotency {
+            let found: Option<(i64, String)> = transaction
+                .query_row(
+                    "SELECT id, request_hash FROM engagements
+                     WHERE idempotency_owner = ?1 AND idempotency_key = ?2",
+                    params![new.by.token, key],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            if let Some((id, stored_hash)) = found {
+                if &stored_hash != hash {
+                    return Ok(Created::KeyReused { id });
+                }
+                let engagement = read_engagement(&transaction, id)?
+                    .ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))?;
+                return Ok(Created::Replayed(engagement));
+            }
+        }
+        let at = format_utc(new.at);
+        let (owner, key, hash) = match &new.idempotency {
+            Some((key, hash)) => (Some(new.by.token.as_str()), Some(key), Some(hash)),
+            None => (None, None, None),
+        };
+        transaction.execute(
+            "INSERT INTO engagements (status, need, resource_id, kind, title, region, disciplines,
+                 industries, society, fair, created_at, updated_at, idempotency_owner,
+                 idempotency_key, request_hash)
+             VALUES ('intent', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13)",
+            params![
+                serde_json::to_string(&new.need)?,
+                new.resource_id,
+                new.resource.kind,
+                new.resource.title,
+                new.resource.region,
+                join(&new.resource.disciplines),
+                join(&new.resource.industries),
+                new.resource.society,
+                new.fair,
+                at,
+                owner,
+                key,
+                hash,
+            ],
+        )?;
+        let id = transaction.last_insert_rowid();
+        transaction.execute(
+            "INSERT INTO engagement_steps (engagement_id, seq, from_status, to_status, at, by_token,
+                 by_scope, note)
+             VALUES (?1, 0, NULL, 'intent', ?2, ?3, ?4, ?5)",
+            params![id, at, new.by.token, new.by.scope, new.note],
+        )?;
+        let engagement = read_engagement(&transaction, id)?
+            .ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))?;
+        transaction.commit()?;
+        Ok(Created::New(engagement))
+    }
+
+    /// Moves engagement `id` to `to` when its current status allows it.
+    pub fn move_engagement(
+        &self,
+        id: i64,
+        to: Status,
+        at: i64,
+        by: &Actor,
+        note: Option<&str>,
+    ) -> Result<Moved, StoreError> {
+        let mut connection = self.engagement_connection();
+        let transaction =
+            connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let current: Option<String> = transaction
+            .query_row(
+                "SELECT status FROM engagements WHERE id = ?1",
+                params![id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let Some(current) = current else {
+            return Ok(Moved::NotFound);
+        };
+        let current = status_of(&current)?;
+        if !current.may_move_to(to) {
+            return Ok(Moved::Refused {
+                current,
+                allowed: current.allowed_next(),
+            });
+        }
+        let at = format_utc(at);
+        // The column names come from a fixed list, never from the request.
+        let column = match to {
+            Status::Contacted => "contacted_at",
+            Status::Negotiating => "negotiating_at",
+            Status::Signed => "signed_at",
+            Status::Landed => "landed_at",
+            Status::Dropped => "dropped_at",
+            Status::Intent => "created_at",
+        };
+        transaction.execute(
+            &format!(
+                "UPDATE engagements SET status = ?1, updated_at = ?2, {column} = ?2 WHERE id = ?3"
+            ),
+            params![to.as_str(), at, id],
+        )?;
+        transaction.execute(
+            "INSERT INTO engagement_steps (engagement_id, seq, from_status, to_status, at, by_token,
+                 by_scope, note)
+             VALUES (?1, (SELECT COUNT(*) FROM engagement_steps WHERE engagement_id = ?1),
+                 ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![id, current.as_str(), to.as_str(), at, by.token, by.scope, note],
+        )?;
+        let engagement = read_engagement(&transaction, id)?
+            .ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))?;
+        transaction.commit()?;
+        Ok(Moved::Done(Box::new(engagement)))
+    }
+
+    pub fn engagement(&self, id: i64) -> Result<Option<Engagement>, StoreError> {
+        self.with_reader(|connection| read_engagement(connection, id))
+    }
+
+    /// The engagements passing `query` and `region_passes`, newest first: `(total, page)`.
+    pub fn engagements(
+        &self,
+        query: &ListQuery,
+        region_passes: &dyn Fn(Option<&str>) -> bool,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(usize, Vec<Engagement>), StoreError> {
+        self.with_reader(|connection| {
+            // One read transaction, so the total and the page come from the same state.
+            let transaction = connection.unchecked_transaction()?;
+            let connection: &Connection = &transaction;
+            let mut statement = connection.prepare_cached(
+                "SELECT id, region FROM engagements
+             WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR society = ?2)
+               AND (?3 IS NULL OR fair = ?3) AND (?4 IS NULL OR created_at >= ?4)
+               AND (?5 IS NULL OR created_at < ?5)
+             ORDER BY id DESC",
+            )?;
+            let mut rows = statement.query(params![
+                query.status.map(Status::as_str),
+                query.society,
+                query.fair,
+                query.since,
+                query.until
+            ])?;
+            let mut ids = Vec::new();
+            while let Some(row) = rows.next()? {
+                let region: Option<String> = row.get(1)?;
+                if region_passes(region.as_deref()) {
+                    ids.push(row.get::<_, i64>(0)?);
+                }
+            }
+            drop(rows);
+            drop(statement);
+            let mut page = Vec::new();
+            for &id in ids.iter().skip(offset).take(limit) {
+                if let Some(engagement) = read_engagement(connection, id)? {
+                    page.push(engagement);
+                }
+            }
+            drop(transaction);
+            Ok((ids.len(), page))
+        })
+    }
+
+    /// Every engagement as a statistics row. Steps are only ever inserted, one per create or move, so
+    /// the largest step rowid is a version of the engagement tables (whichever process wrote): while
+    /// it is unchanged the rows read before are returned again without reading the table.
+    pub fn engagement_stat_rows(&self) -> Result<Arc<Vec<StatRow>>, StoreError> {
+        self.with_reader(|connection| {
+            let transaction = connection.unchecked_transaction()?;
+            let version: i64 = transaction.query_row(
+                "SELECT COALESCE(MAX(rowid), 0) FROM engagement_steps",
+                [],
+                |row| row.get(0),
+            )?;
+            if let Some((cached, rows)) = &*lock_stats(&self.engagement_stats) {
+                if *cached == version {
+                    return Ok(rows.clone());
+                }
+            }
+            let mut statement = transaction.prepare_cached(
+                "SELECT resource_id, title, kind, region, disciplines, industries, society, fair, status,
+                     created_at, contacted_at, negotiating_at, signed_at, landed_at
+                 FROM engagements",
+            )?;
+            let mut rows = statement.query([])?;
+        let mut out = Vec::new();
+        let mut numbers: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+        let time = |row: &Row<'_>, index: usize| -> Result<Option<i64>, StoreError> {
+            let text: Option<String> = row.get(index)?;
+            Ok(text.as_deref().and_then(parse_time))
+        };
+        while let Some(row) = rows.next()? {
+            let status: String = row.get(8)?;
+            let resource_id: String = row.get(0)?;
+            let next = numbers.len() as u32;
+            let resource = *numbers.entry(resource_id.clone()).or_insert(next);
+            out.push(StatRow {
+                resource,
+                resource_id,
+                title: row.get(1)?,
+                kind: row.get(2)?,
+                region: row.get(3)?,
+                disciplines: split(&row.get::<_, String>(4)?),
+                industries: split(&row.get::<_, String>(5)?),
+                society: row.get(6)?,
+                fair: row.get(7)?,
+                status: status_of(&status)?,
+                created_at: time(row, 9)?.unwrap_or(0),
+                reached: [
+                    time(row, 10)?,
+                    time(row, 11)?,
+                    time(row, 12)?,
+                    time(row, 13)?,
+                ],
+            });
+        }
+        let out = Arc::new(out);
+        *lock_stats(&self.engagement_stats) = Some((version, out.clone()));
+        Ok(out)
+        })
+    }
+}
+
+type StatsCache = Option<(i64, Arc<Vec<StatRow>>)>;
+
+fn lock_stats(cache: &Mutex<StatsCache>) -> MutexGuard<'_, StatsCache> {
+    cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn status_of(text: &str) -> Result<Status, StoreError> {
+    Status::parse(text).ok_or_else(|| {
+        StoreError::Sqlite(rusqlite::Error::InvalidColumnType(
+            0,
+            format!("status '{text}'"),
+            rusqlite::types::Type::Text,
+        ))
+    })
+}
+
+fn read_engagement(connection: &Connection, id: i64) -> Result<Option<Engagement>, StoreError> {
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {ENGAGEMENT_COLUMNS} FROM engagements WHERE id = ?1"
+    ))?;
+    let row = statement
+        .query_row(params![id], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                ResourceCopy {
+                    kind: row.get(4)?,
+                    title: row.get(5)?,
+                    region: row.get(6)?,
+                    disciplines: split(&row.get::<_, String>(7)?),
+                    industries: split(&row.get::<_, String>(8)?),
+                    society: row.get(9)?,
+                },
+                row.get::<_, Option<String>>(10)?,
+                row.get::<_, String>(11)?,
+                row.get::<_, String>(12)?,
+            ))
+        })
+        .optional()?;
+    let Some((id, status, need, resource_id, resource, fair, created_at, updated_at)) = row else {
+        return Ok(None);
+    };
+    let mut statement = connection.prepare_cached(
+        "SELECT from_status, to_status, at, by_token, by_scope, note FROM engagement_steps
+         WHERE engagement_id = ?1 ORDER BY seq",
+    )?;
+    let mut rows = statement.query(params![id])?;
+    let mut history = Vec::new();
+    while let Some(row) = rows.next()? {
+        let from: Option<String> = row.get(0)?;
+        let to: String = row.get(1)?;
+        history.push(Step {
+            from: from.as_deref().map(status_of).transpose()?,
+            to: status_of(&to)?,
+            at: row.get(2)?,
+            by: Actor {
+                token: row.get(3)?,
+                scope: row.get(4)?,
+            },
+            note: row.get(5)?,
+        });
+    }
+    Ok(Some(Engagement {
+        id,
+        status: status_of(&status)?,
+        need: serde_json::from_str(&need)?,
+        resource_id,
+        resource,
+        fair,
+        created_at,
+        updated_at,
+        history,
+    }))
+}
