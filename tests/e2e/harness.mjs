@@ -88,6 +88,6 @@ export function readStatic(name) {
 }
 
 /** Waits until the widget shows its catalog in the status line. */
-export async function waitForCatalog(page) {
-  await page.waitForSelector('.status .catalog', { timeout: 30000 });
+export async function waitForCatalog(page, timeout = 30000) {
+  await page.waitForSelector('.status .catalog', { timeout });
 }

@@ -66,14 +66,18 @@ async fn fetch_and_store(url: &str) -> Result<String, String> {
     if !response.ok() {
         return Err(format!("HTTP {}", response.status()));
     }
-    // Keep a copy for offline use; failing to store (private mode, quota) is no reason to fail.
+    // Keep a copy for offline use, without holding up the first match; failing to store (private
+    // mode, quota) is no reason to fail.
     if let Ok(copy) = response.clone() {
-        if let Ok(caches) = window().caches() {
-            if let Ok(cache) = JsFuture::from(caches.open(SNAPSHOT_CACHE)).await {
-                let cache: web_sys::Cache = cache.unchecked_into();
-                let _ = JsFuture::from(cache.put_with_str(url, &copy)).await;
+        let url = url.to_string();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Ok(caches) = window().caches() {
+                if let Ok(cache) = JsFuture::from(caches.open(SNAPSHOT_CACHE)).await {
+                    let cache: web_sys::Cache = cache.unchecked_into();
+                    let _ = JsFuture::from(cache.put_with_str(&url, &copy)).await;
+                }
             }
-        }
+        });
     }
     let text = JsFuture::from(response.text().map_err(describe)?)
         .await
@@ -116,6 +120,20 @@ pub fn measure_results() {
     if let Some(performance) = window().performance() {
         let _ = performance.measure_with_start_mark(RESULTS_MEASURE, INPUT_MARK);
         performance.clear_marks_with_mark_name(INPUT_MARK);
+    }
+}
+
+/// A User Timing mark.
+pub fn mark(name: &str) {
+    if let Some(performance) = window().performance() {
+        let _ = performance.mark(name);
+    }
+}
+
+/// A User Timing measure between two marks.
+pub fn measure(name: &str, start_mark: &str, end_mark: &str) {
+    if let Some(performance) = window().performance() {
+        let _ = performance.measure_with_start_mark_and_end_mark(name, start_mark, end_mark);
     }
 }
 

@@ -296,7 +296,9 @@ impl State {
             self.facets = Facets::default();
             return;
         }
-        let results = run(&matcher, &self.text, &self.picks, MATCH_TOP);
+        let results = timed("duijie:match", || {
+            run(&matcher, &self.text, &self.picks, MATCH_TOP)
+        });
         self.facets = facets(&matcher, &results);
         if results.is_empty() {
             for key in self.picks.active() {
@@ -400,6 +402,25 @@ pub fn filters_of(picks: &Picks) -> Filters {
         disciplines: picks.discipline.iter().cloned().collect(),
         industries: picks.industry.iter().cloned().collect(),
         min_maturity: picks.min_maturity,
+    }
+}
+
+/// Runs `work` inside a User Timing measure `name` in the browser (plainly elsewhere, as in tests).
+fn timed<T>(name: &str, work: impl FnOnce() -> T) -> T {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let start = format!("{name}:start");
+        crate::browser::mark(&start);
+        let value = work();
+        if let Some(performance) = crate::browser::window().performance() {
+            let _ = performance.measure_with_start_mark(name, &start);
+        }
+        value
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = name;
+        work()
     }
 }
 

@@ -19,8 +19,9 @@ use crate::state::{Action, State};
 
 /// A match slower than this is debounced while the broker keeps typing.
 const FAST_MATCH_MS: f64 = 12.0;
-/// The debounce delay for slow matches.
-const DEBOUNCE_MS: i32 = 60;
+/// The debounce delay for slow matches: none, only a yield, so that keystrokes already queued are
+/// read first and only the last of them is matched.
+const DEBOUNCE_MS: i32 = 0;
 
 /// The typing timeline: the first unanswered input's time, the last input-to-results time, and a
 /// pending debounce timer.
@@ -48,14 +49,31 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             let loader = dispatcher.clone();
             wasm_bindgen_futures::spawn_local(async move {
+                // User Timing: duijie:snapshot (download) and duijie:index (decode and index).
+                browser::mark("duijie:load-start");
                 let action = match browser::load_snapshot(&browser::snapshot_url()).await {
-                    Ok((text, from_cache)) => match matcher_from_snapshot(&text) {
-                        Ok((matcher, _skipped)) => Action::Loaded {
-                            matcher: Rc::new(matcher),
-                            from_cache,
-                        },
-                        Err(message) => Action::LoadFailed(message),
-                    },
+                    Ok((text, from_cache)) => {
+                        browser::mark("duijie:snapshot-loaded");
+                        browser::measure(
+                            "duijie:snapshot",
+                            "duijie:load-start",
+                            "duijie:snapshot-loaded",
+                        );
+                        let built = matcher_from_snapshot(&text);
+                        browser::mark("duijie:indexed");
+                        browser::measure(
+                            "duijie:index",
+                            "duijie:snapshot-loaded",
+                            "duijie:indexed",
+                        );
+                        match built {
+                            Ok((matcher, _skipped)) => Action::Loaded {
+                                matcher: Rc::new(matcher),
+                                from_cache,
+                            },
+                            Err(message) => Action::LoadFailed(message),
+                        }
+                    }
                     Err(message) => Action::LoadFailed(message),
                 };
                 loader.dispatch(action);
@@ -171,7 +189,7 @@ pub fn app() -> Html {
                     value={state.text.clone()} {oninput} ref={need_ref} />
             </div>
             <div class="body">
-                <Filters state={state.clone()} />
+                <Filters picks={state.picks.clone()} lang={lang} dispatcher={state.dispatcher()} />
                 <Results state={state.clone()} />
             </div>
             <Shortlist state={state.clone()} />

@@ -7,22 +7,25 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::i18n::Lang;
-use crate::state::{kind_label, Action, Pick, State};
+use crate::state::{kind_label, Action, Pick, Picks, State};
 
+/// Only what the pickers show: typing a need does not re-render them.
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub state: UseReducerHandle<State>,
+    pub picks: Picks,
+    pub lang: Lang,
+    pub dispatcher: UseReducerDispatcher<State>,
 }
 
 #[function_component(Filters)]
 pub fn filters(props: &Props) -> Html {
-    let state = &props.state;
-    let lang = state.lang;
-    let picks = &state.picks;
+    let dispatcher = &props.dispatcher;
+    let lang = props.lang;
+    let picks = &props.picks;
     let taxonomies = taxonomies();
     let regions = &taxonomies.regions;
     let pick = |make: fn(Option<String>) -> Pick| {
-        let dispatcher = state.dispatcher();
+        let dispatcher = dispatcher.clone();
         Callback::from(move |event: Event| {
             let value = event.target_unchecked_into::<HtmlSelectElement>().value();
             dispatcher.dispatch(Action::Pick(make((!value.is_empty()).then_some(value))));
@@ -56,7 +59,7 @@ pub fn filters(props: &Props) -> Html {
         .filter(|node| node.level == 1)
         .collect();
     let on_maturity = {
-        let dispatcher = state.dispatcher();
+        let dispatcher = dispatcher.clone();
         Callback::from(move |event: Event| {
             let value = event.target_unchecked_into::<HtmlSelectElement>().value();
             dispatcher.dispatch(Action::Pick(Pick::MinMaturity(value.parse().ok())));
@@ -89,7 +92,7 @@ pub fn filters(props: &Props) -> Html {
             { select("discipline", lang.t("discipline"), lang, &disciplines, picks.discipline.as_deref(), pick(Pick::Discipline)) }
             <fieldset class="modes">
                 <legend>{ lang.t("modes") }</legend>
-                { for Mode::ALL.iter().map(|&mode| checkbox(state, Pick::Mode(mode, true), Pick::Mode(mode, false), picks.modes.contains(&mode), lang.pick(mode.label_zh(), mode.label_en()), mode.as_str())) }
+                { for Mode::ALL.iter().map(|&mode| checkbox(dispatcher, Pick::Mode(mode, true), Pick::Mode(mode, false), picks.modes.contains(&mode), lang.pick(mode.label_zh(), mode.label_en()), mode.as_str())) }
             </fieldset>
             <label>
                 <span>{ lang.t("min_maturity") }</span>
@@ -102,7 +105,7 @@ pub fn filters(props: &Props) -> Html {
             </label>
             <fieldset class="kinds">
                 <legend>{ lang.t("kinds") }</legend>
-                { for Kind::ALL.iter().map(|&kind| checkbox(state, Pick::Kind(kind, true), Pick::Kind(kind, false), picks.kinds.contains(&kind), kind_label(lang, kind), kind.as_str())) }
+                { for Kind::ALL.iter().map(|&kind| checkbox(dispatcher, Pick::Kind(kind, true), Pick::Kind(kind, false), picks.kinds.contains(&kind), kind_label(lang, kind), kind.as_str())) }
             </fieldset>
         </aside>
     }
@@ -141,14 +144,14 @@ fn indent(node: &Node) -> &'static str {
 }
 
 fn checkbox(
-    state: &UseReducerHandle<State>,
+    dispatcher: &UseReducerDispatcher<State>,
     on: Pick,
     off: Pick,
     checked: bool,
     label: &str,
     value: &'static str,
 ) -> Html {
-    let dispatcher = state.dispatcher();
+    let dispatcher = dispatcher.clone();
     let onchange = Callback::from(move |event: Event| {
         let checked = event.target_unchecked_into::<HtmlInputElement>().checked();
         let pick = if checked { on.clone() } else { off.clone() };

@@ -1,0 +1,89 @@
+// Widget figures (not a test): for each catalog size, a generated catalog imported into a real
+// `duijie serve`, then in headless Chromium on loopback: the duijie:results measure while typing a
+// 30-character need (median, p95), page load to first results, snapshot bytes on the wire per 1,000
+// resources, and the widget's wasm + JS size gzipped.
+//
+//   node bench.mjs 20000 100000        (cargo xtask web and a release server build first)
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { root, dist, startServer, importJsonl, launchBrowser, waitForCatalog } from './harness.mjs';
+
+const sizes = process.argv.slice(2).map(Number).filter(Boolean);
+if (sizes.length === 0) sizes.push(20000, 100000);
+
+const gz = (file) => gzipSync(readFileSync(join(dist, file)), { level: 9 }).length;
+const widgetBytes = gz('duijie-web_bg.wasm') + gz('duijie-web.js') + gz('app.js');
+console.log(`widget wasm+JS gzip: ${(widgetBytes / 1024).toFixed(1)} KiB (${widgetBytes} bytes; budget 500 KB)`);
+
+for (const size of sizes) {
+  const work = mkdtempSync(join(tmpdir(), 'duijie-bench-'));
+  execFileSync('python3', [join(root, '../shared/bench/gen_catalog.py'), String(size), '50', '1', work]);
+  // The server refuses formula-like values (=x, +x, -x, @x) from imports: drop such keywords.
+  const formula = /^\s*([=@]|[+-][^0-9. ])/;
+  const catalog = readFileSync(join(work, 'catalog.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => {
+    const record = JSON.parse(line);
+    if (record.keywords) record.keywords = record.keywords.filter((keyword) => !formula.test(keyword));
+    for (const field of ['title', 'summary']) {
+      if (record[field] && formula.test(record[field])) record[field] = record[field].replace(/^\s*[=@+-]+/, '');
+    }
+    return JSON.stringify(record);
+  }).join('\n') + '\n';
+  const firstQuery = JSON.parse(readFileSync(join(work, 'queries.jsonl'), 'utf8').split('\n')[0]);
+  const need = [...firstQuery.need.text.replace(/\s+/g, '')].slice(0, 30).join('');
+
+  const server = await startServer({ demo: false });
+  const imported = await importJsonl(server, catalog, 'replace');
+  if (imported.status !== 200) throw new Error(`import failed: ${JSON.stringify(imported.body).slice(0, 500)}`);
+  const wire = await wireBytes(`${server.base}/api/v1/snapshot`);
+
+  const browser = await launchBrowser();
+  const page = await browser.context.newPage();
+  // Cold load: a fresh profile, no caches. Time from navigation start to the first result in the DOM,
+  // the need being entered as soon as the catalog is ready.
+  await page.goto(`${server.base}/`);
+  await waitForCatalog(page, 300000);
+  const catalogReady = await page.evaluate(() => performance.now());
+  const loading = await page.evaluate(() => ['duijie:snapshot', 'duijie:index']
+    .map((name) => `${name} ${performance.getEntriesByName(name).map((entry) => entry.duration.toFixed(0)).join(',')} ms`).join(', '));
+  await page.fill('textarea[name=need]', need);
+  await page.waitForSelector('.results [data-resource-id]');
+  const firstResults = await page.evaluate(() => performance.now());
+
+  // Let the offline copy of the snapshot finish writing before measuring keystrokes.
+  await page.waitForTimeout(2000);
+  await page.fill('textarea[name=need]', '');
+  await page.evaluate(() => { performance.clearMeasures('duijie:results'); performance.clearMeasures('duijie:match'); });
+  await page.locator('textarea[name=need]').pressSequentially(need, { delay: 80 });
+  await page.waitForTimeout(300);
+  const measured = (name) => page.evaluate((wanted) => performance.getEntriesByName(wanted).map((entry) => entry.duration).sort((a, b) => a - b), name);
+  const durations = await measured('duijie:results');
+  const matches = await measured('duijie:match');
+  const quantileOf = (values, q) => values[Math.min(values.length - 1, Math.floor(q * values.length))];
+  const quantile = (q) => quantileOf(durations, q);
+  const budget = size <= 20000 ? 16 : 50;
+  console.log(`${size} resources: duijie:results median ${quantile(0.5).toFixed(2)} ms, p95 ${quantile(0.95).toFixed(2)} ms over ${durations.length} keystrokes (budget p95 ${budget} ms)`);
+  console.log(`${size} resources: of which duijie:match (matching alone) median ${quantileOf(matches, 0.5).toFixed(2)} ms, p95 ${quantileOf(matches, 0.95).toFixed(2)} ms`);
+  console.log(`${size} resources: snapshot on the wire ${wire} bytes gzip = ${(wire / size * 1000 / 1024).toFixed(1)} KiB per 1,000 resources`);
+  console.log(`${size} resources: page load to catalog ready ${catalogReady.toFixed(0)} ms, to first results ${firstResults.toFixed(0)} ms (budget 1500 ms at 20,000)`);
+  console.log(`${size} resources: load steps: ${loading}`);
+  console.log(`${size} resources: need typed: ${need}`);
+
+  await browser.close();
+  await server.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** Bytes of the gzip-encoded snapshot as sent. */
+function wireBytes(url) {
+  return new Promise((resolve, reject) => {
+    request(url, { headers: { 'accept-encoding': 'gzip' } }, (response) => {
+      let bytes = 0;
+      response.on('data', (chunk) => { bytes += chunk.length; });
+      response.on('end', () => resolve(bytes));
+    }).on('error', reject).end();
+  });
+}
