@@ -100,6 +100,9 @@ pub struct Matcher {
     /// Per field, per resource: field weight / BM25 length normalisation.
     /// Per resource, per field: field weight / BM25 length normalisation (one cache line per resource).
     field_norms: Vec<[f64; N_FIELDS]>,
+    /// Each resource's position in id order: ties break by id, so scores never depend on the order
+    /// the catalog was loaded in.
+    id_rank: Vec<u32>,
 }
 
 impl Matcher {
@@ -116,6 +119,17 @@ impl Matcher {
                 })
             })
             .collect();
+        let mut by_id: Vec<u32> = (0..resources.len() as u32).collect();
+        by_id.sort_by(|&a, &b| {
+            resources[a as usize]
+                .id
+                .cmp(&resources[b as usize].id)
+                .then(a.cmp(&b))
+        });
+        let mut id_rank = vec![0u32; resources.len()];
+        for (rank, &doc) in by_id.iter().enumerate() {
+            id_rank[doc as usize] = rank as u32;
+        }
         let ids = resources
             .iter()
             .enumerate()
@@ -128,6 +142,7 @@ impl Matcher {
             index,
             ids,
             field_norms,
+            id_rank,
         }
     }
 
@@ -333,7 +348,11 @@ impl Matcher {
             }
         }
         // Rarest first: they find the candidates; the common ones only add to them.
-        terms.sort_by(|a, b| a.frequency.cmp(&b.frequency).then(a.id.cmp(&b.id)));
+        terms.sort_by(|a, b| {
+            a.frequency
+                .cmp(&b.frequency)
+                .then_with(|| a.term.cmp(&b.term))
+        });
 
         let mut phrase_keys: Vec<String> = need
             .keywords
@@ -482,10 +501,14 @@ impl Matcher {
         // evidence can crowd the other out of stage two.
         let keep = MIN_CANDIDATES.max(top * 2);
         let by_text = |a: &Candidate, b: &Candidate| {
-            b.text_raw.total_cmp(&a.text_raw).then(a.doc.cmp(&b.doc))
+            b.text_raw
+                .total_cmp(&a.text_raw)
+                .then(self.id_rank[a.doc as usize].cmp(&self.id_rank[b.doc as usize]))
         };
         let by_stage_one = |a: &Candidate, b: &Candidate| {
-            b.stage_one.total_cmp(&a.stage_one).then(a.doc.cmp(&b.doc))
+            b.stage_one
+                .total_cmp(&a.stage_one)
+                .then(self.id_rank[a.doc as usize].cmp(&self.id_rank[b.doc as usize]))
         };
         if candidates.len() > keep {
             let mut rest = candidates.split_off(0);
@@ -535,7 +558,8 @@ impl Matcher {
             .collect();
         let keep = MIN_CANDIDATES.max(top * 2);
         let order = |a: &(f64, Candidate), b: &(f64, Candidate)| {
-            b.0.total_cmp(&a.0).then(a.1.doc.cmp(&b.1.doc))
+            b.0.total_cmp(&a.0)
+                .then(self.id_rank[a.1.doc as usize].cmp(&self.id_rank[b.1.doc as usize]))
         };
         if candidates.len() > keep {
             candidates.select_nth_unstable_by(keep - 1, order);
@@ -558,7 +582,11 @@ impl Matcher {
         // resources that match the need's text well decide, and the long tail only breaks ties.
         let mut votes: BTreeMap<u16, f64> = BTreeMap::new();
         let mut voters: Vec<&Candidate> = candidates.iter().collect();
-        voters.sort_by(|a, b| b.text_raw.total_cmp(&a.text_raw).then(a.doc.cmp(&b.doc)));
+        voters.sort_by(|a, b| {
+            b.text_raw
+                .total_cmp(&a.text_raw)
+                .then(self.id_rank[a.doc as usize].cmp(&self.id_rank[b.doc as usize]))
+        });
         let best_text = voters.first().map_or(0.0, |candidate| candidate.text_raw);
         for candidate in voters.iter().take(PRIOR_VOTERS) {
             let disciplines = self.index.doc_disciplines.row(candidate.doc as usize);
