@@ -71,7 +71,14 @@ impl Hasher for FxHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.0
+        // The multiply leaves the low bits depending only on the key's low bits, and hash tables
+        // pick buckets from the low bits: a Han bigram key keeps its first character in bits 21 and
+        // up, so without this final mix every bigram ending in the same character shares a bucket.
+        let mut hash = self.0;
+        hash ^= hash >> 33;
+        hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        hash ^= hash >> 33;
+        hash
     }
 }
 
@@ -136,21 +143,37 @@ pub struct Index {
     pub doc_region: Vec<u16>,
 }
 
-/// Calls `emit(field, term)` for every term of a resource's text fields.
-fn for_each_field_term(resource: &Resource, mut emit: impl FnMut(usize, Term)) {
-    for_each_token(&resource.title, |term, _, _| emit(FIELD_TITLE, term));
+/// Calls `emit(fields, term)` for every term of a resource's text fields, `fields` a bit set of
+/// the fields it counts in (a term of the summary's lead sentence counts in the body and the lead,
+/// and is looked up once).
+fn for_each_field_term(resource: &Resource, mut emit: impl FnMut(u8, Term)) {
+    const BODY: u8 = 1 << FIELD_BODY;
+    for_each_token(&resource.title, |term, _, _| emit(1 << FIELD_TITLE, term));
     for keyword in resource.keywords.iter().chain(&resource.expertise) {
-        for_each_token(keyword, |term, _, _| emit(FIELD_KEYWORDS, term));
+        for_each_token(keyword, |term, _, _| emit(1 << FIELD_KEYWORDS, term));
     }
-    for_each_token(lead_sentence(&resource.summary), |term, _, _| {
-        emit(FIELD_LEAD, term)
+    let lead_end = lead_sentence(&resource.summary).len();
+    for_each_token(&resource.summary, |term, _, end| {
+        emit(
+            if end <= lead_end {
+                BODY | 1 << FIELD_LEAD
+            } else {
+                BODY
+            },
+            term,
+        )
     });
-    for text in [
-        &resource.summary,
-        &resource.organization,
-        &resource.position,
-    ] {
-        for_each_token(text, |term, _, _| emit(FIELD_BODY, term));
+    for text in [&resource.organization, &resource.position] {
+        for_each_token(text, |term, _, _| emit(BODY, term));
+    }
+}
+
+/// Calls `visit(field)` for each field in a bit set from `for_each_field_term`.
+fn for_each_field(fields: u8, mut visit: impl FnMut(usize)) {
+    for field in 0..N_FIELDS {
+        if fields & (1 << field) != 0 {
+            visit(field);
+        }
     }
 }
 
@@ -184,6 +207,25 @@ pub fn phrase_key(keyword: &str) -> Option<String> {
     (key.chars().count() >= 2).then_some(key)
 }
 
+/// Groups one resource's (term, field) occurrences into its postings: each term once, ascending,
+/// with its frequency per field.
+fn group_postings(doc_terms: &mut [(u32, u8)], out: &mut Vec<(u32, PackedTf)>) {
+    out.clear();
+    doc_terms.sort_unstable();
+    let mut start = 0;
+    while start < doc_terms.len() {
+        let id = doc_terms[start].0;
+        let mut counts = [0u32; N_FIELDS];
+        let mut end = start;
+        while end < doc_terms.len() && doc_terms[end].0 == id {
+            counts[doc_terms[end].1 as usize] += 1;
+            end += 1;
+        }
+        out.push((id, PackedTf::new(counts)));
+        start = end;
+    }
+}
+
 /// Interns strings to small indexes in first-seen order.
 struct Interner {
     codes: Vec<String>,
@@ -214,31 +256,46 @@ impl Interner {
 impl Index {
     pub fn build(resources: &[Resource]) -> Index {
         let n_docs = resources.len();
-        // Pass 1: the term dictionary, document frequencies and field lengths.
+        // Pass 1: the term dictionary, document frequencies, field lengths, and each resource's
+        // postings (term, frequencies) while they fit the buffer budget. Dictionary lookups miss the
+        // cache and dominate the build, so pass 2 reuses these rather than looking every term up again;
+        // resources past the budget are tokenized again, which bounds the extra memory at a million.
+        const BUFFER_BUDGET: usize = 48 << 20;
         let mut terms: FxMap<Term, u32> = FxMap::default();
         let mut document_frequency: Vec<u32> = Vec::new();
-        let mut last_doc: Vec<u32> = Vec::new();
         let mut lengths: [Vec<u32>; N_FIELDS] = std::array::from_fn(|_| Vec::with_capacity(n_docs));
-        for (doc, resource) in resources.iter().enumerate() {
+        let mut buffered: Vec<(u32, PackedTf)> = Vec::new();
+        let mut buffered_ends: Vec<usize> = Vec::new();
+        let mut doc_terms: Vec<(u32, u8)> = Vec::new();
+        let mut doc_postings: Vec<(u32, PackedTf)> = Vec::new();
+        for resource in resources {
             let mut field_lengths = [0u32; N_FIELDS];
-            for_each_field_term(resource, |field, term| {
-                field_lengths[field] += 1;
+            doc_terms.clear();
+            for_each_field_term(resource, |fields, term| {
                 let next_id = terms.len() as u32;
-                let id = *terms.entry(term).or_insert(next_id) as usize;
-                if id == document_frequency.len() {
+                let id = *terms.entry(term).or_insert(next_id);
+                if id as usize == document_frequency.len() {
                     document_frequency.push(0);
-                    last_doc.push(u32::MAX);
                 }
-                if last_doc[id] != doc as u32 {
-                    last_doc[id] = doc as u32;
-                    document_frequency[id] += 1;
-                }
+                for_each_field(fields, |field| {
+                    field_lengths[field] += 1;
+                    doc_terms.push((id, field as u8));
+                });
             });
             for field in 0..N_FIELDS {
                 lengths[field].push(field_lengths[field]);
             }
+            group_postings(&mut doc_terms, &mut doc_postings);
+            for &(id, _) in &doc_postings {
+                document_frequency[id as usize] += 1;
+            }
+            if buffered.len() + doc_postings.len() <= BUFFER_BUDGET
+                && buffered_ends.len() == lengths[0].len() - 1
+            {
+                buffered.extend_from_slice(&doc_postings);
+                buffered_ends.push(buffered.len());
+            }
         }
-        drop(last_doc);
         // Pass 2: fill each term's slice of the flat posting array, in resource order.
         let mut offsets = Vec::with_capacity(document_frequency.len() + 1);
         let mut total = 0u64;
@@ -251,30 +308,29 @@ impl Index {
         let mut cursor: Vec<u64> = offsets[..offsets.len() - 1].to_vec();
         let mut docs = vec![0u32; total as usize];
         let mut tfs = vec![PackedTf::default(); total as usize];
-        let mut doc_terms: Vec<(u32, u8)> = Vec::new();
-        for (doc, resource) in resources.iter().enumerate() {
-            doc_terms.clear();
-            for_each_field_term(resource, |field, term| {
-                if let Some(&id) = terms.get(&term) {
-                    doc_terms.push((id, field as u8));
-                }
-            });
-            doc_terms.sort_unstable();
-            let mut start = 0;
-            while start < doc_terms.len() {
-                let id = doc_terms[start].0;
-                let mut counts = [0u32; N_FIELDS];
-                let mut end = start;
-                while end < doc_terms.len() && doc_terms[end].0 == id {
-                    counts[doc_terms[end].1 as usize] += 1;
-                    end += 1;
-                }
+        let mut scatter = |doc: usize, postings: &[(u32, PackedTf)]| {
+            for &(id, tf) in postings {
                 let slot = &mut cursor[id as usize];
                 docs[*slot as usize] = doc as u32;
-                tfs[*slot as usize] = PackedTf::new(counts);
+                tfs[*slot as usize] = tf;
                 *slot += 1;
-                start = end;
             }
+        };
+        let mut start = 0;
+        for (doc, &end) in buffered_ends.iter().enumerate() {
+            scatter(doc, &buffered[start..end]);
+            start = end;
+        }
+        drop(buffered);
+        for (doc, resource) in resources.iter().enumerate().skip(buffered_ends.len()) {
+            doc_terms.clear();
+            for_each_field_term(resource, |fields, term| {
+                if let Some(&id) = terms.get(&term) {
+                    for_each_field(fields, |field| doc_terms.push((id, field as u8)));
+                }
+            });
+            group_postings(&mut doc_terms, &mut doc_postings);
+            scatter(doc, &doc_postings);
         }
         drop(cursor);
         let average_lengths = std::array::from_fn(|field| {
