@@ -30,3 +30,16 @@ pub fn matcher_from_snapshot(text: &str) -> Result<(Matcher, usize), String> {
     };
     Ok((Matcher::new(version, snapshot.resources, weights), 0))
 }
+
+/// Runs one throwaway match, so that the browser compiles the matching code at load rather than on
+/// the broker's first keystroke (Chromium compiles WebAssembly functions lazily, on first call).
+pub fn warm_up(matcher: &Matcher) {
+    let Some(resource) = matcher.resources().first() else {
+        return;
+    };
+    let need = duijie_core::Need {
+        text: resource.title.clone(),
+        ..duijie_core::Need::default()
+    };
+    std::hint::black_box(matcher.match_need(&need, &duijie_core::MatchOptions::default()));
+}

@@ -13,7 +13,7 @@ use crate::i18n::Lang;
 /// How many results a match computes: the list shows the first `PAGE`, facets count all of them.
 pub const MATCH_TOP: usize = 60;
 /// How many results are shown before "show more".
-pub const PAGE: usize = 20;
+pub const PAGE: usize = 10;
 
 /// The pickers' values; each is optional.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -9,7 +9,7 @@ use web_sys::{HtmlTextAreaElement, InputEvent};
 use yew::prelude::*;
 
 use crate::browser;
-use crate::catalog::matcher_from_snapshot;
+use crate::catalog::{matcher_from_snapshot, warm_up};
 use crate::components::filters::Filters;
 use crate::components::results::Results;
 use crate::components::shortlist::Shortlist;
@@ -18,7 +18,7 @@ use crate::i18n::Lang;
 use crate::state::{Action, State};
 
 /// A match slower than this is debounced while the broker keeps typing.
-const FAST_MATCH_MS: f64 = 12.0;
+const FAST_MATCH_MS: f64 = 50.0;
 /// The debounce delay for slow matches: none, only a yield, so that keystrokes already queued are
 /// read first and only the last of them is matched.
 const DEBOUNCE_MS: i32 = 0;
@@ -60,6 +60,9 @@ pub fn app() -> Html {
                             "duijie:snapshot-loaded",
                         );
                         let built = matcher_from_snapshot(&text);
+                        if let Ok((matcher, _)) = &built {
+                            warm_up(matcher);
+                        }
                         browser::mark("duijie:indexed");
                         browser::measure(
                             "duijie:index",
