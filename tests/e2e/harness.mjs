@@ -43,6 +43,12 @@ export async function startServer({ demo = true, extraArgs = [] } = {}) {
   };
 }
 
+/** Creates a token of `scope` in the server's store (the server reads tokens on each request). */
+export function createToken(server, scope) {
+  return execFileSync(bin, ['token', 'create', '--data', server.data, '--scope', scope], { encoding: 'utf8' })
+    .trim().split('\n').pop().trim();
+}
+
 /** Imports JSON Lines through the API with the editor token. */
 export async function importJsonl(server, jsonl, mode = 'upsert') {
   const response = await fetch(`${server.base}/api/v1/import?format=jsonl&mode=${mode}`, {

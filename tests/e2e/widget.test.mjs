@@ -1,9 +1,10 @@
 // End-to-end tests of the widget in headless Chromium against a real release `duijie serve`:
 // typing shows results, offline reload still matches, embedding posts the shortlist to the portal's
-// origin only, and hostile catalog text renders as text.
+// origin only, hostile catalog text renders as text, and intents queued offline reach the server
+// exactly once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, importJsonl, launchBrowser, startPageServer, readStatic, waitForCatalog } from './harness.mjs';
+import { startServer, importJsonl, launchBrowser, startPageServer, readStatic, waitForCatalog, createToken } from './harness.mjs';
 
 const NEED = '锂电池热失控预警与储能安全';
 let server;
@@ -110,4 +111,83 @@ test('a hostile catalog entry renders as text, and javascript: links are refused
   assert.equal(await item.locator('script, img, b, a').count(), 0);
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
   await page.close();
+});
+
+test('intents queued offline are sent exactly once when the network returns, even when a reply is lost', async () => {
+  const broker = createToken(server, 'broker');
+  const engagementsOf = async (id) => {
+    const response = await fetch(`${server.base}/api/v1/engagements?limit=500`, { headers: { authorization: `Bearer ${server.token}` } });
+    assert.equal(response.status, 200);
+    return (await response.json()).items.filter((item) => item.resource_id === id && item.need.text === NEED);
+  };
+  const own = await launchBrowser();
+  const page = await own.context.newPage();
+  try {
+    await page.goto(`${server.base}/`);
+    await waitForCatalog(page);
+    await page.locator('textarea[name=need]').fill(NEED);
+    const first = page.locator('.results [data-resource-id]').first();
+    await first.waitFor();
+    const id = await first.getAttribute('data-resource-id');
+    await first.locator('button.toggle').click();
+    const item = page.locator(`.shortlist li[data-resource-id="${id}"]`);
+
+    // Sign-in checks the token with the server: a wrong one is refused, the broker's accepted.
+    await page.fill('input[name=broker-token]', 'not-a-token');
+    await page.click('button.sign-in');
+    await page.locator('.shortlist [role=alert]').waitFor();
+    await page.fill('input[name=broker-token]', broker);
+    await page.click('button.sign-in');
+    await page.locator('.shortlist .broker[data-signed-in]').waitFor();
+
+    // The hall's Wi-Fi drops: the intent waits in the queue.
+    await own.context.setOffline(true);
+    await item.locator('button.intent').click();
+    await item.locator('[data-engagement=queued]').waitFor();
+    await page.waitForTimeout(500);
+    assert.equal((await engagementsOf(id)).length, 0, 'nothing reached the server while offline');
+
+    // The network returns, but the first reply is lost after the server recorded the intent.
+    const posts = [];
+    const statuses = [];
+    await own.context.route('**/api/v1/engagements', async (route) => {
+      const request = route.request();
+      if (request.method() !== 'POST') return route.continue();
+      posts.push(request.postData());
+      const response = await route.fetch();
+      statuses.push(response.status());
+      if (posts.length === 1) return route.abort('connectionreset');
+      return route.fulfill({ response });
+    });
+    await own.context.setOffline(false);
+    await item.locator('[data-engagement=sent]').waitFor({ timeout: 30000 });
+    assert.ok(posts.length >= 2, `the lost reply was retried (${posts.length} POSTs)`);
+    assert.equal(statuses[0], 201, 'the server recorded the intent whose reply was lost');
+    assert.equal(statuses.at(-1), 200, 'the retry was answered with the record already made');
+    assert.ok(posts.every((body) => body === posts[0]), 'every retry is the same request, with the same key');
+    assert.match(JSON.parse(posts[0]).idempotency_key, /^w-[0-9a-f]{32}$/);
+    const recorded = await engagementsOf(id);
+    assert.equal(recorded.length, 1, 'recorded exactly once');
+    assert.equal(recorded[0].status, 'intent');
+    assert.equal(recorded[0].created_by.scope, 'broker');
+
+    // The record moves on the server; after a reload the shortlist shows it, and nothing is sent again.
+    const moved = await fetch(`${server.base}/api/v1/engagements/${recorded[0].id}/transitions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ to: 'contacted' }),
+    });
+    assert.equal(moved.status, 200);
+    const sent = posts.length;
+    await page.reload();
+    await waitForCatalog(page);
+    await page.waitForFunction((wanted) => {
+      const status = document.querySelector(`.shortlist li[data-resource-id="${wanted}"] [data-engagement=sent]`);
+      return status && /已联系|contacted/.test(status.textContent);
+    }, id, { timeout: 30000 });
+    assert.equal(posts.length, sent, 'a reload sends nothing again');
+    assert.equal((await engagementsOf(id)).length, 1);
+  } finally {
+    await own.close();
+  }
 });

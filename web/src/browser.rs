@@ -15,7 +15,6 @@ pub const SNAPSHOT_CACHE: &str = "duijie-snapshot-v1";
 pub const RESULTS_MEASURE: &str = "duijie:results";
 const INPUT_MARK: &str = "duijie:input";
 const SHORTLIST_KEY: &str = "duijie:shortlist";
-const ENGAGEMENTS_KEY: &str = "duijie:engagements";
 
 pub fn window() -> web_sys::Window {
     web_sys::window().expect("a browser window")
@@ -144,7 +143,7 @@ pub fn now() -> f64 {
         .map_or(0.0, |performance| performance.now())
 }
 
-fn storage() -> Option<web_sys::Storage> {
+pub(crate) fn storage() -> Option<web_sys::Storage> {
     window().local_storage().ok().flatten()
 }
 
@@ -159,41 +158,6 @@ pub fn save_shortlist(items: &[crate::state::ShortItem]) {
     if let (Some(storage), Ok(text)) = (storage(), serde_json::to_string(items)) {
         let _ = storage.set_item(SHORTLIST_KEY, &text);
     }
-}
-
-/// Queues an intended engagement (对接意向) in localStorage, for the engagement API of a later issue.
-pub fn queue_engagement(need: &str, resource_id: &str, catalog_version: &str) {
-    let Some(storage) = storage() else {
-        return;
-    };
-    let mut queue: Vec<serde_json::Value> = storage
-        .get_item(ENGAGEMENTS_KEY)
-        .ok()
-        .flatten()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or_default();
-    queue.push(serde_json::json!({
-        "need": {"text": need},
-        "resource_id": resource_id,
-        "catalog_version": catalog_version,
-        "status": "intent",
-        "recorded_at": String::from(js_sys::Date::new_0().to_iso_string()),
-    }));
-    if let Ok(text) = serde_json::to_string(&queue) {
-        let _ = storage.set_item(ENGAGEMENTS_KEY, &text);
-    }
-}
-
-/// Whether an engagement for this resource is queued.
-pub fn engagement_queued(resource_id: &str) -> bool {
-    storage()
-        .and_then(|storage| storage.get_item(ENGAGEMENTS_KEY).ok().flatten())
-        .and_then(|text| serde_json::from_str::<Vec<serde_json::Value>>(&text).ok())
-        .is_some_and(|queue| {
-            queue
-                .iter()
-                .any(|entry| entry["resource_id"] == resource_id)
-        })
 }
 
 /// Offers `content` as a file download.

@@ -4,6 +4,7 @@
 pub mod browser;
 pub mod catalog;
 pub mod components;
+pub mod engagements;
 pub mod highlight;
 pub mod i18n;
 pub mod state;

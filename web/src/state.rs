@@ -142,6 +142,8 @@ pub struct State {
     pub shortlist: Vec<ShortItem>,
     /// Bumped by every match, so views and effects can tell a new result list.
     pub generation: u64,
+    /// Bumped when the engagement queue or the broker sign-in changed (they live in localStorage).
+    pub queue_version: u64,
 }
 
 impl Default for State {
@@ -160,6 +162,7 @@ impl Default for State {
             relax: Vec::new(),
             shortlist: Vec::new(),
             generation: 0,
+            queue_version: 0,
         }
     }
 }
@@ -174,6 +177,7 @@ impl PartialEq for State {
             && self.online == other.online
             && self.shortlist == other.shortlist
             && self.shown == other.shown
+            && self.queue_version == other.queue_version
     }
 }
 
@@ -205,6 +209,8 @@ pub enum Action {
     ToggleShortlist(String),
     SetShortlist(Vec<ShortItem>),
     ShowMore,
+    /// The engagement queue or the sign-in changed.
+    QueueChanged,
 }
 
 impl Reducible for State {
@@ -260,6 +266,10 @@ impl Reducible for State {
             Action::ShowMore => {
                 rematch = false;
                 state.shown += PAGE;
+            }
+            Action::QueueChanged => {
+                rematch = false;
+                state.queue_version += 1;
             }
         }
         if rematch {

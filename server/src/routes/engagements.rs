@@ -177,11 +177,20 @@ pub async fn get(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    require_writer(&request, &state)?;
+    let who = caller(&request, &state)?;
     let id = engagement_id(&path)?;
     let store = state.store.clone();
     let engagement = web::block(move || store.engagement(id)).await??;
     let engagement = engagement.ok_or_else(|| no_engagement(id))?;
+    // A broker follows the engagements it recorded (the widget shows their status); reading
+    // anyone's is for editors and admins.
+    let recorded_by_caller = engagement
+        .history
+        .first()
+        .is_some_and(|step| step.by.token == who.token_id);
+    if !who.scope.can_write() && !recorded_by_caller {
+        return Err(ApiError::Forbidden(who.scope.to_string()));
+    }
     Ok(HttpResponse::Ok().json(engagement.to_json()))
 }
 

@@ -158,6 +158,14 @@ pub fn routes() -> Vec<RouteSpec> {
             || web::route().to(matching::taxonomy),
         ),
         spec(
+            Method::GET,
+            "/api/v1/whoami",
+            "The calling token's scope and id.",
+            Token,
+            &[],
+            || web::route().to(system::whoami),
+        ),
+        spec(
             Method::POST,
             "/api/v1/engagements",
             "Record an engagement (status intent); idempotent per token and idempotency_key.",
@@ -176,8 +184,8 @@ pub fn routes() -> Vec<RouteSpec> {
         spec(
             Method::GET,
             "/api/v1/engagements/{id}",
-            "One engagement with its history.",
-            Writer,
+            "One engagement with its history: any of an editor or admin, a broker's own.",
+            Token,
             &[],
             || web::route().to(engagements::get),
         ),

@@ -18,6 +18,19 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     }))
 }
 
+/// `GET /api/v1/whoami`: the calling token's scope and id (how the widget checks a broker's
+/// sign-in). 401 without a valid token.
+pub async fn whoami(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = crate::auth::caller(&request, &state)?;
+    Ok(HttpResponse::Ok().json(json!({
+        "scope": who.scope.as_str(),
+        "token_id": who.token_id,
+    })))
+}
+
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let catalog = state.catalog();
     HttpResponse::Ok()

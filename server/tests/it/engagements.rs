@@ -313,7 +313,7 @@ fn auth_brokers_record_editors_read() {
             "{method} {path}"
         );
     }
-    // A broker records and moves, but does not read the records or the indicators.
+    // A broker records and moves, but does not list the records or read the indicators.
     let reply = create(&server, &broker, &body);
     assert_eq!(reply.status, 201, "{}", reply.text());
     let id = reply.json()["id"].as_i64().unwrap();
@@ -325,12 +325,49 @@ fn auth_brokers_record_editors_read() {
         transition(&server, &broker, id, &json!({"to": "contacted"})).status,
         200
     );
+    // It follows its own record (the widget shows the status), not another broker's.
+    let own = server.send(
+        "GET",
+        &format!("/api/v1/engagements/{id}"),
+        Some(&broker),
+        None,
+    );
+    assert_eq!(own.status, 200, "{}", own.text());
+    assert_eq!(own.json()["status"], "contacted");
+    let other_broker = server.token("broker");
+    let reply = server.send(
+        "GET",
+        &format!("/api/v1/engagements/{id}"),
+        Some(&other_broker),
+        None,
+    );
+    assert_eq!(reply.status, 403, "{}", reply.text());
+    assert_eq!(reply.error_code(), "forbidden");
+    // whoami: the scope behind a token, 401 without one.
+    assert_eq!(server.send("GET", "/api/v1/whoami", None, None).status, 401);
+    assert_eq!(
+        server
+            .send("GET", "/api/v1/whoami", Some("nope"), None)
+            .status,
+        401
+    );
+    let me = server
+        .send("GET", "/api/v1/whoami", Some(&broker), None)
+        .json();
+    assert_eq!(me["scope"], "broker");
+    assert_eq!(me["token_id"], own.json()["created_by"]["token"]);
+    assert!(!me.to_string().contains(&broker));
     for path in [
         "/api/v1/engagements".to_string(),
         format!("/api/v1/engagements/{id}"),
         "/api/v1/stats".to_string(),
     ] {
-        let reply = server.send("GET", &path, Some(&broker), None);
+        let token = if path.ends_with(&id.to_string()) {
+            &other_broker
+        } else {
+            &broker
+        };
+        let reply = server.send("GET", &path, Some(token), None);
         assert_eq!(reply.status, 403, "{path}");
         assert_eq!(reply.error_code(), "forbidden");
         for token in [&editor, &admin] {

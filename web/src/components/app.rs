@@ -12,7 +12,7 @@ use crate::browser;
 use crate::catalog::{matcher_from_snapshot, warm_up};
 use crate::components::filters::Filters;
 use crate::components::results::Results;
-use crate::components::shortlist::Shortlist;
+use crate::components::shortlist::{sync_engagements, Shortlist};
 use crate::components::status::Status;
 use crate::i18n::Lang;
 use crate::state::{Action, State};
@@ -82,7 +82,14 @@ pub fn app() -> Html {
                 loader.dispatch(action);
             });
             let online = dispatcher.clone();
-            browser::on_connectivity(move |is_online| online.dispatch(Action::Online(is_online)));
+            browser::on_connectivity(move |is_online| {
+                online.dispatch(Action::Online(is_online));
+                if is_online {
+                    sync_engagements(online.clone());
+                }
+            });
+            // Intents queued before a reload (or while offline) go out now.
+            sync_engagements(dispatcher.clone());
             if let Some(origin) = (*embed_origin).clone() {
                 browser::report_height(origin.clone());
                 let need = dispatcher.clone();

@@ -1,0 +1,420 @@
+//! Intended engagements (对接意向) recorded at the fair: queued in localStorage, sent to
+//! `POST /api/v1/engagements` with a broker token when the server is reachable, and followed by
+//! their status.
+//!
+//! Exactly once: each entry gets an idempotency key when it is queued and keeps the exact request
+//! body, so a retry after a dropped connection (the server may have recorded it) is the same
+//! request, which the server answers with the record it already has. An entry leaves the queue only
+//! when the server has answered it; a reply that retrying cannot change (a refused body) marks it
+//! failed, with the server's message, instead of retrying forever.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, RequestInit, Response};
+
+use crate::browser::{storage, window};
+
+const QUEUE_KEY: &str = "duijie:engagements";
+const TOKEN_KEY: &str = "duijie:broker-token";
+/// Retry delay after a send that could not reach the server.
+pub const RETRY_MS: i32 = 3000;
+
+/// One queued engagement and what the server said of it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The idempotency key, fixed when queued.
+    pub key: String,
+    pub resource_id: String,
+    /// The request body, sent byte for byte on every attempt.
+    pub body: String,
+    pub recorded_at: String,
+    /// The server's record, once it has answered.
+    #[serde(default)]
+    pub id: Option<i64>,
+    /// The record's status on the server (intent, contacted, …, landed, dropped).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Why the server refused it; such an entry is not sent again.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+impl Entry {
+    /// A new entry for `need` about `resource_id`, with its key and body fixed now.
+    pub fn new(key: String, need: &str, resource_id: &str, recorded_at: String) -> Entry {
+        let body = json!({
+            "need": {"text": need},
+            "resource_id": resource_id,
+            "idempotency_key": key,
+        })
+        .to_string();
+        Entry {
+            key,
+            resource_id: resource_id.to_string(),
+            body,
+            recorded_at,
+            ..Entry::default()
+        }
+    }
+
+    /// Waiting to be sent.
+    pub fn pending(&self) -> bool {
+        self.id.is_none() && self.error.is_none()
+    }
+
+    /// Sent, and still moving on the server (worth asking for its status).
+    pub fn open(&self) -> bool {
+        self.id.is_some() && !matches!(self.status.as_deref(), Some("landed" | "dropped"))
+    }
+}
+
+/// What one reply means for an entry.
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    /// Recorded (201) or already recorded under this key (200).
+    Recorded { id: i64, status: String },
+    /// The token is missing, unknown or not allowed: keep the entry, ask the broker to sign in.
+    SignIn,
+    /// The server refused the body; retrying the same request cannot succeed.
+    Refused(String),
+    /// Not now (a server error, overload, a proxy): keep the entry and retry.
+    Retry,
+}
+
+/// Reads a reply to `POST /api/v1/engagements`.
+pub fn outcome(status: u16, body: &Value) -> Outcome {
+    match status {
+        200 | 201 => match (body["id"].as_i64(), body["status"].as_str()) {
+            (Some(id), Some(state)) => Outcome::Recorded {
+                id,
+                status: state.to_string(),
+            },
+            _ => Outcome::Retry,
+        },
+        401 | 403 => Outcome::SignIn,
+        400 | 404 | 409 | 413 | 422 => {
+            let error = &body["error"];
+            let mut message = error["message"]
+                .as_str()
+                .unwrap_or("refused by the server")
+                .to_string();
+            if let Some(details) = error["details"].as_array() {
+                for detail in details {
+                    if let (Some(field), Some(text)) =
+                        (detail["field"].as_str(), detail["message"].as_str())
+                    {
+                        message.push_str(&format!("; {field}: {text}"));
+                    }
+                }
+            }
+            Outcome::Refused(message)
+        }
+        _ => Outcome::Retry,
+    }
+}
+
+/// Applies a reply's outcome to an entry.
+pub fn apply(entry: &mut Entry, outcome: &Outcome) {
+    match outcome {
+        Outcome::Recorded { id, status } => {
+            entry.id = Some(*id);
+            entry.status = Some(status.clone());
+            entry.error = None;
+        }
+        Outcome::Refused(message) => entry.error = Some(message.clone()),
+        Outcome::SignIn | Outcome::Retry => {}
+    }
+}
+
+/// Reads the stored queue. Entries stored by an earlier widget (no key) get one now.
+pub fn load() -> Vec<Entry> {
+    let Some(text) = storage().and_then(|storage| storage.get_item(QUEUE_KEY).ok().flatten())
+    else {
+        return Vec::new();
+    };
+    let values: Vec<Value> = serde_json::from_str(&text).unwrap_or_default();
+    values
+        .into_iter()
+        .filter_map(
+            |value| match serde_json::from_value::<Entry>(value.clone()) {
+                Ok(entry) => Some(entry),
+                Err(_) => {
+                    let resource_id = value["resource_id"].as_str()?;
+                    let need = value["need"]["text"].as_str().unwrap_or_default();
+                    let recorded_at = value["recorded_at"].as_str().unwrap_or_default();
+                    Some(Entry::new(
+                        new_key(),
+                        need,
+                        resource_id,
+                        recorded_at.to_string(),
+                    ))
+                }
+            },
+        )
+        .collect()
+}
+
+pub fn save(queue: &[Entry]) {
+    if let (Some(storage), Ok(text)) = (storage(), serde_json::to_string(queue)) {
+        let _ = storage.set_item(QUEUE_KEY, &text);
+    }
+}
+
+/// Queues an intent for `resource_id` with the need as typed.
+pub fn enqueue(need: &str, resource_id: &str) {
+    let mut queue = load();
+    let recorded_at = String::from(js_sys::Date::new_0().to_iso_string());
+    queue.push(Entry::new(new_key(), need, resource_id, recorded_at));
+    save(&queue);
+}
+
+/// The newest entry for a resource.
+pub fn entry_for(queue: &[Entry], resource_id: &str) -> Option<Entry> {
+    queue
+        .iter()
+        .rev()
+        .find(|entry| entry.resource_id == resource_id)
+        .cloned()
+}
+
+/// A random idempotency key: 128 bits from the browser's CSPRNG, as hex.
+fn new_key() -> String {
+    let mut bytes = [0u8; 16];
+    let filled = window()
+        .crypto()
+        .ok()
+        .and_then(|crypto| crypto.get_random_values_with_u8_array(&mut bytes).ok())
+        .is_some();
+    if !filled {
+        // No Web Crypto (very old browsers): time and Math.random still make a collision unlikely
+        // within one broker's queue, which is what the key is scoped to.
+        let seed = js_sys::Date::now().to_bits() ^ (js_sys::Math::random() * 1e15) as u64;
+        bytes[..8].copy_from_slice(&seed.to_le_bytes());
+        bytes[8..].copy_from_slice(&((js_sys::Math::random() * 1e15) as u64).to_le_bytes());
+    }
+    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("w-{hex}")
+}
+
+/// The broker token the widget signed in with.
+pub fn token() -> Option<String> {
+    storage()
+        .and_then(|storage| storage.get_item(TOKEN_KEY).ok().flatten())
+        .filter(|token| !token.is_empty())
+}
+
+pub fn set_token(token: Option<&str>) {
+    if let Some(storage) = storage() {
+        let _ = match token {
+            Some(token) => storage.set_item(TOKEN_KEY, token),
+            None => storage.remove_item(TOKEN_KEY),
+        };
+    }
+}
+
+/// Checks a token with `GET /api/v1/whoami`: its scope, or why it cannot be used.
+pub async fn sign_in(token: &str) -> Result<String, SignInError> {
+    let (status, body) = request("GET", "/api/v1/whoami", token, None)
+        .await
+        .map_err(|_| SignInError::Network)?;
+    match (status, body["scope"].as_str()) {
+        (200, Some(scope)) => Ok(scope.to_string()),
+        (401 | 403, _) => Err(SignInError::Rejected),
+        _ => Err(SignInError::Network),
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum SignInError {
+    Rejected,
+    Network,
+}
+
+/// What a send run did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SendReport {
+    /// Some entry is still pending because the server could not be reached or said not now.
+    pub retry: bool,
+    /// The server refused the token.
+    pub sign_in: bool,
+}
+
+thread_local! {
+    static SENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Sends every pending entry, then asks for the status of the open ones. One run at a time; the
+/// queue is saved after every reply, so a reload mid-run loses nothing.
+pub async fn send_pending(token: &str) -> SendReport {
+    let mut report = SendReport::default();
+    if SENDING.with(|sending| sending.replace(true)) {
+        return report;
+    }
+    for key in load()
+        .iter()
+        .filter(|entry| entry.pending())
+        .map(|entry| entry.key.clone())
+        .collect::<Vec<_>>()
+    {
+        // Read the entry again: another tab may have sent it meanwhile.
+        let Some(entry) = load().into_iter().find(|entry| entry.key == key) else {
+            continue;
+        };
+        if !entry.pending() {
+            continue;
+        }
+        let outcome = match request("POST", "/api/v1/engagements", token, Some(&entry.body)).await {
+            Ok((status, body)) => outcome(status, &body),
+            Err(()) => Outcome::Retry,
+        };
+        match outcome {
+            Outcome::SignIn => {
+                report.sign_in = true;
+                break;
+            }
+            Outcome::Retry => {
+                report.retry = true;
+                break;
+            }
+            _ => update(&key, |entry| apply(entry, &outcome)),
+        }
+    }
+    if !report.sign_in {
+        for (key, id) in load()
+            .iter()
+            .filter(|entry| entry.open())
+            .filter_map(|entry| Some((entry.key.clone(), entry.id?)))
+            .collect::<Vec<_>>()
+        {
+            let path = format!("/api/v1/engagements/{id}");
+            if let Ok((200, body)) = request("GET", &path, token, None).await {
+                if let Some(status) = body["status"].as_str() {
+                    update(&key, |entry| entry.status = Some(status.to_string()));
+                }
+            }
+        }
+    }
+    SENDING.with(|sending| sending.set(false));
+    report
+}
+
+fn update(key: &str, change: impl FnOnce(&mut Entry)) {
+    let mut queue = load();
+    if let Some(entry) = queue.iter_mut().find(|entry| entry.key == key) {
+        change(entry);
+        save(&queue);
+    }
+}
+
+/// One JSON request with the token; the status and the parsed body (null when not JSON), or
+/// `Err` when the network failed.
+async fn request(
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<&str>,
+) -> Result<(u16, Value), ()> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = body {
+        init.set_body(&wasm_bindgen::JsValue::from_str(body));
+    }
+    let request = Request::new_with_str_and_init(path, &init).map_err(|_| ())?;
+    let headers = request.headers();
+    headers
+        .set("Authorization", &format!("Bearer {token}"))
+        .map_err(|_| ())?;
+    if body.is_some() {
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(|_| ())?;
+    }
+    let response: Response = JsFuture::from(window().fetch_with_request(&request))
+        .await
+        .map_err(|_| ())?
+        .dyn_into()
+        .map_err(|_| ())?;
+    let status = response.status();
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|text| text.as_string())
+            .ok_or(())?,
+        Err(_) => return Err(()),
+    };
+    Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_entry_carries_its_key_in_a_fixed_body() {
+        let entry = Entry::new(
+            "w-1".into(),
+            "锂电池回收",
+            "a-1",
+            "2026-11-26T00:00:00Z".into(),
+        );
+        let body: Value = serde_json::from_str(&entry.body).unwrap();
+        assert_eq!(
+            body,
+            json!({"need": {"text": "锂电池回收"}, "resource_id": "a-1", "idempotency_key": "w-1"})
+        );
+        assert!(entry.pending() && !entry.open());
+    }
+
+    #[test]
+    fn replies_decide_whether_to_keep_retry_or_stop() {
+        let recorded = json!({"id": 7, "status": "intent"});
+        assert_eq!(
+            outcome(201, &recorded),
+            Outcome::Recorded {
+                id: 7,
+                status: "intent".into()
+            }
+        );
+        // A replay of the same key answers 200 with the same record.
+        assert_eq!(outcome(200, &recorded), outcome(201, &recorded));
+        assert_eq!(outcome(401, &Value::Null), Outcome::SignIn);
+        assert_eq!(outcome(403, &Value::Null), Outcome::SignIn);
+        for status in [500, 502, 503, 429] {
+            assert_eq!(outcome(status, &Value::Null), Outcome::Retry, "{status}");
+        }
+        // A 2xx without a record (a captive portal's page) is not taken as sent.
+        assert_eq!(outcome(200, &json!("<html>")), Outcome::Retry);
+        let refused = json!({"error": {"code": "invalid", "message": "the engagement is not valid",
+            "details": [{"field": "resource_id", "message": "no resource with id 'x'"}]}});
+        assert_eq!(
+            outcome(422, &refused),
+            Outcome::Refused(
+                "the engagement is not valid; resource_id: no resource with id 'x'".into()
+            )
+        );
+    }
+
+    #[test]
+    fn applying_outcomes_moves_an_entry_once() {
+        let mut entry = Entry::new("w-2".into(), "need", "a-2", String::new());
+        apply(&mut entry, &Outcome::Retry);
+        apply(&mut entry, &Outcome::SignIn);
+        assert!(entry.pending());
+        apply(
+            &mut entry,
+            &Outcome::Recorded {
+                id: 3,
+                status: "intent".into(),
+            },
+        );
+        assert!(!entry.pending() && entry.open());
+        entry.status = Some("landed".into());
+        assert!(!entry.open());
+        let mut refused = Entry::new("w-3".into(), "need", "a-3", String::new());
+        apply(&mut refused, &Outcome::Refused("no".into()));
+        assert!(!refused.pending() && !refused.open());
+    }
+}
