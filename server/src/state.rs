@@ -151,6 +151,8 @@ pub struct AppState {
     catalog: RwLock<Arc<Catalog>>,
     /// Serialises catalog writes, so each one starts from the catalog the previous one left.
     write_lock: Mutex<()>,
+    /// The engagement rows in columns for `/api/v1/stats`, for the rows the store last read.
+    pub prepared_stats: Arc<Mutex<Option<Arc<crate::stats::Prepared>>>>,
 }
 
 impl AppState {
@@ -185,6 +187,7 @@ impl AppState {
             weights,
             catalog: RwLock::new(Arc::new(catalog)),
             write_lock: Mutex::new(()),
+            prepared_stats: Arc::default(),
         })
     }
 

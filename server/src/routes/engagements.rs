@@ -2,6 +2,7 @@
 //! the `/dashboard` page that draws them.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use duijie_core::FieldError;
@@ -14,7 +15,7 @@ use crate::error::ApiError;
 use crate::import::check_text_safety;
 use crate::routes::{number_param, query_params, read_json};
 use crate::state::AppState;
-use crate::stats::{compute, to_csv, GroupBy};
+use crate::stats::{compute, to_csv, GroupBy, Prepared};
 use crate::store::engagements::{Actor, Created, ListQuery, Moved, NewEngagement, ResourceCopy};
 
 pub const LIST_QUERY: &[&str] = &[
@@ -272,15 +273,26 @@ pub async fn stats(
     };
     let (since, until) = time_range(&params)?;
     let store = state.store.clone();
+    let prepared_stats = state.prepared_stats.clone();
     let (since_echo, until_echo) = (since.clone(), until.clone());
     let (groups, overall) = web::block(move || {
         let rows = store.engagement_stat_rows()?;
+        let prepared = {
+            let mut cached = prepared_stats
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            match &*cached {
+                Some(prepared) if prepared.is_of(&rows) => prepared.clone(),
+                _ => {
+                    let prepared = Arc::new(Prepared::new(rows));
+                    *cached = Some(prepared.clone());
+                    prepared
+                }
+            }
+        };
         let since = since.as_deref().and_then(parse_time).unwrap_or(i64::MIN);
         let until = until.as_deref().and_then(parse_time).unwrap_or(i64::MAX);
-        let in_range = rows
-            .iter()
-            .filter(|row| row.created_at >= since && row.created_at < until);
-        Ok::<_, ApiError>(compute(in_range, group_by))
+        Ok::<_, ApiError>(compute(&prepared, group_by, since, until))
     })
     .await??;
     if csv {
@@ -296,13 +308,25 @@ pub async fn stats(
             ))
             .body(body));
     }
-    Ok(HttpResponse::Ok().json(json!({
-        "group_by": group_by.as_str(),
-        "since": since_echo,
-        "until": until_echo,
-        "overall": overall.to_json(),
-        "groups": groups.iter().map(|group| group.to_json()).collect::<Vec<_>>(),
-    })))
+    #[derive(serde::Serialize)]
+    struct Answer<'a> {
+        group_by: &'a str,
+        since: Option<String>,
+        until: Option<String>,
+        overall: &'a crate::stats::Group,
+        groups: &'a [crate::stats::Group],
+    }
+    let body = serde_json::to_vec(&Answer {
+        group_by: group_by.as_str(),
+        since: since_echo,
+        until: until_echo,
+        overall: &overall,
+        groups: &groups,
+    })
+    .map_err(|error| ApiError::Internal(error.to_string()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }
 
 const DASHBOARD_HTML: &str = include_str!("../../static/dashboard.html");

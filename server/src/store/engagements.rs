@@ -424,13 +424,16 @@ impl Store {
     /// it is unchanged the rows read before are returned again without reading the table.
     pub fn engagement_stat_rows(&self) -> Result<Arc<Vec<StatRow>>, StoreError> {
         self.with_reader(|connection| {
+            // Held while reading: concurrent requests after a change wait for one read and share
+            // its rows, instead of each reading 100,000 rows and replacing the others' copy.
+            let mut cache = lock_stats(&self.engagement_stats);
             let transaction = connection.unchecked_transaction()?;
             let version: i64 = transaction.query_row(
                 "SELECT COALESCE(MAX(rowid), 0) FROM engagement_steps",
                 [],
                 |row| row.get(0),
             )?;
-            if let Some((cached, rows)) = &*lock_stats(&self.engagement_stats) {
+            if let Some((cached, rows)) = &*cache {
                 if *cached == version {
                     return Ok(rows.clone());
                 }
@@ -473,7 +476,7 @@ impl Store {
             });
         }
         let out = Arc::new(out);
-        *lock_stats(&self.engagement_stats) = Some((version, out.clone()));
+        *cache = Some((version, out.clone()));
         Ok(out)
         })
     }
