@@ -138,6 +138,9 @@ pub struct Index {
     pub phrases: FxMap<Box<str>, u32>,
     /// Phrase keys by id.
     pub phrase_keys: Vec<Box<str>>,
+    /// Per phrase id, its first and last characters: a near miss needs one of them in common, and
+    /// comparing these spares reading the keys of most candidates' keywords.
+    pub phrase_ends: Vec<(char, char)>,
     pub phrase_postings: Csr<u32>,
     pub max_phrase_chars: usize,
     /// Per resource: its keyword phrases, in the order it lists them.
@@ -234,6 +237,14 @@ fn group_postings(doc_terms: &mut [(u32, u8)], out: &mut Vec<(u32, PackedTf)>) {
         out.push((id, PackedTf::new(counts)));
         start = end;
     }
+}
+
+/// The first and last characters of a phrase (`'\0'` for an empty one).
+pub fn phrase_ends(key: &str) -> (char, char) {
+    (
+        key.chars().next().unwrap_or('\0'),
+        key.chars().next_back().unwrap_or('\0'),
+    )
 }
 
 /// Interns strings to small indexes in first-seen order.
@@ -387,6 +398,7 @@ impl Index {
         for (key, &id) in &phrases {
             phrase_keys[id as usize] = key.clone();
         }
+        let phrase_ends = phrase_keys.iter().map(|key| phrase_ends(key)).collect();
         let doc_phrases = Csr::from_rows(doc_phrase_rows.into_iter());
 
         // Structured codes.
@@ -435,6 +447,7 @@ impl Index {
             average_lengths,
             phrases,
             phrase_keys,
+            phrase_ends,
             phrase_postings,
             max_phrase_chars,
             doc_phrases,

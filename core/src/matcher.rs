@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::detmath::ln;
-use crate::index::{phrase_key, FxMap, Index, N_FIELDS};
+use crate::index::{phrase_ends, phrase_key, FxMap, Index, N_FIELDS};
 use crate::model::{Kind, Mode, Need, Resource};
 use crate::score::{Component, MatchResult, Matched, Reason, Weights};
 use crate::taxonomy::taxonomies;
@@ -395,7 +395,13 @@ impl Matcher {
             let frequency = id.map_or(0, |id| self.index.phrase_postings.row(id as usize).len());
             let weight = idf(n_docs, frequency as f64);
             total_phrase_weight += weight;
-            phrases.push(QueryPhrase { key, id, weight });
+            let ends = phrase_ends(&key);
+            phrases.push(QueryPhrase {
+                key,
+                id,
+                weight,
+                ends,
+            });
         }
         Query {
             terms,
@@ -702,8 +708,13 @@ impl Matcher {
         if phrase.id.is_some_and(|id| keywords.contains(&id)) {
             return 1.0;
         }
+        // `near_miss` is 0 unless the first or the last characters agree: check those first.
         keywords
             .iter()
+            .filter(|&&id| {
+                let (first, last) = self.index.phrase_ends[id as usize];
+                first == phrase.ends.0 || last == phrase.ends.1
+            })
             .map(|&id| near_miss(&phrase.key, &self.index.phrase_keys[id as usize]))
             .fold(0.0, f64::max)
     }
@@ -1072,6 +1083,8 @@ struct QueryPhrase {
     /// The phrase's id when some resource lists it as a keyword.
     id: Option<u32>,
     weight: f64,
+    /// Its first and last characters (see `Index::phrase_ends`).
+    ends: (char, char),
 }
 
 #[derive(Clone, Copy)]
