@@ -66,9 +66,71 @@ pub enum ConfigError {
     },
     #[error("{name}: {message}")]
     Env { name: &'static str, message: String },
+    #[error("portal origin '{0}' is not an origin: write scheme://host or scheme://host:port, as a browser sends it (no path, no trailing slash)")]
+    Origin(String),
+}
+
+/// Whether `text` is an exact web origin (`http(s)://host[:port]`), so that it can go into CORS
+/// headers and the CSP's `frame-ancestors` as it is.
+pub fn is_origin(text: &str) -> bool {
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host, port) = if let Some(inner) = rest.strip_prefix('[') {
+        // An IPv6 literal: [addr] or [addr]:port.
+        let Some((address, after)) = inner.split_once(']') else {
+            return false;
+        };
+        if address.is_empty() || !address.chars().all(|c| c.is_ascii_hexdigit() || c == ':') {
+            return false;
+        }
+        match after {
+            "" => return true,
+            _ => match after.strip_prefix(':') {
+                Some(port) => ("ipv6", Some(port)),
+                None => return false,
+            },
+        }
+    } else {
+        match rest.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (rest, None),
+        }
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+    let port_ok = port.is_none_or(|port| {
+        port.chars().all(|c| c.is_ascii_digit()) && port.parse::<u16>().is_ok_and(|port| port > 0)
+    });
+    host_ok && port_ok
 }
 
 impl Config {
+    /// Refuses portal origins that are not exact origins (they would never match a browser's
+    /// `Origin`, and must not inject into the CSP).
+    pub fn check(&self) -> Result<(), ConfigError> {
+        match self.cors_origins.iter().find(|origin| !is_origin(origin)) {
+            Some(origin) => Err(ConfigError::Origin(origin.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// The Content-Security-Policy of the service's pages: `crate::CSP`, with `frame-ancestors`
+    /// naming the portal origins that may embed the widget (and the service itself).
+    pub fn csp(&self) -> String {
+        let mut ancestors = String::from("'self'");
+        for origin in self.cors_origins.iter().filter(|origin| is_origin(origin)) {
+            ancestors.push(' ');
+            ancestors.push_str(origin);
+        }
+        format!("{}; frame-ancestors {ancestors}", crate::CSP_BASE)
+    }
+
     /// Defaults overridden by the TOML file at `path`, when given.
     pub fn from_file(path: Option<&Path>) -> Result<Config, ConfigError> {
         let Some(path) = path else {

@@ -30,8 +30,12 @@ use actix_web::{web, App, HttpResponse, ResponseError};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The Content-Security-Policy of every response: the widget's own files only (wasm allowed).
-pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'";
+/// The Content-Security-Policy without `frame-ancestors`: the widget's own files only (wasm allowed).
+pub const CSP_BASE: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'";
+
+/// The Content-Security-Policy of a service with no portal origins configured (and of responses
+/// made before the configuration is known): only the service may frame its pages.
+pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
 
 /// The whole service as an actix `App`: routes, fallback, and one middleware for timeouts, CORS,
 /// security headers and metrics.
@@ -118,6 +122,8 @@ pub fn create_app(
                 };
                 let headers = response.headers_mut();
                 security_headers(headers);
+                // frame-ancestors names the configured portals, which may embed the widget.
+                headers.insert(header::CONTENT_SECURITY_POLICY, state.csp.clone());
                 if let Some(origin) = allowed.and_then(|origin| HeaderValue::from_str(origin).ok())
                 {
                     headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);

@@ -151,6 +151,8 @@ pub struct AppState {
     catalog: RwLock<Arc<Catalog>>,
     /// Serialises catalog writes, so each one starts from the catalog the previous one left.
     write_lock: Mutex<()>,
+    /// The Content-Security-Policy header, with the configured portals as `frame-ancestors`.
+    pub csp: actix_web::http::header::HeaderValue,
     /// The engagement rows in columns for `/api/v1/stats`, for the rows the store last read.
     pub prepared_stats: Arc<Mutex<Option<Arc<crate::stats::Prepared>>>>,
 }
@@ -182,12 +184,14 @@ impl AppState {
         );
         Ok(AppState {
             store,
-            config,
             metrics: Metrics::default(),
             weights,
             catalog: RwLock::new(Arc::new(catalog)),
             write_lock: Mutex::new(()),
             prepared_stats: Arc::default(),
+            csp: actix_web::http::header::HeaderValue::from_str(&config.csp())
+                .unwrap_or_else(|_| actix_web::http::header::HeaderValue::from_static(crate::CSP)),
+            config,
         })
     }
 

@@ -134,6 +134,34 @@ fn config_flags_beat_environment_beat_file() {
     assert_eq!(config.data, std::path::PathBuf::from("from-env"));
     assert_eq!(config.cors_origins, ["https://a.example"]);
     assert_eq!(config.body_limit, 10);
+    assert_eq!(
+        config.csp(),
+        format!(
+            "{}; frame-ancestors 'self' https://a.example",
+            crate::CSP_BASE
+        )
+    );
+    // Not origins: refused with a message, never pasted into the CSP.
+    for bad in [
+        "https://a.example/",
+        "a.example",
+        "https://a.example; script-src *",
+        "https://a.example:99999",
+        "ftp://a.example",
+        "https://",
+    ] {
+        let error = resolve_config(&args(&["--cors-origin", bad]), |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("is not an origin"), "{bad}: {error}");
+    }
+    for good in [
+        "http://localhost:8080",
+        "https://kx.example.cn",
+        "http://[::1]:3000",
+    ] {
+        assert!(crate::config::is_origin(good), "{good}");
+    }
     std::fs::write(&file, "colour = 1\n").unwrap();
     assert!(resolve_config(&args(&["--config", file.to_str().unwrap()]), |_| None).is_err());
     let _ = std::fs::remove_dir_all(&dir);

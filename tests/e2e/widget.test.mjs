@@ -35,15 +35,32 @@ test('typing a need shows explained results and records the duijie:results measu
   await page.close();
 });
 
-test('embedded in another origin, the widget posts the shortlist to that origin', async () => {
-  const example = readStatic('embed-example.html')
-    .replace('src="embed.js"', `src="${server.base}/embed.js"`)
-    .replace('src="embed-example.js"', `src="${server.base}/embed-example.js"`);
-  const portal = await startPageServer({ '/portal.html': example });
+test('embedded in a configured portal origin, the widget posts the shortlist to that origin; other origins cannot frame it', async () => {
+  const pages = {};
+  const portal = await startPageServer(pages);
+  // The portal's origin is configured, so the service's CSP names it in frame-ancestors.
+  const duijie = await startServer({ extraArgs: ['--cors-origin', `http://localhost:${portal.port}`] });
+  pages['/portal.html'] = readStatic('embed-example.html')
+    .replace('src="embed.js"', `src="${duijie.base}/embed.js"`)
+    .replace('src="embed-example.js"', `src="${duijie.base}/embed-example.js"`);
   // A browser of its own: in the shared one, after the other tests, this test took about 100 s.
   const own = await launchBrowser();
   const page = await own.context.newPage();
   try {
+    // The same page from an origin that is not configured (another host name): Chromium refuses
+    // to show the frame and puts an error page in its place.
+    const stranger = await own.context.newPage();
+    await stranger.goto(`http://127.0.0.1:${portal.port}/portal.html`);
+    await stranger.waitForSelector('iframe[data-duijie]');
+    await stranger.waitForFunction(() => true);
+    let refused = false;
+    for (let attempt = 0; attempt < 100 && !refused; attempt += 1) {
+      refused = stranger.frames().some((frame) => frame !== stranger.mainFrame() && frame.url().startsWith('chrome-error:'));
+      if (!refused) await stranger.waitForTimeout(100);
+    }
+    assert.ok(refused, `frames: ${stranger.frames().map((frame) => frame.url()).join(', ')}`);
+    await stranger.close();
+
     await page.goto(`http://localhost:${portal.port}/portal.html`);
     const frame = page.frameLocator('iframe[data-duijie]');
     await frame.locator('.status .catalog').waitFor({ timeout: 30000 });
@@ -61,6 +78,7 @@ test('embedded in another origin, the widget posts the shortlist to that origin'
   } finally {
     await own.close();
     await portal.close();
+    await duijie.stop();
   }
 });
 

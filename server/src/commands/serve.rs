@@ -65,6 +65,7 @@ pub fn resolve_config(args: &ServeArgs, env: impl Fn(&str) -> Option<String>) ->
     if let Some(workers) = args.workers {
         config.workers = Some(workers);
     }
+    config.check()?;
     Ok(config)
 }
 

@@ -196,6 +196,19 @@ fn cors_allows_only_configured_origins() {
     );
     let other = server.get_with("/healthz", &[("Origin", "https://evil.example.com")]);
     assert!(other.header("access-control-allow-origin").is_none());
+    // The configured portal may frame the widget; nobody else may.
+    for path in ["/", "/healthz", "/api/v1/resources"] {
+        let csp = server
+            .get(path)
+            .header("content-security-policy")
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.ends_with("; frame-ancestors 'self' https://kx.example.cn"),
+            "{path}: {csp}"
+        );
+        assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
+    }
 }
 
 #[test]
