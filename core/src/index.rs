@@ -287,6 +287,7 @@ impl Index {
         let mut lengths: [Vec<u32>; N_FIELDS] = std::array::from_fn(|_| Vec::with_capacity(n_docs));
         let mut buffered: Vec<(u32, PackedTf)> = Vec::new();
         let mut buffered_ends: Vec<usize> = Vec::new();
+        let mut buffering = true;
         let mut doc_terms: Vec<(u32, u8)> = Vec::new();
         let mut doc_postings: Vec<(u32, PackedTf)> = Vec::new();
         for resource in resources {
@@ -310,9 +311,9 @@ impl Index {
             for &(id, _) in &doc_postings {
                 document_frequency[id as usize] += 1;
             }
-            if buffered.len() + doc_postings.len() <= BUFFER_BUDGET
-                && buffered_ends.len() == lengths[0].len() - 1
-            {
+            // Buffered resources are a prefix: the first one over the budget ends buffering.
+            buffering &= buffered.len() + doc_postings.len() <= BUFFER_BUDGET;
+            if buffering {
                 buffered.extend_from_slice(&doc_postings);
                 buffered_ends.push(buffered.len());
             }

@@ -120,7 +120,7 @@ impl Config {
         }
     }
 
-    /// The Content-Security-Policy of the service's pages: `crate::CSP`, with `frame-ancestors`
+    /// The Content-Security-Policy of the service's pages: `crate::CSP_BASE`, with `frame-ancestors`
     /// naming the portal origins that may embed the widget (and the service itself).
     pub fn csp(&self) -> String {
         let mut ancestors = String::from("'self'");

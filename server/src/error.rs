@@ -128,7 +128,10 @@ impl ResponseError for ApiError {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
         let mut response = response.json(self.body());
-        crate::security_headers(response.headers_mut());
+        crate::security_headers(
+            response.headers_mut(),
+            actix_web::http::header::HeaderValue::from_static(crate::CSP),
+        );
         response
     }
 }

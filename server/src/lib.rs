@@ -31,11 +31,16 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The Content-Security-Policy without `frame-ancestors`: the widget's own files only (wasm allowed).
-pub const CSP_BASE: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'";
+macro_rules! csp_base {
+    () => {
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+    };
+}
+pub const CSP_BASE: &str = csp_base!();
 
 /// The Content-Security-Policy of a service with no portal origins configured (and of responses
 /// made before the configuration is known): only the service may frame its pages.
-pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
+pub const CSP: &str = concat!(csp_base!(), "; frame-ancestors 'self'");
 
 /// The whole service as an actix `App`: routes, fallback, and one middleware for timeouts, CORS,
 /// security headers and metrics.
@@ -121,9 +126,8 @@ pub fn create_app(
                     }
                 };
                 let headers = response.headers_mut();
-                security_headers(headers);
                 // frame-ancestors names the configured portals, which may embed the widget.
-                headers.insert(header::CONTENT_SECURITY_POLICY, state.csp.clone());
+                security_headers(headers, state.csp.clone());
                 if let Some(origin) = allowed.and_then(|origin| HeaderValue::from_str(origin).ok())
                 {
                     headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
@@ -150,16 +154,13 @@ pub fn create_app(
         })
 }
 
-/// Sets the security headers every response carries.
-pub fn security_headers(headers: &mut HeaderMap) {
+/// Sets the security headers every response carries, with this Content-Security-Policy.
+pub fn security_headers(headers: &mut HeaderMap, csp: HeaderValue) {
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),

@@ -8,7 +8,6 @@ use duijie_core::index::FxMap;
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::engagement::Status;
 use crate::routes::resources::province_of;
@@ -61,18 +60,11 @@ impl GroupBy {
     }
 
     /// Calls `visit` with each group one engagement counts in: one, except for disciplines and
-    /// industries, where an engagement counts once in each distinct code its resource has. Derived
-    /// keys (a region's province, a time's month) are remembered in `derived`, so a request over
-    /// 100,000 rows formats each distinct value once.
-    fn for_each_key<'a>(
-        self,
-        row: &'a StatRow,
-        derived: &mut FxMap<DerivedKey<'a>, String>,
-        mut visit: impl FnMut(&str),
-    ) {
-        let or_none = |value: Option<&'a str>| match value {
-            Some(value) if !value.is_empty() => value,
-            _ => NONE_KEY,
+    /// industries, where an engagement counts once in each distinct code its resource has.
+    fn for_each_key(self, row: &StatRow, mut visit: impl FnMut(&str)) {
+        let or_none = |value: Option<&str>| match value {
+            Some(value) if !value.is_empty() => value.to_string(),
+            _ => NONE_KEY.to_string(),
         };
         let mut each = |codes: &[String]| {
             if codes.is_empty() {
@@ -85,33 +77,13 @@ impl GroupBy {
             }
         };
         match self {
-            GroupBy::Region => match row.region.as_deref() {
-                Some(region) if !region.is_empty() => visit(
-                    derived
-                        .entry(DerivedKey::Region(region))
-                        .or_insert_with(|| {
-                            let province = province_of(region);
-                            if province.is_empty() {
-                                NONE_KEY.to_string()
-                            } else {
-                                province
-                            }
-                        }),
-                ),
-                _ => visit(NONE_KEY),
-            },
+            GroupBy::Region => visit(&or_none(row.region.as_deref().map(province_of).as_deref())),
             GroupBy::Discipline => each(&row.disciplines),
             GroupBy::Industry => each(&row.industries),
-            GroupBy::Society => visit(or_none(Some(&row.society))),
-            GroupBy::Kind => visit(or_none(Some(&row.kind))),
-            GroupBy::Fair => visit(or_none(row.fair.as_deref())),
-            GroupBy::Month => visit(
-                derived
-                    .entry(DerivedKey::Day(row.created_at.div_euclid(86_400)))
-                    .or_insert_with(|| {
-                        crate::engagement::format_utc(row.created_at)[..7].to_string()
-                    }),
-            ),
+            GroupBy::Society => visit(&or_none(Some(&row.society))),
+            GroupBy::Kind => visit(&or_none(Some(&row.kind))),
+            GroupBy::Fair => visit(&or_none(row.fair.as_deref())),
+            GroupBy::Month => visit(&crate::engagement::format_utc(row.created_at)[..7]),
         }
     }
 
@@ -127,14 +99,6 @@ impl GroupBy {
         node.map(|node| node.name.clone())
             .unwrap_or_else(|| key.to_string())
     }
-}
-
-/// What a derived group key is computed from.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-enum DerivedKey<'a> {
-    Region(&'a str),
-    /// Days since the epoch (UTC).
-    Day(i64),
 }
 
 /// The indicators of one group.
@@ -162,10 +126,6 @@ impl Group {
         } else {
             self.reached[reached_index] as f64 / self.engagements as f64
         }
-    }
-
-    pub fn to_json(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
     }
 }
 
@@ -306,7 +266,7 @@ pub struct Prepared {
     created_at: Vec<i64>,
     reached: Vec<[i64; 4]>,
     resource: Vec<u32>,
-    /// Per resource number, its first row (for the id and title a group's top list shows).
+    /// Per resource number, its first row (`u32::MAX` for none).
     first_row: Vec<u32>,
     groupings: [OnceLock<Grouping>; 7],
 }
@@ -351,6 +311,12 @@ impl Prepared {
         }
     }
 
+    /// The first row of a resource number (for the id and title a group's top list shows).
+    fn row_of(&self, resource: u32) -> Option<&StatRow> {
+        let row = *self.first_row.get(resource as usize)?;
+        self.rows.get(row as usize)
+    }
+
     /// Whether these columns were built from `rows`.
     pub fn is_of(&self, rows: &Arc<Vec<StatRow>>) -> bool {
         Arc::ptr_eq(&self.rows, rows)
@@ -364,12 +330,11 @@ impl Prepared {
         self.groupings[slot].get_or_init(|| {
             let mut group_of: FxMap<String, u32> = FxMap::default();
             let mut keys: Vec<String> = Vec::new();
-            let mut derived = FxMap::default();
             let mut offsets = Vec::with_capacity(self.rows.len() + 1);
             let mut groups = Vec::with_capacity(self.rows.len());
             offsets.push(0);
             for row in self.rows.iter() {
-                group_by.for_each_key(row, &mut derived, |key| {
+                group_by.for_each_key(row, |key| {
                     let group = match group_of.get(key) {
                         Some(&group) => group,
                         None => {
@@ -423,12 +388,7 @@ pub fn compute(
             pairs.push((group, resource));
         }
     }
-    let row_of: Vec<Option<&StatRow>> = prepared
-        .first_row
-        .iter()
-        .map(|&row| prepared.rows.get(row as usize))
-        .collect();
-    let mut tops = top_resources(pairs, &row_of, grouping.keys.len());
+    let mut tops = top_resources(pairs, prepared, grouping.keys.len());
     let overall_top = tops.pop().unwrap_or_default();
     let mut groups: Vec<Group> = accumulators
         .into_iter()
@@ -447,7 +407,7 @@ pub fn compute(
 /// most first, ties by id.
 fn top_resources(
     mut pairs: Vec<(u32, u32)>,
-    row_of: &[Option<&StatRow>],
+    prepared: &Prepared,
     n_groups: usize,
 ) -> Vec<Vec<(String, String, usize)>> {
     pairs.sort_unstable();
@@ -468,7 +428,7 @@ fn top_resources(
         } else {
             group as usize
         };
-        if let Some(row) = row_of.get(resource as usize).copied().flatten() {
+        if let Some(row) = prepared.row_of(resource) {
             let top = &mut tops[slot];
             top.push((end - start, row));
             // Keep a small buffer, trimmed to the best few when it fills.

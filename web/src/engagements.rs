@@ -198,6 +198,14 @@ fn new_key() -> String {
     format!("w-{hex}")
 }
 
+/// The stored queue and sign-in, for the widget's state.
+pub fn stored() -> crate::state::Action {
+    crate::state::Action::Engagements {
+        queue: load(),
+        signed_in: token().is_some(),
+    }
+}
+
 /// The broker token the widget signed in with.
 pub fn token() -> Option<String> {
     storage()

@@ -142,8 +142,9 @@ pub struct State {
     pub shortlist: Vec<ShortItem>,
     /// Bumped by every match, so views and effects can tell a new result list.
     pub generation: u64,
-    /// Bumped when the engagement queue or the broker sign-in changed (they live in localStorage).
-    pub queue_version: u64,
+    /// The intended engagements as last read from localStorage, and whether a broker is signed in.
+    pub engagements: Rc<Vec<crate::engagements::Entry>>,
+    pub signed_in: bool,
 }
 
 impl Default for State {
@@ -162,7 +163,8 @@ impl Default for State {
             relax: Vec::new(),
             shortlist: Vec::new(),
             generation: 0,
-            queue_version: 0,
+            engagements: Rc::new(Vec::new()),
+            signed_in: false,
         }
     }
 }
@@ -177,7 +179,8 @@ impl PartialEq for State {
             && self.online == other.online
             && self.shortlist == other.shortlist
             && self.shown == other.shown
-            && self.queue_version == other.queue_version
+            && self.engagements == other.engagements
+            && self.signed_in == other.signed_in
     }
 }
 
@@ -209,8 +212,11 @@ pub enum Action {
     ToggleShortlist(String),
     SetShortlist(Vec<ShortItem>),
     ShowMore,
-    /// The engagement queue or the sign-in changed.
-    QueueChanged,
+    /// The engagement queue or the sign-in, as now stored.
+    Engagements {
+        queue: Vec<crate::engagements::Entry>,
+        signed_in: bool,
+    },
 }
 
 impl Reducible for State {
@@ -267,9 +273,10 @@ impl Reducible for State {
                 rematch = false;
                 state.shown += PAGE;
             }
-            Action::QueueChanged => {
+            Action::Engagements { queue, signed_in } => {
                 rematch = false;
-                state.queue_version += 1;
+                state.engagements = Rc::new(queue);
+                state.signed_in = signed_in;
             }
         }
         if rematch {

@@ -38,6 +38,8 @@ pub fn app() -> Html {
         lang: browser::query_param("lang").map_or(Lang::Zh, |lang| Lang::parse(&lang)),
         shortlist: browser::load_shortlist(),
         online: browser::is_online(),
+        engagements: Rc::new(crate::engagements::load()),
+        signed_in: crate::engagements::token().is_some(),
         ..State::default()
     });
     let typing = use_mut_ref(Typing::default);

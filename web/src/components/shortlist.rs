@@ -39,7 +39,7 @@ pub fn sync_engagements(dispatcher: UseReducerDispatcher<State>) {
             // The token was revoked or is not a token: sign in again; the queue waits.
             engagements::set_token(None);
         }
-        dispatcher.dispatch(Action::QueueChanged);
+        dispatcher.dispatch(engagements::stored());
         if report.retry && !RETRY_SCHEDULED.with(|scheduled| scheduled.replace(true)) {
             browser::set_timeout(engagements::RETRY_MS, move || {
                 RETRY_SCHEDULED.with(|scheduled| scheduled.set(false));
@@ -93,12 +93,7 @@ pub fn shortlist(props: &Props) -> Html {
             )
         })
     };
-    let signed_in = engagements::token().is_some();
-    let queue = if state.shortlist.is_empty() {
-        Vec::new()
-    } else {
-        engagements::load()
-    };
+    let signed_in = state.signed_in;
     let need = state.text.trim().to_string();
     let items = state.shortlist.iter().map(|item| {
         let kind = duijie_core::Kind::parse(&item.kind).map_or(item.kind.clone(), |kind| kind_label(lang, kind).to_string());
@@ -107,7 +102,7 @@ pub fn shortlist(props: &Props) -> Html {
             let id = item.id.clone();
             Callback::from(move |_| dispatcher.dispatch(Action::ToggleShortlist(id.clone())))
         };
-        let entry = engagements::entry_for(&queue, &item.id);
+        let entry = engagements::entry_for(&state.engagements, &item.id);
         let engagement = match &entry {
             Some(entry) => {
                 let (state_name, label) = entry_status(lang, entry, signed_in);
@@ -120,7 +115,7 @@ pub fn shortlist(props: &Props) -> Html {
                     let dispatcher = state.dispatcher();
                     Callback::from(move |_| {
                         engagements::enqueue(&need, &id);
-                        dispatcher.dispatch(Action::QueueChanged);
+                        dispatcher.dispatch(engagements::stored());
                         sync_engagements(dispatcher.clone());
                     })
                 };
@@ -147,7 +142,7 @@ pub fn shortlist(props: &Props) -> Html {
             let dispatcher = state.dispatcher();
             Callback::from(move |_| {
                 engagements::set_token(None);
-                dispatcher.dispatch(Action::QueueChanged);
+                dispatcher.dispatch(engagements::stored());
             })
         };
         html! {
@@ -178,7 +173,7 @@ pub fn shortlist(props: &Props) -> Html {
                             engagements::set_token(Some(&token));
                             input.set_value("");
                             sign_in_message.set(None);
-                            dispatcher.dispatch(Action::QueueChanged);
+                            dispatcher.dispatch(engagements::stored());
                             sync_engagements(dispatcher);
                         }
                         Err(SignInError::Rejected) => sign_in_message.set(Some("token_rejected")),
