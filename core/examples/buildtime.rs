@@ -7,6 +7,12 @@ fn main() {
     for _ in 0..3 {
         let t = Instant::now();
         let index = duijie_core::index::Index::build(&catalog.resources);
-        println!("index {} terms {:?}", index.terms.len(), t.elapsed());
+        println!(
+            "index {} terms {} postings {} phrases {:?}",
+            index.terms.len(),
+            index.postings.items.len(),
+            index.phrases.len(),
+            t.elapsed()
+        );
     }
 }

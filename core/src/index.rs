@@ -124,10 +124,45 @@ impl<T: Copy> Csr<T> {
     }
 }
 
+/// The term dictionary: ids in first-seen order. Han terms, nearly all of them, have their own table
+/// keyed by the packed 64-bit key: its entries are half the size of a `Term`'s and cheaper to hash
+/// and compare, and looking terms up is most of the cost of building an index.
+#[derive(Default)]
+pub struct TermDict {
+    han: FxMap<u64, u32>,
+    words: FxMap<Box<str>, u32>,
+}
+
+impl TermDict {
+    pub fn get(&self, term: &Term) -> Option<u32> {
+        match term {
+            Term::Han(key) => self.han.get(key).copied(),
+            Term::Word(word) => self.words.get(word).copied(),
+        }
+    }
+
+    /// The term's id, a new one if it is new.
+    fn intern(&mut self, term: Term) -> u32 {
+        let next_id = self.len() as u32;
+        match term {
+            Term::Han(key) => *self.han.entry(key).or_insert(next_id),
+            Term::Word(word) => *self.words.entry(word).or_insert(next_id),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.han.len() + self.words.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// The index of one catalog.
 pub struct Index {
     pub n_docs: usize,
-    pub terms: FxMap<Term, u32>,
+    pub terms: TermDict,
     /// Per term: ascending resource indexes, and their term frequencies per field.
     pub postings: Csr<u32>,
     pub tfs: Vec<PackedTf>,
@@ -222,19 +257,58 @@ pub fn phrase_key(keyword: &str) -> Option<String> {
 
 /// Groups one resource's (term, field) occurrences into its postings: each term once, ascending,
 /// with its frequency per field.
-fn group_postings(doc_terms: &mut [(u32, u8)], out: &mut Vec<(u32, PackedTf)>) {
+/// A resource's postings: `(term id, frequencies)` for each distinct term, ids from `lookup` (`None`
+/// skips a term). Adds the resource's field lengths to `field_lengths`.
+///
+/// Han terms are grouped by their packed key within the resource first, so the dictionary (large,
+/// and out of cache) is consulted once per distinct term rather than once per occurrence: that
+/// lookup dominated the build. Words, rarer, are looked up as they come.
+fn collect_doc_postings(
+    resource: &Resource,
+    lookup: &mut impl FnMut(Term) -> Option<u32>,
+    local: &mut Vec<(u64, u8)>,
+    out: &mut Vec<(u32, PackedTf)>,
+    field_lengths: &mut [u32; N_FIELDS],
+) {
+    // Word ids are kept with this bit set: Han keys stay below 2^42.
+    const WORD: u64 = 1 << 63;
+    local.clear();
     out.clear();
-    doc_terms.sort_unstable();
+    for_each_field_term(resource, |fields, term| {
+        let key = match term {
+            Term::Han(key) => key,
+            word => match lookup(word) {
+                Some(id) => WORD | u64::from(id),
+                None => {
+                    // Still counted in the field lengths, as every term is.
+                    for_each_field(fields, |field| field_lengths[field] += 1);
+                    return;
+                }
+            },
+        };
+        for_each_field(fields, |field| {
+            field_lengths[field] += 1;
+            local.push((key, field as u8));
+        });
+    });
+    local.sort_unstable();
     let mut start = 0;
-    while start < doc_terms.len() {
-        let id = doc_terms[start].0;
+    while start < local.len() {
+        let key = local[start].0;
         let mut counts = [0u32; N_FIELDS];
         let mut end = start;
-        while end < doc_terms.len() && doc_terms[end].0 == id {
-            counts[doc_terms[end].1 as usize] += 1;
+        while end < local.len() && local[end].0 == key {
+            counts[local[end].1 as usize] += 1;
             end += 1;
         }
-        out.push((id, PackedTf::new(counts)));
+        let id = if key & WORD != 0 {
+            Some((key & !WORD) as u32)
+        } else {
+            lookup(Term::Han(key))
+        };
+        if let Some(id) = id {
+            out.push((id, PackedTf::new(counts)));
+        }
         start = end;
     }
 }
@@ -282,32 +356,33 @@ impl Index {
         // cache and dominate the build, so pass 2 reuses these rather than looking every term up again;
         // resources past the budget are tokenized again, which bounds the extra memory at a million.
         const BUFFER_BUDGET: usize = 48 << 20;
-        let mut terms: FxMap<Term, u32> = FxMap::default();
+        let mut terms = TermDict::default();
         let mut document_frequency: Vec<u32> = Vec::new();
         let mut lengths: [Vec<u32>; N_FIELDS] = std::array::from_fn(|_| Vec::with_capacity(n_docs));
         let mut buffered: Vec<(u32, PackedTf)> = Vec::new();
         let mut buffered_ends: Vec<usize> = Vec::new();
         let mut buffering = true;
-        let mut doc_terms: Vec<(u32, u8)> = Vec::new();
+        let mut doc_terms: Vec<(u64, u8)> = Vec::new();
         let mut doc_postings: Vec<(u32, PackedTf)> = Vec::new();
         for resource in resources {
             let mut field_lengths = [0u32; N_FIELDS];
-            doc_terms.clear();
-            for_each_field_term(resource, |fields, term| {
-                let next_id = terms.len() as u32;
-                let id = *terms.entry(term).or_insert(next_id);
+            let mut intern = |term: Term| {
+                let id = terms.intern(term);
                 if id as usize == document_frequency.len() {
                     document_frequency.push(0);
                 }
-                for_each_field(fields, |field| {
-                    field_lengths[field] += 1;
-                    doc_terms.push((id, field as u8));
-                });
-            });
+                Some(id)
+            };
+            collect_doc_postings(
+                resource,
+                &mut intern,
+                &mut doc_terms,
+                &mut doc_postings,
+                &mut field_lengths,
+            );
             for field in 0..N_FIELDS {
                 lengths[field].push(field_lengths[field]);
             }
-            group_postings(&mut doc_terms, &mut doc_postings);
             for &(id, _) in &doc_postings {
                 document_frequency[id as usize] += 1;
             }
@@ -345,13 +420,13 @@ impl Index {
         }
         drop(buffered);
         for (doc, resource) in resources.iter().enumerate().skip(buffered_ends.len()) {
-            doc_terms.clear();
-            for_each_field_term(resource, |fields, term| {
-                if let Some(&id) = terms.get(&term) {
-                    for_each_field(fields, |field| doc_terms.push((id, field as u8)));
-                }
-            });
-            group_postings(&mut doc_terms, &mut doc_postings);
+            collect_doc_postings(
+                resource,
+                &mut |term: Term| terms.get(&term),
+                &mut doc_terms,
+                &mut doc_postings,
+                &mut [0; N_FIELDS],
+            );
             scatter(doc, &doc_postings);
         }
         drop(cursor);

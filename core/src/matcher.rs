@@ -331,7 +331,7 @@ impl Matcher {
         let mut terms = Vec::with_capacity(counts.len());
         let mut total_weight = 0.0;
         for (term, _count) in counts {
-            let id = self.index.terms.get(&term).copied();
+            let id = self.index.terms.get(&term);
             let frequency = id.map_or(0, |id| {
                 let (docs, _) = self.index.postings(id);
                 docs.len()

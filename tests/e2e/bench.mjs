@@ -47,8 +47,10 @@ for (const size of sizes) {
   await page.goto(`${server.base}/`);
   await waitForCatalog(page, 300000);
   const catalogReady = await page.evaluate(() => performance.now());
-  const loading = await page.evaluate(() => ['duijie:snapshot', 'duijie:index']
-    .map((name) => `${name} ${performance.getEntriesByName(name).map((entry) => entry.duration.toFixed(0)).join(',')} ms`).join(', '));
+  const loading = await page.evaluate(() => ['duijie:snapshot', 'duijie:decode', 'duijie:index']
+    .map((name) => `${name} ${performance.getEntriesByName(name).map((entry) => entry.duration.toFixed(0)).join(',')} ms`)
+    .concat(performance.getEntriesByName('duijie:load-start').map((entry) => `snapshot requested at ${entry.startTime.toFixed(0)} ms`))
+    .join(', '));
   await page.fill('textarea[name=need]', need);
   await page.waitForSelector('.results [data-resource-id]');
   const firstResults = await page.evaluate(() => performance.now());

@@ -43,19 +43,56 @@ pub fn snapshot_url() -> String {
     url
 }
 
-/// The snapshot's text and whether it came from the offline copy: the network first (the browser
+/// The snapshot's bytes and whether they came from the offline copy: the network first (the browser
 /// revalidates with the server's ETag), then the copy the last successful load stored.
-pub async fn load_snapshot(url: &str) -> Result<(String, bool), String> {
+pub async fn load_snapshot(url: &str) -> Result<(Vec<u8>, bool), String> {
     match fetch_and_store(url).await {
-        Ok(text) => Ok((text, false)),
-        Err(network_error) => match cached_text(url).await {
-            Some(text) => Ok((text, true)),
+        Ok(bytes) => Ok((bytes, false)),
+        Err(network_error) => match cached_bytes(url).await {
+            Some(bytes) => Ok((bytes, true)),
             None => Err(network_error),
         },
     }
 }
 
-async fn fetch_and_store(url: &str) -> Result<String, String> {
+/// The download `app.js` started for `url` while this module was still loading
+/// (`globalThis.duijieSnapshot = {url, ready}`), taken once; `None` if it started none or another.
+fn prefetched(url: &str) -> Option<js_sys::Promise> {
+    let global = js_sys::global();
+    let key = JsValue::from_str("duijieSnapshot");
+    let started = Reflect::get(&global, &key).ok()?;
+    if started.is_undefined() || started.is_null() {
+        return None;
+    }
+    let _ = Reflect::delete_property(global.unchecked_ref::<Object>(), &key);
+    let started_url = Reflect::get(&started, &JsValue::from_str("url"))
+        .ok()?
+        .as_string()?;
+    if started_url != url {
+        return None;
+    }
+    Reflect::get(&started, &JsValue::from_str("ready"))
+        .ok()?
+        .dyn_into()
+        .ok()
+}
+
+async fn fetch_and_store(url: &str) -> Result<Vec<u8>, String> {
+    if let Some(ready) = prefetched(url) {
+        // `{status, bytes, copy}`, `bytes` and `copy` (an unread clone) when the status is 2xx.
+        let done = JsFuture::from(ready).await.map_err(describe)?;
+        let field = |name: &str| Reflect::get(&done, &JsValue::from_str(name)).ok();
+        let Some(bytes) = field("bytes").filter(|bytes| bytes.is_object()) else {
+            let status = field("status")
+                .and_then(|status| status.as_f64())
+                .unwrap_or(0.0);
+            return Err(format!("HTTP {status}"));
+        };
+        if let Some(copy) = field("copy").and_then(|copy| copy.dyn_into::<Response>().ok()) {
+            store(url, copy);
+        }
+        return Ok(js_sys::Uint8Array::new(&bytes).to_vec());
+    }
     let request = Request::new_with_str(url).map_err(describe)?;
     let response: Response = JsFuture::from(window().fetch_with_request(&request))
         .await
@@ -65,27 +102,36 @@ async fn fetch_and_store(url: &str) -> Result<String, String> {
     if !response.ok() {
         return Err(format!("HTTP {}", response.status()));
     }
-    // Keep a copy for offline use, without holding up the first match; failing to store (private
-    // mode, quota) is no reason to fail.
     if let Ok(copy) = response.clone() {
-        let url = url.to_string();
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Ok(caches) = window().caches() {
-                if let Ok(cache) = JsFuture::from(caches.open(SNAPSHOT_CACHE)).await {
-                    let cache: web_sys::Cache = cache.unchecked_into();
-                    let _ = JsFuture::from(cache.put_with_str(&url, &copy)).await;
-                }
-            }
-        });
+        store(url, copy);
     }
-    let text = JsFuture::from(response.text().map_err(describe)?)
-        .await
-        .map_err(describe)?;
-    text.as_string()
-        .ok_or_else(|| "snapshot body is not text".to_string())
+    body_bytes(&response).await
 }
 
-async fn cached_text(url: &str) -> Option<String> {
+/// Keeps a copy of the snapshot for offline use, without holding up the first match; failing to
+/// store (private mode, quota) is no reason to fail.
+fn store(url: &str, copy: Response) {
+    let url = url.to_string();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Ok(caches) = window().caches() {
+            if let Ok(cache) = JsFuture::from(caches.open(SNAPSHOT_CACHE)).await {
+                let cache: web_sys::Cache = cache.unchecked_into();
+                let _ = JsFuture::from(cache.put_with_str(&url, &copy)).await;
+            }
+        }
+    });
+}
+
+/// A response body as bytes: read as an `ArrayBuffer`, it is copied once into wasm memory, where
+/// reading it as text would decode it to a JS string and encode it back to UTF-8.
+async fn body_bytes(response: &Response) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(response.array_buffer().map_err(describe)?)
+        .await
+        .map_err(describe)?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+async fn cached_bytes(url: &str) -> Option<Vec<u8>> {
     let caches = window().caches().ok()?;
     let cache: web_sys::Cache = JsFuture::from(caches.open(SNAPSHOT_CACHE))
         .await
@@ -93,10 +139,7 @@ async fn cached_text(url: &str) -> Option<String> {
         .unchecked_into();
     let found = JsFuture::from(cache.match_with_str(url)).await.ok()?;
     let response: Response = found.dyn_into().ok()?;
-    JsFuture::from(response.text().ok()?)
-        .await
-        .ok()?
-        .as_string()
+    body_bytes(&response).await.ok()
 }
 
 fn describe(error: JsValue) -> String {

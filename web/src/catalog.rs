@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 /// The snapshot object `{"catalog_version", "weights", "region", "kinds", "resources"}`.
 #[derive(Deserialize)]
-struct Snapshot {
+pub struct Snapshot {
     #[serde(default)]
     catalog_version: String,
     #[serde(default)]
@@ -14,21 +14,24 @@ struct Snapshot {
     resources: Vec<Resource>,
 }
 
-/// Decodes the snapshot and indexes it.
+/// Decodes the snapshot.
 ///
 /// The resources are decoded straight into `Resource` (serde) rather than through the validating
 /// interchange decoder: the server validated every one at import, and page load at a fair must stay
 /// short. The matcher package (duijie-wasm) validates, for catalogs from anywhere.
-pub fn matcher_from_snapshot(text: &str) -> Result<(Matcher, usize), String> {
-    let snapshot: Snapshot =
-        serde_json::from_str(text).map_err(|error| format!("invalid snapshot: {error}"))?;
+pub fn decode_snapshot(bytes: &[u8]) -> Result<Snapshot, String> {
+    serde_json::from_slice(bytes).map_err(|error| format!("invalid snapshot: {error}"))
+}
+
+/// Indexes a decoded snapshot.
+pub fn matcher_from_snapshot(snapshot: Snapshot) -> Matcher {
     let weights = snapshot.weights.unwrap_or_default();
     let version = if snapshot.catalog_version.is_empty() {
         catalog_version(&snapshot.resources, &weights)
     } else {
         snapshot.catalog_version
     };
-    Ok((Matcher::new(version, snapshot.resources, weights), 0))
+    Matcher::new(version, snapshot.resources, weights)
 }
 
 /// Runs one throwaway match, so that the browser compiles the matching code at load rather than on

@@ -2,8 +2,28 @@
 // that keeps the app shell and the last snapshot for offline use.
 import init from './duijie-web.js';
 
+// The catalog snapshot is requested now, while the module downloads and compiles, rather than once
+// it runs; the module takes this request if the URL is the one it would ask for (browser.rs).
+const scope = new URLSearchParams(location.search);
+let snapshotUrl = '/api/v1/snapshot';
+for (const name of ['region', 'kinds']) {
+  const value = scope.get(name);
+  if (value) snapshotUrl += `${snapshotUrl.includes('?') ? '&' : '?'}${name}=${encodeURIComponent(value)}`;
+}
+// The body is read here too: Chromium holds a body no one reads, so the download would wait for the
+// module. The module takes {url, ready} if the URL is the one it would ask for (browser.rs).
+const ready = fetch(snapshotUrl).then(async (response) => {
+  if (!response.ok) return { status: response.status };
+  const copy = response.clone();
+  const bytes = await response.arrayBuffer();
+  return { status: response.status, bytes, copy };
+});
+ready.catch(() => {}); // offline: the module falls back to the stored copy
+globalThis.duijieSnapshot = { url: snapshotUrl, ready };
+
 if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register('sw.js').catch((error) => console.warn('duijie: no offline support', error));
 }
 
-init();
+performance.mark('duijie:init');
+init().then(() => performance.mark('duijie:started'));

@@ -9,7 +9,7 @@ use web_sys::{HtmlTextAreaElement, InputEvent};
 use yew::prelude::*;
 
 use crate::browser;
-use crate::catalog::{matcher_from_snapshot, warm_up};
+use crate::catalog::{decode_snapshot, matcher_from_snapshot, warm_up};
 use crate::components::filters::Filters;
 use crate::components::results::Results;
 use crate::components::shortlist::{sync_engagements, Shortlist};
@@ -51,31 +51,39 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             let loader = dispatcher.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                // User Timing: duijie:snapshot (download) and duijie:index (decode and index).
+                // User Timing: duijie:snapshot (download), duijie:decode, duijie:index.
                 browser::mark("duijie:load-start");
                 let action = match browser::load_snapshot(&browser::snapshot_url()).await {
-                    Ok((text, from_cache)) => {
+                    Ok((bytes, from_cache)) => {
                         browser::mark("duijie:snapshot-loaded");
                         browser::measure(
                             "duijie:snapshot",
                             "duijie:load-start",
                             "duijie:snapshot-loaded",
                         );
-                        let built = matcher_from_snapshot(&text);
-                        if let Ok((matcher, _)) = &built {
-                            warm_up(matcher);
-                        }
-                        browser::mark("duijie:indexed");
+                        let decoded = decode_snapshot(&bytes);
+                        drop(bytes);
+                        browser::mark("duijie:decoded");
                         browser::measure(
-                            "duijie:index",
+                            "duijie:decode",
                             "duijie:snapshot-loaded",
-                            "duijie:indexed",
+                            "duijie:decoded",
                         );
-                        match built {
-                            Ok((matcher, _skipped)) => Action::Loaded {
-                                matcher: Rc::new(matcher),
-                                from_cache,
-                            },
+                        match decoded {
+                            Ok(snapshot) => {
+                                let matcher = matcher_from_snapshot(snapshot);
+                                warm_up(&matcher);
+                                browser::mark("duijie:indexed");
+                                browser::measure(
+                                    "duijie:index",
+                                    "duijie:decoded",
+                                    "duijie:indexed",
+                                );
+                                Action::Loaded {
+                                    matcher: Rc::new(matcher),
+                                    from_cache,
+                                }
+                            }
                             Err(message) => Action::LoadFailed(message),
                         }
                     }
