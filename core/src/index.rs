@@ -163,7 +163,8 @@ impl TermDict {
 pub struct Index {
     pub n_docs: usize,
     pub terms: TermDict,
-    /// Per term: ascending resource indexes, and their term frequencies per field.
+    /// Per term: ascending resource indexes, and their term frequencies per field (which
+    /// `Matcher::new` takes, keeping per-posting impacts instead).
     pub postings: Csr<u32>,
     pub tfs: Vec<PackedTf>,
     /// Per field, per resource: the number of terms.
@@ -536,11 +537,14 @@ impl Index {
         }
     }
 
-    /// The posting list of a term: resource indexes and their term frequencies.
-    pub fn postings(&self, term_id: u32) -> (&[u32], &[PackedTf]) {
+    /// Where a term's postings are in `postings.items` (and `tfs`).
+    pub fn posting_range(&self, term_id: u32) -> std::ops::Range<usize> {
         let row = term_id as usize;
-        let start = self.postings.offsets[row] as usize;
-        let end = self.postings.offsets[row + 1] as usize;
-        (&self.postings.items[start..end], &self.tfs[start..end])
+        self.postings.offsets[row] as usize..self.postings.offsets[row + 1] as usize
+    }
+
+    /// The resources a term occurs in, ascending.
+    pub fn docs(&self, term_id: u32) -> &[u32] {
+        &self.postings.items[self.posting_range(term_id)]
     }
 }

@@ -97,9 +97,11 @@ pub struct Matcher {
     resources: Vec<Resource>,
     index: Index,
     ids: FxMap<String, u32>,
-    /// Per field, per resource: field weight / BM25 length normalisation.
-    /// Per resource, per field: field weight / BM25 length normalisation (one cache line per resource).
-    field_norms: Vec<[f64; N_FIELDS]>,
+    /// Per posting (aligned with the index's postings): the BM25F saturation of the term in the
+    /// resource, `c / (K1 + c)` with `c` the field-weighted, length-normalised term frequency. Kept
+    /// instead of the frequencies: stage one then reads one number per posting, in order, rather
+    /// than the resource's field norms at a random place.
+    impacts: Vec<f32>,
     /// Each resource's position in id order: ties break by id, so scores never depend on the order
     /// the catalog was loaded in.
     id_rank: Vec<u32>,
@@ -108,8 +110,8 @@ pub struct Matcher {
 impl Matcher {
     /// Indexes `resources` (assumed valid: see `validate_resource`) under `version`.
     pub fn new(version: impl Into<String>, resources: Vec<Resource>, weights: Weights) -> Matcher {
-        let index = Index::build(&resources);
-        let field_norms = (0..index.n_docs)
+        let mut index = Index::build(&resources);
+        let field_norms: Vec<[f64; N_FIELDS]> = (0..index.n_docs)
             .map(|doc| {
                 std::array::from_fn(|field| {
                     let length = f64::from(index.lengths[field][doc]);
@@ -119,6 +121,25 @@ impl Matcher {
                 })
             })
             .collect();
+        let tfs = std::mem::take(&mut index.tfs);
+        let impacts = index
+            .postings
+            .items
+            .iter()
+            .zip(&tfs)
+            .map(|(&doc, &tf)| {
+                let mut combined = 0.0;
+                for (field, norm) in field_norms[doc as usize].iter().enumerate() {
+                    let frequency = tf.field(field);
+                    if frequency > 0 {
+                        combined += f64::from(frequency) * norm;
+                    }
+                }
+                (combined / (K1 + combined)) as f32
+            })
+            .collect();
+        drop(tfs);
+        drop(field_norms);
         let mut by_id: Vec<u32> = (0..resources.len() as u32).collect();
         by_id.sort_by(|&a, &b| {
             resources[a as usize]
@@ -141,7 +162,7 @@ impl Matcher {
             resources,
             index,
             ids,
-            field_norms,
+            impacts,
             id_rank,
         }
     }
@@ -332,10 +353,7 @@ impl Matcher {
         let mut total_weight = 0.0;
         for (term, _count) in counts {
             let id = self.index.terms.get(&term);
-            let frequency = id.map_or(0, |id| {
-                let (docs, _) = self.index.postings(id);
-                docs.len()
-            });
+            let frequency = id.map_or(0, |id| self.index.docs(id).len());
             let weight = idf(n_docs, frequency as f64);
             total_weight += weight;
             if let Some(id) = id {
@@ -432,31 +450,28 @@ impl Matcher {
             self.index.n_docs / COMMON_TERM_SHARE
         };
         for term in &query.terms {
-            let (docs, tfs) = self.index.postings(term.id);
+            let range = self.index.posting_range(term.id);
+            let docs = &self.index.postings.items[range.clone()];
+            let impacts = &self.impacts[range];
             let only_found = term.frequency > common && !scratch.touched.is_empty();
-            for (&doc, &tf) in docs.iter().zip(tfs) {
+            for (&doc, &impact) in docs.iter().zip(impacts) {
                 let doc_index = doc as usize;
                 if allowed.is_some_and(|allowed| !allowed[doc_index]) {
                     continue;
                 }
-                let fresh = scratch.stamp[doc_index] != scratch.epoch;
-                if fresh && only_found {
-                    continue;
-                }
-                let norms = &self.field_norms[doc_index];
-                let mut combined = 0.0;
-                for (field, norm) in norms.iter().enumerate() {
-                    let frequency = tf.field(field);
-                    if frequency > 0 {
-                        combined += f64::from(frequency) * norm;
+                let slot = &mut scratch.slots[doc_index];
+                if slot.stamp != scratch.epoch {
+                    if only_found {
+                        continue;
                     }
+                    *slot = Slot {
+                        stamp: scratch.epoch,
+                        ..Slot::default()
+                    };
+                    scratch.touched.push(doc);
                 }
-                let contribution = term.weight * combined / (K1 + combined);
-                if fresh {
-                    scratch.touch(doc);
-                }
-                scratch.text[doc_index] += contribution;
-                scratch.cover[doc_index] += term.weight;
+                slot.text += term.weight * f64::from(impact);
+                slot.cover += term.weight;
             }
         }
         for phrase in &query.phrases {
@@ -466,10 +481,15 @@ impl Matcher {
                 if allowed.is_some_and(|allowed| !allowed[doc_index]) {
                     continue;
                 }
-                if scratch.stamp[doc_index] != scratch.epoch {
-                    scratch.touch(doc);
+                let slot = &mut scratch.slots[doc_index];
+                if slot.stamp != scratch.epoch {
+                    *slot = Slot {
+                        stamp: scratch.epoch,
+                        ..Slot::default()
+                    };
+                    scratch.touched.push(doc);
                 }
-                scratch.phrase[doc_index] += phrase.weight;
+                slot.phrase += phrase.weight;
             }
         }
         let text_scale = if query.total_weight > 0.0 {
@@ -486,16 +506,16 @@ impl Matcher {
             .touched
             .iter()
             .map(|&doc| {
-                let doc_index = doc as usize;
+                let slot = &scratch.slots[doc as usize];
                 // BM25F times the share of the need's term weight the resource covers: a resource
                 // with every term of the need beats one that repeats a few of them.
                 let coverage = if query.total_weight > 0.0 {
-                    scratch.cover[doc_index] / query.total_weight
+                    slot.cover / query.total_weight
                 } else {
                     0.0
                 };
-                let text = scratch.text[doc_index] * coverage;
-                let phrase = scratch.phrase[doc_index];
+                let text = slot.text * coverage;
+                let phrase = slot.phrase;
                 Candidate {
                     doc,
                     text_raw: text,
@@ -1130,40 +1150,35 @@ impl Scores {
 #[derive(Default)]
 struct Scratch {
     epoch: u32,
-    stamp: Vec<u32>,
-    text: Vec<f64>,
-    cover: Vec<f64>,
-    phrase: Vec<f64>,
+    /// Per resource, its sums for the current need (valid where `stamp` is the current epoch): one
+    /// place per resource, so a posting touches one cache line.
+    slots: Vec<Slot>,
     touched: Vec<u32>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    text: f64,
+    cover: f64,
+    phrase: f64,
+    stamp: u32,
 }
 
 impl Scratch {
     fn begin(&mut self, n_docs: usize) {
-        if self.stamp.len() != n_docs {
+        if self.slots.len() != n_docs {
             *self = Scratch {
                 epoch: 0,
-                stamp: vec![0; n_docs],
-                text: vec![0.0; n_docs],
-                cover: vec![0.0; n_docs],
-                phrase: vec![0.0; n_docs],
+                slots: vec![Slot::default(); n_docs],
                 touched: Vec::new(),
             };
         }
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {
-            self.stamp.iter_mut().for_each(|stamp| *stamp = 0);
+            self.slots.iter_mut().for_each(|slot| slot.stamp = 0);
             self.epoch = 1;
         }
         self.touched.clear();
-    }
-
-    fn touch(&mut self, doc: u32) {
-        let doc_index = doc as usize;
-        self.stamp[doc_index] = self.epoch;
-        self.text[doc_index] = 0.0;
-        self.cover[doc_index] = 0.0;
-        self.phrase[doc_index] = 0.0;
-        self.touched.push(doc);
     }
 }
 
