@@ -93,6 +93,7 @@ impl Hasher for FxHasher {
 }
 
 pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub type FxSet<K> = std::collections::HashSet<K, BuildHasherDefault<FxHasher>>;
 
 /// Compressed-sparse-row lists: `items[offsets[i]..offsets[i + 1]]` belong to row `i`.
 #[derive(Clone, Debug, Default)]
@@ -177,6 +178,10 @@ pub struct Index {
     /// Per phrase id, its first and last characters: a near miss needs one of them in common, and
     /// comparing these spares reading the keys of most candidates' keywords.
     pub phrase_ends: Vec<(char, char)>,
+    /// The characters some phrase starts with, and those some phrase ends with: scanning a need for
+    /// the catalog's phrases looks up only the windows that could be one.
+    pub phrase_first_chars: FxSet<char>,
+    pub phrase_last_chars: FxSet<char>,
     pub phrase_postings: Csr<u32>,
     pub max_phrase_chars: usize,
     /// Per resource: its keyword phrases, in the order it lists them.
@@ -475,7 +480,10 @@ impl Index {
         for (key, &id) in &phrases {
             phrase_keys[id as usize] = key.clone();
         }
-        let phrase_ends = phrase_keys.iter().map(|key| phrase_ends(key)).collect();
+        let phrase_ends: Vec<(char, char)> =
+            phrase_keys.iter().map(|key| phrase_ends(key)).collect();
+        let phrase_first_chars = phrase_ends.iter().map(|&(first, _)| first).collect();
+        let phrase_last_chars = phrase_ends.iter().map(|&(_, last)| last).collect();
         let doc_phrases = Csr::from_rows(doc_phrase_rows.into_iter());
 
         // Structured codes.
@@ -525,6 +533,8 @@ impl Index {
             phrases,
             phrase_keys,
             phrase_ends,
+            phrase_first_chars,
+            phrase_last_chars,
             phrase_postings,
             max_phrase_chars,
             doc_phrases,

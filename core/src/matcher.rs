@@ -233,9 +233,13 @@ impl Matcher {
         if best_text > 0.0 {
             query.text_scale = best_text;
         }
+        let mut candidates = candidates;
+        for candidate in &mut candidates {
+            candidate.keyword_raw = self.keyword_value(&query, candidate);
+        }
         let best_keywords = candidates
             .iter()
-            .map(|candidate| self.keyword_value(&query, candidate))
+            .map(|candidate| candidate.keyword_raw)
             .fold(0.0, f64::max);
         if best_keywords > 0.0 {
             query.keyword_scale = best_keywords;
@@ -385,6 +389,7 @@ impl Matcher {
         for start in 0..text.len() {
             if !text[start].is_alphanumeric()
                 || (start > 0 && is_word_char(text[start - 1]) && is_word_char(text[start]))
+                || !self.index.phrase_first_chars.contains(&text[start])
             {
                 continue;
             }
@@ -399,7 +404,10 @@ impl Matcher {
                 }
                 let next_is_word =
                     text.get(end + 1).is_some_and(|&c| is_word_char(c)) && is_word_char(text[end]);
-                if !next_is_word && self.index.phrases.contains_key(window.as_str()) {
+                if !next_is_word
+                    && self.index.phrase_last_chars.contains(&text[end])
+                    && self.index.phrases.contains_key(window.as_str())
+                {
                     phrase_keys.push(window.clone());
                 }
             }
@@ -520,6 +528,7 @@ impl Matcher {
                     doc,
                     text_raw: text,
                     stage_one: text * text_scale + phrase * phrase_scale,
+                    keyword_raw: 0.0,
                 }
             })
             .collect();
@@ -537,16 +546,14 @@ impl Matcher {
                 .then(self.id_rank[a.doc as usize].cmp(&self.id_rank[b.doc as usize]))
         };
         if candidates.len() > keep {
-            let mut rest = candidates.split_off(0);
-            rest.select_nth_unstable_by(keep - 1, by_text);
-            let mut others = rest.split_off(keep);
-            candidates = rest;
+            // In place: the best `keep` by text first, then the best of the rest by stage one.
+            candidates.select_nth_unstable_by(keep - 1, by_text);
+            let others = &mut candidates[keep..];
             let keep_others = (keep / 4).min(others.len());
             if keep_others > 0 {
                 others.select_nth_unstable_by(keep_others - 1, by_stage_one);
-                others.truncate(keep_others);
-                candidates.extend(others);
             }
+            candidates.truncate(keep + keep_others);
         }
         candidates.sort_by(by_stage_one);
         candidates
@@ -577,6 +584,7 @@ impl Matcher {
                     doc,
                     text_raw: 0.0,
                     stage_one: 0.0,
+                    keyword_raw: 0.0,
                 };
                 let fit = self.fit(&self.score(need, &empty_query, &prior, &candidate));
                 (fit, candidate)
@@ -645,8 +653,7 @@ impl Matcher {
             scores.text = Some((candidate.text_raw / query.text_scale).min(1.0));
         }
         if !query.phrases.is_empty() && query.total_phrase_weight > 0.0 {
-            scores.keywords =
-                Some((self.keyword_value(query, candidate) / query.keyword_scale).min(1.0));
+            scores.keywords = Some((candidate.keyword_raw / query.keyword_scale).min(1.0));
         }
         if !need.disciplines.is_empty() {
             let mut best: f64 = 0.0;
@@ -1112,6 +1119,8 @@ struct Candidate {
     doc: u32,
     text_raw: f64,
     stage_one: f64,
+    /// The keyword evidence before scaling (`keyword_value`), set once stage two begins.
+    keyword_raw: f64,
 }
 
 #[derive(Default)]
