@@ -9,7 +9,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::model::Resource;
 use crate::taxonomy::taxonomies;
-use crate::text::{for_each_token, normalize, Term};
+use crate::text::{for_each_token_with, is_han, normalize, Term};
 
 /// The text fields, in posting order.
 pub const FIELD_TITLE: usize = 0;
@@ -94,6 +94,11 @@ impl Hasher for FxHasher {
 
 pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 pub type FxSet<K> = std::collections::HashSet<K, BuildHasherDefault<FxHasher>>;
+
+/// A Han character in more than `1 / MAX_CHAR_SHARE` of the catalog (and more than
+/// `MIN_CHAR_LIMIT` resources) is not indexed on its own.
+pub const MAX_CHAR_SHARE: usize = 16;
+pub const MIN_CHAR_LIMIT: usize = 200;
 
 /// Compressed-sparse-row lists: `items[offsets[i]..offsets[i + 1]]` belong to row `i`.
 #[derive(Clone, Debug, Default)]
@@ -184,6 +189,8 @@ pub struct Index {
     pub phrase_last_chars: FxSet<char>,
     pub phrase_postings: Csr<u32>,
     pub max_phrase_chars: usize,
+    /// The Han characters too common to be indexed on their own as unigram terms (`MAX_CHAR_SHARE`).
+    pub common_chars: CharSet,
     /// Per resource: its keyword phrases, in the order it lists them.
     pub doc_phrases: Csr<u32>,
     /// Distinct canonical discipline codes, and per resource the indexes of its disciplines.
@@ -200,14 +207,17 @@ pub struct Index {
 /// Calls `emit(fields, term)` for every term of a resource's text fields, `fields` a bit set of
 /// the fields it counts in (a term of the summary's lead sentence counts in the body and the lead,
 /// and is looked up once).
-fn for_each_field_term(resource: &Resource, mut emit: impl FnMut(u8, Term)) {
+fn for_each_field_term(resource: &Resource, common: &CharSet, mut emit: impl FnMut(u8, Term)) {
     const BODY: u8 = 1 << FIELD_BODY;
-    for_each_token(&resource.title, |term, _, _| emit(1 << FIELD_TITLE, term));
+    let chars: Option<&dyn Fn(char) -> bool> = Some(&|c| !common.contains(c));
+    for_each_token_with(&resource.title, chars, |term, _, _| {
+        emit(1 << FIELD_TITLE, term)
+    });
     for keyword in resource.keywords.iter().chain(&resource.expertise) {
-        for_each_token(keyword, |term, _, _| emit(1 << FIELD_KEYWORDS, term));
+        for_each_token_with(keyword, chars, |term, _, _| emit(1 << FIELD_KEYWORDS, term));
     }
     let lead_end = lead_sentence(&resource.summary).len();
-    for_each_token(&resource.summary, |term, _, end| {
+    for_each_token_with(&resource.summary, chars, |term, _, end| {
         emit(
             if end <= lead_end {
                 BODY | 1 << FIELD_LEAD
@@ -218,7 +228,69 @@ fn for_each_field_term(resource: &Resource, mut emit: impl FnMut(u8, Term)) {
         )
     });
     for text in [&resource.organization, &resource.position] {
-        for_each_token(text, |term, _, _| emit(BODY, term));
+        for_each_token_with(text, chars, |term, _, _| emit(BODY, term));
+    }
+}
+
+/// The text fields `for_each_field_term` reads.
+fn for_each_field_text<'a>(resource: &'a Resource, mut visit: impl FnMut(&'a str)) {
+    visit(&resource.title);
+    for keyword in resource.keywords.iter().chain(&resource.expertise) {
+        visit(keyword);
+    }
+    visit(&resource.summary);
+    visit(&resource.organization);
+    visit(&resource.position);
+}
+
+/// A set of characters as a bit set over the code points (Han characters lie below U+32400).
+#[derive(Clone, Debug, Default)]
+pub struct CharSet {
+    bits: Vec<u64>,
+}
+
+impl CharSet {
+    pub fn contains(&self, c: char) -> bool {
+        let c = c as usize;
+        self.bits
+            .get(c / 64)
+            .is_some_and(|word| word & (1 << (c % 64)) != 0)
+    }
+
+    fn insert(&mut self, c: char) {
+        let c = c as usize;
+        if self.bits.len() <= c / 64 {
+            self.bits.resize(c / 64 + 1, 0);
+        }
+        self.bits[c / 64] |= 1 << (c % 64);
+    }
+
+    /// The Han characters in more than `limit` of `resources`: the ones not indexed on their own.
+    fn common_han(resources: &[Resource], limit: usize) -> CharSet {
+        const HAN_END: usize = 0x32400;
+        let mut frequency = vec![0u32; HAN_END];
+        // The last resource that counted each character, so each counts once per resource.
+        let mut seen = vec![u32::MAX; HAN_END];
+        for (doc, resource) in resources.iter().enumerate() {
+            for_each_field_text(resource, |text| {
+                for c in text.chars() {
+                    let code = c as usize;
+                    if code < HAN_END && seen[code] != doc as u32 && is_han(c) {
+                        seen[code] = doc as u32;
+                        frequency[code] += 1;
+                    }
+                }
+            });
+        }
+        let mut set = CharSet::default();
+        for (code, &count) in frequency.iter().enumerate() {
+            if count as usize > limit {
+                if let Some(c) = char::from_u32(code as u32) {
+                    set.insert(c);
+                }
+            }
+        }
+        set
     }
 }
 
@@ -271,6 +343,7 @@ pub fn phrase_key(keyword: &str) -> Option<String> {
 /// lookup dominated the build. Words, rarer, are looked up as they come.
 fn collect_doc_postings(
     resource: &Resource,
+    common_chars: &CharSet,
     lookup: &mut impl FnMut(Term) -> Option<u32>,
     local: &mut Vec<(u64, u8)>,
     out: &mut Vec<(u32, PackedTf)>,
@@ -280,7 +353,7 @@ fn collect_doc_postings(
     const WORD: u64 = 1 << 63;
     local.clear();
     out.clear();
-    for_each_field_term(resource, |fields, term| {
+    for_each_field_term(resource, common_chars, |fields, term| {
         let key = match term {
             Term::Han(key) => key,
             word => match lookup(word) {
@@ -292,8 +365,13 @@ fn collect_doc_postings(
                 }
             },
         };
+        // A field's length counts its bigrams and words: its characters, indexed too, would only
+        // scale every length alike.
+        let counts = key & WORD != 0 || key & 0x1f_ffff != 0;
         for_each_field(fields, |field| {
-            field_lengths[field] += 1;
+            if counts {
+                field_lengths[field] += 1;
+            }
             local.push((key, field as u8));
         });
     });
@@ -362,6 +440,10 @@ impl Index {
         // cache and dominate the build, so pass 2 reuses these rather than looking every term up again;
         // resources past the budget are tokenized again, which bounds the extra memory at a million.
         const BUFFER_BUDGET: usize = 48 << 20;
+        // Characters in more than a share of the catalog say little and would cost much: only the
+        // others are indexed on their own.
+        let common_chars =
+            CharSet::common_han(resources, (n_docs / MAX_CHAR_SHARE).max(MIN_CHAR_LIMIT));
         let mut terms = TermDict::default();
         let mut document_frequency: Vec<u32> = Vec::new();
         let mut lengths: [Vec<u32>; N_FIELDS] = std::array::from_fn(|_| Vec::with_capacity(n_docs));
@@ -381,6 +463,7 @@ impl Index {
             };
             collect_doc_postings(
                 resource,
+                &common_chars,
                 &mut intern,
                 &mut doc_terms,
                 &mut doc_postings,
@@ -428,6 +511,7 @@ impl Index {
         for (doc, resource) in resources.iter().enumerate().skip(buffered_ends.len()) {
             collect_doc_postings(
                 resource,
+                &common_chars,
                 &mut |term: Term| terms.get(&term),
                 &mut doc_terms,
                 &mut doc_postings,
@@ -522,6 +606,7 @@ impl Index {
 
         Index {
             n_docs,
+            common_chars,
             terms,
             postings: Csr {
                 offsets,

@@ -18,7 +18,7 @@ use crate::index::{phrase_ends, phrase_key, FxMap, Index, N_FIELDS};
 use crate::model::{Kind, Mode, Need, Resource};
 use crate::score::{Component, MatchResult, Matched, Reason, Weights};
 use crate::taxonomy::taxonomies;
-use crate::text::{for_each_token, normalize, utf16_spans, Term};
+use crate::text::{for_each_token, for_each_token_with, normalize, utf16_spans, Term};
 
 /// Hard filters: a resource outside them is never a result, whatever its score.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -89,6 +89,11 @@ const MIN_CANDIDATES: usize = 200;
 const PRIOR_VOTERS: usize = 100;
 /// Longest need text (in characters) scanned for keyword phrases.
 const MAX_PHRASE_SCAN_CHARS: usize = 2000;
+/// A character of one of the need's pairs counts this share of its inverse document frequency, and
+/// `ORPHAN_CHAR_WEIGHT` when no pair containing it is in the catalog. Character evidence adds to a
+/// resource's coverage, not to the need's total weight: it refines, it never dilutes.
+const CHAR_WEIGHT: f64 = 0.5;
+const ORPHAN_CHAR_WEIGHT: f64 = 1.0;
 
 /// A catalog version ready to match against.
 pub struct Matcher {
@@ -353,26 +358,88 @@ impl Matcher {
         for text in std::iter::once(&need.text).chain(&need.keywords) {
             for_each_token(text, |term, _, _| *counts.entry(term).or_insert(0) += 1);
         }
-        let mut terms = Vec::with_capacity(counts.len());
+        // The characters of the need's pairs. A character is an orphan when a pair containing it is
+        // not in the catalog and neither character of that pair is in one that is (经教 in
+        // "经教 朱熹"); 与 in 监测与治理 is not, its neighbours' words being known.
+        let mut covered: BTreeMap<char, ()> = BTreeMap::new();
+        let mut absent: Vec<(char, char)> = Vec::new();
+        for term in counts.keys() {
+            let Term::Han(key) = term else { continue };
+            if let (first, Some(second)) = han_chars(*key) {
+                if self.index.terms.get(term).is_some() {
+                    covered.insert(first, ());
+                    covered.insert(second, ());
+                } else {
+                    absent.push((first, second));
+                }
+            }
+        }
+        // Character → whether it is an orphan.
+        let mut pair_chars: BTreeMap<char, bool> = BTreeMap::new();
+        for c in covered.keys() {
+            pair_chars.insert(*c, false);
+        }
+        for (first, second) in absent {
+            let orphan = !covered.contains_key(&first) && !covered.contains_key(&second);
+            for c in [first, second] {
+                *pair_chars.entry(c).or_insert(false) |= orphan;
+            }
+        }
+        let mut terms = Vec::with_capacity(counts.len() + pair_chars.len());
         let mut total_weight = 0.0;
-        for (term, _count) in counts {
-            let id = self.index.terms.get(&term);
+        for (term, _count) in counts.iter() {
+            if let Term::Han(key) = term {
+                if let (c, None) = han_chars(*key) {
+                    if self.index.common_chars.contains(c) {
+                        // Too common to be indexed on its own (`MAX_CHAR_SHARE`): no evidence.
+                        continue;
+                    }
+                }
+            }
+            let id = self.index.terms.get(term);
             let frequency = id.map_or(0, |id| self.index.docs(id).len());
             let weight = idf(n_docs, frequency as f64);
             total_weight += weight;
             if let Some(id) = id {
                 terms.push(QueryTerm {
-                    term,
+                    term: term.clone(),
                     id,
                     frequency,
                     weight,
+                    refines: false,
                 });
             }
         }
+        // Each character of a pair is evidence too, weaker than the pair: a resource sharing a
+        // need's rare characters but not its words is related (朱熹 / 朱子), and a pair no resource
+        // has (经教) is left with its characters' evidence only.
+        for (c, orphan) in pair_chars {
+            let term = Term::han_single(c);
+            if counts.contains_key(&term) {
+                continue;
+            }
+            let Some(id) = self.index.terms.get(&term) else {
+                continue;
+            };
+            let frequency = self.index.docs(id).len();
+            let share = if orphan {
+                ORPHAN_CHAR_WEIGHT
+            } else {
+                CHAR_WEIGHT
+            };
+            terms.push(QueryTerm {
+                term,
+                id,
+                frequency,
+                weight: share * idf(n_docs, frequency as f64),
+                refines: !orphan,
+            });
+        }
         // Rarest first: they find the candidates; the common ones only add to them.
         terms.sort_by(|a, b| {
-            a.frequency
-                .cmp(&b.frequency)
+            a.refines
+                .cmp(&b.refines)
+                .then(a.frequency.cmp(&b.frequency))
                 .then_with(|| a.term.cmp(&b.term))
         });
 
@@ -461,7 +528,8 @@ impl Matcher {
             let range = self.index.posting_range(term.id);
             let docs = &self.index.postings.items[range.clone()];
             let impacts = &self.impacts[range];
-            let only_found = term.frequency > common && !scratch.touched.is_empty();
+            let only_found =
+                (term.refines || term.frequency > common) && !scratch.touched.is_empty();
             for (&doc, &impact) in docs.iter().zip(impacts) {
                 let doc_index = doc as usize;
                 if allowed.is_some_and(|allowed| !allowed[doc_index]) {
@@ -803,7 +871,7 @@ impl Matcher {
         let mut out = Vec::new();
         let mut field = |name: &str, item: Option<u32>, text: &str| {
             let mut ranges = Vec::new();
-            for_each_token(text, |term, start, end| {
+            for_each_token_with(text, Some(&|_| true), |term, start, end| {
                 if wanted.contains(&term) {
                     ranges.push((start, end));
                 }
@@ -1103,6 +1171,18 @@ struct QueryTerm {
     id: u32,
     frequency: usize,
     weight: f64,
+    /// Only adds to resources that other terms found (a character of a pair the catalog has).
+    refines: bool,
+}
+
+/// A packed Han key's characters: the first, and the second unless it is a unigram.
+fn han_chars(key: u64) -> (char, Option<char>) {
+    let first = char::from_u32((key >> 21) as u32).unwrap_or('\u{fffd}');
+    let second = (key & 0x1f_ffff) as u32;
+    (
+        first,
+        (second != 0).then(|| char::from_u32(second).unwrap_or('\u{fffd}')),
+    )
 }
 
 struct QueryPhrase {

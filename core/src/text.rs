@@ -159,7 +159,20 @@ pub struct Token {
 
 /// Calls `emit` for every term of `text`, in text order: Han bigrams (a lone Han character as a
 /// unigram), and words.
-pub fn for_each_token(text: &str, mut emit: impl FnMut(Term, usize, usize)) {
+pub fn for_each_token(text: &str, emit: impl FnMut(Term, usize, usize)) {
+    for_each_token_with(text, None, emit)
+}
+
+/// As `for_each_token`, and with `Some(chars)`, each Han character `chars` accepts as a unigram
+/// too, in a run of any length (and a lone character only if accepted): what the index keeps, so
+/// that a need's rare characters find resources that share them but not the words around them.
+pub fn for_each_token_with(
+    text: &str,
+    chars: Option<&dyn Fn(char) -> bool>,
+    mut emit: impl FnMut(Term, usize, usize),
+) {
+    let keep = |c: char| chars.is_none_or(|chars| chars(c));
+    let chars_too = |c: char| chars.is_some_and(|chars| chars(c));
     for run in runs(text) {
         let slice = &text[run.start..run.end];
         match run.class {
@@ -172,16 +185,26 @@ pub fn for_each_token(text: &str, mut emit: impl FnMut(Term, usize, usize)) {
                 };
                 let mut emitted = false;
                 for (offset, c) in chars {
+                    if !emitted && chars_too(first) {
+                        emit(
+                            Term::han_single(first),
+                            first_offset,
+                            first_offset + first.len_utf8(),
+                        );
+                    }
                     emit(
                         Term::han_pair(first, c),
                         first_offset,
                         offset + c.len_utf8(),
                     );
+                    if chars_too(c) {
+                        emit(Term::han_single(c), offset, offset + c.len_utf8());
+                    }
                     emitted = true;
                     first_offset = offset;
                     first = c;
                 }
-                if !emitted {
+                if !emitted && keep(first) {
                     emit(
                         Term::han_single(first),
                         first_offset,
@@ -285,6 +308,22 @@ mod tests {
         assert_eq!(terms("版本2.与"), ["版本", "2", "与"]);
         assert!(terms("").is_empty());
         assert!(terms("，。！").is_empty());
+    }
+
+    #[test]
+    fn index_tokens_add_characters() {
+        let mut terms = Vec::new();
+        for_each_token_with("锂电池，水 5G", Some(&|_| true), |term, _, _| {
+            terms.push(term.text())
+        });
+        assert_eq!(terms, ["锂", "锂电", "电", "电池", "池", "水", "5g"]);
+        terms.clear();
+        for_each_token_with(
+            "锂电池，水",
+            Some(&|c| c != '电' && c != '水'),
+            |term, _, _| terms.push(term.text()),
+        );
+        assert_eq!(terms, ["锂", "锂电", "电池", "池"]);
     }
 
     #[test]

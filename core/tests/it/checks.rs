@@ -218,3 +218,51 @@ fn every_term_finds_its_resources_in_a_small_catalog() {
         "battery solar",
     );
 }
+
+#[test]
+fn a_lone_character_finds_the_words_containing_it() {
+    // 银 alone in the need: resources with 银 inside a longer word match, the others do not.
+    let results = check(
+        r#"{"id":"silver","kind":"achievement","title":"纺织品银含量测定"}
+{"id":"gold","kind":"achievement","title":"纺织品金含量测定"}
+{"id":"rice","kind":"achievement","title":"水稻育种"}"#,
+        r#"{"text":"银 含量"}"#,
+        "silver gold",
+    );
+    let silver = results[0]
+        .matched
+        .iter()
+        .find(|m| m.field == "title")
+        .expect("the title is matched");
+    let text = "纺织品银含量测定";
+    let shown: Vec<String> = silver
+        .spans
+        .iter()
+        .map(|span| covered(text, span.start, span.end))
+        .collect();
+    assert_eq!(shown, ["银含量"]);
+}
+
+#[test]
+fn characters_of_an_unknown_pair_still_find_related_resources() {
+    // No resource has 朱熹 or 经教; the one sharing their characters (朱, 经, 教) is found and
+    // ranked first, ahead of one sharing only a common character.
+    check(
+        r#"{"id":"zhu","kind":"achievement","title":"朱子的经学与教化"}
+{"id":"edu","kind":"achievement","title":"高等教育改革"}
+{"id":"rice","kind":"achievement","title":"水稻育种"}"#,
+        r#"{"text":"经教 朱熹"}"#,
+        "zhu edu",
+    );
+}
+
+#[test]
+fn characters_only_refine_when_the_words_are_known() {
+    // 与 sits between two known words: it adds to resources the words found, it finds none itself.
+    check(
+        r#"{"id":"monitor","kind":"achievement","title":"大气监测与治理"}
+{"id":"other","kind":"achievement","title":"科技与文化"}"#,
+        r#"{"text":"监测与治理"}"#,
+        "monitor",
+    );
+}
