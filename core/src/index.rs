@@ -97,7 +97,7 @@ pub type FxSet<K> = std::collections::HashSet<K, BuildHasherDefault<FxHasher>>;
 
 /// A Han character in more than `1 / MAX_CHAR_SHARE` of the catalog (and more than
 /// `MIN_CHAR_LIMIT` resources) is not indexed on its own.
-pub const MAX_CHAR_SHARE: usize = 16;
+pub const MAX_CHAR_SHARE: usize = 32;
 pub const MIN_CHAR_LIMIT: usize = 200;
 
 /// Compressed-sparse-row lists: `items[offsets[i]..offsets[i + 1]]` belong to row `i`.
