@@ -918,15 +918,23 @@ impl Matcher {
         let taxonomies = taxonomies();
         let mut reasons = Vec::new();
         if let Some(text) = scores.text.filter(|&text| text > 0.0) {
+            // Matches in the title and keywords first (else in the summary); words before lone
+            // characters, which say less to a reader.
+            let in_fields: Vec<&Matched> = matched
+                .iter()
+                .filter(|entry| entry.field != "summary")
+                .collect();
+            let pool: Vec<&Matched> = if in_fields.is_empty() {
+                matched.iter().collect()
+            } else {
+                in_fields
+            };
             let mut terms: Vec<&str> = Vec::new();
-            for entry in matched.iter().filter(|entry| entry.field != "summary") {
-                if !terms.contains(&entry.term.as_str()) && terms.len() < 5 {
-                    terms.push(&entry.term);
-                }
-            }
-            if terms.is_empty() {
-                for entry in matched {
-                    if !terms.contains(&entry.term.as_str()) && terms.len() < 5 {
+            for words in [true, false] {
+                for entry in &pool {
+                    let is_word = entry.term.chars().nth(1).is_some();
+                    if is_word == words && !terms.contains(&entry.term.as_str()) && terms.len() < 5
+                    {
                         terms.push(&entry.term);
                     }
                 }

@@ -266,3 +266,23 @@ fn characters_only_refine_when_the_words_are_known() {
         "monitor",
     );
 }
+
+#[test]
+fn reasons_name_words_before_lone_characters() {
+    let results = check(
+        r#"{"id":"mine","kind":"achievement","title":"锂矿开采与废旧电池回收"}
+{"id":"rice","kind":"achievement","title":"水稻育种"}"#,
+        r#"{"text":"锂电池"}"#,
+        "mine",
+    );
+    let text = &results[0]
+        .reasons
+        .iter()
+        .find(|reason| reason.component == "text")
+        .expect("a text reason")
+        .zh;
+    assert!(
+        text.ends_with("命中“电池”、“锂”"),
+        "the word first, then the character: {text}"
+    );
+}
