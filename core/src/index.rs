@@ -9,7 +9,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::model::Resource;
 use crate::taxonomy::taxonomies;
-use crate::text::{for_each_token_with, is_han, normalize, Term};
+use crate::text::{for_each_token_with, is_han, normalize, Term, HAN_SECOND};
 
 /// The text fields, in posting order.
 pub const FIELD_TITLE: usize = 0;
@@ -204,43 +204,57 @@ pub struct Index {
     pub doc_region: Vec<u16>,
 }
 
-/// Calls `emit(fields, term)` for every term of a resource's text fields, `fields` a bit set of
-/// the fields it counts in (a term of the summary's lead sentence counts in the body and the lead,
-/// and is looked up once).
-fn for_each_field_term(resource: &Resource, common: &CharSet, mut emit: impl FnMut(u8, Term)) {
-    const BODY: u8 = 1 << FIELD_BODY;
-    let chars: Option<&dyn Fn(char) -> bool> = Some(&|c| !common.contains(c));
-    for_each_token_with(&resource.title, chars, |term, _, _| {
-        emit(1 << FIELD_TITLE, term)
-    });
+/// Where a text of a resource counts.
+#[derive(Clone, Copy)]
+enum Source {
+    Title,
+    Keywords,
+    /// The body, and its lead sentence the lead field too.
+    Summary,
+    Body,
+}
+
+/// Every text of a resource the index reads, in order, with where it counts: the one list of them,
+/// for the terms and for the character counts alike.
+fn for_each_field_text<'a>(resource: &'a Resource, mut visit: impl FnMut(Source, &'a str)) {
+    visit(Source::Title, &resource.title);
     for keyword in resource.keywords.iter().chain(&resource.expertise) {
-        for_each_token_with(keyword, chars, |term, _, _| emit(1 << FIELD_KEYWORDS, term));
+        visit(Source::Keywords, keyword);
     }
-    let lead_end = lead_sentence(&resource.summary).len();
-    for_each_token_with(&resource.summary, chars, |term, _, end| {
-        emit(
-            if end <= lead_end {
-                BODY | 1 << FIELD_LEAD
-            } else {
-                BODY
-            },
-            term,
-        )
-    });
+    visit(Source::Summary, &resource.summary);
     for text in [&resource.organization, &resource.position] {
-        for_each_token_with(text, chars, |term, _, _| emit(BODY, term));
+        visit(Source::Body, text);
     }
 }
 
-/// The text fields `for_each_field_term` reads.
-fn for_each_field_text<'a>(resource: &'a Resource, mut visit: impl FnMut(&'a str)) {
-    visit(&resource.title);
-    for keyword in resource.keywords.iter().chain(&resource.expertise) {
-        visit(keyword);
-    }
-    visit(&resource.summary);
-    visit(&resource.organization);
-    visit(&resource.position);
+/// Calls `emit(fields, term)` for every term of a resource's text fields, `fields` a bit set of
+/// the fields it counts in (a term of the summary's lead sentence counts in the body and the lead,
+/// and is looked up once). Characters not in `common` are terms too.
+fn for_each_field_term(resource: &Resource, common: &CharSet, mut emit: impl FnMut(u8, Term)) {
+    const BODY: u8 = 1 << FIELD_BODY;
+    let chars: Option<&dyn Fn(char) -> bool> = Some(&|c| !common.contains(c));
+    for_each_field_text(resource, |source, text| {
+        let fields = match source {
+            Source::Title => 1 << FIELD_TITLE,
+            Source::Keywords => 1 << FIELD_KEYWORDS,
+            Source::Body => BODY,
+            Source::Summary => {
+                let lead_end = lead_sentence(text).len();
+                for_each_token_with(text, chars, |term, _, end| {
+                    emit(
+                        if end <= lead_end {
+                            BODY | 1 << FIELD_LEAD
+                        } else {
+                            BODY
+                        },
+                        term,
+                    )
+                });
+                return;
+            }
+        };
+        for_each_token_with(text, chars, |term, _, _| emit(fields, term));
+    });
 }
 
 /// A set of characters as a bit set over the code points (Han characters lie below U+32400).
@@ -272,7 +286,7 @@ impl CharSet {
         // The last resource that counted each character, so each counts once per resource.
         let mut seen = vec![u32::MAX; HAN_END];
         for (doc, resource) in resources.iter().enumerate() {
-            for_each_field_text(resource, |text| {
+            for_each_field_text(resource, |_, text| {
                 for c in text.chars() {
                     let code = c as usize;
                     if code < HAN_END && seen[code] != doc as u32 && is_han(c) {
@@ -367,7 +381,7 @@ fn collect_doc_postings(
         };
         // A field's length counts its bigrams and words: its characters, indexed too, would only
         // scale every length alike.
-        let counts = key & WORD != 0 || key & 0x1f_ffff != 0;
+        let counts = key & WORD != 0 || key & HAN_SECOND != 0;
         for_each_field(fields, |field| {
             if counts {
                 field_lengths[field] += 1;

@@ -8,7 +8,7 @@
 //! fit and breaks ties by id.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,9 @@ use crate::index::{phrase_ends, phrase_key, FxMap, Index, N_FIELDS};
 use crate::model::{Kind, Mode, Need, Resource};
 use crate::score::{Component, MatchResult, Matched, Reason, Weights};
 use crate::taxonomy::taxonomies;
-use crate::text::{for_each_token, for_each_token_with, normalize, utf16_spans, Term};
+use crate::text::{
+    for_each_token, for_each_token_with, han_key_chars, normalize, utf16_spans, Term,
+};
 
 /// Hard filters: a resource outside them is never a result, whatever its score.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -218,7 +220,7 @@ impl Matcher {
         let top = options.top.clamp(1, MAX_TOP);
         let allowed = self.allowed(need, &options.filters);
         let query = self.analyze(need);
-        let candidates = SCRATCH.with(|scratch| {
+        let mut candidates = SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             if query.terms.is_empty() && query.phrases.is_empty() {
                 self.structured_candidates(need, allowed.as_ref(), top)
@@ -238,7 +240,6 @@ impl Matcher {
         if best_text > 0.0 {
             query.text_scale = best_text;
         }
-        let mut candidates = candidates;
         for candidate in &mut candidates {
             candidate.keyword_raw = self.keyword_value(&query, candidate);
         }
@@ -361,26 +362,22 @@ impl Matcher {
         // The characters of the need's pairs. A character is an orphan when a pair containing it is
         // not in the catalog and neither character of that pair is in one that is (经教 in
         // "经教 朱熹"); 与 in 监测与治理 is not, its neighbours' words being known.
-        let mut covered: BTreeMap<char, ()> = BTreeMap::new();
+        let mut covered: BTreeSet<char> = BTreeSet::new();
         let mut absent: Vec<(char, char)> = Vec::new();
         for term in counts.keys() {
             let Term::Han(key) = term else { continue };
-            if let (first, Some(second)) = han_chars(*key) {
+            if let (first, Some(second)) = han_key_chars(*key) {
                 if self.index.terms.get(term).is_some() {
-                    covered.insert(first, ());
-                    covered.insert(second, ());
+                    covered.extend([first, second]);
                 } else {
                     absent.push((first, second));
                 }
             }
         }
         // Character → whether it is an orphan.
-        let mut pair_chars: BTreeMap<char, bool> = BTreeMap::new();
-        for c in covered.keys() {
-            pair_chars.insert(*c, false);
-        }
+        let mut pair_chars: BTreeMap<char, bool> = covered.iter().map(|&c| (c, false)).collect();
         for (first, second) in absent {
-            let orphan = !covered.contains_key(&first) && !covered.contains_key(&second);
+            let orphan = !covered.contains(&first) && !covered.contains(&second);
             for c in [first, second] {
                 *pair_chars.entry(c).or_insert(false) |= orphan;
             }
@@ -389,7 +386,7 @@ impl Matcher {
         let mut total_weight = 0.0;
         for (term, _count) in counts.iter() {
             if let Term::Han(key) = term {
-                if let (c, None) = han_chars(*key) {
+                if let (c, None) = han_key_chars(*key) {
                     if self.index.common_chars.contains(c) {
                         // Too common to be indexed on its own (`MAX_CHAR_SHARE`): no evidence.
                         continue;
@@ -1181,16 +1178,6 @@ struct QueryTerm {
     weight: f64,
     /// Only adds to resources that other terms found (a character of a pair the catalog has).
     refines: bool,
-}
-
-/// A packed Han key's characters: the first, and the second unless it is a unigram.
-fn han_chars(key: u64) -> (char, Option<char>) {
-    let first = char::from_u32((key >> 21) as u32).unwrap_or('\u{fffd}');
-    let second = (key & 0x1f_ffff) as u32;
-    (
-        first,
-        (second != 0).then(|| char::from_u32(second).unwrap_or('\u{fffd}')),
-    )
 }
 
 struct QueryPhrase {

@@ -120,6 +120,19 @@ pub enum Term {
     Word(Box<str>),
 }
 
+/// A packed Han key's characters (`Term::Han`): the first, and the second unless it is a unigram.
+pub fn han_key_chars(key: u64) -> (char, Option<char>) {
+    let first = char::from_u32((key >> 21) as u32).unwrap_or('\u{fffd}');
+    let second = (key & HAN_SECOND) as u32;
+    (
+        first,
+        (second != 0).then(|| char::from_u32(second).unwrap_or('\u{fffd}')),
+    )
+}
+
+/// The bits of a packed Han key that hold its second character (zero for a unigram).
+pub const HAN_SECOND: u64 = 0x1f_ffff;
+
 /// Longer words are cut: they are identifiers or garbage, and a cut word still matches itself.
 pub const MAX_WORD_BYTES: usize = 64;
 
@@ -136,12 +149,9 @@ impl Term {
     pub fn text(&self) -> String {
         match self {
             Term::Han(key) => {
-                let first = char::from_u32((key >> 21) as u32).unwrap_or('\u{fffd}');
-                let second = (key & 0x1f_ffff) as u32;
+                let (first, second) = han_key_chars(*key);
                 let mut out = String::from(first);
-                if second != 0 {
-                    out.push(char::from_u32(second).unwrap_or('\u{fffd}'));
-                }
+                out.extend(second);
                 out
             }
             Term::Word(word) => word.to_string(),
