@@ -109,9 +109,15 @@ pub struct Csr<T> {
 
 impl<T: Copy> Csr<T> {
     pub fn row(&self, row: usize) -> &[T] {
+        &self.items[self.row_range(row)]
+    }
+
+    /// Where a row's items are in `items` (empty for a row that does not exist), for arrays kept
+    /// in parallel with them.
+    pub fn row_range(&self, row: usize) -> std::ops::Range<usize> {
         match (self.offsets.get(row), self.offsets.get(row + 1)) {
-            (Some(&start), Some(&end)) => &self.items[start as usize..end as usize],
-            _ => &[],
+            (Some(&start), Some(&end)) => start as usize..end as usize,
+            _ => 0..0,
         }
     }
 
@@ -180,9 +186,6 @@ pub struct Index {
     pub phrases: FxMap<Box<str>, u32>,
     /// Phrase keys by id.
     pub phrase_keys: Vec<Box<str>>,
-    /// Per phrase id, its first and last characters: a near miss needs one of them in common, and
-    /// comparing these spares reading the keys of most candidates' keywords.
-    pub phrase_ends: Vec<(char, char)>,
     /// The characters some phrase starts with, and those some phrase ends with: scanning a need for
     /// the catalog's phrases looks up only the windows that could be one.
     pub phrase_first_chars: FxSet<char>,
@@ -193,6 +196,10 @@ pub struct Index {
     pub common_chars: CharSet,
     /// Per resource: its keyword phrases, in the order it lists them.
     pub doc_phrases: Csr<u32>,
+    /// The first and last characters (`phrase_ends`) of each item of `doc_phrases`, beside it: a
+    /// near miss needs one of them in common, and comparing these spares reading the keys of most
+    /// candidates' keywords.
+    pub doc_phrase_ends: Vec<(char, char)>,
     /// Distinct canonical discipline codes, and per resource the indexes of its disciplines.
     pub discipline_codes: Vec<String>,
     pub doc_disciplines: Csr<u16>,
@@ -583,6 +590,11 @@ impl Index {
         let phrase_first_chars = phrase_ends.iter().map(|&(first, _)| first).collect();
         let phrase_last_chars = phrase_ends.iter().map(|&(_, last)| last).collect();
         let doc_phrases = Csr::from_rows(doc_phrase_rows.into_iter());
+        let doc_phrase_ends = doc_phrases
+            .items
+            .iter()
+            .map(|&id| phrase_ends[id as usize])
+            .collect();
 
         // Structured codes.
         let taxonomies = taxonomies();
@@ -631,12 +643,12 @@ impl Index {
             average_lengths,
             phrases,
             phrase_keys,
-            phrase_ends,
             phrase_first_chars,
             phrase_last_chars,
             phrase_postings,
             max_phrase_chars,
             doc_phrases,
+            doc_phrase_ends,
             discipline_codes: discipline_interner.codes,
             doc_disciplines,
             industry_codes: industry_interner.codes,

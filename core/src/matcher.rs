@@ -612,12 +612,10 @@ impl Matcher {
         };
         if candidates.len() > keep {
             // In place: the best `keep` by text first, then the best of the rest by stage one.
-            candidates.select_nth_unstable_by(keep - 1, by_text);
+            partition_best(&mut candidates, keep, |c| c.text_raw, by_text);
             let others = &mut candidates[keep..];
             let keep_others = (keep / 4).min(others.len());
-            if keep_others > 0 {
-                others.select_nth_unstable_by(keep_others - 1, by_stage_one);
-            }
+            partition_best(others, keep_others, |c| c.stage_one, by_stage_one);
             candidates.truncate(keep + keep_others);
         }
         candidates.sort_by(by_stage_one);
@@ -781,34 +779,32 @@ impl Matcher {
         scores
     }
 
-    /// The weighted share of the need's key phrases the resource lists as keywords (or nearly).
+    /// The weighted share of the need's key phrases the resource lists as keywords (or nearly):
+    /// per phrase, 1 when the resource lists it, else the best near-miss credit of its keywords
+    /// (锂电池 / 锂离子电池).
     fn keyword_value(&self, query: &Query, candidate: &Candidate) -> f64 {
         if query.total_phrase_weight <= 0.0 {
             return 0.0;
         }
+        let range = self.index.doc_phrases.row_range(candidate.doc as usize);
+        let keywords = &self.index.doc_phrases.items[range.clone()];
+        let ends = &self.index.doc_phrase_ends[range];
         let mut credit_sum = 0.0;
         for phrase in &query.phrases {
-            credit_sum += phrase.weight * self.phrase_credit(phrase, candidate);
+            let credit = if phrase.id.is_some_and(|id| keywords.contains(&id)) {
+                1.0
+            } else {
+                // `near_miss` is 0 unless the first or the last characters agree: check those first.
+                keywords
+                    .iter()
+                    .zip(ends)
+                    .filter(|(_, &(first, last))| first == phrase.ends.0 || last == phrase.ends.1)
+                    .map(|(&id, _)| near_miss(&phrase.key, &self.index.phrase_keys[id as usize]))
+                    .fold(0.0, f64::max)
+            };
+            credit_sum += phrase.weight * credit;
         }
         credit_sum / query.total_phrase_weight
-    }
-
-    /// Credit in [0, 1] for one need phrase: 1 when the resource lists it as a keyword, and a
-    /// near-miss share for a similar keyword (锂电池 / 锂离子电池).
-    fn phrase_credit(&self, phrase: &QueryPhrase, candidate: &Candidate) -> f64 {
-        let keywords = self.index.doc_phrases.row(candidate.doc as usize);
-        if phrase.id.is_some_and(|id| keywords.contains(&id)) {
-            return 1.0;
-        }
-        // `near_miss` is 0 unless the first or the last characters agree: check those first.
-        keywords
-            .iter()
-            .filter(|&&id| {
-                let (first, last) = self.index.phrase_ends[id as usize];
-                first == phrase.ends.0 || last == phrase.ends.1
-            })
-            .map(|&id| near_miss(&phrase.key, &self.index.phrase_keys[id as usize]))
-            .fold(0.0, f64::max)
     }
 
     /// The weighted mean of the components that apply.
@@ -1185,8 +1181,45 @@ struct QueryPhrase {
     /// The phrase's id when some resource lists it as a keyword.
     id: Option<u32>,
     weight: f64,
-    /// Its first and last characters (see `Index::phrase_ends`).
+    /// Its first and last characters (see `index::phrase_ends`).
     ends: (char, char),
+}
+
+/// Moves the best `k` of `items` to the front, in no particular order, where `order` puts the
+/// larger `key` first and breaks ties: what `select_nth_unstable_by(k - 1, order)` does, but the
+/// k-th key is found among the keys alone, so only the items tied with it are compared in full
+/// (most are tied with none, and a tie costs two reads at random places).
+fn partition_best(
+    items: &mut [Candidate],
+    k: usize,
+    key: impl Fn(&Candidate) -> f64,
+    order: impl FnMut(&Candidate, &Candidate) -> std::cmp::Ordering,
+) {
+    if k == 0 || k >= items.len() {
+        return;
+    }
+    let mut keys: Vec<f64> = items.iter().map(&key).collect();
+    let threshold = *keys.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a)).1;
+    // Fewer than k items have a key above the threshold, and at least k one at or above it.
+    let mut above = 0;
+    for i in 0..items.len() {
+        if key(&items[i]).total_cmp(&threshold).is_gt() {
+            items.swap(i, above);
+            above += 1;
+        }
+    }
+    let mut tied = above;
+    for i in above..items.len() {
+        if key(&items[i]).total_cmp(&threshold).is_eq() {
+            items.swap(i, tied);
+            tied += 1;
+        }
+    }
+    let ties = &mut items[above..tied];
+    let wanted = k - above;
+    if wanted < ties.len() {
+        ties.select_nth_unstable_by(wanted - 1, order);
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -1347,5 +1380,48 @@ impl Fnv64 {
 
     fn finish(&self) -> u64 {
         self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{partition_best, Candidate};
+    use proptest::prelude::*;
+
+    fn candidate(doc: u32, text: u8) -> Candidate {
+        Candidate {
+            doc,
+            text_raw: f64::from(text),
+            stage_one: 0.0,
+            keyword_raw: 0.0,
+        }
+    }
+
+    proptest! {
+        /// The best k are those a full selection finds, ties broken by the order, whatever the
+        /// ties (keys drawn from a handful of values).
+        #[test]
+        fn partition_best_keeps_what_a_full_selection_keeps(
+            keys in proptest::collection::vec(0u8..6, 0..300),
+            k in 0usize..320,
+        ) {
+            let items: Vec<Candidate> = keys
+                .iter()
+                .enumerate()
+                .map(|(doc, &key)| candidate(doc as u32, key))
+                .collect();
+            let order = |a: &Candidate, b: &Candidate| {
+                b.text_raw.total_cmp(&a.text_raw).then(b.doc.cmp(&a.doc))
+            };
+            let mut expected = items.clone();
+            expected.sort_by(order);
+            expected.truncate(k);
+            let mut got = items;
+            partition_best(&mut got, k, |c| c.text_raw, order);
+            got.truncate(k);
+            got.sort_by(order);
+            let docs = |items: &[Candidate]| items.iter().map(|c| c.doc).collect::<Vec<_>>();
+            prop_assert_eq!(docs(&got), docs(&expected));
+        }
     }
 }
