@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::detmath::ln;
-use crate::index::{phrase_ends, phrase_key, FxMap, Index, N_FIELDS};
+use crate::index::{phrase_ends, phrase_key, FxMap, FxSet, Index, N_FIELDS};
 use crate::model::{Kind, Mode, Need, Resource};
 use crate::score::{Component, MatchResult, Matched, Reason, Weights};
 use crate::taxonomy::taxonomies;
@@ -265,9 +265,10 @@ impl Matcher {
             })
         });
         scored.truncate(top);
+        let wanted: FxSet<&Term> = query.terms.iter().map(|term| &term.term).collect();
         scored
             .into_iter()
-            .map(|(fit, doc, scores)| self.explain(need, &query, fit, doc, &scores))
+            .map(|(fit, doc, scores)| self.explain(need, &query, &wanted, fit, doc, &scores))
             .collect()
     }
 
@@ -828,6 +829,7 @@ impl Matcher {
         &self,
         need: &Need,
         query: &Query,
+        wanted: &FxSet<&Term>,
         fit: f64,
         doc: u32,
         scores: &Scores,
@@ -844,7 +846,7 @@ impl Matcher {
                 applies: value.is_some(),
             })
             .collect();
-        let matched = self.matched(query, resource);
+        let matched = self.matched(wanted, resource);
         let reasons = self.reasons(need, query, resource, scores, &matched);
         MatchResult {
             id: resource.id.clone(),
@@ -855,15 +857,12 @@ impl Matcher {
         }
     }
 
-    /// Where the need's terms occur in the resource's title, summary and keywords.
-    fn matched(&self, query: &Query, resource: &Resource) -> Vec<Matched> {
-        let wanted: std::collections::HashSet<
-            &Term,
-            std::hash::BuildHasherDefault<crate::index::FxHasher>,
-        > = query.terms.iter().map(|term| &term.term).collect();
+    /// Where the need's terms (`wanted`) occur in the resource's title, summary and keywords.
+    fn matched(&self, wanted: &FxSet<&Term>, resource: &Resource) -> Vec<Matched> {
         let mut out = Vec::new();
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
         let mut field = |name: &str, item: Option<u32>, text: &str| {
-            let mut ranges = Vec::new();
+            ranges.clear();
             for_each_token_with(text, Some(&|_| true), |term, start, end| {
                 if wanted.contains(&term) {
                     ranges.push((start, end));
@@ -872,13 +871,22 @@ impl Matcher {
             if ranges.is_empty() {
                 return;
             }
-            let spans = utf16_spans(text, &ranges);
-            let units: Vec<u16> = text.encode_utf16().collect();
+            // Overlapping and touching ranges merged, as `utf16_spans` merges them: one span each.
+            ranges.sort_unstable();
+            let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+            for &(start, end) in ranges.iter() {
+                match merged.last_mut() {
+                    Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                    _ => merged.push((start, end)),
+                }
+            }
+            let spans = utf16_spans(text, &merged);
             let mut by_text: BTreeMap<String, Vec<crate::score::Span>> = BTreeMap::new();
-            for span in spans {
-                let fragment =
-                    String::from_utf16_lossy(&units[span.start as usize..span.end as usize]);
-                by_text.entry(normalize(&fragment)).or_default().push(span);
+            for (span, &(start, end)) in spans.into_iter().zip(&merged) {
+                by_text
+                    .entry(normalize(&text[start..end]))
+                    .or_default()
+                    .push(span);
             }
             let mut entries: Vec<Matched> = by_text
                 .into_iter()
