@@ -576,51 +576,27 @@ impl Matcher {
         } else {
             0.0
         };
-        let mut candidates: Vec<Candidate> = scratch
-            .touched
-            .iter()
-            .map(|&doc| {
-                let slot = &scratch.slots[doc as usize];
-                // BM25F times the share of the need's term weight the resource covers: a resource
-                // with every term of the need beats one that repeats a few of them.
-                let coverage = if query.total_weight > 0.0 {
-                    slot.cover / query.total_weight
-                } else {
-                    0.0
-                };
-                let text = slot.text * coverage;
-                let phrase = slot.phrase;
-                Candidate {
-                    doc,
-                    text_raw: text,
-                    stage_one: text * text_scale + phrase * phrase_scale,
-                    keyword_raw: 0.0,
-                }
-            })
-            .collect();
+        let found = scratch.touched.iter().map(|&doc| {
+            let slot = &scratch.slots[doc as usize];
+            // BM25F times the share of the need's term weight the resource covers: a resource
+            // with every term of the need beats one that repeats a few of them.
+            let coverage = if query.total_weight > 0.0 {
+                slot.cover / query.total_weight
+            } else {
+                0.0
+            };
+            let text = slot.text * coverage;
+            Candidate {
+                doc,
+                text_raw: text,
+                stage_one: text * text_scale + slot.phrase * phrase_scale,
+                keyword_raw: 0.0,
+            }
+        });
         // The best by text, and separately the best by keyword evidence, so that neither kind of
         // evidence can crowd the other out of stage two.
         let keep = MIN_CANDIDATES.max(top * 2);
-        let by_text = |a: &Candidate, b: &Candidate| {
-            b.text_raw
-                .total_cmp(&a.text_raw)
-                .then(self.id_rank[a.doc as usize].cmp(&self.id_rank[b.doc as usize]))
-        };
-        let by_stage_one = |a: &Candidate, b: &Candidate| {
-            b.stage_one
-                .total_cmp(&a.stage_one)
-                .then(self.id_rank[a.doc as usize].cmp(&self.id_rank[b.doc as usize]))
-        };
-        if candidates.len() > keep {
-            // In place: the best `keep` by text first, then the best of the rest by stage one.
-            partition_best(&mut candidates, keep, |c| c.text_raw, by_text);
-            let others = &mut candidates[keep..];
-            let keep_others = (keep / 4).min(others.len());
-            partition_best(others, keep_others, |c| c.stage_one, by_stage_one);
-            candidates.truncate(keep + keep_others);
-        }
-        candidates.sort_by(by_stage_one);
-        candidates
+        best_candidates(found, keep, keep / 4, &self.id_rank)
     }
 
     /// A need with no text: every allowed resource is a candidate, ranked by its structured fit.
@@ -1193,40 +1169,123 @@ struct QueryPhrase {
     ends: (char, char),
 }
 
-/// Moves the best `k` of `items` to the front, in no particular order, where `order` puts the
-/// larger `key` first and breaks ties: what `select_nth_unstable_by(k - 1, order)` does, but the
-/// k-th key is found among the keys alone, so only the items tied with it are compared in full
-/// (most are tied with none, and a tie costs two reads at random places).
-fn partition_best(
-    items: &mut [Candidate],
-    k: usize,
-    key: impl Fn(&Candidate) -> f64,
-    order: impl FnMut(&Candidate, &Candidate) -> std::cmp::Ordering,
-) {
-    if k == 0 || k >= items.len() {
-        return;
+/// Stage one's choice: the best `keep` of `found` by text, and the best `keep_others` of the
+/// others by stage one, sorted by stage one; ties go to the lower id (`id_rank`).
+///
+/// One pass, keeping two bounded heaps: the best `keep` by text, and the best `keep + keep_others`
+/// by stage one, which hold the chosen others (at most `keep` of them can be among the best by
+/// text, so each chosen other has fewer than `keep + keep_others` resources before it).
+fn best_candidates(
+    found: impl Iterator<Item = Candidate>,
+    keep: usize,
+    keep_others: usize,
+    id_rank: &[u32],
+) -> Vec<Candidate> {
+    let mut by_text = BestOf::new(keep);
+    let mut by_stage_one = BestOf::new(keep + keep_others);
+    for candidate in found {
+        let rank = id_rank[candidate.doc as usize];
+        by_text.offer(candidate.text_raw, rank, candidate);
+        by_stage_one.offer(candidate.stage_one, rank, candidate);
     }
-    let mut keys: Vec<f64> = items.iter().map(&key).collect();
-    let threshold = *keys.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a)).1;
-    // Fewer than k items have a key above the threshold, and at least k one at or above it.
-    let mut above = 0;
-    for i in 0..items.len() {
-        if key(&items[i]).total_cmp(&threshold).is_gt() {
-            items.swap(i, above);
-            above += 1;
+    let mut chosen = by_text.into_vec();
+    let in_text: FxSet<u32> = chosen.iter().map(|candidate| candidate.doc).collect();
+    let mut others: Vec<Candidate> = by_stage_one
+        .into_vec()
+        .into_iter()
+        .filter(|candidate| !in_text.contains(&candidate.doc))
+        .collect();
+    let order = |a: &Candidate, b: &Candidate| {
+        b.stage_one
+            .total_cmp(&a.stage_one)
+            .then(id_rank[a.doc as usize].cmp(&id_rank[b.doc as usize]))
+    };
+    others.sort_by(order);
+    others.truncate(keep_others);
+    chosen.extend(others);
+    chosen.sort_by(order);
+    chosen
+}
+
+/// The best `capacity` items offered, by key (larger first) and then by rank (smaller first).
+struct BestOf {
+    capacity: usize,
+    /// The key of the root once the heap is full (else -inf): most offers are below it, and one
+    /// comparison turns them away.
+    floor: f64,
+    /// A max-heap of the worst first: the root is the one to give way.
+    heap: std::collections::BinaryHeap<Ranked>,
+}
+
+struct Ranked {
+    key: f64,
+    rank: u32,
+    candidate: Candidate,
+}
+
+impl Ord for Ranked {
+    /// Worse is greater: a smaller key, or the same key and a larger rank.
+    fn cmp(&self, other: &Ranked) -> std::cmp::Ordering {
+        other
+            .key
+            .total_cmp(&self.key)
+            .then(self.rank.cmp(&other.rank))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Ranked) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Ranked) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Ranked {}
+
+impl BestOf {
+    fn new(capacity: usize) -> BestOf {
+        BestOf {
+            capacity,
+            floor: f64::NEG_INFINITY,
+            heap: std::collections::BinaryHeap::with_capacity(capacity + 1),
         }
     }
-    let mut tied = above;
-    for i in above..items.len() {
-        if key(&items[i]).total_cmp(&threshold).is_eq() {
-            items.swap(i, tied);
-            tied += 1;
+
+    fn offer(&mut self, key: f64, rank: u32, candidate: Candidate) {
+        if key < self.floor || self.capacity == 0 {
+            return;
+        }
+        let ranked = Ranked {
+            key,
+            rank,
+            candidate,
+        };
+        if self.heap.len() < self.capacity {
+            self.heap.push(ranked);
+        } else if let Some(mut worst) = self.heap.peek_mut() {
+            if ranked < *worst {
+                *worst = ranked;
+            }
+        }
+        if self.heap.len() == self.capacity {
+            self.floor = self
+                .heap
+                .peek()
+                .map_or(f64::NEG_INFINITY, |worst| worst.key);
         }
     }
-    let ties = &mut items[above..tied];
-    let wanted = k - above;
-    if wanted < ties.len() {
-        ties.select_nth_unstable_by(wanted - 1, order);
+
+    fn into_vec(self) -> Vec<Candidate> {
+        self.heap
+            .into_vec()
+            .into_iter()
+            .map(|ranked| ranked.candidate)
+            .collect()
     }
 }
 
@@ -1393,41 +1452,46 @@ impl Fnv64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{partition_best, Candidate};
+    use super::{best_candidates, Candidate};
     use proptest::prelude::*;
 
-    fn candidate(doc: u32, text: u8) -> Candidate {
-        Candidate {
-            doc,
-            text_raw: f64::from(text),
-            stage_one: 0.0,
-            keyword_raw: 0.0,
-        }
-    }
-
     proptest! {
-        /// The best k are those a full selection finds, ties broken by the order, whatever the
-        /// ties (keys drawn from a handful of values).
+        /// The one-pass choice is the one of sorting everything: the best `keep` by text, then the
+        /// best `keep_others` of the rest by stage one, whatever the ties (keys drawn from a
+        /// handful of values) and whatever the id order.
         #[test]
-        fn partition_best_keeps_what_a_full_selection_keeps(
-            keys in proptest::collection::vec(0u8..6, 0..300),
-            k in 0usize..320,
+        fn best_candidates_are_those_of_a_full_sort(
+            keys in proptest::collection::vec((0u8..5, 0u8..5), 0..120),
+            keep in 0usize..40,
+            keep_others in 0usize..20,
+            shuffle in any::<u64>(),
         ) {
-            let items: Vec<Candidate> = keys
+            let id_rank: Vec<u32> = (0..keys.len() as u64)
+                .map(|doc| ((doc.wrapping_mul(2654435761) ^ shuffle) % 1_000_003) as u32 * 128 + doc as u32 % 128)
+                .collect();
+            let found: Vec<Candidate> = keys
                 .iter()
                 .enumerate()
-                .map(|(doc, &key)| candidate(doc as u32, key))
+                .map(|(doc, &(text, stage_one))| Candidate {
+                    doc: doc as u32,
+                    text_raw: f64::from(text),
+                    stage_one: f64::from(stage_one),
+                    keyword_raw: 0.0,
+                })
                 .collect();
+            let rank = |c: &Candidate| id_rank[c.doc as usize];
+            let mut by_text = found.clone();
+            by_text.sort_by(|a, b| b.text_raw.total_cmp(&a.text_raw).then(rank(a).cmp(&rank(b))));
+            let mut others = by_text.split_off(keep.min(by_text.len()));
             let order = |a: &Candidate, b: &Candidate| {
-                b.text_raw.total_cmp(&a.text_raw).then(b.doc.cmp(&a.doc))
+                b.stage_one.total_cmp(&a.stage_one).then(rank(a).cmp(&rank(b)))
             };
-            let mut expected = items.clone();
+            others.sort_by(order);
+            others.truncate(keep_others);
+            let mut expected = by_text;
+            expected.extend(others);
             expected.sort_by(order);
-            expected.truncate(k);
-            let mut got = items;
-            partition_best(&mut got, k, |c| c.text_raw, order);
-            got.truncate(k);
-            got.sort_by(order);
+            let got = best_candidates(found.into_iter(), keep, keep_others, &id_rank);
             let docs = |items: &[Candidate]| items.iter().map(|c| c.doc).collect::<Vec<_>>();
             prop_assert_eq!(docs(&got), docs(&expected));
         }
