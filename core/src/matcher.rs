@@ -1184,9 +1184,13 @@ fn best_candidates(
     let mut by_text = BestOf::new(keep);
     let mut by_stage_one = BestOf::new(keep + keep_others);
     for candidate in found {
-        let rank = id_rank[candidate.doc as usize];
-        by_text.offer(candidate.text_raw, rank, candidate);
-        by_stage_one.offer(candidate.stage_one, rank, candidate);
+        // Most are below both floors: one comparison each turns them away.
+        if candidate.text_raw >= by_text.floor {
+            by_text.offer(candidate.text_raw, candidate, id_rank);
+        }
+        if candidate.stage_one >= by_stage_one.floor {
+            by_stage_one.offer(candidate.stage_one, candidate, id_rank);
+        }
     }
     let mut chosen = by_text.into_vec();
     let in_text: FxSet<u32> = chosen.iter().map(|candidate| candidate.doc).collect();
@@ -1210,8 +1214,8 @@ fn best_candidates(
 /// The best `capacity` items offered, by key (larger first) and then by rank (smaller first).
 struct BestOf {
     capacity: usize,
-    /// The key of the root once the heap is full (else -inf): most offers are below it, and one
-    /// comparison turns them away.
+    /// The key of the root once the heap is full (else -inf; +inf when it holds nothing): an
+    /// offer below it cannot stay.
     floor: f64,
     /// A max-heap of the worst first: the root is the one to give way.
     heap: std::collections::BinaryHeap<Ranked>,
@@ -1251,18 +1255,23 @@ impl BestOf {
     fn new(capacity: usize) -> BestOf {
         BestOf {
             capacity,
-            floor: f64::NEG_INFINITY,
+            floor: if capacity == 0 {
+                f64::INFINITY
+            } else {
+                f64::NEG_INFINITY
+            },
             heap: std::collections::BinaryHeap::with_capacity(capacity + 1),
         }
     }
 
-    fn offer(&mut self, key: f64, rank: u32, candidate: Candidate) {
+    /// Offers a candidate under `key`; its rank is read (at a random place) only if it might stay.
+    fn offer(&mut self, key: f64, candidate: Candidate, id_rank: &[u32]) {
         if key < self.floor || self.capacity == 0 {
             return;
         }
         let ranked = Ranked {
             key,
-            rank,
+            rank: id_rank[candidate.doc as usize],
             candidate,
         };
         if self.heap.len() < self.capacity {
