@@ -186,12 +186,12 @@ pub struct Index {
     pub phrases: FxMap<Box<str>, u32>,
     /// Phrase keys by id.
     pub phrase_keys: Vec<Box<str>>,
-    /// The characters some phrase starts with, and those some phrase ends with: scanning a need for
-    /// the catalog's phrases looks up only the windows that could be one.
-    pub phrase_first_chars: FxSet<char>,
+    /// Per character some phrase starts with, the lengths in characters of such phrases (bit
+    /// `n - 1` for `n`; phrases are at most 32 characters); and the characters some phrase ends
+    /// with: scanning a need for the catalog's phrases looks up only the windows that could be one.
+    pub phrase_lengths: FxMap<char, u32>,
     pub phrase_last_chars: FxSet<char>,
     pub phrase_postings: Csr<u32>,
-    pub max_phrase_chars: usize,
     /// The Han characters too common to be indexed on their own as unigram terms (`MAX_CHAR_SHARE`).
     pub common_chars: CharSet,
     /// Per resource: its keyword phrases, in the order it lists them.
@@ -553,7 +553,6 @@ impl Index {
         // Keyword phrases.
         let mut phrases: FxMap<Box<str>, u32> = FxMap::default();
         let mut phrase_docs: Vec<Vec<u32>> = Vec::new();
-        let mut max_phrase_chars = 0;
         let mut doc_phrase_rows: Vec<Vec<u32>> = Vec::with_capacity(n_docs);
         for (doc, resource) in resources.iter().enumerate() {
             let mut row = Vec::with_capacity(resource.keywords.len());
@@ -574,7 +573,6 @@ impl Index {
                     phrase_docs[id as usize].push(doc as u32);
                     row.push(id);
                 }
-                max_phrase_chars = max_phrase_chars.max(n_chars);
             }
             doc_phrase_rows.push(row);
         }
@@ -587,7 +585,11 @@ impl Index {
         }
         let phrase_ends: Vec<(char, char)> =
             phrase_keys.iter().map(|key| phrase_ends(key)).collect();
-        let phrase_first_chars = phrase_ends.iter().map(|&(first, _)| first).collect();
+        let mut phrase_lengths: FxMap<char, u32> = FxMap::default();
+        for (key, &(first, _)) in phrase_keys.iter().zip(&phrase_ends) {
+            let n_chars = key.chars().count().clamp(1, 32);
+            *phrase_lengths.entry(first).or_insert(0) |= 1 << (n_chars - 1);
+        }
         let phrase_last_chars = phrase_ends.iter().map(|&(_, last)| last).collect();
         let doc_phrases = Csr::from_rows(doc_phrase_rows.into_iter());
         let doc_phrase_ends = doc_phrases
@@ -643,10 +645,9 @@ impl Index {
             average_lengths,
             phrases,
             phrase_keys,
-            phrase_first_chars,
+            phrase_lengths,
             phrase_last_chars,
             phrase_postings,
-            max_phrase_chars,
             doc_phrases,
             doc_phrase_ends,
             discipline_codes: discipline_interner.codes,

@@ -454,12 +454,15 @@ impl Matcher {
         for start in 0..text.len() {
             if !text[start].is_alphanumeric()
                 || (start > 0 && is_word_char(text[start - 1]) && is_word_char(text[start]))
-                || !self.index.phrase_first_chars.contains(&text[start])
             {
                 continue;
             }
+            let Some(&lengths) = self.index.phrase_lengths.get(&text[start]) else {
+                continue;
+            };
+            let longest = 32 - lengths.leading_zeros() as usize;
             window.clear();
-            for end in start..text.len().min(start + self.index.max_phrase_chars) {
+            for end in start..text.len().min(start + longest) {
                 if text[end].is_whitespace() {
                     break;
                 }
@@ -470,6 +473,7 @@ impl Matcher {
                 let next_is_word =
                     text.get(end + 1).is_some_and(|&c| is_word_char(c)) && is_word_char(text[end]);
                 if !next_is_word
+                    && lengths & (1 << (end - start)) != 0
                     && self.index.phrase_last_chars.contains(&text[end])
                     && self.index.phrases.contains_key(window.as_str())
                 {
