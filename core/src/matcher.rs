@@ -265,7 +265,7 @@ impl Matcher {
             })
         });
         scored.truncate(top);
-        let wanted: FxSet<&Term> = query.terms.iter().map(|term| &term.term).collect();
+        let wanted = Wanted::new(&query.terms);
         scored
             .into_iter()
             .map(|(fit, doc, scores)| self.explain(need, &query, &wanted, fit, doc, &scores))
@@ -809,7 +809,7 @@ impl Matcher {
         &self,
         need: &Need,
         query: &Query,
-        wanted: &FxSet<&Term>,
+        wanted: &Wanted,
         fit: f64,
         doc: u32,
         scores: &Scores,
@@ -838,13 +838,13 @@ impl Matcher {
     }
 
     /// Where the need's terms (`wanted`) occur in the resource's title, summary and keywords.
-    fn matched(&self, wanted: &FxSet<&Term>, resource: &Resource) -> Vec<Matched> {
+    fn matched(&self, wanted: &Wanted, resource: &Resource) -> Vec<Matched> {
         let mut out = Vec::new();
         let mut ranges: Vec<(usize, usize)> = Vec::new();
         let mut field = |name: &str, item: Option<u32>, text: &str| {
             ranges.clear();
             for_each_token_with(text, Some(&|_| true), |term, start, end| {
-                if wanted.contains(&term) {
+                if wanted.has(&term) {
                     ranges.push((start, end));
                 }
             });
@@ -1299,6 +1299,40 @@ impl BestOf {
             .into_iter()
             .map(|ranked| ranked.candidate)
             .collect()
+    }
+}
+
+/// The need's terms, for highlighting: most of a resource's text shares no character with them, and
+/// a bitmap of their first characters turns those terms away before a lookup.
+struct Wanted<'a> {
+    terms: FxSet<&'a Term>,
+    /// Bit `c % 1024` for the first character `c` of each Han term.
+    han_first: [u64; 16],
+}
+
+impl<'a> Wanted<'a> {
+    fn new(terms: &'a [QueryTerm]) -> Wanted<'a> {
+        let mut han_first = [0u64; 16];
+        for term in terms {
+            if let Term::Han(key) = term.term {
+                let bit = (key >> 21) as usize % 1024;
+                han_first[bit / 64] |= 1 << (bit % 64);
+            }
+        }
+        Wanted {
+            terms: terms.iter().map(|term| &term.term).collect(),
+            han_first,
+        }
+    }
+
+    fn has(&self, term: &Term) -> bool {
+        if let Term::Han(key) = term {
+            let bit = (key >> 21) as usize % 1024;
+            if self.han_first[bit / 64] & (1 << (bit % 64)) == 0 {
+                return false;
+            }
+        }
+        self.terms.contains(term)
     }
 }
 
