@@ -250,25 +250,39 @@ impl Matcher {
         if best_keywords > 0.0 {
             query.keyword_scale = best_keywords;
         }
-        let mut scored: Vec<(f64, u32, Scores)> = candidates
+        let scored: Vec<(f64, u32, Scores)> = candidates
             .iter()
             .map(|candidate| {
                 let scores = self.score(need, &query, &prior, candidate);
                 (self.fit(&scores), candidate.doc, scores)
             })
             .collect();
-        scored.sort_by(|a, b| {
-            b.0.total_cmp(&a.0).then_with(|| {
-                self.resources[a.1 as usize]
-                    .id
-                    .cmp(&self.resources[b.1 as usize].id)
-            })
-        });
-        scored.truncate(top);
+        // By fit, then id, then stage-one order (a stable sort's): the best `top` chosen first, so
+        // only they are sorted, and by position, so the scores stay where they are.
+        let order = |&a: &usize, &b: &usize| {
+            let (fit_a, doc_a, _) = &scored[a];
+            let (fit_b, doc_b, _) = &scored[b];
+            fit_b
+                .total_cmp(fit_a)
+                .then_with(|| {
+                    self.resources[*doc_a as usize]
+                        .id
+                        .cmp(&self.resources[*doc_b as usize].id)
+                })
+                .then(a.cmp(&b))
+        };
+        let mut best: Vec<usize> = (0..scored.len()).collect();
+        if best.len() > top {
+            best.select_nth_unstable_by(top - 1, order);
+            best.truncate(top);
+        }
+        best.sort_unstable_by(order);
         let wanted = Wanted::new(&query.terms);
-        scored
-            .into_iter()
-            .map(|(fit, doc, scores)| self.explain(need, &query, &wanted, fit, doc, &scores))
+        best.into_iter()
+            .map(|position| {
+                let (fit, doc, scores) = &scored[position];
+                self.explain(need, &query, &wanted, *fit, *doc, scores)
+            })
             .collect()
     }
 
@@ -1185,8 +1199,8 @@ fn best_candidates(
     keep_others: usize,
     id_rank: &[u32],
 ) -> Vec<Candidate> {
-    let mut by_text = BestOf::new(keep);
-    let mut by_stage_one = BestOf::new(keep + keep_others);
+    let mut by_text = BestOf::new(keep, true);
+    let mut by_stage_one = BestOf::new(keep + keep_others, false);
     for candidate in found {
         // Most are below both floors: one comparison each turns them away.
         if candidate.text_raw >= by_text.floor {
@@ -1218,6 +1232,8 @@ fn best_candidates(
 /// The best `capacity` items offered, by key (larger first) and then by rank (smaller first).
 struct BestOf {
     capacity: usize,
+    /// Whether the key is the text evidence (else the stage-one score).
+    by_text: bool,
     /// The key of the root once the heap is full (else -inf; +inf when it holds nothing): an
     /// offer below it cannot stay.
     floor: f64,
@@ -1225,10 +1241,13 @@ struct BestOf {
     heap: std::collections::BinaryHeap<Ranked>,
 }
 
+/// A heap entry, small so that sifting moves little: the key, the other stage-one score, the
+/// resource and its id rank.
 struct Ranked {
     key: f64,
+    other: f64,
+    doc: u32,
     rank: u32,
-    candidate: Candidate,
 }
 
 impl Ord for Ranked {
@@ -1256,9 +1275,10 @@ impl PartialEq for Ranked {
 impl Eq for Ranked {}
 
 impl BestOf {
-    fn new(capacity: usize) -> BestOf {
+    fn new(capacity: usize, by_text: bool) -> BestOf {
         BestOf {
             capacity,
+            by_text,
             floor: if capacity == 0 {
                 f64::INFINITY
             } else {
@@ -1275,8 +1295,13 @@ impl BestOf {
         }
         let ranked = Ranked {
             key,
+            other: if self.by_text {
+                candidate.stage_one
+            } else {
+                candidate.text_raw
+            },
+            doc: candidate.doc,
             rank: id_rank[candidate.doc as usize],
-            candidate,
         };
         if self.heap.len() < self.capacity {
             self.heap.push(ranked);
@@ -1297,7 +1322,19 @@ impl BestOf {
         self.heap
             .into_vec()
             .into_iter()
-            .map(|ranked| ranked.candidate)
+            .map(|ranked| {
+                let (text_raw, stage_one) = if self.by_text {
+                    (ranked.key, ranked.other)
+                } else {
+                    (ranked.other, ranked.key)
+                };
+                Candidate {
+                    doc: ranked.doc,
+                    text_raw,
+                    stage_one,
+                    keyword_raw: 0.0,
+                }
+            })
             .collect()
     }
 }
