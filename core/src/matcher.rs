@@ -19,7 +19,7 @@ use crate::model::{Kind, Mode, Need, Resource};
 use crate::score::{Component, MatchResult, Matched, Reason, Weights};
 use crate::taxonomy::taxonomies;
 use crate::text::{
-    for_each_token, for_each_token_with, han_key_chars, normalize, utf16_spans, Term,
+    for_each_token, for_each_token_with, han_key_chars, normalize, utf16_spans_with_ranges, Term,
 };
 
 /// Hard filters: a resource outside them is never a result, whatever its score.
@@ -865,18 +865,8 @@ impl Matcher {
             if ranges.is_empty() {
                 return;
             }
-            // Overlapping and touching ranges merged, as `utf16_spans` merges them: one span each.
-            ranges.sort_unstable();
-            let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
-            for &(start, end) in ranges.iter() {
-                match merged.last_mut() {
-                    Some(last) if start <= last.1 => last.1 = last.1.max(end),
-                    _ => merged.push((start, end)),
-                }
-            }
-            let spans = utf16_spans(text, &merged);
             let mut by_text: BTreeMap<String, Vec<crate::score::Span>> = BTreeMap::new();
-            for (span, &(start, end)) in spans.into_iter().zip(&merged) {
+            for ((start, end), span) in utf16_spans_with_ranges(text, &ranges) {
                 by_text
                     .entry(normalize(&text[start..end]))
                     .or_default()
@@ -1288,11 +1278,9 @@ impl BestOf {
         }
     }
 
-    /// Offers a candidate under `key`; its rank is read (at a random place) only if it might stay.
+    /// Offers a candidate under `key`, which the caller has checked against `floor` (one
+    /// comparison, before the call); its rank is read (at a random place) only then.
     fn offer(&mut self, key: f64, candidate: Candidate, id_rank: &[u32]) {
-        if key < self.floor || self.capacity == 0 {
-            return;
-        }
         let ranked = Ranked {
             key,
             other: if self.by_text {

@@ -250,6 +250,17 @@ pub fn tokens(text: &str) -> Vec<Token> {
 /// Converts byte ranges of `text` into UTF-16 spans, merging overlapping and touching ranges.
 /// Ranges must lie on character boundaries; others are dropped.
 pub fn utf16_spans(text: &str, ranges: &[(usize, usize)]) -> Vec<Span> {
+    utf16_spans_with_ranges(text, ranges)
+        .into_iter()
+        .map(|(_, span)| span)
+        .collect()
+}
+
+/// As `utf16_spans`, each span with the merged byte range it covers (to read its text).
+pub fn utf16_spans_with_ranges(
+    text: &str,
+    ranges: &[(usize, usize)],
+) -> Vec<((usize, usize), Span)> {
     let mut ranges: Vec<(usize, usize)> = ranges
         .iter()
         .copied()
@@ -287,10 +298,13 @@ pub fn utf16_spans(text: &str, ranges: &[(usize, usize)]) -> Vec<Span> {
         to_units(start, &mut units, &mut byte);
         let span_start = units;
         to_units(end, &mut units, &mut byte);
-        spans.push(Span {
-            start: span_start,
-            end: units,
-        });
+        spans.push((
+            (start, end),
+            Span {
+                start: span_start,
+                end: units,
+            },
+        ));
     }
     spans
 }
