@@ -16,7 +16,7 @@ const sizes = process.argv.slice(2).map(Number).filter(Boolean);
 if (sizes.length === 0) sizes.push(20000, 100000);
 
 const gz = (file) => gzipSync(readFileSync(join(dist, file)), { level: 9 }).length;
-const widgetBytes = gz('duijie-web_bg.wasm') + gz('duijie-web.js') + gz('app.js');
+const widgetBytes = gz('duijie-web_bg.wasm') + gz('duijie-web.js') + gz('app.js') + gz('worker.js');
 console.log(`widget wasm+JS gzip: ${(widgetBytes / 1024).toFixed(1)} KiB (${widgetBytes} bytes; budget 500 KB)`);
 
 for (const size of sizes) {
@@ -43,17 +43,40 @@ for (const size of sizes) {
   const browser = await launchBrowser();
   const page = await browser.context.newPage();
   // Cold load: a fresh profile, no caches. Time from navigation start to the first result in the DOM,
-  // the need being entered as soon as the catalog is ready.
+  // the need being entered as soon as the need box is on the page (a broker at a fair does not wait
+  // for the catalog; the server answers until the worker has indexed the snapshot). Then the time
+  // to the local catalog being ready, which is what typing is measured on below.
+  // The need is entered from inside the page the moment the need box exists (a MutationObserver),
+  // as the fastest broker would: through the protocol, typing waits for round trips to a browser
+  // busy downloading and indexing, which is the harness's time, not the page's.
+  await page.addInitScript((text) => {
+    const enter = () => {
+      const box = document.querySelector('textarea[name=need]');
+      if (!box) return false;
+      box.value = text;
+      box.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: text }));
+      return true;
+    };
+    new MutationObserver((_, observer) => { if (enter()) observer.disconnect(); })
+      .observe(document, { childList: true, subtree: true });
+  }, need);
   await page.goto(`${server.base}/`);
+  await page.waitForSelector('.results [data-resource-id]', { timeout: 300000 });
+  // Read from the page's own timeline (the protocol's round trips are not the page's time): the
+  // need box is there when the app has mounted (duijie:load-start), the first results when the
+  // first duijie:results measure ends.
+  const [needBox, typedAt, firstResults] = await page.evaluate(() => {
+    const mounted = performance.getEntriesByName('duijie:load-start')[0];
+    const first = performance.getEntriesByName('duijie:results')[0];
+    return [mounted.startTime, first.startTime, first.startTime + first.duration];
+  });
+  const firstFrom = await page.evaluate(() => (document.querySelector('.status .catalog') ? 'the local catalog' : 'the server'));
   await waitForCatalog(page, 300000);
   const catalogReady = await page.evaluate(() => performance.now());
   const loading = await page.evaluate(() => ['duijie:snapshot', 'duijie:decode', 'duijie:index']
     .map((name) => `${name} ${performance.getEntriesByName(name).map((entry) => entry.duration.toFixed(0)).join(',')} ms`)
     .concat(performance.getEntriesByName('duijie:load-start').map((entry) => `snapshot requested at ${entry.startTime.toFixed(0)} ms`))
     .join(', '));
-  await page.fill('textarea[name=need]', need);
-  await page.waitForSelector('.results [data-resource-id]');
-  const firstResults = await page.evaluate(() => performance.now());
 
   // Let the offline copy of the snapshot finish writing before measuring keystrokes.
   await page.waitForTimeout(2000);
@@ -64,13 +87,14 @@ for (const size of sizes) {
   const measured = (name) => page.evaluate((wanted) => performance.getEntriesByName(wanted).map((entry) => entry.duration).sort((a, b) => a - b), name);
   const durations = await measured('duijie:results');
   const matches = await measured('duijie:match');
+  const answers = await measured('duijie:answer');
   const quantileOf = (values, q) => values[Math.min(values.length - 1, Math.floor(q * values.length))];
   const quantile = (q) => quantileOf(durations, q);
   const budget = size <= 20000 ? 16 : 50;
   console.log(`${size} resources: duijie:results median ${quantile(0.5).toFixed(2)} ms, p95 ${quantile(0.95).toFixed(2)} ms over ${durations.length} keystrokes (budget p95 ${budget} ms)`);
-  console.log(`${size} resources: of which duijie:match (matching alone) median ${quantileOf(matches, 0.5).toFixed(2)} ms, p95 ${quantileOf(matches, 0.95).toFixed(2)} ms`);
+  console.log(`${size} resources: of which duijie:answer (question to the worker and back) median ${quantileOf(answers, 0.5).toFixed(2)} ms, p95 ${quantileOf(answers, 0.95).toFixed(2)} ms; duijie:match (matching alone, in the worker) median ${quantileOf(matches, 0.5).toFixed(2)} ms, p95 ${quantileOf(matches, 0.95).toFixed(2)} ms`);
   console.log(`${size} resources: snapshot on the wire ${wire} bytes gzip = ${(wire / size * 1000 / 1024).toFixed(1)} KiB per 1,000 resources`);
-  console.log(`${size} resources: page load to catalog ready ${catalogReady.toFixed(0)} ms, to first results ${firstResults.toFixed(0)} ms (budget 1500 ms at 20,000)`);
+  console.log(`${size} resources: page load to need box ${needBox.toFixed(0)} ms, need entered at ${typedAt.toFixed(0)} ms, first results ${firstResults.toFixed(0)} ms from ${firstFrom} (budget 1500 ms at 20,000), to local catalog ready ${catalogReady.toFixed(0)} ms`);
   console.log(`${size} resources: load steps: ${loading}`);
   console.log(`${size} resources: need typed: ${need}`);
 

@@ -1,5 +1,5 @@
 // End-to-end tests of the widget in headless Chromium against a real release `duijie serve`:
-// typing shows results, offline reload still matches, embedding posts the shortlist to the portal's
+// typing shows results, the server answers while the snapshot loads, offline reload still matches, embedding posts the shortlist to the portal's
 // origin only, hostile catalog text renders as text, and intents queued offline reach the server
 // exactly once.
 import { test, before, after } from 'node:test';
@@ -33,6 +33,31 @@ test('typing a need shows explained results and records the duijie:results measu
   const measures = await page.evaluate(() => performance.getEntriesByName('duijie:results').length);
   assert.ok(measures > 0, 'duijie:results measures were recorded');
   await page.close();
+});
+
+test('until the snapshot is indexed the server answers, then the local catalog does, with the same ranking', async () => {
+  // A fresh profile (no service worker yet), and the snapshot held back until the server has answered.
+  const fresh = await launchBrowser();
+  try {
+    const page = await fresh.context.newPage();
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route('**/api/v1/snapshot*', async (route) => { await held; await route.continue(); });
+    await page.goto(`${server.base}/`);
+    await page.fill('textarea[name=need]', NEED);
+    await page.locator('.results [data-resource-id]').first().waitFor();
+    assert.equal(await page.locator('.status .server').count(), 1, 'the status line says the server answered');
+    assert.equal(await page.locator('.status .catalog').count(), 0, 'no local catalog yet');
+    const fromServer = await page.locator('.results [data-resource-id]').evaluateAll((items) => items.map((item) => item.dataset.resourceId));
+    release();
+    await waitForCatalog(page);
+    await page.waitForFunction(() => !document.querySelector('.status .server'));
+    const local = await page.locator('.results [data-resource-id]').evaluateAll((items) => items.map((item) => item.dataset.resourceId));
+    assert.deepEqual(local, fromServer, 'the same core on the same catalog ranks the same');
+    await page.close();
+  } finally {
+    await fresh.close();
+  }
 });
 
 test('embedded in a configured portal origin, the widget posts the shortlist to that origin; other origins cannot frame it', async () => {

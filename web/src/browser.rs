@@ -43,9 +43,10 @@ pub fn snapshot_url() -> String {
     url
 }
 
-/// The snapshot's bytes and whether they came from the offline copy: the network first (the browser
-/// revalidates with the server's ETag), then the copy the last successful load stored.
-pub async fn load_snapshot(url: &str) -> Result<(Vec<u8>, bool), String> {
+/// The snapshot's bytes (a JS `ArrayBuffer`, handed to the matching worker without a copy) and
+/// whether they came from the offline copy: the network first (the browser revalidates with the
+/// server's ETag), then the copy the last successful load stored.
+pub async fn load_snapshot(url: &str) -> Result<(js_sys::ArrayBuffer, bool), String> {
     match fetch_and_store(url).await {
         Ok(bytes) => Ok((bytes, false)),
         Err(network_error) => match cached_bytes(url).await {
@@ -77,7 +78,7 @@ fn prefetched(url: &str) -> Option<js_sys::Promise> {
         .ok()
 }
 
-async fn fetch_and_store(url: &str) -> Result<Vec<u8>, String> {
+async fn fetch_and_store(url: &str) -> Result<js_sys::ArrayBuffer, String> {
     if let Some(ready) = prefetched(url) {
         // `{status, bytes, copy}`, `bytes` and `copy` (an unread clone) when the status is 2xx.
         let done = JsFuture::from(ready).await.map_err(describe)?;
@@ -91,7 +92,7 @@ async fn fetch_and_store(url: &str) -> Result<Vec<u8>, String> {
         if let Some(copy) = field("copy").and_then(|copy| copy.dyn_into::<Response>().ok()) {
             store(url, copy);
         }
-        return Ok(js_sys::Uint8Array::new(&bytes).to_vec());
+        return bytes.dyn_into().map_err(describe);
     }
     let request = Request::new_with_str(url).map_err(describe)?;
     let response: Response = JsFuture::from(window().fetch_with_request(&request))
@@ -122,16 +123,17 @@ fn store(url: &str, copy: Response) {
     });
 }
 
-/// A response body as bytes: read as an `ArrayBuffer`, it is copied once into wasm memory, where
-/// reading it as text would decode it to a JS string and encode it back to UTF-8.
-async fn body_bytes(response: &Response) -> Result<Vec<u8>, String> {
-    let buffer = JsFuture::from(response.array_buffer().map_err(describe)?)
+/// A response body as bytes: read as an `ArrayBuffer`, it is copied once into wasm memory (the
+/// worker's), where reading it as text would decode it to a JS string and encode it back to UTF-8.
+async fn body_bytes(response: &Response) -> Result<js_sys::ArrayBuffer, String> {
+    JsFuture::from(response.array_buffer().map_err(describe)?)
         .await
-        .map_err(describe)?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+        .map_err(describe)?
+        .dyn_into()
+        .map_err(describe)
 }
 
-async fn cached_bytes(url: &str) -> Option<Vec<u8>> {
+async fn cached_bytes(url: &str) -> Option<js_sys::ArrayBuffer> {
     let caches = window().caches().ok()?;
     let cache: web_sys::Cache = JsFuture::from(caches.open(SNAPSHOT_CACHE))
         .await
@@ -142,7 +144,7 @@ async fn cached_bytes(url: &str) -> Option<Vec<u8>> {
     body_bytes(&response).await.ok()
 }
 
-fn describe(error: JsValue) -> String {
+pub(crate) fn describe(error: JsValue) -> String {
     error
         .dyn_ref::<js_sys::Error>()
         .map(|error| String::from(error.message()))
@@ -176,6 +178,22 @@ pub fn mark(name: &str) {
 pub fn measure(name: &str, start_mark: &str, end_mark: &str) {
     if let Some(performance) = window().performance() {
         let _ = performance.measure_with_start_mark_and_end_mark(name, start_mark, end_mark);
+    }
+}
+
+/// A User Timing measure of `duration` ms ending now, for work timed elsewhere (in the worker).
+pub fn measure_duration(name: &str, duration: f64) {
+    let Some(performance) = window().performance() else {
+        return;
+    };
+    let end = performance.now();
+    let options = Object::new();
+    let _ = Reflect::set(&options, &"start".into(), &(end - duration).into());
+    let _ = Reflect::set(&options, &"end".into(), &end.into());
+    if let Ok(measure) = Reflect::get(&performance, &"measure".into()) {
+        if let Some(measure) = measure.dyn_ref::<js_sys::Function>() {
+            let _ = measure.call2(&performance, &name.into(), &options);
+        }
     }
 }
 

@@ -91,6 +91,10 @@ impl Lang {
             "online" => ("在线", "online"),
             "offline" => ("离线", "offline"),
             "from_cache" => ("使用离线缓存", "from the offline cache"),
+            "from_server" => (
+                "目录加载中，结果来自服务器",
+                "results from the server while the catalog loads",
+            ),
             "catalog" => ("目录版本", "catalog"),
             "resources" => ("条资源", "resources"),
             "reasons" => ("匹配理由", "Why"),

@@ -1,13 +1,16 @@
-//! The widget's state and its one reducer: every change (typing, a picker, a loaded catalog, the
-//! shortlist) is an `Action`, and matching happens here, synchronously, because it is local and fast.
+//! The widget's state and its one reducer: every change (typing, a picker, a loaded catalog, an
+//! answer, the shortlist) is an `Action`. A change that needs a new match numbers a new question
+//! (`asked`); the app sends it to the matching worker, or to the server while the snapshot loads,
+//! and the answer comes back as `Action::Answer`, applied only if it is newer than the one shown.
 
 use std::rc::Rc;
 
 use duijie_core::taxonomy::taxonomies;
-use duijie_core::{Filters, Kind, MatchOptions, MatchResult, Matcher, Mode, Need};
+use duijie_core::{Filters, Kind, Mode, Need};
 use serde::{Deserialize, Serialize};
 use yew::Reducible;
 
+use crate::engine::{Answer, Found, Query, Relaxed};
 use crate::i18n::Lang;
 
 /// How many results a match computes: the list shows the first `PAGE`, facets count all of them.
@@ -77,7 +80,7 @@ impl Picks {
 }
 
 /// A hard filter the broker can relax.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FilterKey {
     Region,
     Industry,
@@ -96,6 +99,22 @@ impl FilterKey {
             FilterKey::Kinds => lang.t("kinds"),
         }
     }
+}
+
+/// The loaded catalog, as the status line shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Catalog {
+    pub version: String,
+    pub len: usize,
+}
+
+/// Who answered the question shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The matcher on the downloaded snapshot (in the worker): works offline.
+    Local,
+    /// `POST /api/v1/match`, while the snapshot is still loading.
+    Server,
 }
 
 /// Where the catalog stands.
@@ -130,17 +149,24 @@ pub struct State {
     pub lang: Lang,
     pub text: String,
     pub picks: Picks,
-    pub matcher: Option<Rc<Matcher>>,
+    pub catalog: Option<Catalog>,
     pub load: Load,
     pub from_cache: bool,
     pub online: bool,
-    pub results: Rc<Vec<MatchResult>>,
+    /// The answer shown: results with their resources, and who gave them.
+    pub results: Rc<Vec<Found>>,
+    pub answered_by: Option<Source>,
+    /// How many of `results` carry their whole resource (the rest only kind and region).
+    pub detail: usize,
+    /// The number of the latest question, and of the question whose answer is shown.
+    pub asked: u64,
+    pub answered: u64,
     pub facets: Facets,
     pub shown: usize,
     /// When there are no results: the filters whose removal would give some, with the count.
     pub relax: Vec<(FilterKey, usize)>,
     pub shortlist: Vec<ShortItem>,
-    /// Bumped by every match, so views and effects can tell a new result list.
+    /// Bumped by every new result list, so views and effects can tell.
     pub generation: u64,
     /// The intended engagements as last read from localStorage, and whether a broker is signed in.
     pub engagements: Rc<Vec<crate::engagements::Entry>>,
@@ -153,11 +179,15 @@ impl Default for State {
             lang: Lang::Zh,
             text: String::new(),
             picks: Picks::default(),
-            matcher: None,
+            catalog: None,
             load: Load::Loading,
             from_cache: false,
             online: true,
             results: Rc::new(Vec::new()),
+            answered_by: None,
+            detail: 0,
+            asked: 0,
+            answered: 0,
             facets: Facets::default(),
             shown: PAGE,
             relax: Vec::new(),
@@ -172,6 +202,8 @@ impl Default for State {
 impl PartialEq for State {
     fn eq(&self, other: &State) -> bool {
         self.generation == other.generation
+            && self.asked == other.asked
+            && self.catalog == other.catalog
             && self.lang == other.lang
             && self.text == other.text
             && self.picks == other.picks
@@ -203,10 +235,13 @@ pub enum Action {
     SetLang(Lang),
     Pick(Pick),
     Clear(FilterKey),
+    /// The worker indexed a snapshot.
     Loaded {
-        matcher: Rc<Matcher>,
+        catalog: Catalog,
         from_cache: bool,
     },
+    /// An answer to a question, from the worker or the server.
+    Answer(Answer, Source),
     LoadFailed(String),
     Online(bool),
     ToggleShortlist(String),
@@ -239,16 +274,24 @@ impl Reducible for State {
             Action::Pick(pick) => apply_pick(&mut state.picks, pick),
             Action::Clear(key) => state.picks.clear(key),
             Action::Loaded {
-                matcher,
+                catalog,
                 from_cache,
             } => {
-                state.matcher = Some(matcher);
+                // Asked again, now of the local matcher; the server's answer stays until then.
+                state.catalog = Some(catalog);
                 state.from_cache = from_cache;
                 state.load = Load::Ready;
             }
+            Action::Answer(answer, source) => {
+                if answer.id <= state.answered || answer.id > state.asked {
+                    return self;
+                }
+                state.apply(answer, source);
+                return Rc::new(state);
+            }
             Action::LoadFailed(message) => {
                 // A failed refresh keeps a catalog already loaded (from the cache).
-                if state.matcher.is_none() {
+                if state.catalog.is_none() {
                     state.load = Load::Failed(message);
                 }
                 rematch = false;
@@ -270,8 +313,12 @@ impl Reducible for State {
                 state.shortlist = items;
             }
             Action::ShowMore => {
-                rematch = false;
+                // Asked again for the longer list's resources; the list grows when they come.
                 state.shown += PAGE;
+                if state.has_query() {
+                    state.asked += 1;
+                }
+                return Rc::new(state);
             }
             Action::Engagements { queue, signed_in } => {
                 rematch = false;
@@ -281,7 +328,7 @@ impl Reducible for State {
         }
         if rematch {
             state.shown = PAGE;
-            state.rematch();
+            state.ask();
         }
         Rc::new(state)
     }
@@ -298,47 +345,69 @@ impl State {
         need_of(&self.text, &self.picks)
     }
 
-    /// Runs the match for the current text and pickers, with facets and, when empty, the filters
-    /// whose removal would give results.
-    pub fn rematch(&mut self) {
-        self.generation += 1;
-        self.relax.clear();
-        let Some(matcher) = self.matcher.clone() else {
-            self.results = Rc::new(Vec::new());
-            self.facets = Facets::default();
-            return;
-        };
+    /// Numbers a new question for the current text and pickers. Without one (no text, no picker)
+    /// the list empties at once, with nothing to ask.
+    fn ask(&mut self) {
+        self.asked += 1;
         if !self.has_query() {
+            self.answered = self.asked;
+            self.answered_by = None;
             self.results = Rc::new(Vec::new());
             self.facets = Facets::default();
-            return;
+            self.relax.clear();
+            self.generation += 1;
         }
-        let results = timed("duijie:match", || {
-            run(&matcher, &self.text, &self.picks, MATCH_TOP)
-        });
-        self.facets = facets(&matcher, &results);
-        if results.is_empty() {
-            for key in self.picks.active() {
-                let mut relaxed = self.picks.clone();
-                relaxed.clear(key);
-                let count = run(&matcher, &self.text, &relaxed, MATCH_TOP).len();
-                if count > 0 {
-                    self.relax.push((key, count));
-                }
-            }
-        }
-        self.results = Rc::new(results);
     }
 
-    /// The shortlist entry of a resource in the catalog.
+    /// The question waiting for an answer, if any.
+    pub fn query(&self) -> Option<Query> {
+        if self.answered == self.asked || !self.has_query() {
+            return None;
+        }
+        let relax = self
+            .picks
+            .active()
+            .into_iter()
+            .map(|key| {
+                let mut relaxed = self.picks.clone();
+                relaxed.clear(key);
+                Relaxed {
+                    key,
+                    need: need_of(&self.text, &relaxed),
+                    filters: filters_of(&relaxed),
+                }
+            })
+            .collect();
+        Some(Query {
+            id: self.asked,
+            need: self.need(),
+            filters: filters_of(&self.picks),
+            top: MATCH_TOP,
+            detail: self.shown,
+            relax,
+        })
+    }
+
+    /// Whether the results shown answer the latest question.
+    pub fn is_current(&self) -> bool {
+        self.answered == self.asked
+    }
+
+    fn apply(&mut self, answer: Answer, source: Source) {
+        self.answered = answer.id;
+        self.answered_by = Some(source);
+        self.facets = facets(&answer.results);
+        self.relax = answer.relax;
+        self.detail = answer.detail;
+        self.results = Rc::new(answer.results);
+        self.generation += 1;
+    }
+
+    /// The shortlist entry of a resource in the results.
     fn short_item(&self, id: &str) -> Option<ShortItem> {
-        let matcher = self.matcher.as_ref()?;
-        let resource = matcher.get(id)?;
-        let score = self
-            .results
-            .iter()
-            .find(|result| result.id == id)
-            .map_or(0.0, |result| result.score);
+        let found = self.results.iter().find(|found| found.id == id)?;
+        let resource = found.resource.as_ref()?;
+        let score = found.score;
         Some(ShortItem {
             id: resource.id.clone(),
             kind: resource.kind.as_str().to_string(),
@@ -351,6 +420,11 @@ impl State {
                 .unwrap_or_default(),
             score,
         })
+    }
+
+    /// The results to show: the first `shown`, of those that carry their whole resource.
+    pub fn shown_results(&self) -> &[Found] {
+        &self.results[..self.results.len().min(self.shown).min(self.detail)]
     }
 
     pub fn is_shortlisted(&self, id: &str) -> bool {
@@ -422,38 +496,11 @@ pub fn filters_of(picks: &Picks) -> Filters {
     }
 }
 
-/// Runs `work` inside a User Timing measure `name` in the browser (plainly elsewhere, as in tests).
-fn timed<T>(name: &str, work: impl FnOnce() -> T) -> T {
-    #[cfg(target_arch = "wasm32")]
-    {
-        let start = format!("{name}:start");
-        crate::browser::mark(&start);
-        let value = work();
-        if let Some(performance) = crate::browser::window().performance() {
-            let _ = performance.measure_with_start_mark(name, &start);
-        }
-        value
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let _ = name;
-        work()
-    }
-}
-
-fn run(matcher: &Matcher, text: &str, picks: &Picks, top: usize) -> Vec<MatchResult> {
-    let options = MatchOptions {
-        top,
-        filters: filters_of(picks),
-    };
-    matcher.match_need(&need_of(text, picks), &options)
-}
-
-fn facets(matcher: &Matcher, results: &[MatchResult]) -> Facets {
+fn facets(results: &[Found]) -> Facets {
     let mut kinds: Vec<(Kind, usize)> = Vec::new();
     let mut provinces: Vec<(String, usize)> = Vec::new();
-    for result in results {
-        let Some(resource) = matcher.get(&result.id) else {
+    for found in results {
+        let Some(resource) = found.resource.as_ref() else {
             continue;
         };
         match kinds.iter_mut().find(|(kind, _)| *kind == resource.kind) {
@@ -559,9 +606,10 @@ fn csv_cell(cell: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use duijie_core::Resource;
+    use crate::engine::answer;
+    use duijie_core::{Matcher, Resource};
 
-    fn matcher() -> Rc<Matcher> {
+    fn matcher() -> Matcher {
         let mut battery = Resource::new("a1", Kind::Achievement);
         battery.title = "锂电池热失控预警系统".to_string();
         battery.summary = "储能电站的锂电池热失控早期预警".to_string();
@@ -570,45 +618,92 @@ mod tests {
         water.title = "张工".to_string();
         water.summary = "污水处理与膜分离".to_string();
         water.region = Some("110101".to_string());
-        Rc::new(Matcher::new(
-            "c-test",
-            vec![battery, water],
-            Default::default(),
-        ))
+        Matcher::new("c-test", vec![battery, water], Default::default())
     }
 
     fn loaded() -> Rc<State> {
         Rc::new(State::default()).reduce(Action::Loaded {
-            matcher: matcher(),
+            catalog: Catalog {
+                version: "c-test".to_string(),
+                len: 2,
+            },
             from_cache: false,
         })
     }
 
+    /// Answers the waiting question as the worker would.
+    fn answered(state: Rc<State>) -> Rc<State> {
+        let query = state.query().expect("a question waits");
+        let answer = answer(&matcher(), &query);
+        state.reduce(Action::Answer(answer, Source::Local))
+    }
+
     #[test]
-    fn typing_matches_at_once() {
+    fn typing_asks_and_the_answer_shows() {
         let state = loaded().reduce(Action::SetText("锂电池热失控".to_string()));
+        assert!(!state.is_current());
+        let state = answered(state);
+        assert!(state.is_current());
         assert_eq!(
             state.results.first().map(|result| result.id.as_str()),
             Some("a1")
         );
         assert_eq!(state.facets.kinds, [(Kind::Achievement, 1)]);
+        assert_eq!(state.answered_by, Some(Source::Local));
+        assert_eq!(state.query(), None, "nothing left to ask");
+    }
+
+    #[test]
+    fn answers_to_older_questions_are_dropped() {
+        let state = loaded().reduce(Action::SetText("锂电池".to_string()));
+        let older = answer(&matcher(), &state.query().expect("a question"));
+        let state = state.reduce(Action::SetText("污水处理".to_string()));
+        let newer = answer(&matcher(), &state.query().expect("a question"));
+        let generation = state.generation;
+        let state = state.reduce(Action::Answer(newer, Source::Server));
+        assert_eq!(state.results[0].id, "e1");
+        assert_eq!(state.generation, generation + 1);
+        // The older answer arrives late: it does not replace the newer one.
+        let state = state.reduce(Action::Answer(older, Source::Local));
+        assert_eq!(state.results[0].id, "e1");
+        assert_eq!(state.generation, generation + 1);
+        // Clearing the text empties the list at once, with nothing to ask.
+        let state = state.reduce(Action::SetText(String::new()));
+        assert!(state.results.is_empty() && state.is_current());
+        assert_eq!(state.query(), None);
+    }
+
+    #[test]
+    fn a_loaded_catalog_asks_again() {
+        let state = Rc::new(State::default()).reduce(Action::SetText("锂电池".to_string()));
+        let before = state.query().expect("a question").id;
+        let state = state.reduce(Action::Loaded {
+            catalog: Catalog {
+                version: "c-test".to_string(),
+                len: 2,
+            },
+            from_cache: true,
+        });
+        assert!(state.query().expect("asked again").id > before);
+        assert!(state.from_cache && state.load == Load::Ready);
     }
 
     #[test]
     fn empty_results_name_the_filter_to_relax() {
-        let state = loaded()
-            .reduce(Action::Pick(Pick::Province(Some("110000".to_string()))))
-            .reduce(Action::SetText("锂电池热失控".to_string()));
+        let state = answered(
+            loaded()
+                .reduce(Action::Pick(Pick::Province(Some("110000".to_string()))))
+                .reduce(Action::SetText("锂电池热失控".to_string())),
+        );
         assert!(state.results.is_empty());
         assert_eq!(state.relax, [(FilterKey::Region, 1)]);
-        let state = state.reduce(Action::Clear(FilterKey::Region));
+        let state = answered(state.reduce(Action::Clear(FilterKey::Region)));
         assert_eq!(state.results.len(), 1);
     }
 
     #[test]
     fn shortlist_toggles_and_exports_with_bom() {
-        let state = loaded()
-            .reduce(Action::SetText("锂电池".to_string()))
+        let state = answered(loaded().reduce(Action::SetText("锂电池".to_string())))
             .reduce(Action::ToggleShortlist("a1".to_string()));
         assert!(state.is_shortlisted("a1"));
         let csv = shortlist_csv(&state.shortlist, Lang::Zh);

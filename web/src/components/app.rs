@@ -9,13 +9,13 @@ use web_sys::{HtmlTextAreaElement, InputEvent};
 use yew::prelude::*;
 
 use crate::browser;
-use crate::catalog::{decode_snapshot, matcher_from_snapshot, warm_up};
 use crate::components::filters::Filters;
 use crate::components::results::Results;
 use crate::components::shortlist::{sync_engagements, Shortlist};
 use crate::components::status::Status;
 use crate::i18n::Lang;
 use crate::state::{Action, State};
+use crate::worker::Engine;
 
 /// A match slower than this is debounced while the broker keeps typing.
 const FAST_MATCH_MS: f64 = 50.0;
@@ -45,15 +45,23 @@ pub fn app() -> Html {
     let typing = use_mut_ref(Typing::default);
     let embed_origin = use_memo((), |_| browser::embedding_origin());
 
+    // The matchers: the worker (on the snapshot, once loaded) and, until then, the server.
+    let engine = {
+        let dispatcher = state.dispatcher();
+        use_memo((), move |_| Engine::start(dispatcher))
+    };
+
     {
         let dispatcher = state.dispatcher();
         let embed_origin = embed_origin.clone();
+        let engine = (*engine).clone();
         use_effect_with((), move |_| {
             let loader = dispatcher.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                // User Timing: duijie:snapshot (download), duijie:decode, duijie:index.
+                // User Timing: duijie:snapshot (download) here; duijie:decode and duijie:index
+                // as the worker timed them.
                 browser::mark("duijie:load-start");
-                let action = match browser::load_snapshot(&browser::snapshot_url()).await {
+                match browser::load_snapshot(&browser::snapshot_url()).await {
                     Ok((bytes, from_cache)) => {
                         browser::mark("duijie:snapshot-loaded");
                         browser::measure(
@@ -61,35 +69,10 @@ pub fn app() -> Html {
                             "duijie:load-start",
                             "duijie:snapshot-loaded",
                         );
-                        let decoded = decode_snapshot(&bytes);
-                        drop(bytes);
-                        browser::mark("duijie:decoded");
-                        browser::measure(
-                            "duijie:decode",
-                            "duijie:snapshot-loaded",
-                            "duijie:decoded",
-                        );
-                        match decoded {
-                            Ok(snapshot) => {
-                                let matcher = matcher_from_snapshot(snapshot);
-                                warm_up(&matcher);
-                                browser::mark("duijie:indexed");
-                                browser::measure(
-                                    "duijie:index",
-                                    "duijie:decoded",
-                                    "duijie:indexed",
-                                );
-                                Action::Loaded {
-                                    matcher: Rc::new(matcher),
-                                    from_cache,
-                                }
-                            }
-                            Err(message) => Action::LoadFailed(message),
-                        }
+                        engine.load(bytes, from_cache);
                     }
-                    Err(message) => Action::LoadFailed(message),
-                };
-                loader.dispatch(action);
+                    Err(message) => loader.dispatch(Action::LoadFailed(message)),
+                }
             });
             let online = dispatcher.clone();
             browser::on_connectivity(move |is_online| {
@@ -108,11 +91,31 @@ pub fn app() -> Html {
         });
     }
 
-    // Results are in the DOM once this effect runs: close the User Timing measure.
+    // A question waits (typing, a picker, a catalog just loaded, back online): ask it.
+    {
+        let engine = (*engine).clone();
+        let query = state.query();
+        let online = state.online;
+        use_effect_with(
+            (state.asked, state.catalog.is_some(), state.online),
+            move |_| {
+                if let Some(query) = query {
+                    engine.ask(query, online);
+                }
+            },
+        );
+    }
+
+    // The answer to the latest question is in the DOM once this effect runs: close the User
+    // Timing measure (an answer to an older question, still on its way, does not).
     {
         let typing = typing.clone();
+        let current = state.is_current();
         use_effect_with(state.generation, move |_| {
             let mut typing = typing.borrow_mut();
+            if !current {
+                return;
+            }
             if let Some(since) = typing.pending_since.take() {
                 browser::measure_results();
                 typing.last_ms = browser::now() - since;

@@ -23,36 +23,53 @@ pub struct Props {
 pub fn results(props: &Props) -> Html {
     let state = &props.state;
     let lang = state.lang;
-    let body = match (&state.load, state.matcher.as_ref()) {
-        (Load::Loading, _) => html! { <p class="hint">{ lang.t("loading") }</p> },
-        (Load::Failed(message), None) => html! {
+    // Until the snapshot is indexed the server answers, when online; offline, there is nothing
+    // to match on until then.
+    let can_answer = state.catalog.is_some() || state.online;
+    let body = match &state.load {
+        Load::Failed(message) if state.catalog.is_none() && state.results.is_empty() => html! {
             <p class="hint error">{ lang.t("load_failed") }{ ": " }{ message.clone() }</p>
         },
-        (_, None) => html! {},
-        (_, Some(matcher)) => {
-            if !state.has_query() {
+        _ if !state.has_query() => {
+            if can_answer {
                 html! { <p class="hint">{ lang.t("type_to_match") }</p> }
-            } else if state.results.is_empty() {
-                empty_state(state)
             } else {
-                let shown = state.results.iter().take(state.shown).map(|result| {
-                    let resource = matcher.get(&result.id);
-                    html! { <ResultItem key={result.id.clone()} result={result.clone()} resource={resource.cloned()} lang={lang} shortlisted={state.is_shortlisted(&result.id)} state={state.clone()} /> }
+                html! { <p class="hint">{ lang.t("loading") }</p> }
+            }
+        }
+        _ if state.results.is_empty() => {
+            if state.answered_by.is_some() && state.is_current() {
+                empty_state(state)
+            } else if state.catalog.is_none() {
+                html! { <p class="hint">{ lang.t("loading") }</p> }
+            } else {
+                html! {}
+            }
+        }
+        _ => {
+            let shown = state.shown_results().iter().map(|found| {
+                    let result = MatchResult {
+                        id: found.id.clone(),
+                        score: found.score,
+                        components: found.components.clone(),
+                        matched: found.matched.clone(),
+                        reasons: found.reasons.clone(),
+                    };
+                    html! { <ResultItem key={found.id.clone()} result={result} resource={found.resource.clone()} lang={lang} shortlisted={state.is_shortlisted(&found.id)} dispatcher={state.dispatcher()} /> }
                 });
-                let more = state.results.len() > state.shown;
-                let on_more = {
-                    let dispatcher = state.dispatcher();
-                    Callback::from(move |_| dispatcher.dispatch(Action::ShowMore))
-                };
-                html! {
-                    <>
-                        { facets(state) }
-                        <ol class="results" aria-live="polite">{ for shown }</ol>
-                        if more {
-                            <button type="button" class="more" onclick={on_more}>{ lang.t("more") }</button>
-                        }
-                    </>
-                }
+            let more = state.results.len() > state.shown;
+            let on_more = {
+                let dispatcher = state.dispatcher();
+                Callback::from(move |_| dispatcher.dispatch(Action::ShowMore))
+            };
+            html! {
+                <>
+                    { facets(state) }
+                    <ol class="results" aria-live="polite">{ for shown }</ol>
+                    if more {
+                        <button type="button" class="more" onclick={on_more}>{ lang.t("more") }</button>
+                    }
+                </>
             }
         }
     };
@@ -125,7 +142,9 @@ struct ItemProps {
     resource: Option<Resource>,
     lang: Lang,
     shortlisted: bool,
-    state: UseReducerHandle<State>,
+    /// Not the state handle: an item re-renders only when its own props change, not on every
+    /// keystroke.
+    dispatcher: UseReducerDispatcher<State>,
 }
 
 #[function_component(ResultItem)]
@@ -160,7 +179,7 @@ fn result_item(props: &ItemProps) -> Html {
         spans("title")
     };
     let on_toggle = {
-        let dispatcher = props.state.dispatcher();
+        let dispatcher = props.dispatcher.clone();
         let id = result.id.clone();
         Callback::from(move |_| dispatcher.dispatch(Action::ToggleShortlist(id.clone())))
     };

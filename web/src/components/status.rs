@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use crate::state::State;
+use crate::state::{Source, State};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -14,15 +14,16 @@ pub struct Props {
 pub fn status(props: &Props) -> Html {
     let state = &props.state;
     let lang = state.lang;
-    let catalog = state.matcher.as_ref().map(|matcher| {
+    let catalog = state.catalog.as_ref().map(|catalog| {
         format!(
             "{} {} · {} {}",
             lang.t("catalog"),
-            matcher.version(),
-            matcher.len(),
+            catalog.version,
+            catalog.len,
             lang.t("resources")
         )
     });
+    let from_server = state.answered_by == Some(Source::Server) && state.catalog.is_none();
     let connectivity = if state.online {
         lang.t("online")
     } else {
@@ -34,6 +35,9 @@ pub fn status(props: &Props) -> Html {
                 <span class="catalog">{ catalog }</span>
             }
             <span class={classes!("net", if state.online { "on" } else { "off" })}>{ connectivity }</span>
+            if from_server {
+                <span class="server">{ lang.t("from_server") }</span>
+            }
             if state.from_cache {
                 <span class="cache">{ lang.t("from_cache") }</span>
             }
