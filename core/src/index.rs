@@ -7,7 +7,10 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use std::future::Future;
+
 use crate::model::Resource;
+use crate::pause::{no_pause, run_ready, RESOURCES_PER_PAUSE};
 use crate::taxonomy::taxonomies;
 use crate::text::{for_each_token_with, is_han, normalize, Term, HAN_SECOND};
 
@@ -287,7 +290,11 @@ impl CharSet {
     }
 
     /// The Han characters in more than `limit` of `resources`: the ones not indexed on their own.
-    fn common_han(resources: &[Resource], limit: usize) -> CharSet {
+    async fn common_han<P, F>(resources: &[Resource], limit: usize, pause: &mut P) -> CharSet
+    where
+        P: FnMut() -> F,
+        F: Future<Output = ()>,
+    {
         const HAN_END: usize = 0x32400;
         let mut frequency = vec![0u32; HAN_END];
         // The last resource that counted each character, so each counts once per resource.
@@ -302,6 +309,9 @@ impl CharSet {
                     }
                 }
             });
+            if doc % (4 * RESOURCES_PER_PAUSE) == 0 {
+                pause().await;
+            }
         }
         let mut set = CharSet::default();
         for (code, &count) in frequency.iter().enumerate() {
@@ -455,6 +465,15 @@ impl Interner {
 
 impl Index {
     pub fn build(resources: &[Resource]) -> Index {
+        run_ready(Index::build_pausing(resources, &mut no_pause))
+    }
+
+    /// `build`, awaiting `pause()` every few resources (see `crate::pause`).
+    pub async fn build_pausing<P, F>(resources: &[Resource], pause: &mut P) -> Index
+    where
+        P: FnMut() -> F,
+        F: Future<Output = ()>,
+    {
         let n_docs = resources.len();
         // Pass 1: the term dictionary, document frequencies, field lengths, and each resource's
         // postings (term, frequencies) while they fit the buffer budget. Dictionary lookups miss the
@@ -463,8 +482,12 @@ impl Index {
         const BUFFER_BUDGET: usize = 48 << 20;
         // Characters in more than a share of the catalog say little and would cost much: only the
         // others are indexed on their own.
-        let common_chars =
-            CharSet::common_han(resources, (n_docs / MAX_CHAR_SHARE).max(MIN_CHAR_LIMIT));
+        let common_chars = CharSet::common_han(
+            resources,
+            (n_docs / MAX_CHAR_SHARE).max(MIN_CHAR_LIMIT),
+            pause,
+        )
+        .await;
         let mut terms = TermDict::default();
         let mut document_frequency: Vec<u32> = Vec::new();
         let mut lengths: [Vec<u32>; N_FIELDS] = std::array::from_fn(|_| Vec::with_capacity(n_docs));
@@ -473,7 +496,10 @@ impl Index {
         let mut buffering = true;
         let mut doc_terms: Vec<(u64, u8)> = Vec::new();
         let mut doc_postings: Vec<(u32, PackedTf)> = Vec::new();
-        for resource in resources {
+        for (doc, resource) in resources.iter().enumerate() {
+            if doc % RESOURCES_PER_PAUSE == 0 {
+                pause().await;
+            }
             let mut field_lengths = [0u32; N_FIELDS];
             let mut intern = |term: Term| {
                 let id = terms.intern(term);
@@ -527,9 +553,15 @@ impl Index {
         for (doc, &end) in buffered_ends.iter().enumerate() {
             scatter(doc, &buffered[start..end]);
             start = end;
+            if doc % (16 * RESOURCES_PER_PAUSE) == 0 {
+                pause().await;
+            }
         }
         drop(buffered);
         for (doc, resource) in resources.iter().enumerate().skip(buffered_ends.len()) {
+            if doc % RESOURCES_PER_PAUSE == 0 {
+                pause().await;
+            }
             collect_doc_postings(
                 resource,
                 &common_chars,
@@ -555,6 +587,9 @@ impl Index {
         let mut phrase_docs: Vec<Vec<u32>> = Vec::new();
         let mut doc_phrase_rows: Vec<Vec<u32>> = Vec::with_capacity(n_docs);
         for (doc, resource) in resources.iter().enumerate() {
+            if doc % (16 * RESOURCES_PER_PAUSE) == 0 {
+                pause().await;
+            }
             let mut row = Vec::with_capacity(resource.keywords.len());
             for keyword in resource.keywords.iter().chain(&resource.expertise) {
                 let Some(key) = phrase_key(keyword) else {

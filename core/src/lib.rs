@@ -10,6 +10,7 @@ pub mod index;
 pub mod jsonl;
 pub mod matcher;
 pub mod model;
+pub mod pause;
 pub mod score;
 pub mod taxonomy;
 pub mod text;

@@ -9,6 +9,7 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
 
 #[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::detmath::ln;
 use crate::index::{phrase_ends, phrase_key, FxMap, FxSet, Index, N_FIELDS};
 use crate::model::{Kind, Mode, Need, Resource};
+use crate::pause::{no_pause, run_ready};
 use crate::score::{Component, MatchResult, Matched, Reason, Weights};
 use crate::taxonomy::taxonomies;
 use crate::text::{
@@ -117,7 +119,27 @@ pub struct Matcher {
 impl Matcher {
     /// Indexes `resources` (assumed valid: see `validate_resource`) under `version`.
     pub fn new(version: impl Into<String>, resources: Vec<Resource>, weights: Weights) -> Matcher {
-        let mut index = Index::build(&resources);
+        run_ready(Matcher::build_pausing(
+            version.into(),
+            resources,
+            weights,
+            &mut no_pause,
+        ))
+    }
+
+    /// `new`, awaiting `pause()` every few resources so that a browser page can index on its own
+    /// thread and still answer its broker (see `crate::pause`). The matcher is the same.
+    pub async fn build_pausing<P, F>(
+        version: String,
+        resources: Vec<Resource>,
+        weights: Weights,
+        pause: &mut P,
+    ) -> Matcher
+    where
+        P: FnMut() -> F,
+        F: Future<Output = ()>,
+    {
+        let mut index = Index::build_pausing(&resources, pause).await;
         let field_norms: Vec<[f64; N_FIELDS]> = (0..index.n_docs)
             .map(|doc| {
                 std::array::from_fn(|field| {
@@ -129,12 +151,15 @@ impl Matcher {
             })
             .collect();
         let tfs = std::mem::take(&mut index.tfs);
-        let impacts = index
+        const POSTINGS_PER_PAUSE: usize = 1 << 15;
+        let mut impacts: Vec<f32> = Vec::with_capacity(tfs.len());
+        for (docs, tfs) in index
             .postings
             .items
-            .iter()
-            .zip(&tfs)
-            .map(|(&doc, &tf)| {
+            .chunks(POSTINGS_PER_PAUSE)
+            .zip(tfs.chunks(POSTINGS_PER_PAUSE))
+        {
+            impacts.extend(docs.iter().zip(tfs).map(|(&doc, &tf)| {
                 let mut combined = 0.0;
                 for (field, norm) in field_norms[doc as usize].iter().enumerate() {
                     let frequency = tf.field(field);
@@ -143,8 +168,9 @@ impl Matcher {
                     }
                 }
                 (combined / (K1 + combined)) as f32
-            })
-            .collect();
+            }));
+            pause().await;
+        }
         drop(tfs);
         drop(field_norms);
         let mut by_id: Vec<u32> = (0..resources.len() as u32).collect();
@@ -164,7 +190,7 @@ impl Matcher {
             .map(|(doc, resource)| (resource.id.clone(), doc as u32))
             .collect();
         Matcher {
-            version: version.into(),
+            version,
             weights,
             resources,
             index,

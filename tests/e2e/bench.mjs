@@ -16,7 +16,7 @@ const sizes = process.argv.slice(2).map(Number).filter(Boolean);
 if (sizes.length === 0) sizes.push(20000, 100000);
 
 const gz = (file) => gzipSync(readFileSync(join(dist, file)), { level: 9 }).length;
-const widgetBytes = gz('duijie-web_bg.wasm') + gz('duijie-web.js') + gz('app.js') + gz('worker.js');
+const widgetBytes = gz('duijie-web_bg.wasm') + gz('duijie-web.js') + gz('app.js');
 console.log(`widget wasm+JS gzip: ${(widgetBytes / 1024).toFixed(1)} KiB (${widgetBytes} bytes; budget 500 KB)`);
 
 for (const size of sizes) {
@@ -44,7 +44,7 @@ for (const size of sizes) {
   const page = await browser.context.newPage();
   // Cold load: a fresh profile, no caches. Time from navigation start to the first result in the DOM,
   // the need being entered as soon as the need box is on the page (a broker at a fair does not wait
-  // for the catalog; the server answers until the worker has indexed the snapshot). Then the time
+  // for the catalog; the server answers until the page has indexed the snapshot). Then the time
   // to the local catalog being ready, which is what typing is measured on below.
   // The need is entered from inside the page the moment the need box exists (a MutationObserver),
   // as the fastest broker would: through the protocol, typing waits for round trips to a browser
@@ -59,6 +59,16 @@ for (const size of sizes) {
     };
     new MutationObserver((_, observer) => { if (enter()) observer.disconnect(); })
       .observe(document, { childList: true, subtree: true });
+    // Main-thread tasks over 50 ms (the page cannot answer a keystroke meanwhile), from the start.
+    globalThis.longTasks = [];
+    new PerformanceObserver((list) => { for (const entry of list.getEntries()) globalThis.longTasks.push(entry); })
+      .observe({ type: 'longtask', buffered: true });
+    // Who gave the first results: the status line says so while the server answers.
+    new MutationObserver((_, observer) => {
+      if (!document.querySelector('.results [data-resource-id]')) return;
+      globalThis.firstResultsFrom = document.querySelector('.status .server') ? 'the server' : 'the local catalog';
+      observer.disconnect();
+    }).observe(document, { childList: true, subtree: true });
   }, need);
   await page.goto(`${server.base}/`);
   await page.waitForSelector('.results [data-resource-id]', { timeout: 300000 });
@@ -70,9 +80,14 @@ for (const size of sizes) {
     const first = performance.getEntriesByName('duijie:results')[0];
     return [mounted.startTime, first.startTime, first.startTime + first.duration];
   });
-  const firstFrom = await page.evaluate(() => (document.querySelector('.status .catalog') ? 'the local catalog' : 'the server'));
+  const firstFrom = await page.evaluate(() => globalThis.firstResultsFrom);
   await waitForCatalog(page, 300000);
   const catalogReady = await page.evaluate(() => performance.now());
+  const longTasks = await page.evaluate(() => globalThis.longTasks.map((entry) => [entry.startTime, entry.duration]));
+  const readyAt = await page.evaluate(() => performance.getEntriesByName('duijie:indexed')[0]?.startTime ?? performance.now());
+  const marks = await page.evaluate(() => ['duijie:init', 'duijie:started', 'duijie:load-start', 'duijie:snapshot-loaded', 'duijie:decoded', 'duijie:indexed']
+    .map((name) => `${name.slice(7)} ${performance.getEntriesByName(name)[0]?.startTime.toFixed(0)}`).join(', '));
+  const loadingTasks = longTasks.filter(([start]) => start < readyAt).map(([, duration]) => duration).sort((a, b) => b - a);
   const loading = await page.evaluate(() => ['duijie:snapshot', 'duijie:decode', 'duijie:index']
     .map((name) => `${name} ${performance.getEntriesByName(name).map((entry) => entry.duration.toFixed(0)).join(',')} ms`)
     .concat(performance.getEntriesByName('duijie:load-start').map((entry) => `snapshot requested at ${entry.startTime.toFixed(0)} ms`))
@@ -87,15 +102,15 @@ for (const size of sizes) {
   const measured = (name) => page.evaluate((wanted) => performance.getEntriesByName(wanted).map((entry) => entry.duration).sort((a, b) => a - b), name);
   const durations = await measured('duijie:results');
   const matches = await measured('duijie:match');
-  const answers = await measured('duijie:answer');
   const quantileOf = (values, q) => values[Math.min(values.length - 1, Math.floor(q * values.length))];
   const quantile = (q) => quantileOf(durations, q);
   const budget = size <= 20000 ? 16 : 50;
   console.log(`${size} resources: duijie:results median ${quantile(0.5).toFixed(2)} ms, p95 ${quantile(0.95).toFixed(2)} ms over ${durations.length} keystrokes (budget p95 ${budget} ms)`);
-  console.log(`${size} resources: of which duijie:answer (question to the worker and back) median ${quantileOf(answers, 0.5).toFixed(2)} ms, p95 ${quantileOf(answers, 0.95).toFixed(2)} ms; duijie:match (matching alone, in the worker) median ${quantileOf(matches, 0.5).toFixed(2)} ms, p95 ${quantileOf(matches, 0.95).toFixed(2)} ms`);
+  console.log(`${size} resources: of which duijie:match (matching alone) median ${quantileOf(matches, 0.5).toFixed(2)} ms, p95 ${quantileOf(matches, 0.95).toFixed(2)} ms`);
   console.log(`${size} resources: snapshot on the wire ${wire} bytes gzip = ${(wire / size * 1000 / 1024).toFixed(1)} KiB per 1,000 resources`);
   console.log(`${size} resources: page load to need box ${needBox.toFixed(0)} ms, need entered at ${typedAt.toFixed(0)} ms, first results ${firstResults.toFixed(0)} ms from ${firstFrom} (budget 1500 ms at 20,000), to local catalog ready ${catalogReady.toFixed(0)} ms`);
   console.log(`${size} resources: load steps: ${loading}`);
+  console.log(`${size} resources: main-thread tasks over 50 ms before the catalog was ready: ${loadingTasks.length}, longest ${loadingTasks.length ? loadingTasks[0].toFixed(0) : 0} ms (start+duration: ${longTasks.filter(([start]) => start < readyAt).map(([start, d]) => `${start.toFixed(0)}+${d.toFixed(0)}`).join(', ')}; marks: ${marks})`);
   console.log(`${size} resources: need typed: ${need}`);
 
   await browser.close();

@@ -43,8 +43,7 @@ pub fn snapshot_url() -> String {
     url
 }
 
-/// The snapshot's bytes (a JS `ArrayBuffer`, handed to the matching worker without a copy) and
-/// whether they came from the offline copy: the network first (the browser revalidates with the
+/// The snapshot's bytes (a JS `ArrayBuffer`) and whether they came from the offline copy: the network first (the browser revalidates with the
 /// server's ETag), then the copy the last successful load stored.
 pub async fn load_snapshot(url: &str) -> Result<(js_sys::ArrayBuffer, bool), String> {
     match fetch_and_store(url).await {
@@ -123,8 +122,8 @@ fn store(url: &str, copy: Response) {
     });
 }
 
-/// A response body as bytes: read as an `ArrayBuffer`, it is copied once into wasm memory (the
-/// worker's), where reading it as text would decode it to a JS string and encode it back to UTF-8.
+/// A response body as bytes: read as an `ArrayBuffer`, it is copied once into wasm memory, where
+/// reading it as text would decode it to a JS string and encode it back to UTF-8.
 async fn body_bytes(response: &Response) -> Result<js_sys::ArrayBuffer, String> {
     JsFuture::from(response.array_buffer().map_err(describe)?)
         .await
@@ -178,22 +177,6 @@ pub fn mark(name: &str) {
 pub fn measure(name: &str, start_mark: &str, end_mark: &str) {
     if let Some(performance) = window().performance() {
         let _ = performance.measure_with_start_mark_and_end_mark(name, start_mark, end_mark);
-    }
-}
-
-/// A User Timing measure of `duration` ms ending now, for work timed elsewhere (in the worker).
-pub fn measure_duration(name: &str, duration: f64) {
-    let Some(performance) = window().performance() else {
-        return;
-    };
-    let end = performance.now();
-    let options = Object::new();
-    let _ = Reflect::set(&options, &"start".into(), &(end - duration).into());
-    let _ = Reflect::set(&options, &"end".into(), &end.into());
-    if let Ok(measure) = Reflect::get(&performance, &"measure".into()) {
-        if let Some(measure) = measure.dyn_ref::<js_sys::Function>() {
-            let _ = measure.call2(&performance, &name.into(), &options);
-        }
     }
 }
 

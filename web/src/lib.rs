@@ -8,21 +8,17 @@ pub mod engagements;
 pub mod engine;
 pub mod highlight;
 pub mod i18n;
+pub mod matching;
 pub mod state;
-pub mod worker;
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen::prelude::*;
 
-/// Mounts the widget on `#duijie` (or the body) when the module loads in a page; in the matching
-/// worker (no window) it does nothing, and `worker.js` calls `worker::worker_message`.
+/// Mounts the widget on `#duijie` (or the body) when the module loads.
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();
-    if web_sys::window().is_none() {
-        return;
-    }
     let document = gloo_document();
     let root = document
         .get_element_by_id("duijie")

@@ -1,16 +1,17 @@
 //! The widget's state and its one reducer: every change (typing, a picker, a loaded catalog, an
 //! answer, the shortlist) is an `Action`. A change that needs a new match numbers a new question
-//! (`asked`); the app sends it to the matching worker, or to the server while the snapshot loads,
-//! and the answer comes back as `Action::Answer`, applied only if it is newer than the one shown.
+//! (`asked`). Once the snapshot is indexed the reducer answers it at once, on this thread, because
+//! local matching is fast; until then the app sends it to the server, and the answer comes back as
+//! `Action::Answer`, applied only if it is newer than the one shown.
 
 use std::rc::Rc;
 
 use duijie_core::taxonomy::taxonomies;
-use duijie_core::{Filters, Kind, Mode, Need};
+use duijie_core::{Filters, Kind, Matcher, Mode, Need};
 use serde::{Deserialize, Serialize};
 use yew::Reducible;
 
-use crate::engine::{Answer, Found, Query, Relaxed};
+use crate::engine::{answer, Answer, Found, Query, Relaxed};
 use crate::i18n::Lang;
 
 /// How many results a match computes: the list shows the first `PAGE`, facets count all of them.
@@ -101,17 +102,10 @@ impl FilterKey {
     }
 }
 
-/// The loaded catalog, as the status line shows it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Catalog {
-    pub version: String,
-    pub len: usize,
-}
-
 /// Who answered the question shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
-    /// The matcher on the downloaded snapshot (in the worker): works offline.
+    /// The matcher on the downloaded snapshot: works offline.
     Local,
     /// `POST /api/v1/match`, while the snapshot is still loading.
     Server,
@@ -149,7 +143,7 @@ pub struct State {
     pub lang: Lang,
     pub text: String,
     pub picks: Picks,
-    pub catalog: Option<Catalog>,
+    pub matcher: Option<Rc<Matcher>>,
     pub load: Load,
     pub from_cache: bool,
     pub online: bool,
@@ -179,7 +173,7 @@ impl Default for State {
             lang: Lang::Zh,
             text: String::new(),
             picks: Picks::default(),
-            catalog: None,
+            matcher: None,
             load: Load::Loading,
             from_cache: false,
             online: true,
@@ -203,7 +197,7 @@ impl PartialEq for State {
     fn eq(&self, other: &State) -> bool {
         self.generation == other.generation
             && self.asked == other.asked
-            && self.catalog == other.catalog
+            && self.matcher.is_some() == other.matcher.is_some()
             && self.lang == other.lang
             && self.text == other.text
             && self.picks == other.picks
@@ -235,12 +229,12 @@ pub enum Action {
     SetLang(Lang),
     Pick(Pick),
     Clear(FilterKey),
-    /// The worker indexed a snapshot.
+    /// The snapshot is indexed.
     Loaded {
-        catalog: Catalog,
+        matcher: Rc<Matcher>,
         from_cache: bool,
     },
-    /// An answer to a question, from the worker or the server.
+    /// An answer to a question, from the server.
     Answer(Answer, Source),
     LoadFailed(String),
     Online(bool),
@@ -274,11 +268,11 @@ impl Reducible for State {
             Action::Pick(pick) => apply_pick(&mut state.picks, pick),
             Action::Clear(key) => state.picks.clear(key),
             Action::Loaded {
-                catalog,
+                matcher,
                 from_cache,
             } => {
-                // Asked again, now of the local matcher; the server's answer stays until then.
-                state.catalog = Some(catalog);
+                // Asked again, now of the local matcher, which answers in place of the server.
+                state.matcher = Some(matcher);
                 state.from_cache = from_cache;
                 state.load = Load::Ready;
             }
@@ -291,7 +285,7 @@ impl Reducible for State {
             }
             Action::LoadFailed(message) => {
                 // A failed refresh keeps a catalog already loaded (from the cache).
-                if state.catalog.is_none() {
+                if state.matcher.is_none() {
                     state.load = Load::Failed(message);
                 }
                 rematch = false;
@@ -315,9 +309,7 @@ impl Reducible for State {
             Action::ShowMore => {
                 // Asked again for the longer list's resources; the list grows when they come.
                 state.shown += PAGE;
-                if state.has_query() {
-                    state.asked += 1;
-                }
+                state.ask();
                 return Rc::new(state);
             }
             Action::Engagements { queue, signed_in } => {
@@ -345,8 +337,8 @@ impl State {
         need_of(&self.text, &self.picks)
     }
 
-    /// Numbers a new question for the current text and pickers. Without one (no text, no picker)
-    /// the list empties at once, with nothing to ask.
+    /// Numbers a new question for the current text and pickers, and answers it on the local
+    /// matcher if there is one. Without a question (no text, no picker) the list empties at once.
     fn ask(&mut self) {
         self.asked += 1;
         if !self.has_query() {
@@ -356,6 +348,11 @@ impl State {
             self.facets = Facets::default();
             self.relax.clear();
             self.generation += 1;
+            return;
+        }
+        if let (Some(matcher), Some(query)) = (self.matcher.clone(), self.query()) {
+            let answer = timed("duijie:match", || answer(&matcher, &query));
+            self.apply(answer, Source::Local);
         }
     }
 
@@ -496,6 +493,25 @@ pub fn filters_of(picks: &Picks) -> Filters {
     }
 }
 
+/// Runs `work` inside a User Timing measure `name` in the browser (plainly elsewhere, as in tests).
+fn timed<T>(name: &str, work: impl FnOnce() -> T) -> T {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let start = format!("{name}:start");
+        crate::browser::mark(&start);
+        let value = work();
+        if let Some(performance) = crate::browser::window().performance() {
+            let _ = performance.measure_with_start_mark(name, &start);
+        }
+        value
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = name;
+        work()
+    }
+}
+
 fn facets(results: &[Found]) -> Facets {
     let mut kinds: Vec<(Kind, usize)> = Vec::new();
     let mut provinces: Vec<(String, usize)> = Vec::new();
@@ -606,8 +622,7 @@ fn csv_cell(cell: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::answer;
-    use duijie_core::{Matcher, Resource};
+    use duijie_core::Resource;
 
     fn matcher() -> Matcher {
         let mut battery = Resource::new("a1", Kind::Achievement);
@@ -623,26 +638,21 @@ mod tests {
 
     fn loaded() -> Rc<State> {
         Rc::new(State::default()).reduce(Action::Loaded {
-            catalog: Catalog {
-                version: "c-test".to_string(),
-                len: 2,
-            },
+            matcher: Rc::new(matcher()),
             from_cache: false,
         })
     }
 
-    /// Answers the waiting question as the worker would.
+    /// Answers the waiting question as the server would (on the same catalog).
     fn answered(state: Rc<State>) -> Rc<State> {
         let query = state.query().expect("a question waits");
         let answer = answer(&matcher(), &query);
-        state.reduce(Action::Answer(answer, Source::Local))
+        state.reduce(Action::Answer(answer, Source::Server))
     }
 
     #[test]
-    fn typing_asks_and_the_answer_shows() {
+    fn with_a_catalog_typing_is_answered_at_once() {
         let state = loaded().reduce(Action::SetText("锂电池热失控".to_string()));
-        assert!(!state.is_current());
-        let state = answered(state);
         assert!(state.is_current());
         assert_eq!(
             state.results.first().map(|result| result.id.as_str()),
@@ -655,7 +665,7 @@ mod tests {
 
     #[test]
     fn answers_to_older_questions_are_dropped() {
-        let state = loaded().reduce(Action::SetText("锂电池".to_string()));
+        let state = Rc::new(State::default()).reduce(Action::SetText("锂电池".to_string()));
         let older = answer(&matcher(), &state.query().expect("a question"));
         let state = state.reduce(Action::SetText("污水处理".to_string()));
         let newer = answer(&matcher(), &state.query().expect("a question"));
@@ -664,7 +674,7 @@ mod tests {
         assert_eq!(state.results[0].id, "e1");
         assert_eq!(state.generation, generation + 1);
         // The older answer arrives late: it does not replace the newer one.
-        let state = state.reduce(Action::Answer(older, Source::Local));
+        let state = state.reduce(Action::Answer(older, Source::Server));
         assert_eq!(state.results[0].id, "e1");
         assert_eq!(state.generation, generation + 1);
         // Clearing the text empties the list at once, with nothing to ask.
@@ -674,36 +684,56 @@ mod tests {
     }
 
     #[test]
-    fn a_loaded_catalog_asks_again() {
+    fn until_the_catalog_loads_questions_wait_for_the_server() {
         let state = Rc::new(State::default()).reduce(Action::SetText("锂电池".to_string()));
-        let before = state.query().expect("a question").id;
+        let asked = state.query().expect("a question").id;
+        let state = answered(state);
+        assert_eq!(state.answered_by, Some(Source::Server));
+        assert_eq!(state.answered, asked);
         let state = state.reduce(Action::Loaded {
-            catalog: Catalog {
-                version: "c-test".to_string(),
-                len: 2,
-            },
+            matcher: Rc::new(matcher()),
             from_cache: true,
         });
-        assert!(state.query().expect("asked again").id > before);
+        assert_eq!(
+            state.answered_by,
+            Some(Source::Local),
+            "the local catalog answers again"
+        );
+        assert!(state.is_current() && state.answered > asked);
         assert!(state.from_cache && state.load == Load::Ready);
     }
 
     #[test]
+    fn show_more_brings_whole_resources_for_the_longer_list() {
+        let state = loaded().reduce(Action::SetText("锂电池 污水".to_string()));
+        assert_eq!(state.results.len(), 2);
+        let mut state = (*state).clone();
+        state.shown = 1;
+        state.ask();
+        assert_eq!(state.shown_results().len(), 1);
+        let state = Rc::new(state).reduce(Action::ShowMore);
+        assert_eq!(state.shown_results().len(), 2);
+        assert!(state.shown_results().iter().all(|found| found
+            .resource
+            .as_ref()
+            .is_some_and(|resource| !resource.title.is_empty())));
+    }
+
+    #[test]
     fn empty_results_name_the_filter_to_relax() {
-        let state = answered(
-            loaded()
-                .reduce(Action::Pick(Pick::Province(Some("110000".to_string()))))
-                .reduce(Action::SetText("锂电池热失控".to_string())),
-        );
+        let state = loaded()
+            .reduce(Action::Pick(Pick::Province(Some("110000".to_string()))))
+            .reduce(Action::SetText("锂电池热失控".to_string()));
         assert!(state.results.is_empty());
         assert_eq!(state.relax, [(FilterKey::Region, 1)]);
-        let state = answered(state.reduce(Action::Clear(FilterKey::Region)));
+        let state = state.reduce(Action::Clear(FilterKey::Region));
         assert_eq!(state.results.len(), 1);
     }
 
     #[test]
     fn shortlist_toggles_and_exports_with_bom() {
-        let state = answered(loaded().reduce(Action::SetText("锂电池".to_string())))
+        let state = loaded()
+            .reduce(Action::SetText("锂电池".to_string()))
             .reduce(Action::ToggleShortlist("a1".to_string()));
         assert!(state.is_shortlisted("a1"));
         let csv = shortlist_csv(&state.shortlist, Lang::Zh);

@@ -2,7 +2,7 @@
 // good copy served when the network is gone (a docking fair's Wi-Fi).
 const SHELL_CACHE = 'duijie-shell-v3';
 const SNAPSHOT_CACHE = 'duijie-snapshot-v1';
-const SHELL = ['./', 'index.html', 'app.js', 'worker.js', 'style.css', 'duijie-web.js', 'duijie-web_bg.wasm'];
+const SHELL = ['./', 'index.html', 'app.js', 'style.css', 'duijie-web.js', 'duijie-web_bg.wasm'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));

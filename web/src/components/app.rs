@@ -14,8 +14,8 @@ use crate::components::results::Results;
 use crate::components::shortlist::{sync_engagements, Shortlist};
 use crate::components::status::Status;
 use crate::i18n::Lang;
+use crate::matching::{load_snapshot, ServerAsker};
 use crate::state::{Action, State};
-use crate::worker::Engine;
 
 /// A match slower than this is debounced while the broker keeps typing.
 const FAST_MATCH_MS: f64 = 50.0;
@@ -45,21 +45,19 @@ pub fn app() -> Html {
     let typing = use_mut_ref(Typing::default);
     let embed_origin = use_memo((), |_| browser::embedding_origin());
 
-    // The matchers: the worker (on the snapshot, once loaded) and, until then, the server.
-    let engine = {
+    // Until the snapshot is indexed, the server answers.
+    let server = {
         let dispatcher = state.dispatcher();
-        use_memo((), move |_| Engine::start(dispatcher))
+        use_memo((), move |_| ServerAsker::new(dispatcher))
     };
 
     {
         let dispatcher = state.dispatcher();
         let embed_origin = embed_origin.clone();
-        let engine = (*engine).clone();
         use_effect_with((), move |_| {
             let loader = dispatcher.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                // User Timing: duijie:snapshot (download) here; duijie:decode and duijie:index
-                // as the worker timed them.
+                // User Timing: duijie:snapshot (download); duijie:decode and duijie:index follow.
                 browser::mark("duijie:load-start");
                 match browser::load_snapshot(&browser::snapshot_url()).await {
                     Ok((bytes, from_cache)) => {
@@ -69,7 +67,7 @@ pub fn app() -> Html {
                             "duijie:load-start",
                             "duijie:snapshot-loaded",
                         );
-                        engine.load(bytes, from_cache);
+                        load_snapshot(bytes, from_cache, loader).await;
                     }
                     Err(message) => loader.dispatch(Action::LoadFailed(message)),
                 }
@@ -91,19 +89,17 @@ pub fn app() -> Html {
         });
     }
 
-    // A question waits (typing, a picker, a catalog just loaded, back online): ask it.
+    // A question waits and there is no local catalog yet: ask the server, when online.
     {
-        let engine = (*engine).clone();
-        let query = state.query();
-        let online = state.online;
-        use_effect_with(
-            (state.asked, state.catalog.is_some(), state.online),
-            move |_| {
-                if let Some(query) = query {
-                    engine.ask(query, online);
-                }
-            },
-        );
+        let server = (*server).clone();
+        let query = state
+            .query()
+            .filter(|_| state.matcher.is_none() && state.online);
+        use_effect_with((state.asked, state.online), move |_| {
+            if let Some(query) = query {
+                server.ask(query);
+            }
+        });
     }
 
     // The answer to the latest question is in the DOM once this effect runs: close the User

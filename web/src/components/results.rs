@@ -25,9 +25,9 @@ pub fn results(props: &Props) -> Html {
     let lang = state.lang;
     // Until the snapshot is indexed the server answers, when online; offline, there is nothing
     // to match on until then.
-    let can_answer = state.catalog.is_some() || state.online;
+    let can_answer = state.matcher.is_some() || state.online;
     let body = match &state.load {
-        Load::Failed(message) if state.catalog.is_none() && state.results.is_empty() => html! {
+        Load::Failed(message) if state.matcher.is_none() && state.results.is_empty() => html! {
             <p class="hint error">{ lang.t("load_failed") }{ ": " }{ message.clone() }</p>
         },
         _ if !state.has_query() => {
@@ -40,7 +40,7 @@ pub fn results(props: &Props) -> Html {
         _ if state.results.is_empty() => {
             if state.answered_by.is_some() && state.is_current() {
                 empty_state(state)
-            } else if state.catalog.is_none() {
+            } else if state.matcher.is_none() {
                 html! { <p class="hint">{ lang.t("loading") }</p> }
             } else {
                 html! {}

@@ -14,16 +14,16 @@ pub struct Props {
 pub fn status(props: &Props) -> Html {
     let state = &props.state;
     let lang = state.lang;
-    let catalog = state.catalog.as_ref().map(|catalog| {
+    let catalog = state.matcher.as_ref().map(|matcher| {
         format!(
             "{} {} · {} {}",
             lang.t("catalog"),
-            catalog.version,
-            catalog.len,
+            matcher.version(),
+            matcher.len(),
             lang.t("resources")
         )
     });
-    let from_server = state.answered_by == Some(Source::Server) && state.catalog.is_none();
+    let from_server = state.answered_by == Some(Source::Server) && state.matcher.is_none();
     let connectivity = if state.online {
         lang.t("online")
     } else {
