@@ -183,59 +183,92 @@ pub fn for_each_token_with(
 ) {
     let keep = |c: char| chars.is_none_or(|chars| chars(c));
     let chars_too = |c: char| chars.is_some_and(|chars| chars(c));
-    for run in runs(text) {
-        let slice = &text[run.start..run.end];
-        match run.class {
-            CharClass::Han => {
-                let mut chars = slice
-                    .char_indices()
-                    .map(|(offset, c)| (run.start + offset, normalize_char(c)));
-                let Some((mut first_offset, mut first)) = chars.next() else {
-                    continue;
-                };
-                let mut emitted = false;
-                for (offset, c) in chars {
-                    if !emitted && chars_too(first) {
+    // One pass, each character normalised once: the runs of `runs`, with each Han run's terms
+    // emitted as it is read and each word gathered until its run ends. The Han run being read:
+    // where its last character starts, that character, and whether the run has emitted a pair.
+    let mut han: Option<(usize, char, bool)> = None;
+    let mut word = String::new();
+    let mut word_range: Option<(usize, usize)> = None;
+    let finish_han = |han: &mut Option<(usize, char, bool)>,
+                      emit: &mut dyn FnMut(Term, usize, usize)| {
+        if let Some((first_offset, first, emitted)) = han.take() {
+            if !emitted && keep(first) {
+                emit(
+                    Term::han_single(first),
+                    first_offset,
+                    first_offset + first.len_utf8(),
+                );
+            }
+        }
+    };
+    let finish_word = |word: &mut String,
+                       range: &mut Option<(usize, usize)>,
+                       emit: &mut dyn FnMut(Term, usize, usize)| {
+        if let Some((start, end)) = range.take() {
+            if word.len() > MAX_WORD_BYTES {
+                let mut cut = MAX_WORD_BYTES;
+                while !word.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                word.truncate(cut);
+            }
+            emit(Term::Word(word.as_str().into()), start, end);
+            word.clear();
+        }
+    };
+    let mut characters = text.char_indices().peekable();
+    let mut previous: Option<char> = None;
+    while let Some((offset, raw)) = characters.next() {
+        let c = normalize_char(raw);
+        let mut class = char_class(c);
+        if c == '.' && previous.is_some_and(|p| p.is_ascii_digit()) {
+            if let Some(&(_, next)) = characters.peek() {
+                if normalize_char(next).is_ascii_digit() {
+                    class = CharClass::Word;
+                }
+            }
+        }
+        if class != CharClass::Han {
+            finish_han(&mut han, &mut emit);
+        }
+        if class != CharClass::Word {
+            finish_word(&mut word, &mut word_range, &mut emit);
+        }
+        match class {
+            CharClass::Han => match &mut han {
+                None => han = Some((offset, c, false)),
+                Some((first_offset, first, emitted)) => {
+                    if !*emitted && chars_too(*first) {
                         emit(
-                            Term::han_single(first),
-                            first_offset,
-                            first_offset + first.len_utf8(),
+                            Term::han_single(*first),
+                            *first_offset,
+                            *first_offset + first.len_utf8(),
                         );
                     }
                     emit(
-                        Term::han_pair(first, c),
-                        first_offset,
+                        Term::han_pair(*first, c),
+                        *first_offset,
                         offset + c.len_utf8(),
                     );
                     if chars_too(c) {
                         emit(Term::han_single(c), offset, offset + c.len_utf8());
                     }
-                    emitted = true;
-                    first_offset = offset;
-                    first = c;
+                    *emitted = true;
+                    *first_offset = offset;
+                    *first = c;
                 }
-                if !emitted && keep(first) {
-                    emit(
-                        Term::han_single(first),
-                        first_offset,
-                        first_offset + first.len_utf8(),
-                    );
-                }
-            }
+            },
             CharClass::Word => {
-                let mut word: String = slice.chars().map(normalize_char).collect();
-                if word.len() > MAX_WORD_BYTES {
-                    let mut cut = MAX_WORD_BYTES;
-                    while !word.is_char_boundary(cut) {
-                        cut -= 1;
-                    }
-                    word.truncate(cut);
-                }
-                emit(Term::Word(word.into_boxed_str()), run.start, run.end);
+                word.push(c);
+                let end = offset + raw.len_utf8();
+                word_range = Some((word_range.map_or(offset, |(start, _)| start), end));
             }
             CharClass::Other => {}
         }
+        previous = Some(c);
     }
+    finish_han(&mut han, &mut emit);
+    finish_word(&mut word, &mut word_range, &mut emit);
 }
 
 /// Every term of `text` with its byte range.
@@ -317,6 +350,99 @@ pub fn char_count(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The two-pass tokenizer `for_each_token_with` replaced (runs first, then terms), kept to
+    /// check that the one-pass one emits the same terms at the same ranges in the same order.
+    fn reference_for_each_token_with(
+        text: &str,
+        chars: Option<&dyn Fn(char) -> bool>,
+        mut emit: impl FnMut(Term, usize, usize),
+    ) {
+        let keep = |c: char| chars.is_none_or(|chars| chars(c));
+        let chars_too = |c: char| chars.is_some_and(|chars| chars(c));
+        for run in runs(text) {
+            let slice = &text[run.start..run.end];
+            match run.class {
+                CharClass::Han => {
+                    let mut chars = slice
+                        .char_indices()
+                        .map(|(offset, c)| (run.start + offset, normalize_char(c)));
+                    let Some((mut first_offset, mut first)) = chars.next() else {
+                        continue;
+                    };
+                    let mut emitted = false;
+                    for (offset, c) in chars {
+                        if !emitted && chars_too(first) {
+                            emit(
+                                Term::han_single(first),
+                                first_offset,
+                                first_offset + first.len_utf8(),
+                            );
+                        }
+                        emit(
+                            Term::han_pair(first, c),
+                            first_offset,
+                            offset + c.len_utf8(),
+                        );
+                        if chars_too(c) {
+                            emit(Term::han_single(c), offset, offset + c.len_utf8());
+                        }
+                        emitted = true;
+                        first_offset = offset;
+                        first = c;
+                    }
+                    if !emitted && keep(first) {
+                        emit(
+                            Term::han_single(first),
+                            first_offset,
+                            first_offset + first.len_utf8(),
+                        );
+                    }
+                }
+                CharClass::Word => {
+                    let mut word: String = slice.chars().map(normalize_char).collect();
+                    if word.len() > MAX_WORD_BYTES {
+                        let mut cut = MAX_WORD_BYTES;
+                        while !word.is_char_boundary(cut) {
+                            cut -= 1;
+                        }
+                        word.truncate(cut);
+                    }
+                    emit(Term::Word(word.into_boxed_str()), run.start, run.end);
+                }
+                CharClass::Other => {}
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn one_pass_tokens_are_the_two_pass_ones(
+            pieces in proptest::collection::vec(prop_oneof![
+                Just("锂"), Just("电池"), Just("热失控"), Just("〇"), Just("𠀀𠀁"), Just("豈"),
+                Just("PM"), Just("2"), Just("."), Just("5"), Just("Ｇ"), Just("５"), Just("ａ"),
+                Just("Ω"), Just("É"), Just("ǅ"), Just(" "), Just("\u{3000}"), Just("，"), Just("-"),
+                Just("x"), Just("9"), Just("\n"), Just("é"), Just("İ"), Just("ﬁ"),
+            ], 0..40),
+            long_word in 0usize..3,
+            rare in any::<u32>(),
+        ) {
+            let mut text: String = pieces.concat();
+            if long_word > 0 {
+                text.push_str(&"ab".repeat(20 * long_word));
+                text.push_str("ＰＭ２.５");
+            }
+            let accept = |c: char| (c as u32 ^ rare) % 3 == 0;
+            for chars in [None, Some(&accept as &dyn Fn(char) -> bool)] {
+                let mut one = Vec::new();
+                for_each_token_with(&text, chars, |term, start, end| one.push((term, start, end)));
+                let mut two = Vec::new();
+                reference_for_each_token_with(&text, chars, |term, start, end| two.push((term, start, end)));
+                prop_assert_eq!(one, two);
+            }
+        }
+    }
 
     fn terms(text: &str) -> Vec<String> {
         tokens(text).iter().map(|token| token.term.text()).collect()
