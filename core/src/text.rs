@@ -433,7 +433,7 @@ mod tests {
                 text.push_str(&"ab".repeat(20 * long_word));
                 text.push_str("ＰＭ２.５");
             }
-            let accept = |c: char| (c as u32 ^ rare) % 3 == 0;
+            let accept = |c: char| (c as u32 ^ rare).is_multiple_of(3);
             for chars in [None, Some(&accept as &dyn Fn(char) -> bool)] {
                 let mut one = Vec::new();
                 for_each_token_with(&text, chars, |term, start, end| one.push((term, start, end)));
