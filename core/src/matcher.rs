@@ -1451,7 +1451,9 @@ struct Scratch {
     touched: Vec<u32>,
 }
 
+/// 32 bytes, aligned to 32 so that no slot straddles two cache lines.
 #[derive(Clone, Copy, Default)]
+#[repr(align(32))]
 struct Slot {
     text: f64,
     cover: f64,
