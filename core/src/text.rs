@@ -60,57 +60,6 @@ pub fn char_class(c: char) -> CharClass {
     }
 }
 
-/// A maximal run of Han characters or of word characters, by byte range in the text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Run {
-    pub class: CharClass,
-    pub start: usize,
-    pub end: usize,
-}
-
-/// Splits text into Han runs and word runs. A `.` between two digits stays inside a word (`pm2.5`).
-pub fn runs(text: &str) -> Vec<Run> {
-    let mut out = Vec::new();
-    let mut current: Option<Run> = None;
-    let mut chars = text.char_indices().peekable();
-    let mut previous: Option<char> = None;
-    while let Some((offset, raw)) = chars.next() {
-        let c = normalize_char(raw);
-        let mut class = char_class(c);
-        if c == '.' && previous.is_some_and(|p| p.is_ascii_digit()) {
-            if let Some(&(_, next)) = chars.peek() {
-                if normalize_char(next).is_ascii_digit() {
-                    class = CharClass::Word;
-                }
-            }
-        }
-        let end = offset + raw.len_utf8();
-        match (&mut current, class) {
-            (_, CharClass::Other) => {
-                if let Some(run) = current.take() {
-                    out.push(run);
-                }
-            }
-            (Some(run), class) if run.class == class => run.end = end,
-            (_, class) => {
-                if let Some(run) = current.take() {
-                    out.push(run);
-                }
-                current = Some(Run {
-                    class,
-                    start: offset,
-                    end,
-                });
-            }
-        }
-        previous = Some(c);
-    }
-    if let Some(run) = current {
-        out.push(run);
-    }
-    out
-}
-
 /// A term as a compact key: a Han bigram or unigram packed into 64 bits, or a word.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Term {
@@ -183,7 +132,8 @@ pub fn for_each_token_with(
 ) {
     let keep = |c: char| chars.is_none_or(|chars| chars(c));
     let chars_too = |c: char| chars.is_some_and(|chars| chars(c));
-    // One pass, each character normalised once: the runs of `runs`, with each Han run's terms
+    // One pass, each character normalised once: maximal runs of Han or of word characters (a `.`
+    // between digits stays in a word), with each Han run's terms
     // emitted as it is read and each word gathered until its run ends. The Han run being read:
     // where its last character starts, that character, and whether the run has emitted a pair.
     let mut han: Option<(usize, char, bool)> = None;
@@ -351,6 +301,57 @@ pub fn char_count(text: &str) -> usize {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// A maximal run of Han characters or of word characters, by byte range in the text.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    struct Run {
+        class: CharClass,
+        start: usize,
+        end: usize,
+    }
+
+    /// Splits text into Han runs and word runs. A `.` between two digits stays inside a word (`pm2.5`).
+    fn runs(text: &str) -> Vec<Run> {
+        let mut out = Vec::new();
+        let mut current: Option<Run> = None;
+        let mut chars = text.char_indices().peekable();
+        let mut previous: Option<char> = None;
+        while let Some((offset, raw)) = chars.next() {
+            let c = normalize_char(raw);
+            let mut class = char_class(c);
+            if c == '.' && previous.is_some_and(|p| p.is_ascii_digit()) {
+                if let Some(&(_, next)) = chars.peek() {
+                    if normalize_char(next).is_ascii_digit() {
+                        class = CharClass::Word;
+                    }
+                }
+            }
+            let end = offset + raw.len_utf8();
+            match (&mut current, class) {
+                (_, CharClass::Other) => {
+                    if let Some(run) = current.take() {
+                        out.push(run);
+                    }
+                }
+                (Some(run), class) if run.class == class => run.end = end,
+                (_, class) => {
+                    if let Some(run) = current.take() {
+                        out.push(run);
+                    }
+                    current = Some(Run {
+                        class,
+                        start: offset,
+                        end,
+                    });
+                }
+            }
+            previous = Some(c);
+        }
+        if let Some(run) = current {
+            out.push(run);
+        }
+        out
+    }
 
     /// The two-pass tokenizer `for_each_token_with` replaced (runs first, then terms), kept to
     /// check that the one-pass one emits the same terms at the same ranges in the same order.

@@ -2,7 +2,7 @@
 //! matching worker (`worker.rs`, on the downloaded snapshot) or, while the snapshot still loads,
 //! `POST /api/v1/match` on the server. Pure data and one function; tested natively.
 
-use duijie_core::{Component, Filters, MatchOptions, Matched, Matcher, Need, Reason, Resource};
+use duijie_core::{Filters, MatchOptions, MatchResult, Matcher, Need, Resource};
 use serde::{Deserialize, Serialize};
 
 use crate::state::FilterKey;
@@ -54,11 +54,8 @@ fn all() -> usize {
 /// One result with the resource it names (public fields only).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Found {
-    pub id: String,
-    pub score: f64,
-    pub components: Vec<Component>,
-    pub matched: Vec<Matched>,
-    pub reasons: Vec<Reason>,
+    #[serde(flatten)]
+    pub result: MatchResult,
     #[serde(default)]
     pub resource: Option<Resource>,
 }
@@ -88,32 +85,21 @@ pub fn answer(matcher: &Matcher, query: &Query) -> Answer {
         results: results
             .into_iter()
             .enumerate()
-            .map(|(position, result)| {
+            .map(|(position, mut result)| {
                 let resource = matcher.get(&result.id);
-                if position < query.detail {
-                    Found {
-                        resource: resource.map(Resource::public),
-                        id: result.id,
-                        score: result.score,
-                        components: result.components,
-                        matched: result.matched,
-                        reasons: result.reasons,
-                    }
+                let resource = if position < query.detail {
+                    resource.map(Resource::public)
                 } else {
-                    let light = resource.map(|resource| {
+                    result.components.clear();
+                    result.matched.clear();
+                    result.reasons.clear();
+                    resource.map(|resource| {
                         let mut light = Resource::new(resource.id.clone(), resource.kind);
                         light.region = resource.region.clone();
                         light
-                    });
-                    Found {
-                        resource: light,
-                        id: result.id,
-                        score: result.score,
-                        components: Vec::new(),
-                        matched: Vec::new(),
-                        reasons: Vec::new(),
-                    }
-                }
+                    })
+                };
+                Found { result, resource }
             })
             .collect(),
         relax,
@@ -203,7 +189,10 @@ mod tests {
         assert_eq!(resource.title, "");
         assert_eq!(resource.kind, Kind::Achievement);
         assert_eq!(resource.region.as_deref(), Some("440305"));
-        assert!(answer.results[0].reasons.is_empty() && answer.results[0].matched.is_empty());
+        assert!(
+            answer.results[0].result.reasons.is_empty()
+                && answer.results[0].result.matched.is_empty()
+        );
         assert_eq!(answer.detail, 0);
     }
 
@@ -227,7 +216,7 @@ mod tests {
         // The server's answer has no `id` or `relax`.
         let server = r#"{"catalog_version":"c1","results":[{"id":"x","score":0.5,"components":[],"matched":[],"reasons":[],"resource":null}]}"#;
         let read: Answer = serde_json::from_str(server).expect("reads the server's shape");
-        assert_eq!(read.results[0].id, "x");
+        assert_eq!(read.results[0].result.id, "x");
         assert_eq!(read.detail, usize::MAX, "the server sends whole resources");
     }
 

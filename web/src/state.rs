@@ -402,9 +402,9 @@ impl State {
 
     /// The shortlist entry of a resource in the results.
     fn short_item(&self, id: &str) -> Option<ShortItem> {
-        let found = self.results.iter().find(|found| found.id == id)?;
+        let found = self.results.iter().find(|found| found.result.id == id)?;
         let resource = found.resource.as_ref()?;
-        let score = found.score;
+        let score = found.result.score;
         Some(ShortItem {
             id: resource.id.clone(),
             kind: resource.kind.as_str().to_string(),
@@ -655,7 +655,7 @@ mod tests {
         let state = loaded().reduce(Action::SetText("锂电池热失控".to_string()));
         assert!(state.is_current());
         assert_eq!(
-            state.results.first().map(|result| result.id.as_str()),
+            state.results.first().map(|found| found.result.id.as_str()),
             Some("a1")
         );
         assert_eq!(state.facets.kinds, [(Kind::Achievement, 1)]);
@@ -671,11 +671,11 @@ mod tests {
         let newer = answer(&matcher(), &state.query().expect("a question"));
         let generation = state.generation;
         let state = state.reduce(Action::Answer(newer, Source::Server));
-        assert_eq!(state.results[0].id, "e1");
+        assert_eq!(state.results[0].result.id, "e1");
         assert_eq!(state.generation, generation + 1);
         // The older answer arrives late: it does not replace the newer one.
         let state = state.reduce(Action::Answer(older, Source::Server));
-        assert_eq!(state.results[0].id, "e1");
+        assert_eq!(state.results[0].result.id, "e1");
         assert_eq!(state.generation, generation + 1);
         // Clearing the text empties the list at once, with nothing to ask.
         let state = state.reduce(Action::SetText(String::new()));

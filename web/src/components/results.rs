@@ -48,14 +48,8 @@ pub fn results(props: &Props) -> Html {
         }
         _ => {
             let shown = state.shown_results().iter().map(|found| {
-                    let result = MatchResult {
-                        id: found.id.clone(),
-                        score: found.score,
-                        components: found.components.clone(),
-                        matched: found.matched.clone(),
-                        reasons: found.reasons.clone(),
-                    };
-                    html! { <ResultItem key={found.id.clone()} result={result} resource={found.resource.clone()} lang={lang} shortlisted={state.is_shortlisted(&found.id)} dispatcher={state.dispatcher()} /> }
+                    let id = &found.result.id;
+                    html! { <ResultItem key={id.clone()} result={found.result.clone()} resource={found.resource.clone()} lang={lang} shortlisted={state.is_shortlisted(id)} dispatcher={state.dispatcher()} /> }
                 });
             let more = state.results.len() > state.shown;
             let on_more = {
