@@ -149,12 +149,21 @@ impl ServerAsker {
         let body = engine::server_request(&query, &self.scope).to_string();
         let asker = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            if let Ok(mut answer) = ask_server(&body).await {
-                answer.id = query.id;
-                answer.relax.clear();
-                asker
-                    .dispatcher
-                    .dispatch(Action::Answer(answer, Source::Server));
+            match ask_server(&body).await {
+                Ok(mut answer) => {
+                    answer.id = query.id;
+                    answer.relax.clear();
+                    asker
+                        .dispatcher
+                        .dispatch(Action::Answer(answer, Source::Server));
+                }
+                // Unanswered: the same question may be asked again (say, back online).
+                Err(_) => {
+                    let mut lane = asker.inner.borrow_mut();
+                    if lane.last == Some(query.id) {
+                        lane.last = None;
+                    }
+                }
             }
             let next = {
                 let mut lane = asker.inner.borrow_mut();
