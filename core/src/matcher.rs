@@ -1300,6 +1300,7 @@ impl Eq for Ranked {}
 
 impl BestOf {
     fn new(capacity: usize, by_text: bool) -> BestOf {
+        let limit = 2 * capacity + 64;
         BestOf {
             capacity,
             by_text,
@@ -1308,8 +1309,8 @@ impl BestOf {
             } else {
                 f64::NEG_INFINITY
             },
-            items: Vec::with_capacity(2 * capacity + 64),
-            limit: 2 * capacity + 64,
+            items: Vec::with_capacity(limit),
+            limit,
         }
     }
 

@@ -133,9 +133,9 @@ pub fn for_each_token_with(
     let keep = |c: char| chars.is_none_or(|chars| chars(c));
     let chars_too = |c: char| chars.is_some_and(|chars| chars(c));
     // One pass, each character normalised once: maximal runs of Han or of word characters (a `.`
-    // between digits stays in a word), with each Han run's terms
-    // emitted as it is read and each word gathered until its run ends. The Han run being read:
-    // where its last character starts, that character, and whether the run has emitted a pair.
+    // between digits stays in a word), each Han run's terms emitted as it is read and each word
+    // gathered until its run ends. The Han run being read: where its last character starts, that
+    // character, and whether the run has emitted a pair.
     let mut han: Option<(usize, char, bool)> = None;
     let mut word = String::new();
     let mut word_range: Option<(usize, usize)> = None;

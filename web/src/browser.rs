@@ -43,9 +43,9 @@ pub fn snapshot_url() -> String {
     url
 }
 
-/// The snapshot's bytes (a JS `ArrayBuffer`) and whether they came from the offline copy: the network first (the browser revalidates with the
-/// server's ETag), then the copy the last successful load stored.
-pub async fn load_snapshot(url: &str) -> Result<(js_sys::ArrayBuffer, bool), String> {
+/// The snapshot's bytes and whether they came from the offline copy: the network first (the browser
+/// revalidates with the server's ETag), then the copy the last successful load stored.
+pub async fn load_snapshot(url: &str) -> Result<(Vec<u8>, bool), String> {
     match fetch_and_store(url).await {
         Ok(bytes) => Ok((bytes, false)),
         Err(network_error) => match cached_bytes(url).await {
@@ -77,7 +77,7 @@ fn prefetched(url: &str) -> Option<js_sys::Promise> {
         .ok()
 }
 
-async fn fetch_and_store(url: &str) -> Result<js_sys::ArrayBuffer, String> {
+async fn fetch_and_store(url: &str) -> Result<Vec<u8>, String> {
     if let Some(ready) = prefetched(url) {
         // `{status, bytes, copy}`, `bytes` and `copy` (an unread clone) when the status is 2xx.
         let done = JsFuture::from(ready).await.map_err(describe)?;
@@ -91,7 +91,7 @@ async fn fetch_and_store(url: &str) -> Result<js_sys::ArrayBuffer, String> {
         if let Some(copy) = field("copy").and_then(|copy| copy.dyn_into::<Response>().ok()) {
             store(url, copy);
         }
-        return bytes.dyn_into().map_err(describe);
+        return Ok(js_sys::Uint8Array::new(&bytes).to_vec());
     }
     let request = Request::new_with_str(url).map_err(describe)?;
     let response: Response = JsFuture::from(window().fetch_with_request(&request))
@@ -124,15 +124,14 @@ fn store(url: &str, copy: Response) {
 
 /// A response body as bytes: read as an `ArrayBuffer`, it is copied once into wasm memory, where
 /// reading it as text would decode it to a JS string and encode it back to UTF-8.
-async fn body_bytes(response: &Response) -> Result<js_sys::ArrayBuffer, String> {
-    JsFuture::from(response.array_buffer().map_err(describe)?)
+async fn body_bytes(response: &Response) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(response.array_buffer().map_err(describe)?)
         .await
-        .map_err(describe)?
-        .dyn_into()
-        .map_err(describe)
+        .map_err(describe)?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
-async fn cached_bytes(url: &str) -> Option<js_sys::ArrayBuffer> {
+async fn cached_bytes(url: &str) -> Option<Vec<u8>> {
     let caches = window().caches().ok()?;
     let cache: web_sys::Cache = JsFuture::from(caches.open(SNAPSHOT_CACHE))
         .await

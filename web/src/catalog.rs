@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use duijie_core::matcher::catalog_version;
-use duijie_core::pause::{no_pause, run_ready, RESOURCES_PER_PAUSE};
+use duijie_core::pause::RESOURCES_PER_PAUSE;
 use duijie_core::{Matcher, Resource, Weights};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -55,11 +55,6 @@ where
     Ok(Matcher::build_pausing(version, resources, weights, pause).await)
 }
 
-/// `load` without pauses (tests, and anything that may block).
-pub fn load_now(bytes: &[u8]) -> Result<Matcher, String> {
-    run_ready(load(bytes, &mut no_pause, || {}))
-}
-
 fn invalid(error: serde_json::Error) -> String {
     format!("invalid snapshot: {error}")
 }
@@ -80,6 +75,11 @@ pub fn warm_up(matcher: &Matcher) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use duijie_core::pause::{no_pause, run_ready};
+
+    fn load_now(bytes: &[u8]) -> Result<Matcher, String> {
+        run_ready(load(bytes, &mut no_pause, || {}))
+    }
 
     #[test]
     fn snapshots_load_as_the_matcher_of_their_resources() {

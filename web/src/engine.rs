@@ -1,6 +1,7 @@
-//! What the page asks a matcher and what it gets back, in one JSON shape whoever answers: the
-//! matching worker (`worker.rs`, on the downloaded snapshot) or, while the snapshot still loads,
-//! `POST /api/v1/match` on the server. Pure data and one function; tested natively.
+//! What the page asks a matcher and what it gets back, in one shape whoever answers: the local
+//! matcher (on the downloaded snapshot, `State::ask`) or, while the snapshot still loads,
+//! `POST /api/v1/match` on the server, whose JSON an `Answer` reads. Pure data and two functions;
+//! tested natively.
 
 use duijie_core::{Filters, MatchOptions, MatchResult, Matcher, Need, Resource};
 use serde::{Deserialize, Serialize};
@@ -9,7 +10,7 @@ use crate::state::FilterKey;
 
 /// One question: the need and filters of the broker's text and pickers, and, for the empty state,
 /// the same with each active filter relaxed (counted only when the question itself finds nothing).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Query {
     /// The reducer's number for this question; answers to older ones are dropped.
     pub id: u64,
@@ -23,7 +24,7 @@ pub struct Query {
 }
 
 /// The question with one filter cleared.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Relaxed {
     pub key: FilterKey,
     pub need: Need,
@@ -31,8 +32,8 @@ pub struct Relaxed {
 }
 
 /// An answer: `{"catalog_version", "results": [{"id", "score", "components", "matched", "reasons",
-/// "resource"}]}` as `POST /api/v1/match` sends it, plus the question's `id` and the relaxed
-/// filters' counts when the worker answers.
+/// "resource"}]}` as `POST /api/v1/match` sends it, plus the question's `id` and, from the local
+/// matcher, the relaxed filters' counts.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Answer {
     #[serde(default)]
@@ -208,7 +209,7 @@ mod tests {
     }
 
     #[test]
-    fn answers_survive_json_as_the_worker_and_server_send_them() {
+    fn answers_read_back_from_json_and_from_the_servers_shape() {
         let sent = answer(&matcher(), &query("锂电池", Filters::default()));
         let text = serde_json::to_string(&sent).expect("serialises");
         let read: Answer = serde_json::from_str(&text).expect("reads back");

@@ -22,7 +22,7 @@ use yew::UseReducerDispatcher;
 use crate::browser;
 use crate::catalog::{load, warm_up};
 use crate::engine::{self, Answer, Query};
-use crate::state::{Action, Source, State};
+use crate::state::{Action, State};
 
 /// Work between two yields to the event loop while loading: half a frame at 60 Hz.
 const SLICE_MS: f64 = 8.0;
@@ -30,11 +30,10 @@ const SLICE_MS: f64 = 8.0;
 /// Decodes and indexes the snapshot in slices, then hands the matcher to the reducer. User Timing:
 /// `duijie:decode` and `duijie:index`, wall time including the slices given to the page meanwhile.
 pub async fn load_snapshot(
-    bytes: js_sys::ArrayBuffer,
+    bytes: Vec<u8>,
     from_cache: bool,
     dispatcher: UseReducerDispatcher<State>,
 ) {
-    let bytes = js_sys::Uint8Array::new(&bytes).to_vec();
     let slice_start = Rc::new(Cell::new(browser::now()));
     let mut pause = move || {
         let slice_start = slice_start.clone();
@@ -152,10 +151,7 @@ impl ServerAsker {
             match ask_server(&body).await {
                 Ok(mut answer) => {
                     answer.id = query.id;
-                    answer.relax.clear();
-                    asker
-                        .dispatcher
-                        .dispatch(Action::Answer(answer, Source::Server));
+                    asker.dispatcher.dispatch(Action::Answer(answer));
                 }
                 // Unanswered: the same question may be asked again (say, back online).
                 Err(_) => {

@@ -234,8 +234,8 @@ pub enum Action {
         matcher: Rc<Matcher>,
         from_cache: bool,
     },
-    /// An answer to a question, from the server.
-    Answer(Answer, Source),
+    /// An answer to a question, from the server (the local matcher answers in `ask`).
+    Answer(Answer),
     LoadFailed(String),
     Online(bool),
     ToggleShortlist(String),
@@ -276,11 +276,11 @@ impl Reducible for State {
                 state.from_cache = from_cache;
                 state.load = Load::Ready;
             }
-            Action::Answer(answer, source) => {
+            Action::Answer(answer) => {
                 if answer.id <= state.answered || answer.id > state.asked {
                     return self;
                 }
-                state.apply(answer, source);
+                state.apply(answer, Source::Server);
                 return Rc::new(state);
             }
             Action::LoadFailed(message) => {
@@ -647,7 +647,7 @@ mod tests {
     fn answered(state: Rc<State>) -> Rc<State> {
         let query = state.query().expect("a question waits");
         let answer = answer(&matcher(), &query);
-        state.reduce(Action::Answer(answer, Source::Server))
+        state.reduce(Action::Answer(answer))
     }
 
     #[test]
@@ -670,11 +670,11 @@ mod tests {
         let state = state.reduce(Action::SetText("污水处理".to_string()));
         let newer = answer(&matcher(), &state.query().expect("a question"));
         let generation = state.generation;
-        let state = state.reduce(Action::Answer(newer, Source::Server));
+        let state = state.reduce(Action::Answer(newer));
         assert_eq!(state.results[0].result.id, "e1");
         assert_eq!(state.generation, generation + 1);
         // The older answer arrives late: it does not replace the newer one.
-        let state = state.reduce(Action::Answer(older, Source::Server));
+        let state = state.reduce(Action::Answer(older));
         assert_eq!(state.results[0].result.id, "e1");
         assert_eq!(state.generation, generation + 1);
         // Clearing the text empties the list at once, with nothing to ask.

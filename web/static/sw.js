@@ -1,6 +1,6 @@
 // The widget's service worker: the app shell and the catalog snapshot, network first, with the last
 // good copy served when the network is gone (a docking fair's Wi-Fi).
-const SHELL_CACHE = 'duijie-shell-v3';
+const SHELL_CACHE = 'duijie-shell-v2';
 const SNAPSHOT_CACHE = 'duijie-snapshot-v1';
 const SHELL = ['./', 'index.html', 'app.js', 'style.css', 'duijie-web.js', 'duijie-web_bg.wasm'];
 

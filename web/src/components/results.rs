@@ -48,9 +48,9 @@ pub fn results(props: &Props) -> Html {
         }
         _ => {
             let shown = state.shown_results().iter().map(|found| {
-                    let id = &found.result.id;
-                    html! { <ResultItem key={id.clone()} result={found.result.clone()} resource={found.resource.clone()} lang={lang} shortlisted={state.is_shortlisted(id)} dispatcher={state.dispatcher()} /> }
-                });
+                let id = &found.result.id;
+                html! { <ResultItem key={id.clone()} result={found.result.clone()} resource={found.resource.clone()} lang={lang} shortlisted={state.is_shortlisted(id)} dispatcher={state.dispatcher()} /> }
+            });
             let more = state.results.len() > state.shown;
             let on_more = {
                 let dispatcher = state.dispatcher();
