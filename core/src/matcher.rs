@@ -91,6 +91,9 @@ const COMMON_TERM_SHARE: usize = 8;
 const MIN_CANDIDATES: usize = 200;
 /// How many of the best candidates (by text) vote on the discipline a need's text is about.
 const PRIOR_VOTERS: usize = 100;
+/// How many of the best text matches vote for related keywords: a few, as the keywords of the
+/// long tail say little about the need.
+const RELATED_VOTERS: usize = 5;
 /// Longest need text (in characters) scanned for keyword phrases.
 const MAX_PHRASE_SCAN_CHARS: usize = 2000;
 /// A character of one of the need's pairs counts this share of its inverse document frequency, and
@@ -232,7 +235,7 @@ impl Matcher {
         let candidates = SCRATCH
             .with(|scratch| self.text_candidates(&query, None, MAX_TOP, &mut scratch.borrow_mut()));
         let mut inferred: Vec<(String, f64)> = self
-            .discipline_prior(need, &candidates)
+            .discipline_prior(need, &candidates, &self.by_text(&candidates))
             .disciplines
             .into_iter()
             .map(|(id, weight)| (self.index.discipline_codes[id as usize].clone(), weight))
@@ -254,7 +257,9 @@ impl Matcher {
                 self.text_candidates(&query, allowed.as_ref(), top, &mut scratch)
             }
         });
-        let prior = self.discipline_prior(need, &candidates);
+        let by_text = self.by_text(&candidates);
+        let prior = self.discipline_prior(need, &candidates, &by_text);
+        let related = self.related_keywords(&candidates, &by_text);
         // Text and keyword evidence are judged against the best the catalog offers for this need, so
         // that a long need (whose terms no single resource can all contain) weighs its text as much
         // as a short one against the structured components.
@@ -268,7 +273,12 @@ impl Matcher {
         }
         for candidate in &mut candidates {
             candidate.keyword_raw = self.keyword_value(&query, candidate);
+            candidate.related_raw = self.related_value(&related, candidate.doc);
         }
+        let related_scale = candidates
+            .iter()
+            .map(|candidate| candidate.related_raw)
+            .fold(0.0, f64::max);
         let best_keywords = candidates
             .iter()
             .map(|candidate| candidate.keyword_raw)
@@ -279,7 +289,10 @@ impl Matcher {
         let scored: Vec<(f64, u32, Scores)> = candidates
             .iter()
             .map(|candidate| {
-                let scores = self.score(need, &query, &prior, candidate);
+                let mut scores = self.score(need, &query, &prior, candidate);
+                if related_scale > 0.0 {
+                    scores.related = Some((candidate.related_raw / related_scale).min(1.0));
+                }
                 (self.fit(&scores), candidate.doc, scores)
             })
             .collect();
@@ -307,7 +320,7 @@ impl Matcher {
         best.into_iter()
             .map(|position| {
                 let (fit, doc, scores) = &scored[position];
-                self.explain(need, &query, &wanted, *fit, *doc, scores)
+                self.explain(need, &query, &related, &wanted, *fit, *doc, scores)
             })
             .collect()
     }
@@ -635,6 +648,7 @@ impl Matcher {
                 text_raw: text,
                 stage_one: text * text_scale + slot.phrase * phrase_scale,
                 keyword_raw: 0.0,
+                related_raw: 0.0,
             }
         });
         // The best by text, and separately the best by keyword evidence, so that neither kind of
@@ -669,6 +683,7 @@ impl Matcher {
                     text_raw: 0.0,
                     stage_one: 0.0,
                     keyword_raw: 0.0,
+                    related_raw: 0.0,
                 };
                 let fit = self.fit(&self.score(need, &empty_query, &prior, &candidate));
                 (fit, candidate)
@@ -689,9 +704,22 @@ impl Matcher {
             .collect()
     }
 
+    /// The candidates' positions by text evidence, best first, ties by id: the voters of the
+    /// discipline prior and of the related keywords.
+    fn by_text(&self, candidates: &[Candidate]) -> Vec<usize> {
+        let mut by_text: Vec<usize> = (0..candidates.len()).collect();
+        by_text.sort_by(|&a, &b| {
+            let (a, b) = (&candidates[a], &candidates[b]);
+            b.text_raw
+                .total_cmp(&a.text_raw)
+                .then(self.id_rank[a.doc as usize].cmp(&self.id_rank[b.doc as usize]))
+        });
+        by_text
+    }
+
     /// Which disciplines the need is about, when it does not say: the disciplines of the best stage-one
     /// candidates, weighted by their evidence. Evidence drawn from the catalog itself.
-    fn discipline_prior(&self, need: &Need, candidates: &[Candidate]) -> Prior {
+    fn discipline_prior(&self, need: &Need, candidates: &[Candidate], by_text: &[usize]) -> Prior {
         let mut prior = Prior::default();
         if !need.disciplines.is_empty() || self.weights.discipline <= 0.0 {
             return prior;
@@ -699,14 +727,11 @@ impl Matcher {
         // Each voter counts with the square of its text evidence relative to the best, so the few
         // resources that match the need's text well decide, and the long tail only breaks ties.
         let mut votes: BTreeMap<u16, f64> = BTreeMap::new();
-        let mut voters: Vec<&Candidate> = candidates.iter().collect();
-        voters.sort_by(|a, b| {
-            b.text_raw
-                .total_cmp(&a.text_raw)
-                .then(self.id_rank[a.doc as usize].cmp(&self.id_rank[b.doc as usize]))
-        });
-        let best_text = voters.first().map_or(0.0, |candidate| candidate.text_raw);
-        for candidate in voters.iter().take(PRIOR_VOTERS) {
+        let voters = by_text.iter().map(|&position| &candidates[position]);
+        let best_text = by_text
+            .first()
+            .map_or(0.0, |&position| candidates[position].text_raw);
+        for candidate in voters.take(PRIOR_VOTERS) {
             let disciplines = self.index.doc_disciplines.row(candidate.doc as usize);
             let ratio = if best_text > 0.0 {
                 candidate.text_raw / best_text
@@ -725,6 +750,61 @@ impl Matcher {
                 .collect();
         }
         prior
+    }
+
+    /// The keywords of the best text matches, each voted for by the matches that list it with the
+    /// share of the best text evidence they have: a resource listing one of them is likely about
+    /// the same problem, even in other words (pseudo-relevance feedback, drawn from the catalog).
+    fn related_keywords(&self, candidates: &[Candidate], by_text: &[usize]) -> Related {
+        let mut related = Related::default();
+        let best_text = by_text
+            .first()
+            .map_or(0.0, |&position| candidates[position].text_raw);
+        if self.weights.related <= 0.0 || best_text <= 0.0 {
+            return related;
+        }
+        for &position in by_text.iter().take(RELATED_VOTERS) {
+            let candidate = &candidates[position];
+            let weight = candidate.text_raw / best_text;
+            if weight <= 0.0 {
+                break;
+            }
+            for &keyword in self.index.doc_phrases.row(candidate.doc as usize) {
+                *related.votes.entry(keyword).or_insert(0.0) += weight;
+            }
+            related.voters.push((candidate.doc, weight));
+        }
+        related
+    }
+
+    /// A resource's best related keyword: the most voted of its keywords, not counting its own
+    /// vote, so that the best text matches gain only by agreeing with each other.
+    fn related_value(&self, related: &Related, doc: u32) -> f64 {
+        self.related_votes(related, doc)
+            .map(|(_, vote)| vote)
+            .fold(0.0, f64::max)
+    }
+
+    /// A resource's keywords (positions in its `doc_phrases` row) with the votes of the others.
+    fn related_votes<'a>(
+        &'a self,
+        related: &'a Related,
+        doc: u32,
+    ) -> impl Iterator<Item = (usize, f64)> + 'a {
+        let own = related
+            .voters
+            .iter()
+            .find(|(voter, _)| *voter == doc)
+            .map_or(0.0, |&(_, weight)| weight);
+        self.index
+            .doc_phrases
+            .row(doc as usize)
+            .iter()
+            .enumerate()
+            .filter_map(move |(item, keyword)| {
+                let vote = related.votes.get(keyword)? - own;
+                (vote > 0.0).then_some((item, vote))
+            })
     }
 
     /// Stage two: every component of one candidate.
@@ -845,10 +925,12 @@ impl Matcher {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn explain(
         &self,
         need: &Need,
         query: &Query,
+        related: &Related,
         wanted: &Wanted,
         fit: f64,
         doc: u32,
@@ -867,7 +949,7 @@ impl Matcher {
             })
             .collect();
         let matched = self.matched(wanted, resource);
-        let reasons = self.reasons(need, query, resource, scores, &matched);
+        let reasons = self.reasons(need, query, related, doc, scores, &matched);
         MatchResult {
             id: resource.id.clone(),
             score: fit,
@@ -922,10 +1004,12 @@ impl Matcher {
         &self,
         need: &Need,
         query: &Query,
-        resource: &Resource,
+        related: &Related,
+        doc: u32,
         scores: &Scores,
         matched: &[Matched],
     ) -> Vec<Reason> {
+        let resource = &self.resources[doc as usize];
         let taxonomies = taxonomies();
         let mut reasons = Vec::new();
         if let Some(text) = scores.text.filter(|&text| text > 0.0) {
@@ -1010,6 +1094,40 @@ impl Matcher {
                     en: "Key phrases of the need appear in the title or summary".to_string(),
                 });
             }
+        }
+        if scores.related.is_some_and(|value| value > 0.0) {
+            // The resource's keywords as written, most voted first (at most three).
+            let mut votes: Vec<(usize, f64)> = self.related_votes(related, doc).collect();
+            votes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            let keys = &self.index.phrase_keys;
+            let row = self.index.doc_phrases.row(doc as usize);
+            let names: Vec<&str> = votes
+                .iter()
+                .take(3)
+                .filter_map(|&(item, _)| {
+                    resource
+                        .keywords
+                        .iter()
+                        .chain(&resource.expertise)
+                        .find(|keyword| {
+                            phrase_key(keyword).as_deref() == Some(&*keys[row[item] as usize])
+                        })
+                        .map(String::as_str)
+                })
+                .collect();
+            let quoted_zh: Vec<String> = names.iter().map(|name| format!("“{name}”")).collect();
+            let quoted_en: Vec<String> = names.iter().map(|name| format!("\"{name}\"")).collect();
+            reasons.push(Reason {
+                component: "related".to_string(),
+                zh: format!(
+                    "与最符合需求文本的资源有共同关键词：{}",
+                    quoted_zh.join("、")
+                ),
+                en: format!(
+                    "Shares keywords with the resources that best match the need's text: {}",
+                    quoted_en.join(", ")
+                ),
+            });
         }
         if let Some(value) = scores.discipline.filter(|&value| value > 0.0) {
             let names: Vec<String> = resource
@@ -1361,6 +1479,7 @@ impl BestOf {
                     text_raw,
                     stage_one,
                     keyword_raw: 0.0,
+                    related_raw: 0.0,
                 }
             })
             .collect()
@@ -1408,6 +1527,8 @@ struct Candidate {
     stage_one: f64,
     /// The keyword evidence before scaling (`keyword_value`), set once stage two begins.
     keyword_raw: f64,
+    /// The related-keyword evidence before scaling (`related_value`), set with `keyword_raw`.
+    related_raw: f64,
 }
 
 #[derive(Default)]
@@ -1415,10 +1536,20 @@ struct Prior {
     disciplines: BTreeMap<u16, f64>,
 }
 
+/// The keywords of the best text matches (`related_keywords`).
+#[derive(Default)]
+struct Related {
+    /// Keyword (phrase id) → the summed weight of the voters listing it.
+    votes: BTreeMap<u32, f64>,
+    /// The voters (at most `RELATED_VOTERS`) with their weights.
+    voters: Vec<(u32, f64)>,
+}
+
 #[derive(Default)]
 struct Scores {
     text: Option<f64>,
     keywords: Option<f64>,
+    related: Option<f64>,
     discipline: Option<f64>,
     discipline_inferred: bool,
     industry: Option<f64>,
@@ -1429,10 +1560,11 @@ struct Scores {
 
 impl Scores {
     /// Component values (None when it does not apply) with their weights, in `Weights::named` order.
-    fn values(&self, weights: &Weights) -> [(Option<f64>, f64); 7] {
+    fn values(&self, weights: &Weights) -> [(Option<f64>, f64); 8] {
         [
             (self.text, weights.text),
             (self.keywords, weights.keywords),
+            (self.related, weights.related),
             (self.discipline, weights.discipline),
             (self.industry, weights.industry),
             (self.region, weights.region),
@@ -1591,6 +1723,7 @@ mod tests {
                     text_raw: f64::from(text),
                     stage_one: f64::from(stage_one),
                     keyword_raw: 0.0,
+                    related_raw: 0.0,
                 })
                 .collect();
             let rank = |c: &Candidate| id_rank[c.doc as usize];

@@ -20,6 +20,10 @@ pub struct Weights {
     pub text: f64,
     /// Keyword and key-phrase overlap, with near-miss credit (锂电池 / 锂离子电池).
     pub keywords: f64,
+    /// Keywords shared with the other resources that best match the need's text: evidence drawn
+    /// from the catalog itself (pseudo-relevance feedback). Absent from a weights file, 0.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub related: f64,
     /// Discipline proximity to the need's disciplines, given or inferred from its text.
     pub discipline: f64,
     /// Industry proximity to the need's industries, given or inferred from its text.
@@ -35,9 +39,10 @@ pub struct Weights {
 impl Default for Weights {
     fn default() -> Weights {
         Weights {
-            version: "w1".to_string(),
+            version: "w2".to_string(),
             text: 0.30,
             keywords: 0.27,
+            related: 0.12,
             discipline: 0.27,
             industry: 0.05,
             region: 0.05,
@@ -49,10 +54,11 @@ impl Default for Weights {
 
 impl Weights {
     /// The weights as `(name, weight)` pairs, in the fixed order components are reported.
-    pub fn named(&self) -> [(&'static str, f64); 7] {
+    pub fn named(&self) -> [(&'static str, f64); 8] {
         [
             ("text", self.text),
             ("keywords", self.keywords),
+            ("related", self.related),
             ("discipline", self.discipline),
             ("industry", self.industry),
             ("region", self.region),

@@ -55,6 +55,7 @@ fn golden_file_exercises_the_components() {
     for name in [
         "text",
         "keywords",
+        "related",
         "discipline",
         "industry",
         "region",

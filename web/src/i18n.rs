@@ -115,6 +115,7 @@ pub fn component_label(lang: Lang, name: &str) -> String {
     let (zh, en) = match name {
         "text" => ("文本", "text"),
         "keywords" => ("关键词", "keywords"),
+        "related" => ("相关关键词", "related keywords"),
         "discipline" => ("学科", "discipline"),
         "industry" => ("行业", "industry"),
         "region" => ("地区", "region"),

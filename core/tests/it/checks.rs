@@ -286,3 +286,36 @@ fn reasons_name_words_before_lone_characters() {
         "the word first, then the character: {text}"
     );
 }
+
+#[test]
+fn keywords_shared_with_the_best_matches_count_but_not_a_resource_s_own() {
+    // rb and ra say the same about the need; rb lists a keyword of a better text match (a1), ra one
+    // that no other match lists. Each voter's own vote is left out, so ra gains nothing, and rb
+    // ranks first although ids would break the tie the other way.
+    let results = check(
+        r#"{"id":"a1","kind":"achievement","title":"锂电池热失控预警","keywords":["热失控","储能安全"]}
+{"id":"a2","kind":"achievement","title":"锂电池热失控抑制","keywords":["热失控","电池管理"]}
+{"id":"ra","kind":"achievement","title":"电池模组温度监测","keywords":["光伏组件"]}
+{"id":"rb","kind":"achievement","title":"电池模组温度监测","keywords":["储能安全"]}"#,
+        r#"{"text":"锂电池热失控"}"#,
+        "a2 a1 rb ra",
+    );
+    let related: Vec<f64> = results.iter().map(|r| component(r, "related")).collect();
+    assert!(related[0] > 0.0 && related[1] > 0.0, "{related:?}");
+    assert!(related[2] > 0.0 && related[3] == 0.0, "{related:?}");
+    assert_eq!(
+        component(&results[2], "text"),
+        component(&results[3], "text")
+    );
+    let reason = results[2]
+        .reasons
+        .iter()
+        .find(|reason| reason.component == "related")
+        .expect("related keywords are explained");
+    assert!(reason.zh.contains("“储能安全”"), "{reason:?}");
+    assert!(
+        !results[3].reasons.iter().any(|r| r.component == "related"),
+        "{:?}",
+        results[3].reasons
+    );
+}
