@@ -563,6 +563,7 @@ impl Matcher {
 
     /// Stage one: resources sharing terms or keyword phrases with the need, best first by text and
     /// exact keyword evidence; at most a few hundred.
+    #[inline(never)]
     fn text_candidates(
         &self,
         query: &Query,
@@ -770,10 +771,21 @@ impl Matcher {
                 break;
             }
             for &keyword in self.index.doc_phrases.row(candidate.doc as usize) {
-                *related.votes.entry(keyword).or_insert(0.0) += weight;
+                related.votes.push((keyword, weight));
+                related.filter[(keyword as usize / 64) % 4] |= 1 << (keyword % 64);
             }
             related.voters.push((candidate.doc, weight));
         }
+        // Summed per keyword in voter order (the order of `by_text`), so the sums are the same on
+        // every platform.
+        related.votes.sort_by_key(|&(keyword, _)| keyword);
+        related.votes.dedup_by(|next, kept| {
+            let same = next.0 == kept.0;
+            if same {
+                kept.1 += next.1;
+            }
+            same
+        });
         related
     }
 
@@ -802,7 +814,15 @@ impl Matcher {
             .iter()
             .enumerate()
             .filter_map(move |(item, keyword)| {
-                let vote = related.votes.get(keyword)? - own;
+                // Most of a candidate's keywords were voted by none: one bit test turns them away.
+                if related.filter[(*keyword as usize / 64) % 4] & (1 << (keyword % 64)) == 0 {
+                    return None;
+                }
+                let found = related
+                    .votes
+                    .binary_search_by_key(keyword, |&(keyword, _)| keyword)
+                    .ok()?;
+                let vote = related.votes[found].1 - own;
                 (vote > 0.0).then_some((item, vote))
             })
     }
@@ -1012,6 +1032,20 @@ impl Matcher {
         let resource = &self.resources[doc as usize];
         let taxonomies = taxonomies();
         let mut reasons = Vec::new();
+        // The resource's keywords with their phrase keys, as the index saw them (computed once, for
+        // the keyword and related-keyword reasons).
+        let keyword_keys: Vec<(&str, String)> = if scores.keywords.is_some_and(|value| value > 0.0)
+            || scores.related.is_some_and(|value| value > 0.0)
+        {
+            resource
+                .keywords
+                .iter()
+                .chain(&resource.expertise)
+                .filter_map(|keyword| Some((keyword.as_str(), phrase_key(keyword)?)))
+                .collect()
+        } else {
+            Vec::new()
+        };
         if let Some(text) = scores.text.filter(|&text| text > 0.0) {
             // Matches in the title and keywords first (else in the summary); words before lone
             // characters, which say less to a reader.
@@ -1049,18 +1083,15 @@ impl Matcher {
         if scores.keywords.is_some_and(|value| value > 0.0) {
             let mut exact = Vec::new();
             let mut near = Vec::new();
-            for keyword in resource.keywords.iter().chain(&resource.expertise) {
-                let Some(key) = phrase_key(keyword) else {
-                    continue;
-                };
-                if query.phrases.iter().any(|phrase| phrase.key == key) {
-                    exact.push(keyword.as_str());
+            for (keyword, key) in &keyword_keys {
+                if query.phrases.iter().any(|phrase| phrase.key == *key) {
+                    exact.push(*keyword);
                 } else if query
                     .phrases
                     .iter()
-                    .any(|phrase| near_miss(&phrase.key, &key) > 0.0)
+                    .any(|phrase| near_miss(&phrase.key, key) > 0.0)
                 {
-                    near.push(keyword.as_str());
+                    near.push(*keyword);
                 }
             }
             if !exact.is_empty() || !near.is_empty() {
@@ -1105,14 +1136,11 @@ impl Matcher {
                 .iter()
                 .take(3)
                 .filter_map(|&(item, _)| {
-                    resource
-                        .keywords
+                    let wanted = &*keys[row[item] as usize];
+                    keyword_keys
                         .iter()
-                        .chain(&resource.expertise)
-                        .find(|keyword| {
-                            phrase_key(keyword).as_deref() == Some(&*keys[row[item] as usize])
-                        })
-                        .map(String::as_str)
+                        .find(|(_, key)| key == wanted)
+                        .map(|&(keyword, _)| keyword)
                 })
                 .collect();
             let quoted_zh: Vec<String> = names.iter().map(|name| format!("“{name}”")).collect();
@@ -1539,10 +1567,12 @@ struct Prior {
 /// The keywords of the best text matches (`related_keywords`).
 #[derive(Default)]
 struct Related {
-    /// Keyword (phrase id) → the summed weight of the voters listing it.
-    votes: BTreeMap<u32, f64>,
+    /// (keyword (phrase id), the summed weight of the voters listing it), by keyword.
+    votes: Vec<(u32, f64)>,
     /// The voters (at most `RELATED_VOTERS`) with their weights.
     voters: Vec<(u32, f64)>,
+    /// Bit `keyword % 256` of each voted keyword.
+    filter: [u64; 4],
 }
 
 #[derive(Default)]
