@@ -203,6 +203,9 @@ pub struct Index {
     /// near miss needs one of them in common, and comparing these spares reading the keys of most
     /// candidates' keywords.
     pub doc_phrase_ends: Vec<(char, char)>,
+    /// Beside each item of `doc_phrases`, the position of the keyword it came from in the
+    /// resource's keywords followed by its expertise (to quote it as written).
+    pub doc_phrase_sources: Vec<u16>,
     /// Distinct canonical discipline codes, and per resource the indexes of its disciplines.
     pub discipline_codes: Vec<String>,
     pub doc_disciplines: Csr<u16>,
@@ -586,12 +589,18 @@ impl Index {
         let mut phrases: FxMap<Box<str>, u32> = FxMap::default();
         let mut phrase_docs: Vec<Vec<u32>> = Vec::new();
         let mut doc_phrase_rows: Vec<Vec<u32>> = Vec::with_capacity(n_docs);
+        let mut doc_phrase_sources: Vec<u16> = Vec::new();
         for (doc, resource) in resources.iter().enumerate() {
             if doc % (16 * RESOURCES_PER_PAUSE) == 0 {
                 pause().await;
             }
             let mut row = Vec::with_capacity(resource.keywords.len());
-            for keyword in resource.keywords.iter().chain(&resource.expertise) {
+            for (source, keyword) in resource
+                .keywords
+                .iter()
+                .chain(&resource.expertise)
+                .enumerate()
+            {
                 let Some(key) = phrase_key(keyword) else {
                     continue;
                 };
@@ -607,6 +616,7 @@ impl Index {
                 if phrase_docs[id as usize].last() != Some(&(doc as u32)) {
                     phrase_docs[id as usize].push(doc as u32);
                     row.push(id);
+                    doc_phrase_sources.push(source.min(usize::from(u16::MAX)) as u16);
                 }
             }
             doc_phrase_rows.push(row);
@@ -685,6 +695,7 @@ impl Index {
             phrase_postings,
             doc_phrases,
             doc_phrase_ends,
+            doc_phrase_sources,
             discipline_codes: discipline_interner.codes,
             doc_disciplines,
             industry_codes: industry_interner.codes,

@@ -21,7 +21,8 @@ use crate::pause::{no_pause, run_ready};
 use crate::score::{Component, MatchResult, Matched, Reason, Weights};
 use crate::taxonomy::taxonomies;
 use crate::text::{
-    for_each_token, for_each_token_with, han_key_chars, normalize, utf16_spans_with_ranges, Term,
+    for_each_highlight_term, for_each_token, han_key_chars, normalize, utf16_spans_with_ranges,
+    Term,
 };
 
 /// Hard filters: a resource outside them is never a result, whatever its score.
@@ -985,11 +986,16 @@ impl Matcher {
         let mut ranges: Vec<(usize, usize)> = Vec::new();
         let mut field = |name: &str, item: Option<u32>, text: &str| {
             ranges.clear();
-            for_each_token_with(text, Some(&|_| true), |term, start, end| {
-                if wanted.has(&term) {
-                    ranges.push((start, end));
-                }
-            });
+            for_each_highlight_term(
+                text,
+                |c| wanted.may_hold(c),
+                wanted.words,
+                |term, start, end| {
+                    if wanted.has(&term) {
+                        ranges.push((start, end));
+                    }
+                },
+            );
             if ranges.is_empty() {
                 return;
             }
@@ -1032,19 +1038,17 @@ impl Matcher {
         let resource = &self.resources[doc as usize];
         let taxonomies = taxonomies();
         let mut reasons = Vec::new();
-        // The resource's keywords with their phrase keys, as the index saw them (computed once, for
-        // the keyword and related-keyword reasons).
-        let keyword_keys: Vec<(&str, String)> = if scores.keywords.is_some_and(|value| value > 0.0)
-            || scores.related.is_some_and(|value| value > 0.0)
-        {
+        // The resource's keyword phrases (ids) and the keyword each came from, as written.
+        let phrase_range = self.index.doc_phrases.row_range(doc as usize);
+        let phrase_ids = &self.index.doc_phrases.items[phrase_range.clone()];
+        let as_written = |item: usize| -> &str {
+            let source = usize::from(self.index.doc_phrase_sources[phrase_range.start + item]);
             resource
                 .keywords
                 .iter()
                 .chain(&resource.expertise)
-                .filter_map(|keyword| Some((keyword.as_str(), phrase_key(keyword)?)))
-                .collect()
-        } else {
-            Vec::new()
+                .nth(source)
+                .map_or("", String::as_str)
         };
         if let Some(text) = scores.text.filter(|&text| text > 0.0) {
             // Matches in the title and keywords first (else in the summary); words before lone
@@ -1083,15 +1087,16 @@ impl Matcher {
         if scores.keywords.is_some_and(|value| value > 0.0) {
             let mut exact = Vec::new();
             let mut near = Vec::new();
-            for (keyword, key) in &keyword_keys {
-                if query.phrases.iter().any(|phrase| phrase.key == *key) {
-                    exact.push(*keyword);
+            for (item, &id) in phrase_ids.iter().enumerate() {
+                let key = &*self.index.phrase_keys[id as usize];
+                if query.phrases.iter().any(|phrase| phrase.id == Some(id)) {
+                    exact.push(as_written(item));
                 } else if query
                     .phrases
                     .iter()
                     .any(|phrase| near_miss(&phrase.key, key) > 0.0)
                 {
-                    near.push(*keyword);
+                    near.push(as_written(item));
                 }
             }
             if !exact.is_empty() || !near.is_empty() {
@@ -1130,18 +1135,10 @@ impl Matcher {
             // The resource's keywords as written, most voted first (at most three).
             let mut votes: Vec<(usize, f64)> = self.related_votes(related, doc).collect();
             votes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            let keys = &self.index.phrase_keys;
-            let row = self.index.doc_phrases.row(doc as usize);
             let names: Vec<&str> = votes
                 .iter()
                 .take(3)
-                .filter_map(|&(item, _)| {
-                    let wanted = &*keys[row[item] as usize];
-                    keyword_keys
-                        .iter()
-                        .find(|(_, key)| key == wanted)
-                        .map(|&(keyword, _)| keyword)
-                })
+                .map(|&(item, _)| as_written(item))
                 .collect();
             let quoted_zh: Vec<String> = names.iter().map(|name| format!("“{name}”")).collect();
             let quoted_en: Vec<String> = names.iter().map(|name| format!("\"{name}\"")).collect();
@@ -1520,21 +1517,43 @@ struct Wanted<'a> {
     terms: FxSet<&'a Term>,
     /// Bit `c % 1024` for the first character `c` of each Han term.
     han_first: [u64; 16],
+    /// Bit `c % 1024` for each character `c` of each Han term.
+    han_chars: [u64; 16],
+    /// Whether any term is a word.
+    words: bool,
 }
 
 impl<'a> Wanted<'a> {
     fn new(terms: &'a [QueryTerm]) -> Wanted<'a> {
         let mut han_first = [0u64; 16];
+        let mut han_chars = [0u64; 16];
+        let mut words = false;
         for term in terms {
-            if let Term::Han(key) = term.term {
-                let bit = (key >> 21) as usize % 1024;
-                han_first[bit / 64] |= 1 << (bit % 64);
+            match term.term {
+                Term::Han(key) => {
+                    let bit = (key >> 21) as usize % 1024;
+                    han_first[bit / 64] |= 1 << (bit % 64);
+                    let (first, second) = han_key_chars(key);
+                    for c in std::iter::once(first).chain(second) {
+                        let bit = c as usize % 1024;
+                        han_chars[bit / 64] |= 1 << (bit % 64);
+                    }
+                }
+                Term::Word(_) => words = true,
             }
         }
         Wanted {
             terms: terms.iter().map(|term| &term.term).collect(),
             han_first,
+            han_chars,
+            words,
         }
+    }
+
+    /// False when no Han term holds `c`.
+    fn may_hold(&self, c: char) -> bool {
+        let bit = c as usize % 1024;
+        self.han_chars[bit / 64] & (1 << (bit % 64)) != 0
     }
 
     fn has(&self, term: &Term) -> bool {

@@ -221,6 +221,64 @@ pub fn for_each_token_with(
     finish_word(&mut word, &mut word_range, &mut emit);
 }
 
+/// For highlighting: the terms `for_each_token_with(text, Some(&|_| true), ..)` gives (every Han
+/// character, every adjacent pair, every word), in the same order, except the Han terms of a
+/// character `han_wanted` turns away and, unless `words`, the words.
+///
+/// Highlighting reads a result's whole text for a need's few terms: most characters are in no
+/// wanted term, and here they cost a range test and a call to `han_wanted` (a bitmap, say)
+/// instead of a term each. A Han character is the same normalised (`normalize_char`), and no
+/// term spans a Han character and another, so the text splits into Han runs, read here, and the
+/// rest, tokenized as before when `words`.
+pub fn for_each_highlight_term(
+    text: &str,
+    han_wanted: impl Fn(char) -> bool,
+    words: bool,
+    mut emit: impl FnMut(Term, usize, usize),
+) {
+    // The previous character when it is Han and wanted, with its offset.
+    let mut previous: Option<(usize, char)> = None;
+    // Where the current run of other characters began, and whether it holds a letter or digit
+    // (normalising keeps a character's being one).
+    let mut other_start: Option<usize> = None;
+    let mut other_has_word = false;
+    for (offset, c) in text.char_indices() {
+        if !is_han(c) {
+            previous = None;
+            other_start.get_or_insert(offset);
+            other_has_word |= words && c.is_alphanumeric();
+            continue;
+        }
+        if let Some(start) = other_start.take() {
+            if std::mem::take(&mut other_has_word) {
+                for_each_token_with(&text[start..offset], None, |term, from, to| {
+                    emit(term, start + from, start + to)
+                });
+            }
+        }
+        if !han_wanted(c) {
+            previous = None;
+            continue;
+        }
+        if let Some((first_offset, first)) = previous {
+            emit(
+                Term::han_pair(first, c),
+                first_offset,
+                offset + c.len_utf8(),
+            );
+        }
+        emit(Term::han_single(c), offset, offset + c.len_utf8());
+        previous = Some((offset, c));
+    }
+    if let Some(start) = other_start {
+        if other_has_word {
+            for_each_token_with(&text[start..], None, |term, from, to| {
+                emit(term, start + from, start + to)
+            });
+        }
+    }
+}
+
 /// Every term of `text` with its byte range.
 pub fn tokens(text: &str) -> Vec<Token> {
     let mut out = Vec::new();
@@ -442,6 +500,39 @@ mod tests {
                 reference_for_each_token_with(&text, chars, |term, start, end| two.push((term, start, end)));
                 prop_assert_eq!(one, two);
             }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn highlight_terms_are_the_tokenizer_s_wanted_ones(
+            pieces in proptest::collection::vec(prop_oneof![
+                Just("锂"), Just("电池"), Just("热失控"), Just("〇"), Just("𠀀𠀁"), Just("豈"),
+                Just("PM"), Just("2"), Just("."), Just("5"), Just("Ｇ"), Just("５"), Just("ａ"),
+                Just("Ω"), Just("É"), Just("ǅ"), Just(" "), Just("\u{3000}"), Just("，"), Just("-"),
+                Just("x"), Just("9"), Just("\n"), Just("é"), Just("İ"), Just("ﬁ"),
+            ], 0..40),
+            rare in any::<u32>(),
+            words in any::<bool>(),
+        ) {
+            let text: String = pieces.concat();
+            let wanted = |c: char| !(c as u32 ^ rare).is_multiple_of(3);
+            let mut fast = Vec::new();
+            for_each_highlight_term(&text, wanted, words, |term, start, end| fast.push((term, start, end)));
+            let mut general = Vec::new();
+            for_each_token_with(&text, Some(&|_| true), |term, start, end| {
+                let keep = match &term {
+                    Term::Han(key) => {
+                        let (first, second) = han_key_chars(*key);
+                        wanted(first) && second.is_none_or(wanted)
+                    }
+                    Term::Word(_) => words,
+                };
+                if keep {
+                    general.push((term, start, end));
+                }
+            });
+            prop_assert_eq!(fast, general);
         }
     }
 
