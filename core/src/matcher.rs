@@ -95,6 +95,11 @@ const PRIOR_VOTERS: usize = 100;
 /// How many of the best text matches vote for related keywords: a few, as the keywords of the
 /// long tail say little about the need.
 const RELATED_VOTERS: usize = 5;
+/// The share of a voter's own vote that counts for its own keywords. All of it would let the best
+/// text matches vouch for themselves; none of it, in a catalog whose keywords say little (random
+/// ones, say), put the best text matches below resources that merely share a keyword with one of
+/// them (generated 20,000 catalog: nDCG@10 0.939 without the component, 0.839 then).
+const OWN_VOTE_SHARE: f64 = 0.1;
 /// Longest need text (in characters) scanned for keyword phrases.
 const MAX_PHRASE_SCAN_CHARS: usize = 2000;
 /// A character of one of the need's pairs counts this share of its inverse document frequency, and
@@ -292,7 +297,12 @@ impl Matcher {
             .map(|candidate| {
                 let mut scores = self.score(need, &query, &prior, candidate);
                 if related_scale > 0.0 {
-                    scores.related = Some((candidate.related_raw / related_scale).min(1.0));
+                    // Shared keywords support a text match and do not stand in for one: a
+                    // resource sharing no term with the need gets nothing from them. (`sqrt` is
+                    // correctly rounded by IEEE 754, the same on every platform.)
+                    let text = scores.text.unwrap_or(0.0);
+                    scores.related =
+                        Some((candidate.related_raw / related_scale).min(1.0) * text.sqrt());
                 }
                 (self.fit(&scores), candidate.doc, scores)
             })
@@ -790,8 +800,9 @@ impl Matcher {
         related
     }
 
-    /// A resource's best related keyword: the most voted of its keywords, not counting its own
-    /// vote, so that the best text matches gain only by agreeing with each other.
+    /// A resource's best related keyword: the most voted of its keywords, counting its own vote
+    /// only for `OWN_VOTE_SHARE`, so that the best text matches gain mostly by agreeing with each
+    /// other.
     fn related_value(&self, related: &Related, doc: u32) -> f64 {
         self.related_votes(related, doc)
             .map(|(_, vote)| vote)
@@ -823,7 +834,7 @@ impl Matcher {
                     .votes
                     .binary_search_by_key(keyword, |&(keyword, _)| keyword)
                     .ok()?;
-                let vote = related.votes[found].1 - own;
+                let vote = related.votes[found].1 - own * (1.0 - OWN_VOTE_SHARE);
                 (vote > 0.0).then_some((item, vote))
             })
     }

@@ -288,34 +288,50 @@ fn reasons_name_words_before_lone_characters() {
 }
 
 #[test]
-fn keywords_shared_with_the_best_matches_count_but_not_a_resource_s_own() {
+fn keywords_shared_with_the_best_matches_support_a_text_match() {
     // rb and ra say the same about the need; rb lists a keyword of a better text match (a1), ra one
-    // that no other match lists. Each voter's own vote is left out, so ra gains nothing, and rb
-    // ranks first although ids would break the tie the other way.
+    // that no other match lists, whose vote is ra's own and counts only a tenth: rb ranks first
+    // although ids would break the tie the other way. rc lists what rb lists and matches the need's
+    // text better: shared keywords support a text match, and count for more the better it is.
     let results = check(
         r#"{"id":"a1","kind":"achievement","title":"锂电池热失控预警","keywords":["热失控","储能安全"]}
 {"id":"a2","kind":"achievement","title":"锂电池热失控抑制","keywords":["热失控","电池管理"]}
 {"id":"ra","kind":"achievement","title":"电池模组温度监测","keywords":["光伏组件"]}
-{"id":"rb","kind":"achievement","title":"电池模组温度监测","keywords":["储能安全"]}"#,
+{"id":"rb","kind":"achievement","title":"电池模组温度监测","keywords":["储能安全"]}
+{"id":"rc","kind":"achievement","title":"锂电池模组温度监测","keywords":["储能安全"]}"#,
         r#"{"text":"锂电池热失控"}"#,
-        "a2 a1 rb ra",
+        "a2 a1 rc rb ra",
     );
-    let related: Vec<f64> = results.iter().map(|r| component(r, "related")).collect();
-    assert!(related[0] > 0.0 && related[1] > 0.0, "{related:?}");
-    assert!(related[2] > 0.0 && related[3] == 0.0, "{related:?}");
+    let by_id = |id: &str| {
+        results
+            .iter()
+            .find(|result| result.id == id)
+            .expect("every resource is a result")
+    };
+    let related = |id: &str| component(by_id(id), "related");
+    assert!(related("a1") > 0.0 && related("a2") > 0.0);
+    // A voter's weight is its text value (its evidence over the best's): ra's only vote is its own
+    // tenth, rb's keyword has a1's and rc's whole votes and a tenth of rb's own; both have the
+    // same text.
+    let text = |id: &str| component(by_id(id), "text");
+    let expected = 0.1 * text("ra") / (text("a1") + text("rc") + 0.1 * text("rb"));
+    let ratio = related("ra") / related("rb");
+    assert!((ratio - expected).abs() < 1e-9, "{ratio} {expected}");
     assert_eq!(
-        component(&results[2], "text"),
-        component(&results[3], "text")
+        component(by_id("ra"), "text"),
+        component(by_id("rb"), "text")
     );
-    let reason = results[2]
+    assert!(component(by_id("rc"), "text") > component(by_id("rb"), "text"));
+    assert!(
+        related("rc") > related("rb"),
+        "{} {}",
+        related("rc"),
+        related("rb")
+    );
+    let reason = by_id("rb")
         .reasons
         .iter()
         .find(|reason| reason.component == "related")
         .expect("related keywords are explained");
     assert!(reason.zh.contains("“储能安全”"), "{reason:?}");
-    assert!(
-        !results[3].reasons.iter().any(|r| r.component == "related"),
-        "{:?}",
-        results[3].reasons
-    );
 }
