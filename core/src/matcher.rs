@@ -810,16 +810,17 @@ impl Matcher {
     /// other.
     fn related_value(&self, related: &Related, doc: u32) -> f64 {
         self.related_votes(related, doc)
-            .map(|(_, vote)| vote)
+            .map(|(_, vote, _)| vote)
             .fold(0.0, f64::max)
     }
 
-    /// A resource's keywords (positions in its `doc_phrases` row) with the votes of the others.
+    /// A resource's voted keywords: their positions in its `doc_phrases` row, their votes (its own
+    /// counting `OWN_VOTE_SHARE`), and whether another voter lists them.
     fn related_votes<'a>(
         &'a self,
         related: &'a Related,
         doc: u32,
-    ) -> impl Iterator<Item = (usize, f64)> + 'a {
+    ) -> impl Iterator<Item = (usize, f64, bool)> + 'a {
         let own = related
             .voters
             .iter()
@@ -839,8 +840,9 @@ impl Matcher {
                     .votes
                     .binary_search_by_key(keyword, |&(keyword, _)| keyword)
                     .ok()?;
-                let vote = related.votes[found].1 - own * (1.0 - OWN_VOTE_SHARE);
-                (vote > 0.0).then_some((item, vote))
+                let total = related.votes[found].1;
+                let vote = total - own * (1.0 - OWN_VOTE_SHARE);
+                (vote > 0.0).then_some((item, vote, total > own))
             })
     }
 
@@ -1148,8 +1150,13 @@ impl Matcher {
             }
         }
         if scores.related.is_some_and(|value| value > 0.0) {
-            // The resource's keywords as written, most voted first (at most three).
-            let mut votes: Vec<(usize, f64)> = self.related_votes(related, doc).collect();
+            // The keywords another of the best matches lists too, as written, most voted first (at
+            // most three). A voter whose keywords no other lists has only its own tenth: no reason.
+            let mut votes: Vec<(usize, f64)> = self
+                .related_votes(related, doc)
+                .filter(|&(_, _, shared)| shared)
+                .map(|(item, vote, _)| (item, vote))
+                .collect();
             votes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             let names: Vec<&str> = votes
                 .iter()
@@ -1158,17 +1165,19 @@ impl Matcher {
                 .collect();
             let quoted_zh: Vec<String> = names.iter().map(|name| format!("“{name}”")).collect();
             let quoted_en: Vec<String> = names.iter().map(|name| format!("\"{name}\"")).collect();
-            reasons.push(Reason {
-                component: "related".to_string(),
-                zh: format!(
-                    "与最符合需求文本的资源有共同关键词：{}",
-                    quoted_zh.join("、")
-                ),
-                en: format!(
-                    "Shares keywords with the resources that best match the need's text: {}",
-                    quoted_en.join(", ")
-                ),
-            });
+            if !names.is_empty() {
+                reasons.push(Reason {
+                    component: "related".to_string(),
+                    zh: format!(
+                        "与最符合需求文本的资源有共同关键词：{}",
+                        quoted_zh.join("、")
+                    ),
+                    en: format!(
+                        "Shares keywords with the resources that best match the need's text: {}",
+                        quoted_en.join(", ")
+                    ),
+                });
+            }
         }
         if let Some(value) = scores.discipline.filter(|&value| value > 0.0) {
             let names: Vec<String> = resource

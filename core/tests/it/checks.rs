@@ -334,4 +334,10 @@ fn keywords_shared_with_the_best_matches_support_a_text_match() {
         .find(|reason| reason.component == "related")
         .expect("related keywords are explained");
     assert!(reason.zh.contains("“储能安全”"), "{reason:?}");
+    // ra's value is its own tenth only: no other match shares its keyword, and no reason says so.
+    assert!(related("ra") > 0.0);
+    assert!(!by_id("ra")
+        .reasons
+        .iter()
+        .any(|reason| reason.component == "related"));
 }
