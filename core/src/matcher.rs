@@ -65,6 +65,11 @@ impl Filters {
 pub struct MatchOptions {
     /// How many results to return (at most `MAX_TOP`).
     pub top: usize,
+    /// How many of them, best first, carry their matched terms and reasons; the others carry
+    /// their score and components only. Explaining is a large share of a match (highlighting
+    /// reads each result's whole text), and a caller that shows ten results, or only counts them,
+    /// need not pay for the rest. Default: all.
+    pub explain: usize,
     pub filters: Filters,
 }
 
@@ -72,6 +77,7 @@ impl Default for MatchOptions {
     fn default() -> MatchOptions {
         MatchOptions {
             top: 10,
+            explain: usize::MAX,
             filters: Filters::default(),
         }
     }
@@ -286,7 +292,7 @@ impl Matcher {
             candidate.keyword_raw = self.keyword_value(&query, candidate);
             candidate.related_raw = self.related_value(&related, candidate.doc);
         }
-        let related_scale = candidates
+        query.related_scale = candidates
             .iter()
             .map(|candidate| candidate.related_raw)
             .fold(0.0, f64::max);
@@ -300,15 +306,7 @@ impl Matcher {
         let scored: Vec<(f64, u32, Scores)> = candidates
             .iter()
             .map(|candidate| {
-                let mut scores = self.score(need, &query, &prior, candidate);
-                if related_scale > 0.0 {
-                    // Shared keywords support a text match and do not stand in for one: a
-                    // resource sharing no term with the need gets nothing from them. (`sqrt` is
-                    // correctly rounded by IEEE 754, the same on every platform.)
-                    let text = scores.text.unwrap_or(0.0);
-                    scores.related =
-                        Some((candidate.related_raw / related_scale).min(1.0) * text.sqrt());
-                }
+                let scores = self.score(need, &query, &prior, candidate);
                 (self.fit(&scores), candidate.doc, scores)
             })
             .collect();
@@ -334,9 +332,15 @@ impl Matcher {
         best.sort_unstable_by(order);
         let wanted = Wanted::new(&query.terms);
         best.into_iter()
-            .map(|position| {
+            .enumerate()
+            .map(|(rank, position)| {
                 let (fit, doc, scores) = &scored[position];
-                self.explain(need, &query, &related, &wanted, *fit, *doc, scores)
+                let result = self.components(*fit, *doc, scores);
+                if rank < options.explain {
+                    self.explain(need, &query, &related, &wanted, *doc, scores, result)
+                } else {
+                    result
+                }
             })
             .collect()
     }
@@ -574,6 +578,7 @@ impl Matcher {
             phrases,
             total_phrase_weight,
             keyword_scale: 1.0,
+            related_scale: 0.0,
         }
     }
 
@@ -788,7 +793,7 @@ impl Matcher {
             }
             for &keyword in self.index.doc_phrases.row(candidate.doc as usize) {
                 related.votes.push((keyword, weight));
-                related.filter[(keyword as usize / 64) % 4] |= 1 << (keyword % 64);
+                related.filter.insert(keyword as usize);
             }
             related.voters.push((candidate.doc, weight));
         }
@@ -833,7 +838,7 @@ impl Matcher {
             .enumerate()
             .filter_map(move |(item, keyword)| {
                 // Most of a candidate's keywords were voted by none: one bit test turns them away.
-                if related.filter[(*keyword as usize / 64) % 4] & (1 << (keyword % 64)) == 0 {
+                if !related.filter.may_contain(*keyword as usize) {
                     return None;
                 }
                 let found = related
@@ -857,6 +862,14 @@ impl Matcher {
         }
         if !query.phrases.is_empty() && query.total_phrase_weight > 0.0 {
             scores.keywords = Some((candidate.keyword_raw / query.keyword_scale).min(1.0));
+        }
+        if query.related_scale > 0.0 {
+            // Shared keywords support a text match and do not stand in for one: a resource
+            // sharing no term with the need gets nothing from them. (`sqrt` is correctly rounded
+            // by IEEE 754, the same on every platform.)
+            let text = scores.text.unwrap_or(0.0);
+            scores.related =
+                Some((candidate.related_raw / query.related_scale).min(1.0) * text.sqrt());
         }
         if !need.disciplines.is_empty() {
             let mut best: f64 = 0.0;
@@ -964,18 +977,8 @@ impl Matcher {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn explain(
-        &self,
-        need: &Need,
-        query: &Query,
-        related: &Related,
-        wanted: &Wanted,
-        fit: f64,
-        doc: u32,
-        scores: &Scores,
-    ) -> MatchResult {
-        let resource = &self.resources[doc as usize];
+    /// A result with its score and components, not yet explained.
+    fn components(&self, fit: f64, doc: u32, scores: &Scores) -> MatchResult {
         let components = scores
             .values(&self.weights)
             .into_iter()
@@ -987,15 +990,30 @@ impl Matcher {
                 applies: value.is_some(),
             })
             .collect();
-        let matched = self.matched(wanted, resource);
-        let reasons = self.reasons(need, query, related, doc, scores, &matched);
         MatchResult {
-            id: resource.id.clone(),
+            id: self.resources[doc as usize].id.clone(),
             score: fit,
             components,
-            matched,
-            reasons,
+            matched: Vec::new(),
+            reasons: Vec::new(),
         }
+    }
+
+    /// `result` with the need's terms found in the resource and the reasons for its components.
+    #[allow(clippy::too_many_arguments)]
+    fn explain(
+        &self,
+        need: &Need,
+        query: &Query,
+        related: &Related,
+        wanted: &Wanted,
+        doc: u32,
+        scores: &Scores,
+        mut result: MatchResult,
+    ) -> MatchResult {
+        result.matched = self.matched(wanted, &self.resources[doc as usize]);
+        result.reasons = self.reasons(need, query, related, doc, scores, &result.matched);
+        result
     }
 
     /// Where the need's terms (`wanted`) occur in the resource's title, summary and keywords.
@@ -1351,6 +1369,8 @@ struct Query {
     total_phrase_weight: f64,
     /// The keyword share that counts as full overlap: the best candidate's.
     keyword_scale: f64,
+    /// The related-keyword evidence that counts as full: the best candidate's (0: none applies).
+    related_scale: f64,
 }
 
 struct QueryTerm {
@@ -1540,28 +1560,26 @@ impl BestOf {
 /// a bitmap of their first characters turns those terms away before a lookup.
 struct Wanted<'a> {
     terms: FxSet<&'a Term>,
-    /// Bit `c % 1024` for the first character `c` of each Han term.
-    han_first: [u64; 16],
-    /// Bit `c % 1024` for each character `c` of each Han term.
-    han_chars: [u64; 16],
+    /// The first character of each Han term.
+    han_first: Bits<16>,
+    /// Each character of each Han term.
+    han_chars: Bits<16>,
     /// Whether any term is a word.
     words: bool,
 }
 
 impl<'a> Wanted<'a> {
     fn new(terms: &'a [QueryTerm]) -> Wanted<'a> {
-        let mut han_first = [0u64; 16];
-        let mut han_chars = [0u64; 16];
+        let mut han_first = Bits::new();
+        let mut han_chars = Bits::new();
         let mut words = false;
         for term in terms {
             match term.term {
                 Term::Han(key) => {
-                    let bit = (key >> 21) as usize % 1024;
-                    han_first[bit / 64] |= 1 << (bit % 64);
                     let (first, second) = han_key_chars(key);
+                    han_first.insert(first as usize);
                     for c in std::iter::once(first).chain(second) {
-                        let bit = c as usize % 1024;
-                        han_chars[bit / 64] |= 1 << (bit % 64);
+                        han_chars.insert(c as usize);
                     }
                 }
                 Term::Word(_) => words = true,
@@ -1577,18 +1595,43 @@ impl<'a> Wanted<'a> {
 
     /// False when no Han term holds `c`.
     fn may_hold(&self, c: char) -> bool {
-        let bit = c as usize % 1024;
-        self.han_chars[bit / 64] & (1 << (bit % 64)) != 0
+        self.han_chars.may_contain(c as usize)
     }
 
     fn has(&self, term: &Term) -> bool {
         if let Term::Han(key) = term {
-            let bit = (key >> 21) as usize % 1024;
-            if self.han_first[bit / 64] & (1 << (bit % 64)) == 0 {
+            if !self.han_first.may_contain((key >> 21) as usize) {
                 return false;
             }
         }
         self.terms.contains(term)
+    }
+}
+
+/// A filter over numbers (characters, keyword ids): bit `x % (64 N)` of each one inserted. A
+/// clear bit says a number is absent, in one test; a set one only that it may be present.
+#[derive(Clone, Copy)]
+struct Bits<const N: usize>([u64; N]);
+
+impl<const N: usize> Bits<N> {
+    fn new() -> Bits<N> {
+        Bits([0; N])
+    }
+
+    fn insert(&mut self, x: usize) {
+        let bit = x % (64 * N);
+        self.0[bit / 64] |= 1 << (bit % 64);
+    }
+
+    fn may_contain(&self, x: usize) -> bool {
+        let bit = x % (64 * N);
+        self.0[bit / 64] & (1 << (bit % 64)) != 0
+    }
+}
+
+impl<const N: usize> Default for Bits<N> {
+    fn default() -> Bits<N> {
+        Bits::new()
     }
 }
 
@@ -1615,8 +1658,8 @@ struct Related {
     votes: Vec<(u32, f64)>,
     /// The voters (at most `RELATED_VOTERS`) with their weights.
     voters: Vec<(u32, f64)>,
-    /// Bit `keyword % 256` of each voted keyword.
-    filter: [u64; 4],
+    /// The voted keywords.
+    filter: Bits<4>,
 }
 
 #[derive(Default)]

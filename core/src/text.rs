@@ -236,6 +236,12 @@ pub fn for_each_highlight_term(
     words: bool,
     mut emit: impl FnMut(Term, usize, usize),
 ) {
+    // The words of the other characters' run `start..end`, at their offsets in `text`.
+    let words_of = |start: usize, end: usize, emit: &mut dyn FnMut(Term, usize, usize)| {
+        for_each_token_with(&text[start..end], None, |term, from, to| {
+            emit(term, start + from, start + to)
+        });
+    };
     // The previous character when it is Han and wanted, with its offset.
     let mut previous: Option<(usize, char)> = None;
     // Where the current run of other characters began, and whether it holds a letter or digit
@@ -251,9 +257,7 @@ pub fn for_each_highlight_term(
         }
         if let Some(start) = other_start.take() {
             if std::mem::take(&mut other_has_word) {
-                for_each_token_with(&text[start..offset], None, |term, from, to| {
-                    emit(term, start + from, start + to)
-                });
+                words_of(start, offset, &mut emit);
             }
         }
         if !han_wanted(c) {
@@ -272,9 +276,7 @@ pub fn for_each_highlight_term(
     }
     if let Some(start) = other_start {
         if other_has_word {
-            for_each_token_with(&text[start..], None, |term, from, to| {
-                emit(term, start + from, start + to)
-            });
+            words_of(start, text.len(), &mut emit);
         }
     }
 }

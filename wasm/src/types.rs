@@ -39,6 +39,7 @@ impl TryFrom<MatchOptionsJs> for MatchOptions {
         let defaults = MatchOptions::default();
         Ok(MatchOptions {
             top: options.top.unwrap_or(defaults.top),
+            explain: defaults.explain,
             filters: Filters {
                 kinds,
                 region: options.filters.region.filter(|region| !region.is_empty()),

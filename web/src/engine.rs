@@ -63,18 +63,21 @@ pub struct Found {
 
 /// Answers a question on a local matcher.
 pub fn answer(matcher: &Matcher, query: &Query) -> Answer {
-    let run = |need: &Need, filters: &Filters| {
+    // Explanations only for the results shown (`detail`); none for the relaxed questions, which
+    // are only counted.
+    let run = |need: &Need, filters: &Filters, explain: usize| {
         let options = MatchOptions {
             top: query.top,
+            explain,
             filters: filters.clone(),
         };
         matcher.match_need(need, &options)
     };
-    let results = run(&query.need, &query.filters);
+    let results = run(&query.need, &query.filters, query.detail);
     let mut relax = Vec::new();
     if results.is_empty() {
         for relaxed in &query.relax {
-            let count = run(&relaxed.need, &relaxed.filters).len();
+            let count = run(&relaxed.need, &relaxed.filters, 0).len();
             if count > 0 {
                 relax.push((relaxed.key, count));
             }
@@ -91,9 +94,8 @@ pub fn answer(matcher: &Matcher, query: &Query) -> Answer {
                 let resource = if position < query.detail {
                     resource.map(Resource::public)
                 } else {
+                    // Matched terms and reasons were never made (`explain`); components go too.
                     result.components.clear();
-                    result.matched.clear();
-                    result.reasons.clear();
                     resource.map(|resource| {
                         let mut light = Resource::new(resource.id.clone(), resource.kind);
                         light.region = resource.region.clone();

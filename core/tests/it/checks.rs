@@ -19,7 +19,11 @@ fn check_with(catalog: &str, need: &str, filters: &str, expect: &str) -> Vec<Mat
     let weights = Weights::default();
     let version = catalog_version(&parsed.resources, &weights);
     let matcher = Matcher::new(version, parsed.resources, weights);
-    let options = MatchOptions { top: 20, filters };
+    let options = MatchOptions {
+        top: 20,
+        filters,
+        ..MatchOptions::default()
+    };
     let results = matcher.match_need(&need, &options);
     let ids: Vec<&str> = results.iter().map(|result| result.id.as_str()).collect();
     assert_eq!(ids.join(" "), expect, "ranking of {need:?}");
@@ -340,4 +344,33 @@ fn keywords_shared_with_the_best_matches_support_a_text_match() {
         .reasons
         .iter()
         .any(|reason| reason.component == "related"));
+}
+
+#[test]
+fn only_the_first_results_asked_for_are_explained() {
+    let catalog = r#"{"id":"a1","kind":"achievement","title":"锂电池热失控预警","keywords":["热失控"]}
+{"id":"a2","kind":"achievement","title":"锂电池热失控抑制","keywords":["热失控"]}
+{"id":"a3","kind":"achievement","title":"锂电池回收","keywords":["回收"]}"#;
+    let full = check(catalog, r#"{"text":"锂电池热失控"}"#, "a1 a2 a3");
+    let parsed = parse_catalog_jsonl(catalog);
+    let weights = Weights::default();
+    let version = catalog_version(&parsed.resources, &weights);
+    let matcher = Matcher::new(version, parsed.resources, weights);
+    let need = need_from_json(&serde_json::json!({"text": "锂电池热失控"})).expect("need is valid");
+    let options = MatchOptions {
+        top: 20,
+        explain: 1,
+        ..MatchOptions::default()
+    };
+    let partly = matcher.match_need(&need, &options);
+    assert_eq!(partly[0], full[0]);
+    for (short, whole) in partly.iter().zip(&full).skip(1) {
+        assert!(!whole.matched.is_empty() && !whole.reasons.is_empty());
+        assert!(short.matched.is_empty() && short.reasons.is_empty());
+        assert_eq!(
+            (&short.id, short.score.to_bits(), &short.components),
+            (&whole.id, whole.score.to_bits(), &whole.components)
+        );
+    }
+    assert_eq!(partly.len(), full.len());
 }

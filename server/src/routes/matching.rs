@@ -95,6 +95,7 @@ pub async fn match_need(
     let options = MatchOptions {
         top: limit,
         filters,
+        ..MatchOptions::default()
     };
     let results = catalog.matcher.match_need(&need, &options);
     Ok(HttpResponse::Ok().json(match_answer(&catalog.matcher, &results)))

@@ -60,8 +60,10 @@ pub async fn list(
                 format!("q: {}", error.message),
             ));
         }
+        // Only ids and scores are used: no explanations.
         let options = MatchOptions {
             top: MAX_TOP,
+            explain: 0,
             filters: filters.clone(),
         };
         catalog
