@@ -38,16 +38,20 @@ pub struct Weights {
 
 impl Default for Weights {
     fn default() -> Weights {
+        // Relative: a fit is the weighted mean of the components that apply. Keywords weigh most
+        // because their value is small unless the need's phrases are likely key phrases of it
+        // (see `Matcher::keyness`): then a resource listing one is about the same topic, though
+        // its text may say it in other words.
         Weights {
-            version: "w2".to_string(),
-            text: 0.30,
-            keywords: 0.27,
+            version: "w3".to_string(),
+            text: 0.40,
+            keywords: 2.0,
             related: 0.12,
-            discipline: 0.27,
-            industry: 0.05,
-            region: 0.05,
-            maturity: 0.03,
-            modes: 0.03,
+            discipline: 0.45,
+            industry: 0.07,
+            region: 0.07,
+            maturity: 0.04,
+            modes: 0.04,
         }
     }
 }

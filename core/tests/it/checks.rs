@@ -374,3 +374,63 @@ fn only_the_first_results_asked_for_are_explained() {
     }
     assert_eq!(partly.len(), full.len());
 }
+
+/// A catalog where 液流电池 is a name for a topic (both resources that mention it list it) and 方法
+/// a word of the prose (six mention it, one lists it).
+const KEYNESS_CATALOG: &str = r#"{"id":"gen","kind":"achievement","title":"储能调度方法","keywords":["方法"]}
+{"id":"m1","kind":"achievement","title":"电网测试方法","keywords":["电网"]}
+{"id":"m2","kind":"achievement","title":"风电评价方法","keywords":["风电"]}
+{"id":"m3","kind":"achievement","title":"负荷预测方法","keywords":["负荷"]}
+{"id":"m4","kind":"achievement","title":"光伏运维方法","keywords":["光伏"]}
+{"id":"m5","kind":"achievement","title":"氢能安全方法","keywords":["氢能"]}
+{"id":"t1","kind":"achievement","title":"全钒液流电池储能","keywords":["液流电池"]}
+{"id":"t2","kind":"achievement","title":"铁铬液流电池电堆","keywords":["液流电池"]}
+{"id":"x1","kind":"achievement","title":"方法论","keywords":["液流电池"]}"#;
+
+#[test]
+fn phrase_mentions_count_resources_holding_the_phrase_in_title_or_body() {
+    let parsed = parse_catalog_jsonl(KEYNESS_CATALOG);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let index = duijie_core::index::Index::build(&parsed.resources);
+    let mentions = |phrase: &str| index.phrase_mentions[index.phrases[phrase] as usize];
+    // 方法: gen, m1..m5 and x1 (方法论) mention it, gen lists it.
+    assert_eq!(mentions("方法"), (7, 1));
+    // 液流电池: t1 and t2 mention and list it; x1 lists it without mentioning it.
+    assert_eq!(mentions("液流电池"), (2, 2));
+    // Keywords alone are no mention: 电网 is only m1's keyword, its title says 电网 too.
+    assert_eq!(mentions("电网"), (1, 1));
+}
+
+#[test]
+fn a_phrase_the_catalog_seldom_lists_where_it_occurs_counts_little() {
+    // The need holds two of the catalog's phrases. 方法 is listed by one resource, 液流电池 by three,
+    // so as keywords alone 方法 is the rarer and would weigh more; but 方法 is listed by one of the
+    // seven resources that mention it, and 液流电池 by both that do: a resource listing 液流电池
+    // covers more of what the need is about.
+    let results = check(
+        KEYNESS_CATALOG,
+        r#"{"text":"液流电池储能方法"}"#,
+        "t1 t2 x1 gen m5 m1 m2 m3 m4",
+    );
+    let by_id = |id: &str| {
+        results
+            .iter()
+            .find(|result| result.id == id)
+            .expect("every resource is a result")
+    };
+    let (topical, generic) = (
+        component(by_id("x1"), "keywords"),
+        component(by_id("gen"), "keywords"),
+    );
+    assert!(topical > generic, "{topical} {generic}");
+    // gen lists the need's rarest phrase, which sets the scale: its value is 方法's keyness,
+    // (1 + 1) / (7 + 2) by Laplace's rule.
+    assert!((generic - 2.0 / 9.0).abs() < 1e-12, "{generic}");
+    // A keyword the need states is one, however the catalog uses it: full credit.
+    let stated = check(
+        KEYNESS_CATALOG,
+        r#"{"text":"储能","keywords":["方法"]}"#,
+        "gen t1 m5 x1 m1 m2 m3 m4",
+    );
+    assert_eq!(component(&stated[0], "keywords"), 1.0);
+}
