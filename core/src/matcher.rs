@@ -523,7 +523,8 @@ impl Matcher {
             .iter()
             .filter_map(|keyword| phrase_key(keyword))
             .collect();
-        let given: BTreeSet<String> = phrase_keys.iter().cloned().collect();
+        let mut given = phrase_keys.clone();
+        given.sort();
         let text: Vec<char> = normalize(&need.text)
             .chars()
             .take(MAX_PHRASE_SCAN_CHARS)
@@ -570,7 +571,7 @@ impl Matcher {
             // A phrase the need states as a keyword is one; a phrase found in its text is one as
             // often as the catalog lists it where it occurs.
             let weight = match id {
-                Some(id) if !given.contains(&key) => cover * self.keyness(id),
+                Some(id) if given.binary_search(&key).is_err() => cover * self.keyness(id),
                 _ => cover,
             };
             total_phrase_weight += cover;

@@ -117,8 +117,10 @@ pub struct Token {
 }
 
 /// Calls `emit` for every term of `text`, in text order: Han bigrams (a lone Han character as a
-/// unigram), and words.
-pub fn for_each_token(text: &str, emit: impl FnMut(Term, usize, usize)) {
+/// unigram), and words. Its callers (a need's analysis, a phrase's terms) are not hot, so they share
+/// one copy of the tokenizer through a trait object: each copy is kilobytes of the widget's wasm.
+pub fn for_each_token(text: &str, mut emit: impl FnMut(Term, usize, usize)) {
+    let emit: &mut dyn FnMut(Term, usize, usize) = &mut emit;
     for_each_token_with(text, None, emit)
 }
 
