@@ -30,6 +30,11 @@ pub struct EvalArgs {
     /// Weights as a JSON file (default: the built-in weights).
     #[arg(long)]
     pub weights: Option<PathBuf>,
+    /// Also write each need's top ten to DIR/duijie.run.tsv (with --suite, DIR/KIND/duijie.run.tsv),
+    /// one `qid<TAB>rank<TAB>id` line per result: the run files the peers write with RUNS_DIR, to
+    /// compare need by need.
+    #[arg(long, value_name = "DIR")]
+    pub runs: Option<PathBuf>,
 }
 
 /// What one catalog and query file give.
@@ -63,7 +68,8 @@ pub fn run(args: EvalArgs) -> Result<()> {
                     .get("queries")
                     .context("suite.json: a kind without queries")?,
             );
-            let report = evaluate(&catalog, &queries, &weights)?;
+            let runs = args.runs.as_ref().map(|dir| dir.join(kind));
+            let report = evaluate(&catalog, &queries, &weights, runs.as_deref())?;
             kinds.insert(kind.clone(), summary(&report));
             if !args.json {
                 eprintln!("{kind}: done");
@@ -73,7 +79,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     } else {
         let catalog = args.catalog.as_deref().context("--catalog is required")?;
         let queries = args.queries.as_deref().context("--queries is required")?;
-        let report = evaluate(catalog, queries, &weights)?;
+        let report = evaluate(catalog, queries, &weights, args.runs.as_deref())?;
         let mut output = summary(&report);
         let kinds: serde_json::Map<String, Value> = report
             .kinds
@@ -96,7 +102,12 @@ pub fn run(args: EvalArgs) -> Result<()> {
     Ok(())
 }
 
-fn evaluate(catalog: &Path, queries: &Path, weights: &duijie_core::Weights) -> Result<Report> {
+fn evaluate(
+    catalog: &Path,
+    queries: &Path,
+    weights: &duijie_core::Weights,
+    runs: Option<&Path>,
+) -> Result<Report> {
     let resources = read_catalog(catalog)?;
     let queries: Vec<Query> = read_queries(queries)?;
     let version = duijie_core::matcher::catalog_version(&resources, weights);
@@ -115,6 +126,7 @@ fn evaluate(catalog: &Path, queries: &Path, weights: &duijie_core::Weights) -> R
         kinds: BTreeMap::new(),
     };
     let mut qualities = Vec::with_capacity(queries.len());
+    let mut run_lines = String::new();
     for query in &queries {
         let started = Instant::now();
         let results = matcher.match_need(&query.need, &options);
@@ -122,6 +134,11 @@ fn evaluate(catalog: &Path, queries: &Path, weights: &duijie_core::Weights) -> R
         let ranked: Vec<&str> = results.iter().map(|result| result.id.as_str()).collect();
         let relevant: Vec<&str> = query.relevant.iter().map(String::as_str).collect();
         let quality = quality_at(&ranked, &relevant, 10);
+        if runs.is_some() {
+            for (rank, id) in ranked.iter().take(10).enumerate() {
+                run_lines.push_str(&format!("{}\t{}\t{id}\n", query.qid, rank + 1));
+            }
+        }
         qualities.push(quality);
         report.latencies_ms.push(elapsed_ms);
         let entry = report.kinds.entry(query.kind.clone()).or_default();
@@ -129,6 +146,11 @@ fn evaluate(catalog: &Path, queries: &Path, weights: &duijie_core::Weights) -> R
         entry.1.push(elapsed_ms);
     }
     report.quality = mean(&qualities);
+    if let Some(dir) = runs {
+        std::fs::create_dir_all(dir)
+            .and_then(|()| std::fs::write(dir.join("duijie.run.tsv"), run_lines))
+            .with_context(|| format!("{}: cannot write the run file", dir.display()))?;
+    }
     Ok(report)
 }
 

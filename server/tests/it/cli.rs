@@ -179,6 +179,8 @@ fn eval_json_reports_hand_computed_metrics() {
         "--queries",
         queries.to_str().expect("a UTF-8 path"),
         "--json",
+        "--runs",
+        dir.join("runs").to_str().expect("a UTF-8 path"),
     ]);
     let report = stdout_json(&output);
     let mut keys: Vec<&str> = report
@@ -229,6 +231,22 @@ fn eval_json_reports_hand_computed_metrics() {
     assert_eq!(metric(organization, "recall@10"), 0.5);
     assert_eq!(metric(organization, "mrr@10"), 1.0);
     assert_eq!(metric(organization, "ndcg@10"), round4(q3_ndcg));
+    // The run file: each need's results in rank order, in the peers' format; q2 found nothing.
+    let run = std::fs::read_to_string(dir.join("runs").join("duijie.run.tsv")).expect("a run file");
+    let lines: Vec<Vec<&str>> = run.lines().map(|line| line.split('\t').collect()).collect();
+    assert!(
+        lines.iter().all(|line| line.len() == 3 && line[0] != "q2"),
+        "{run}"
+    );
+    assert_eq!(lines[0], ["q1", "1", "ach-solar"]);
+    let q3: Vec<&Vec<&str>> = lines.iter().filter(|line| line[0] == "q3").collect();
+    assert_eq!(q3[0][..2], ["q3", "1"]);
+    assert_eq!(q3[0][2], "org-robot");
+    let ranks: Vec<usize> = q3
+        .iter()
+        .map(|line| line[1].parse().expect("a rank"))
+        .collect();
+    assert_eq!(ranks, (1..=q3.len()).collect::<Vec<_>>());
     let _ = std::fs::remove_dir_all(&dir);
 }
 
