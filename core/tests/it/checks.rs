@@ -43,6 +43,13 @@ fn component(result: &MatchResult, name: &str) -> f64 {
         .expect("every component is reported")
 }
 
+fn result<'a>(results: &'a [MatchResult], id: &str) -> &'a MatchResult {
+    results
+        .iter()
+        .find(|result| result.id == id)
+        .expect("every resource is a result")
+}
+
 /// The text a span covers, read back through UTF-16 as a browser would.
 fn covered(text: &str, start: u32, end: u32) -> String {
     let units: Vec<u16> = text.encode_utf16().collect();
@@ -306,12 +313,7 @@ fn keywords_shared_with_the_best_matches_support_a_text_match() {
         r#"{"text":"锂电池热失控"}"#,
         "a2 a1 rc rb ra",
     );
-    let by_id = |id: &str| {
-        results
-            .iter()
-            .find(|result| result.id == id)
-            .expect("every resource is a result")
-    };
+    let by_id = |id: &str| result(&results, id);
     let related = |id: &str| component(by_id(id), "related");
     assert!(related("a1") > 0.0 && related("a2") > 0.0);
     // A voter's weight is its text value (its evidence over the best's): ra's only vote is its own
@@ -412,12 +414,7 @@ fn a_phrase_the_catalog_seldom_lists_where_it_occurs_counts_little() {
         r#"{"text":"液流电池储能方法"}"#,
         "t1 t2 x1 gen m5 m1 m2 m3 m4",
     );
-    let by_id = |id: &str| {
-        results
-            .iter()
-            .find(|result| result.id == id)
-            .expect("every resource is a result")
-    };
+    let by_id = |id: &str| result(&results, id);
     let (topical, generic) = (
         component(by_id("x1"), "keywords"),
         component(by_id("gen"), "keywords"),
