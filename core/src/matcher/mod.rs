@@ -8,24 +8,24 @@
 //! fit and breaks ties by id.
 
 mod filters;
+mod query;
 mod version;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::future::Future;
 
 #[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
-use crate::detmath::ln;
-use crate::index::{phrase_ends, phrase_key, FxMap, FxSet, Index, N_FIELDS};
+use crate::index::{FxMap, FxSet, Index, N_FIELDS};
+use crate::matcher::query::{Query, QueryTerm};
 use crate::model::{Mode, Need, Resource};
 use crate::pause::{no_pause, run_ready};
 use crate::score::{Component, MatchResult, Matched, Reason, Weights};
 use crate::taxonomy::taxonomies;
 use crate::text::{
-    for_each_highlight_term, for_each_token, han_key_chars, normalize, utf16_spans_with_ranges,
-    Term,
+    for_each_highlight_term, han_key_chars, normalize, utf16_spans_with_ranges, Term,
 };
 
 pub use crate::matcher::filters::Filters;
@@ -92,13 +92,6 @@ const OWN_VOTE_SHARE: f64 = 0.1;
 /// kw2 (two keywords) 0.9296 → 0.9311 nDCG@10, topic 0.3643 → 0.3706, field 0.3806 → 0.3904.
 const SHORT_NEED_WORDS: f64 = 8.0;
 const LONG_NEED_WORDS: f64 = 32.0;
-/// Longest need text (in characters) scanned for keyword phrases.
-const MAX_PHRASE_SCAN_CHARS: usize = 2000;
-/// A character of one of the need's pairs counts this share of its inverse document frequency, and
-/// `ORPHAN_CHAR_WEIGHT` when no pair containing it is in the catalog. Character evidence adds to a
-/// resource's coverage, not to the need's total weight: it refines, it never dilutes.
-const CHAR_WEIGHT: f64 = 0.5;
-const ORPHAN_CHAR_WEIGHT: f64 = 1.0;
 
 /// A catalog version ready to match against.
 pub struct Matcher {
@@ -323,171 +316,6 @@ impl Matcher {
                 }
             })
             .collect()
-    }
-
-    /// The need's terms and keyword phrases, with their weights.
-    fn analyze(&self, need: &Need) -> Query {
-        let n_docs = self.index.n_docs as f64;
-        let mut counts: BTreeMap<Term, u32> = BTreeMap::new();
-        for text in std::iter::once(&need.text).chain(&need.keywords) {
-            for_each_token(text, |term, _, _| *counts.entry(term).or_insert(0) += 1);
-        }
-        // The characters of the need's pairs. A character is an orphan when a pair containing it is
-        // not in the catalog and neither character of that pair is in one that is (经教 in
-        // "经教 朱熹"); 与 in 监测与治理 is not, its neighbours' words being known.
-        let mut covered: BTreeSet<char> = BTreeSet::new();
-        let mut absent: Vec<(char, char)> = Vec::new();
-        for term in counts.keys() {
-            let Term::Han(key) = term else { continue };
-            if let (first, Some(second)) = han_key_chars(*key) {
-                if self.index.terms.get(term).is_some() {
-                    covered.extend([first, second]);
-                } else {
-                    absent.push((first, second));
-                }
-            }
-        }
-        // Character → whether it is an orphan.
-        let mut pair_chars: BTreeMap<char, bool> = covered.iter().map(|&c| (c, false)).collect();
-        for (first, second) in absent {
-            let orphan = !covered.contains(&first) && !covered.contains(&second);
-            for c in [first, second] {
-                *pair_chars.entry(c).or_insert(false) |= orphan;
-            }
-        }
-        let mut terms = Vec::with_capacity(counts.len() + pair_chars.len());
-        let mut total_weight = 0.0;
-        for (term, _count) in counts.iter() {
-            if let Term::Han(key) = term {
-                if let (c, None) = han_key_chars(*key) {
-                    if self.index.common_chars.contains(c) {
-                        // Too common to be indexed on its own (`MAX_CHAR_SHARE`): no evidence.
-                        continue;
-                    }
-                }
-            }
-            let id = self.index.terms.get(term);
-            let frequency = id.map_or(0, |id| self.index.docs(id).len());
-            let weight = idf(n_docs, frequency as f64);
-            total_weight += weight;
-            if let Some(id) = id {
-                terms.push(QueryTerm {
-                    term: term.clone(),
-                    id,
-                    frequency,
-                    weight,
-                    refines: false,
-                });
-            }
-        }
-        // Each character of a pair is evidence too, weaker than the pair: a resource sharing a
-        // need's rare characters but not its words is related (朱熹 / 朱子), and a pair no resource
-        // has (经教) is left with its characters' evidence only.
-        for (c, orphan) in pair_chars {
-            let term = Term::han_single(c);
-            if counts.contains_key(&term) {
-                continue;
-            }
-            let Some(id) = self.index.terms.get(&term) else {
-                continue;
-            };
-            let frequency = self.index.docs(id).len();
-            let share = if orphan {
-                ORPHAN_CHAR_WEIGHT
-            } else {
-                CHAR_WEIGHT
-            };
-            terms.push(QueryTerm {
-                term,
-                id,
-                frequency,
-                weight: share * idf(n_docs, frequency as f64),
-                refines: !orphan,
-            });
-        }
-        // Rarest first: they find the candidates; the common ones only add to them.
-        terms.sort_by(|a, b| {
-            a.refines
-                .cmp(&b.refines)
-                .then(a.frequency.cmp(&b.frequency))
-                .then_with(|| a.term.cmp(&b.term))
-        });
-
-        let mut phrase_keys: Vec<String> = need
-            .keywords
-            .iter()
-            .filter_map(|keyword| phrase_key(keyword))
-            .collect();
-        let mut given = phrase_keys.clone();
-        given.sort();
-        let text: Vec<char> = normalize(&need.text)
-            .chars()
-            .take(MAX_PHRASE_SCAN_CHARS)
-            .collect();
-        let mut window = String::new();
-        for start in 0..text.len() {
-            if !text[start].is_alphanumeric()
-                || (start > 0 && is_word_char(text[start - 1]) && is_word_char(text[start]))
-            {
-                continue;
-            }
-            let Some(&lengths) = self.index.phrase_lengths.get(&text[start]) else {
-                continue;
-            };
-            let longest = 32 - lengths.leading_zeros() as usize;
-            window.clear();
-            for end in start..text.len().min(start + longest) {
-                if text[end].is_whitespace() {
-                    break;
-                }
-                window.push(text[end]);
-                if end == start {
-                    continue;
-                }
-                let next_is_word =
-                    text.get(end + 1).is_some_and(|&c| is_word_char(c)) && is_word_char(text[end]);
-                if !next_is_word
-                    && lengths & (1 << (end - start)) != 0
-                    && self.index.phrase_last_chars.contains(&text[end])
-                    && self.index.phrases.contains_key(window.as_str())
-                {
-                    phrase_keys.push(window.clone());
-                }
-            }
-        }
-        phrase_keys.sort();
-        phrase_keys.dedup();
-        let mut phrases = Vec::with_capacity(phrase_keys.len());
-        let mut total_phrase_weight = 0.0;
-        for key in phrase_keys {
-            let id = self.index.phrases.get(key.as_str()).copied();
-            let frequency = id.map_or(0, |id| self.index.phrase_postings.row(id as usize).len());
-            let cover = idf(n_docs, frequency as f64);
-            // A phrase the need states as a keyword is one; a phrase found in its text is one as
-            // often as the catalog lists it where it occurs.
-            let weight = match id {
-                Some(id) if given.binary_search(&key).is_err() => cover * self.keyness(id),
-                _ => cover,
-            };
-            total_phrase_weight += cover;
-            let ends = phrase_ends(&key);
-            phrases.push(QueryPhrase {
-                key,
-                id,
-                weight,
-                cover,
-                ends,
-            });
-        }
-        Query {
-            terms,
-            total_weight,
-            text_scale: total_weight,
-            phrases,
-            total_phrase_weight,
-            keyword_scale: 1.0,
-            related_scale: 0.0,
-        }
     }
 
     /// Stage one: resources sharing terms or keyword phrases with the need, best first by text and
@@ -1263,15 +1091,6 @@ impl Matcher {
     }
 }
 
-/// Inverse document frequency, BM25's form, always positive.
-fn idf(n_docs: f64, frequency: f64) -> f64 {
-    ln(1.0 + (n_docs - frequency + 0.5) / (frequency + 0.5))
-}
-
-fn is_word_char(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-}
-
 /// Near-miss credit between two different phrases: a share of the normalised edit similarity when
 /// one contains the other or they are close (锂电池 / 锂离子电池), else 0.
 fn near_miss(a: &str, b: &str) -> f64 {
@@ -1290,43 +1109,6 @@ fn near_miss(a: &str, b: &str) -> f64 {
     } else {
         0.0
     }
-}
-
-#[derive(Default)]
-struct Query {
-    terms: Vec<QueryTerm>,
-    /// The sum of every need term's weight, including terms the catalog does not have.
-    total_weight: f64,
-    /// The text evidence that counts as full relevance: the best candidate's.
-    text_scale: f64,
-    phrases: Vec<QueryPhrase>,
-    /// The sum of the phrases' `cover`.
-    total_phrase_weight: f64,
-    /// The keyword share that counts as full overlap: the best candidate's coverage (`cover`).
-    keyword_scale: f64,
-    /// The related-keyword evidence that counts as full: the best candidate's (0: none applies).
-    related_scale: f64,
-}
-
-struct QueryTerm {
-    term: Term,
-    id: u32,
-    frequency: usize,
-    weight: f64,
-    /// Only adds to resources that other terms found (a character of a pair the catalog has).
-    refines: bool,
-}
-
-struct QueryPhrase {
-    key: String,
-    /// The phrase's id when some resource lists it as a keyword.
-    id: Option<u32>,
-    /// `cover` times the phrase's keyness (`Matcher::keyness`), 1 for a keyword the need states.
-    weight: f64,
-    /// The phrase's `idf` as a keyword.
-    cover: f64,
-    /// Its first and last characters (see `index::phrase_ends`).
-    ends: (char, char),
 }
 
 /// Stage one's choice: the best `keep` of `found` by text, and the best `keep_others` of the
