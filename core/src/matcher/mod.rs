@@ -7,6 +7,8 @@
 //! (text, keywords with near-miss credit, discipline, industry, region, maturity, modes), then sorts by
 //! fit and breaks ties by id.
 
+mod bits;
+mod feedback;
 mod filters;
 mod query;
 mod retrieval;
@@ -19,6 +21,8 @@ use std::future::Future;
 use serde::{Deserialize, Serialize};
 
 use crate::index::{FxMap, FxSet, Index, N_FIELDS};
+use crate::matcher::bits::Bits;
+use crate::matcher::feedback::{Prior, Related};
 use crate::matcher::query::{Query, QueryTerm};
 use crate::matcher::retrieval::{Candidate, SCRATCH};
 use crate::model::{Mode, Need, Resource};
@@ -69,16 +73,6 @@ const K1: f64 = 2.0;
 /// Title, keywords, body, lead (the summary's first sentence, whose terms count in the body too).
 const FIELD_WEIGHTS: [f64; N_FIELDS] = [2.5, 2.5, 1.0, 1.0];
 const FIELD_B: [f64; N_FIELDS] = [0.5, 0.5, 0.75, 0.5];
-/// How many of the best candidates (by text) vote on the discipline a need's text is about.
-const PRIOR_VOTERS: usize = 100;
-/// How many of the best text matches vote for related keywords: a few, as the keywords of the
-/// long tail say little about the need.
-const RELATED_VOTERS: usize = 5;
-/// The share of a voter's own vote that counts for its own keywords. All of it would let the best
-/// text matches vouch for themselves; none of it, in a catalog whose keywords say little (random
-/// ones, say), put the best text matches below resources that merely share a keyword with one of
-/// them (generated 20,000 catalog: nDCG@10 0.939 without the component, 0.839 then).
-const OWN_VOTE_SHARE: f64 = 0.1;
 
 /// A catalog version ready to match against.
 pub struct Matcher {
@@ -303,131 +297,6 @@ impl Matcher {
                 }
             })
             .collect()
-    }
-
-    /// The candidates' positions by text evidence, best first, ties by id: the voters of the
-    /// discipline prior and of the related keywords.
-    fn by_text(&self, candidates: &[Candidate]) -> Vec<usize> {
-        let mut by_text: Vec<usize> = (0..candidates.len()).collect();
-        by_text.sort_by(|&a, &b| {
-            let (a, b) = (&candidates[a], &candidates[b]);
-            b.text_raw
-                .total_cmp(&a.text_raw)
-                .then(self.id_rank[a.doc as usize].cmp(&self.id_rank[b.doc as usize]))
-        });
-        by_text
-    }
-
-    /// Which disciplines the need is about, when it does not say: the disciplines of the best stage-one
-    /// candidates, weighted by their evidence. Evidence drawn from the catalog itself.
-    fn discipline_prior(&self, need: &Need, candidates: &[Candidate], by_text: &[usize]) -> Prior {
-        let mut prior = Prior::default();
-        if !need.disciplines.is_empty() || self.weights.discipline <= 0.0 {
-            return prior;
-        }
-        // Each voter counts with the square of its text evidence relative to the best, so the few
-        // resources that match the need's text well decide, and the long tail only breaks ties.
-        let mut votes: BTreeMap<u16, f64> = BTreeMap::new();
-        let voters = by_text.iter().map(|&position| &candidates[position]);
-        let best_text = by_text
-            .first()
-            .map_or(0.0, |&position| candidates[position].text_raw);
-        for candidate in voters.take(PRIOR_VOTERS) {
-            let disciplines = self.index.doc_disciplines.row(candidate.doc as usize);
-            let ratio = if best_text > 0.0 {
-                candidate.text_raw / best_text
-            } else {
-                0.0
-            };
-            for &discipline in disciplines {
-                *votes.entry(discipline).or_insert(0.0) += ratio * ratio / disciplines.len() as f64;
-            }
-        }
-        let best = votes.values().copied().fold(0.0, f64::max);
-        if best > 0.0 {
-            prior.disciplines = votes
-                .into_iter()
-                .map(|(discipline, vote)| (discipline, vote / best))
-                .collect();
-        }
-        prior
-    }
-
-    /// The keywords of the best text matches, each voted for by the matches that list it with the
-    /// share of the best text evidence they have: a resource listing one of them is likely about
-    /// the same problem, even in other words (pseudo-relevance feedback, drawn from the catalog).
-    fn related_keywords(&self, candidates: &[Candidate], by_text: &[usize]) -> Related {
-        let mut related = Related::default();
-        let best_text = by_text
-            .first()
-            .map_or(0.0, |&position| candidates[position].text_raw);
-        if self.weights.related <= 0.0 || best_text <= 0.0 {
-            return related;
-        }
-        for &position in by_text.iter().take(RELATED_VOTERS) {
-            let candidate = &candidates[position];
-            let weight = candidate.text_raw / best_text;
-            if weight <= 0.0 {
-                break;
-            }
-            for &keyword in self.index.doc_phrases.row(candidate.doc as usize) {
-                related.votes.push((keyword, weight));
-                related.filter.insert(keyword as usize);
-            }
-            related.voters.push((candidate.doc, weight));
-        }
-        // Summed per keyword in voter order (the order of `by_text`), so the sums are the same on
-        // every platform.
-        related.votes.sort_by_key(|&(keyword, _)| keyword);
-        related.votes.dedup_by(|next, kept| {
-            let same = next.0 == kept.0;
-            if same {
-                kept.1 += next.1;
-            }
-            same
-        });
-        related
-    }
-
-    /// A resource's best related keyword: the most voted of its keywords, counting its own vote
-    /// only for `OWN_VOTE_SHARE`, so that the best text matches gain mostly by agreeing with each
-    /// other.
-    fn related_value(&self, related: &Related, doc: u32) -> f64 {
-        self.related_votes(related, doc)
-            .map(|(_, vote, _)| vote)
-            .fold(0.0, f64::max)
-    }
-
-    /// A resource's voted keywords: their positions in its `doc_phrases` row, their votes (its own
-    /// counting `OWN_VOTE_SHARE`), and whether another voter lists them.
-    fn related_votes<'a>(
-        &'a self,
-        related: &'a Related,
-        doc: u32,
-    ) -> impl Iterator<Item = (usize, f64, bool)> + 'a {
-        let own = related
-            .voters
-            .iter()
-            .find(|(voter, _)| *voter == doc)
-            .map_or(0.0, |&(_, weight)| weight);
-        self.index
-            .doc_phrases
-            .row(doc as usize)
-            .iter()
-            .enumerate()
-            .filter_map(move |(item, keyword)| {
-                // Most of a candidate's keywords were voted by none: one bit test turns them away.
-                if !related.filter.may_contain(*keyword as usize) {
-                    return None;
-                }
-                let found = related
-                    .votes
-                    .binary_search_by_key(keyword, |&(keyword, _)| keyword)
-                    .ok()?;
-                let total = related.votes[found].1;
-                let vote = total - own * (1.0 - OWN_VOTE_SHARE);
-                (vote > 0.0).then_some((item, vote, total > own))
-            })
     }
 
     /// Stage two: every component of one candidate.
@@ -996,49 +865,6 @@ impl<'a> Wanted<'a> {
         }
         self.terms.contains(term)
     }
-}
-
-/// A filter over numbers (characters, keyword ids): bit `x % (64 N)` of each one inserted. A
-/// clear bit says a number is absent, in one test; a set one only that it may be present.
-#[derive(Clone, Copy)]
-struct Bits<const N: usize>([u64; N]);
-
-impl<const N: usize> Bits<N> {
-    fn new() -> Bits<N> {
-        Bits([0; N])
-    }
-
-    fn insert(&mut self, x: usize) {
-        let bit = x % (64 * N);
-        self.0[bit / 64] |= 1 << (bit % 64);
-    }
-
-    fn may_contain(&self, x: usize) -> bool {
-        let bit = x % (64 * N);
-        self.0[bit / 64] & (1 << (bit % 64)) != 0
-    }
-}
-
-impl<const N: usize> Default for Bits<N> {
-    fn default() -> Bits<N> {
-        Bits::new()
-    }
-}
-
-#[derive(Default)]
-struct Prior {
-    disciplines: BTreeMap<u16, f64>,
-}
-
-/// The keywords of the best text matches (`related_keywords`).
-#[derive(Default)]
-struct Related {
-    /// (keyword (phrase id), the summed weight of the voters listing it), by keyword.
-    votes: Vec<(u32, f64)>,
-    /// The voters (at most `RELATED_VOTERS`) with their weights.
-    voters: Vec<(u32, f64)>,
-    /// The voted keywords.
-    filter: Bits<4>,
 }
 
 #[derive(Default)]

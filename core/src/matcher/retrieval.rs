@@ -4,8 +4,9 @@
 use std::cell::RefCell;
 
 use crate::index::FxSet;
+use crate::matcher::feedback::Prior;
 use crate::matcher::query::Query;
-use crate::matcher::{Matcher, Prior};
+use crate::matcher::Matcher;
 use crate::model::Need;
 
 /// A resource stage one found, with its evidence.
