@@ -15,17 +15,17 @@ use crate::taxonomy::taxonomies;
 use crate::text::{for_each_token, for_each_token_with, is_han, normalize, Term, HAN_SECOND};
 
 /// The text fields, in posting order.
-pub const FIELD_TITLE: usize = 0;
-pub const FIELD_KEYWORDS: usize = 1;
-pub const FIELD_BODY: usize = 2;
+pub(crate) const FIELD_TITLE: usize = 0;
+pub(crate) const FIELD_KEYWORDS: usize = 1;
+pub(crate) const FIELD_BODY: usize = 2;
 /// The summary's first sentence (its terms count in the body too): abstracts and expertise statements
 /// open with what they are about.
-pub const FIELD_LEAD: usize = 3;
-pub const N_FIELDS: usize = 4;
+pub(crate) const FIELD_LEAD: usize = 3;
+pub(crate) const N_FIELDS: usize = 4;
 
 /// Term frequencies of one posting, each saturated: title (4 bits), keywords (3), lead (3), body (6).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PackedTf(pub u16);
+pub(crate) struct PackedTf(pub(crate) u16);
 
 impl PackedTf {
     fn new(counts: [u32; N_FIELDS]) -> PackedTf {
@@ -37,7 +37,7 @@ impl PackedTf {
         )
     }
 
-    pub fn field(self, field: usize) -> u32 {
+    pub(crate) fn field(self, field: usize) -> u32 {
         match field {
             FIELD_TITLE => u32::from(self.0 >> 12),
             FIELD_KEYWORDS => u32::from((self.0 >> 9) & 0x7),
@@ -96,7 +96,7 @@ impl Hasher for FxHasher {
 }
 
 pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-pub type FxSet<K> = std::collections::HashSet<K, BuildHasherDefault<FxHasher>>;
+pub(crate) type FxSet<K> = std::collections::HashSet<K, BuildHasherDefault<FxHasher>>;
 
 /// A Han character in more than `1 / MAX_CHAR_SHARE` of the catalog (and more than
 /// `MIN_CHAR_LIMIT` resources) is not indexed on its own. The limit bounds the cost of walking a
@@ -104,24 +104,24 @@ pub type FxSet<K> = std::collections::HashSet<K, BuildHasherDefault<FxHasher>>;
 /// characters as common as a few percent of it (eval-dev, 1,903 resources, nDCG@10 with 1,000
 /// against 200: kw2 0.9311 / 0.9291, topic 0.3706 / 0.3664, field 0.3904 / 0.3971), and nothing
 /// changes from 32,000 resources up.
-pub const MAX_CHAR_SHARE: usize = 32;
-pub const MIN_CHAR_LIMIT: usize = 1000;
+pub(crate) const MAX_CHAR_SHARE: usize = 32;
+pub(crate) const MIN_CHAR_LIMIT: usize = 1000;
 
 /// Compressed-sparse-row lists: `items[offsets[i]..offsets[i + 1]]` belong to row `i`.
 #[derive(Clone, Debug, Default)]
 pub struct Csr<T> {
-    pub offsets: Vec<u64>,
+    pub(crate) offsets: Vec<u64>,
     pub items: Vec<T>,
 }
 
 impl<T: Copy> Csr<T> {
-    pub fn row(&self, row: usize) -> &[T] {
+    pub(crate) fn row(&self, row: usize) -> &[T] {
         &self.items[self.row_range(row)]
     }
 
     /// Where a row's items are in `items` (empty for a row that does not exist), for arrays kept
     /// in parallel with them.
-    pub fn row_range(&self, row: usize) -> std::ops::Range<usize> {
+    pub(crate) fn row_range(&self, row: usize) -> std::ops::Range<usize> {
         match (self.offsets.get(row), self.offsets.get(row + 1)) {
             (Some(&start), Some(&end)) => start as usize..end as usize,
             _ => 0..0,
@@ -153,7 +153,7 @@ pub struct TermDict {
 }
 
 impl TermDict {
-    pub fn get(&self, term: &Term) -> Option<u32> {
+    pub(crate) fn get(&self, term: &Term) -> Option<u32> {
         match term {
             Term::Han(key) => self.han.get(key).copied(),
             Term::Word(word) => self.words.get(word).copied(),
@@ -180,49 +180,49 @@ impl TermDict {
 
 /// The index of one catalog.
 pub struct Index {
-    pub n_docs: usize,
+    pub(crate) n_docs: usize,
     pub terms: TermDict,
     /// Per term: ascending resource indexes, and their term frequencies per field (which
     /// `Matcher::new` takes, keeping per-posting impacts instead).
     pub postings: Csr<u32>,
-    pub tfs: Vec<PackedTf>,
+    pub(crate) tfs: Vec<PackedTf>,
     /// Per field, per resource: the number of terms.
-    pub lengths: [Vec<u32>; N_FIELDS],
-    pub average_lengths: [f64; N_FIELDS],
+    pub(crate) lengths: [Vec<u32>; N_FIELDS],
+    pub(crate) average_lengths: [f64; N_FIELDS],
     /// The catalog's keyword phrases (normalised), and per phrase the resources that list it.
     pub phrases: FxMap<Box<str>, u32>,
     /// Phrase keys by id.
-    pub phrase_keys: Vec<Box<str>>,
+    pub(crate) phrase_keys: Vec<Box<str>>,
     /// Per character some phrase starts with, the lengths in characters of such phrases (bit
     /// `n - 1` for `n`; phrases are at most 32 characters); and the characters some phrase ends
     /// with: scanning a need for the catalog's phrases looks up only the windows that could be one.
-    pub phrase_lengths: FxMap<char, u32>,
-    pub phrase_last_chars: FxSet<char>,
-    pub phrase_postings: Csr<u32>,
+    pub(crate) phrase_lengths: FxMap<char, u32>,
+    pub(crate) phrase_last_chars: FxSet<char>,
+    pub(crate) phrase_postings: Csr<u32>,
     /// Per phrase: how many resources mention it (hold all its terms in title or body), and how
     /// many of those list it. Listed by few of the many that mention it, a phrase is a word of the
     /// field's prose (方法, 研究); listed by most, a name for a topic (朱熹, 红景天).
     pub phrase_mentions: Vec<(u32, u32)>,
     /// The Han characters too common to be indexed on their own as unigram terms (`MAX_CHAR_SHARE`).
-    pub common_chars: CharSet,
+    pub(crate) common_chars: CharSet,
     /// Per resource: its keyword phrases, in the order it lists them.
-    pub doc_phrases: Csr<u32>,
+    pub(crate) doc_phrases: Csr<u32>,
     /// The first and last characters (`phrase_ends`) of each item of `doc_phrases`, beside it: a
     /// near miss needs one of them in common, and comparing these spares reading the keys of most
     /// candidates' keywords.
-    pub doc_phrase_ends: Vec<(char, char)>,
+    pub(crate) doc_phrase_ends: Vec<(char, char)>,
     /// Beside each item of `doc_phrases`, the position of the keyword it came from in the
     /// resource's keywords followed by its expertise (to quote it as written).
-    pub doc_phrase_sources: Vec<u16>,
+    pub(crate) doc_phrase_sources: Vec<u16>,
     /// Distinct canonical discipline codes, and per resource the indexes of its disciplines.
-    pub discipline_codes: Vec<String>,
-    pub doc_disciplines: Csr<u16>,
+    pub(crate) discipline_codes: Vec<String>,
+    pub(crate) doc_disciplines: Csr<u16>,
     /// Distinct industry codes, and per resource its industries.
-    pub industry_codes: Vec<String>,
-    pub doc_industries: Csr<u16>,
+    pub(crate) industry_codes: Vec<String>,
+    pub(crate) doc_industries: Csr<u16>,
     /// Distinct region codes, and per resource its region (`u16::MAX` for none).
-    pub region_codes: Vec<String>,
-    pub doc_region: Vec<u16>,
+    pub(crate) region_codes: Vec<String>,
+    pub(crate) doc_region: Vec<u16>,
 }
 
 /// Where a text of a resource counts.
@@ -280,12 +280,12 @@ fn for_each_field_term(resource: &Resource, common: &CharSet, mut emit: impl FnM
 
 /// A set of characters as a bit set over the code points (Han characters lie below U+32400).
 #[derive(Clone, Debug, Default)]
-pub struct CharSet {
+pub(crate) struct CharSet {
     bits: Vec<u64>,
 }
 
 impl CharSet {
-    pub fn contains(&self, c: char) -> bool {
+    pub(crate) fn contains(&self, c: char) -> bool {
         let c = c as usize;
         self.bits
             .get(c / 64)
@@ -347,7 +347,7 @@ fn for_each_field(fields: u8, mut visit: impl FnMut(usize)) {
 
 /// The first sentence of a text: up to the first 。！？；!?; or a full stop not between digits, at
 /// most 120 characters.
-pub fn lead_sentence(text: &str) -> &str {
+pub(crate) fn lead_sentence(text: &str) -> &str {
     const MAX_CHARS: usize = 120;
     let mut previous = ' ';
     let mut chars = text.char_indices().peekable();
@@ -367,7 +367,7 @@ pub fn lead_sentence(text: &str) -> &str {
 
 /// A keyword as a phrase key: normalised, inner whitespace removed. Phrases of one character are
 /// too ambiguous to be evidence and are skipped.
-pub fn phrase_key(keyword: &str) -> Option<String> {
+pub(crate) fn phrase_key(keyword: &str) -> Option<String> {
     let key: String = normalize(keyword)
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -440,7 +440,7 @@ fn collect_doc_postings(
 }
 
 /// The first and last characters of a phrase (`'\0'` for an empty one).
-pub fn phrase_ends(key: &str) -> (char, char) {
+pub(crate) fn phrase_ends(key: &str) -> (char, char) {
     (
         key.chars().next().unwrap_or('\0'),
         key.chars().next_back().unwrap_or('\0'),
@@ -541,7 +541,7 @@ impl Index {
     }
 
     /// `build`, awaiting `pause()` every few resources (see `crate::pause`).
-    pub async fn build_pausing<P, F>(resources: &[Resource], pause: &mut P) -> Index
+    pub(crate) async fn build_pausing<P, F>(resources: &[Resource], pause: &mut P) -> Index
     where
         P: FnMut() -> F,
         F: Future<Output = ()>,
@@ -793,13 +793,13 @@ impl Index {
     }
 
     /// Where a term's postings are in `postings.items` (and `tfs`).
-    pub fn posting_range(&self, term_id: u32) -> std::ops::Range<usize> {
+    pub(crate) fn posting_range(&self, term_id: u32) -> std::ops::Range<usize> {
         let row = term_id as usize;
         self.postings.offsets[row] as usize..self.postings.offsets[row + 1] as usize
     }
 
     /// The resources a term occurs in, ascending.
-    pub fn docs(&self, term_id: u32) -> &[u32] {
+    pub(crate) fn docs(&self, term_id: u32) -> &[u32] {
         &self.postings.items[self.posting_range(term_id)]
     }
 }
