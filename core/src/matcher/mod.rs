@@ -6,6 +6,10 @@
 //! nothing with the need. Stage two takes the best few hundred of those and scores every component
 //! (text, keywords with near-miss credit, discipline, industry, region, maturity, modes), then sorts by
 //! fit and breaks ties by id.
+//!
+//! One file per concern: need analysis in `query.rs`, stage one in `retrieval.rs`, stage two in
+//! `components.rs` (with the evidence of the best text matches in `feedback.rs`), the hard filters in
+//! `filters.rs`, explanations in `explain/`, and the catalog version in `version.rs`.
 
 mod bits;
 mod components;
