@@ -13,6 +13,7 @@ pub mod import;
 pub mod metrics;
 pub mod routes;
 pub mod state;
+pub mod static_files;
 pub mod stats;
 pub mod store;
 
@@ -128,16 +129,25 @@ pub fn create_app(
                 let headers = response.headers_mut();
                 // frame-ancestors names the configured portals, which may embed the widget.
                 security_headers(headers, state.csp.clone());
-                if let Some(origin) = allowed.and_then(|origin| HeaderValue::from_str(origin).ok())
-                {
-                    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-                    headers.insert(
-                        header::ACCESS_CONTROL_EXPOSE_HEADERS,
-                        HeaderValue::from_static("etag, x-catalog-version"),
-                    );
-                }
-                if origin.is_some() {
-                    headers.append(header::VARY, HeaderValue::from_static("Origin"));
+                // The widget's files are the same for every origin and say so (`static_files`):
+                // they do not vary on Origin, so that the service worker's requests (without
+                // Origin) find the page's (with Origin) in the HTTP cache.
+                let for_every_origin = headers
+                    .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+                    .is_some_and(|value| value == "*");
+                if !for_every_origin {
+                    if let Some(origin) =
+                        allowed.and_then(|origin| HeaderValue::from_str(origin).ok())
+                    {
+                        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+                        headers.insert(
+                            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                            HeaderValue::from_static("etag, x-catalog-version"),
+                        );
+                    }
+                    if origin.is_some() {
+                        headers.append(header::VARY, HeaderValue::from_static("Origin"));
+                    }
                 }
                 let route = response
                     .request()

@@ -1,6 +1,5 @@
-//! Health, metrics, the OpenAPI document, and the fallback: the widget's static files or a JSON 404.
-
-use std::path::{Component, Path, PathBuf};
+//! Health, metrics, the OpenAPI document, and the fallback: the widget's static files
+//! (`crate::static_files`) or a JSON 404.
 
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -71,53 +70,14 @@ pub async fn fallback(
         }
         return Err(not_found());
     };
-    let Some(file) = static_file(&folder, path) else {
+    let Some(file) = crate::static_files::find(&folder, path) else {
         return Err(not_found());
     };
-    let bytes = web::block(move || std::fs::read(file.0)).await?;
-    match bytes {
-        Ok(bytes) => Ok(HttpResponse::Ok()
-            .content_type(file.1)
-            .insert_header(("Cache-Control", "no-cache"))
-            .body(bytes)),
+    let encodings = crate::static_files::accepted(&request);
+    let path_on_disk = file.path.clone();
+    let read = web::block(move || crate::static_files::read(&path_on_disk, &encodings)).await?;
+    match read {
+        Ok(variant) => Ok(crate::static_files::respond(&request, &file, variant)),
         Err(_) => Err(not_found()),
     }
-}
-
-/// The file under `folder` a URL path names, and its content type; `None` for anything outside it.
-fn static_file(folder: &Path, url_path: &str) -> Option<(PathBuf, &'static str)> {
-    let relative = url_path.trim_start_matches('/');
-    let relative = if relative.is_empty() {
-        "index.html"
-    } else {
-        relative
-    };
-    let relative = Path::new(relative);
-    if !relative
-        .components()
-        .all(|component| matches!(component, Component::Normal(part) if !part.to_string_lossy().starts_with('.')))
-    {
-        return None;
-    }
-    let mut file = folder.join(relative);
-    if file.is_dir() {
-        file = file.join("index.html");
-    }
-    if !file.is_file() {
-        return None;
-    }
-    let content_type = match file.extension().and_then(|ext| ext.to_str()).unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "wasm" => "application/wasm",
-        "css" => "text/css; charset=utf-8",
-        "json" | "map" => "application/json",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "ico" => "image/x-icon",
-        "txt" => "text/plain; charset=utf-8",
-        "webmanifest" => "application/manifest+json",
-        _ => "application/octet-stream",
-    };
-    Some((file, content_type))
 }

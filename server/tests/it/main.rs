@@ -9,5 +9,6 @@ mod golden;
 mod import;
 mod reliability;
 mod resources;
+mod static_files;
 mod support;
 mod xlsx;
