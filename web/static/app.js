@@ -1,5 +1,6 @@
 // Starts the widget (the wasm module mounts itself on #duijie) and registers the service worker
-// that keeps the app shell and the last snapshot for offline use.
+// that keeps the app shell and the last snapshot for offline use. `cargo xtask web` writes the
+// bindings' content-hashed name into the import below.
 import init from './duijie-web.js';
 
 // The catalog snapshot is requested now, while the module downloads and compiles, rather than once
@@ -21,9 +22,12 @@ const ready = fetch(snapshotUrl).then(async (response) => {
 ready.catch(() => {}); // offline: the module falls back to the stored copy
 globalThis.duijieSnapshot = { url: snapshotUrl, ready };
 
-if ('serviceWorker' in navigator) {
-  navigator.serviceWorker.register('sw.js').catch((error) => console.warn('duijie: no offline support', error));
-}
-
 performance.mark('duijie:init');
-init().then(() => performance.mark('duijie:started'));
+init().then(() => {
+  performance.mark('duijie:started');
+  // Registered once the module has loaded: the worker's install then finds every file in the HTTP
+  // cache, where a worker installing during the download would fetch the wasm a second time.
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('sw.js').catch((error) => console.warn('duijie: no offline support', error));
+  }
+});
