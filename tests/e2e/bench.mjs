@@ -10,12 +10,12 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { root, dist, startServer, importJsonl, launchBrowser, waitForCatalog } from './harness.mjs';
+import { root, dist, distName, startServer, importJsonl, launchBrowser, waitForCatalog } from './harness.mjs';
 
 const sizes = process.argv.slice(2).map(Number).filter(Boolean);
 if (sizes.length === 0) sizes.push(20000, 100000);
 
-const gz = (file) => gzipSync(readFileSync(join(dist, file)), { level: 9 }).length;
+const gz = (file) => gzipSync(readFileSync(join(dist, distName(file))), { level: 9 }).length;
 const widgetBytes = gz('duijie-web_bg.wasm') + gz('duijie-web.js') + gz('app.js');
 console.log(`widget wasm+JS gzip: ${(widgetBytes / 1024).toFixed(1)} KiB (${widgetBytes} bytes; budget 500 KB)`);
 

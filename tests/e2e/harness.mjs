@@ -3,6 +3,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createTcpServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,12 +13,13 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const bin = process.env.DUIJIE_BIN || join(root, 'target/release/duijie');
 export const dist = join(root, 'web/dist');
 
-/** Starts `duijie serve` on port 0 and resolves when it prints its address. */
-export async function startServer({ demo = true, extraArgs = [] } = {}) {
+/** Starts `duijie serve` on port 0 (serving `staticDir`, web/dist by default) and resolves when it
+ * prints its address. */
+export async function startServer({ demo = true, extraArgs = [], staticDir = dist } = {}) {
   const data = mkdtempSync(join(tmpdir(), 'duijie-e2e-'));
   const token = execFileSync(bin, ['token', 'create', '--data', data, '--scope', 'editor'], { encoding: 'utf8' })
     .trim().split('\n').pop().trim();
-  const args = ['serve', '--data', data, '--static', dist, '--addr', '127.0.0.1:0', ...extraArgs];
+  const args = ['serve', '--data', data, '--static', staticDir, '--addr', '127.0.0.1:0', ...extraArgs];
   if (!demo) args.push('--no-demo');
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -89,8 +91,74 @@ export async function startPageServer(pages) {
   return { port: server.address().port, close: () => new Promise((done) => server.close(done)) };
 }
 
+/** The name `cargo xtask web` gave a source file in web/dist: content-hashed for the widget's wasm,
+ * its bindings, app.js and style.css (web/dist/.manifest.json), else the name itself. */
+export function distName(name) {
+  const manifest = JSON.parse(readFileSync(join(dist, '.manifest.json'), 'utf8'));
+  return manifest[name] || name;
+}
+
+/**
+ * A TCP proxy in front of `base` that counts the bytes each way, so a test sees what a browser gets
+ * on the wire, headers included, whoever asked (the page or its service worker). HTTP/1.1 on
+ * loopback: on each connection it pairs each request line with the status line and the bytes of its
+ * answer (`exchanges`: `{ request: 'GET /x', status, bytes }`), reading request and status lines at
+ * the start of a packet.
+ */
+export async function startCountingProxy(base) {
+  const target = new URL(base);
+  const counts = { down: 0, up: 0, exchanges: [] };
+  const sockets = new Set();
+  const server = createTcpServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => { sockets.delete(socket); client.destroy(); upstream.destroy(); });
+    }
+    const asked = [];
+    let answering = null;
+    client.on('data', (chunk) => {
+      counts.up += chunk.length;
+      const line = chunk.toString('latin1').match(/^([A-Z]+) (\S+) HTTP\/1\.1\r\n/);
+      if (line) asked.push(`${line[1]} ${line[2]}`);
+    });
+    upstream.on('data', (chunk) => {
+      counts.down += chunk.length;
+      const line = chunk.toString('latin1').match(/^HTTP\/1\.1 (\d{3}) /);
+      if (line) {
+        answering = { request: asked.shift() ?? '?', status: Number(line[1]), bytes: 0 };
+        counts.exchanges.push(answering);
+      }
+      if (answering) answering.bytes += chunk.length;
+    });
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    base: `http://127.0.0.1:${server.address().port}`,
+    counts,
+    reset() { Object.assign(counts, { down: 0, up: 0, exchanges: [] }); },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((done) => server.close(done));
+    },
+  };
+}
+
 export function readStatic(name) {
   return readFileSync(join(root, 'web/static', name), 'utf8');
+}
+
+/** Waits until the page's service worker is installed and controls it. */
+export async function waitForServiceWorker(page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((done) => navigator.serviceWorker.addEventListener('controllerchange', done, { once: true }));
+    }
+  });
 }
 
 /** Waits until the widget shows its catalog in the status line. */
