@@ -3,23 +3,34 @@
 
 use duijie_core::{Component, MatchResult, Matched, Matcher, Reason, Resource};
 use serde::Serialize;
+use utoipa::ToSchema;
 
-/// `{"catalog_version", "results": [{"id", "score", "components", "matched", "reasons", "resource"}]}`,
-/// with each resource's public fields only. Serialised straight from the results (building a
-/// `serde_json::Value` tree first cost a tenth of a match request).
-#[derive(Serialize)]
+// Serialised straight from the results (building a `serde_json::Value` tree first cost a tenth of a
+// match request).
+/// The resources that best fit a need, each with its explained score and its public fields.
+#[derive(Serialize, ToSchema)]
 pub struct MatchAnswer<'a> {
+    /// The catalog the results come from (it changes with every write).
     catalog_version: &'a str,
+    /// Best first.
     results: Vec<AnswerResult<'a>>,
 }
 
-#[derive(Serialize)]
-struct AnswerResult<'a> {
+/// One ranked resource with its explained fit.
+#[derive(Serialize, ToSchema)]
+pub struct AnswerResult<'a> {
     id: &'a str,
+    /// The fit in [0, 1]: the weighted mean of the components that apply.
     score: f64,
+    #[schema(value_type = Vec<crate::schema::Component>)]
     components: &'a [Component],
+    /// Where the need's terms occur in the resource (for highlighting).
+    #[schema(value_type = Vec<crate::schema::Matched>)]
     matched: &'a [Matched],
+    #[schema(value_type = Vec<crate::schema::Reason>)]
     reasons: &'a [Reason],
+    /// The resource's public fields; null if it left the catalog since the match.
+    #[schema(value_type = Option<crate::schema::Resource>, required = true)]
     resource: Option<Resource>,
 }
 

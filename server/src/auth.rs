@@ -4,14 +4,17 @@
 use std::fmt;
 
 use actix_web::HttpRequest;
+use serde::Serialize;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{Store, StoreError};
 
 /// What a token may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Everything, including exports.
     Admin,

@@ -1,21 +1,171 @@
 //! The service's one error type and its mapping to HTTP: the caller's mistakes are 4xx with a located
 //! message, ours are 5xx with a generic message (the cause goes to the log, never to the caller).
+//! Every answer's `error.code` is a [`Code`]: one table of stable names, each with its HTTP status.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use duijie_core::FieldError;
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::store::StoreError;
 
 /// At most this many row errors are listed in one answer; `details.total` says how many there were.
 pub const MAX_LISTED_ERRORS: usize = 1000;
 
+// Every error code the service answers with, as meilisearch's `Code`: a stable snake_case name
+// (the body's `error.code`, what a client branches on) and the HTTP status that goes with it.
+// Handlers pick a variant, never a free-text code; `server/README.md` lists them (checked by a
+// test), and the OpenAPI document lists them under each error status.
+/// What went wrong, stably named: clients branch on this. Each error response of an operation lists
+/// the codes of its status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    BadQuery,
+    BadJson,
+    BadBody,
+    UnknownFormat,
+    Unauthorized,
+    Forbidden,
+    OriginNotAllowed,
+    NotFound,
+    RouteNotFound,
+    Conflict,
+    PayloadTooLarge,
+    Invalid,
+    Internal,
+    Timeout,
+}
+
+impl Code {
+    pub const ALL: [Code; 14] = [
+        Code::BadQuery,
+        Code::BadJson,
+        Code::BadBody,
+        Code::UnknownFormat,
+        Code::Unauthorized,
+        Code::Forbidden,
+        Code::OriginNotAllowed,
+        Code::NotFound,
+        Code::RouteNotFound,
+        Code::Conflict,
+        Code::PayloadTooLarge,
+        Code::Invalid,
+        Code::Internal,
+        Code::Timeout,
+    ];
+
+    /// The stable name sent as `error.code`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Code::BadQuery => "bad_query",
+            Code::BadJson => "bad_json",
+            Code::BadBody => "bad_body",
+            Code::UnknownFormat => "unknown_format",
+            Code::Unauthorized => "unauthorized",
+            Code::Forbidden => "forbidden",
+            Code::OriginNotAllowed => "origin_not_allowed",
+            Code::NotFound => "not_found",
+            Code::RouteNotFound => "route_not_found",
+            Code::Conflict => "conflict",
+            Code::PayloadTooLarge => "payload_too_large",
+            Code::Invalid => "invalid",
+            Code::Internal => "internal",
+            Code::Timeout => "timeout",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            Code::BadQuery | Code::BadJson | Code::BadBody | Code::UnknownFormat => {
+                StatusCode::BAD_REQUEST
+            }
+            Code::Unauthorized => StatusCode::UNAUTHORIZED,
+            Code::Forbidden | Code::OriginNotAllowed => StatusCode::FORBIDDEN,
+            Code::NotFound | Code::RouteNotFound => StatusCode::NOT_FOUND,
+            Code::Conflict => StatusCode::CONFLICT,
+            Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Code::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Code::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// What the code means, for the README and the OpenAPI document.
+    pub fn description(self) -> &'static str {
+        match self {
+            Code::BadQuery => {
+                "a query parameter is unknown, given twice, or has a value the route does not take"
+            }
+            Code::BadJson => "the body is not JSON, or not the JSON object the route takes",
+            Code::BadBody => "the request body could not be read",
+            Code::UnknownFormat => {
+                "an import says its format neither with `?format=` nor with its Content-Type"
+            }
+            Code::Unauthorized => {
+                "the route needs a token (`Authorization: Bearer TOKEN`) and none or an unknown one was sent"
+            }
+            Code::Forbidden => "the token's scope may not do this",
+            Code::OriginNotAllowed => {
+                "a browser call from an origin that is not configured (`--cors-origin`)"
+            }
+            Code::NotFound => "what the path names (a resource, an engagement, a taxonomy) does not exist",
+            Code::RouteNotFound => "no route has this method and path",
+            Code::Conflict => {
+                "the request conflicts with the current state: an existing id, a reused idempotency key, a status move that is not allowed (`details.current`, `details.allowed`)"
+            }
+            Code::PayloadTooLarge => "the body is larger than the route's limit (`details.limit`, in bytes)",
+            Code::Invalid => {
+                "the body's records do not validate: `details.errors` lists every problem (`line`, `id`, `field`, `message`), `details.total` counts them"
+            }
+            Code::Internal => "our fault; the server log has the cause, the answer does not",
+            Code::Timeout => "the request took longer than the configured limit",
+        }
+    }
+}
+
+/// The body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorObject,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorObject {
+    pub code: Code,
+    /// A message for people, in English; clients branch on `code`, not on this.
+    pub message: String,
+    pub details: ErrorDetails,
+}
+
+/// What an error adds to its message; which fields are present depends on `code`, and most
+/// codes give none (`{}`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
+pub struct ErrorDetails {
+    /// `invalid`: how many problems there were (at most 1,000 are listed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<usize>,
+    /// `invalid`: the problems, each located by line (in an import), record id and field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::schema::FieldError>>)]
+    pub errors: Option<Vec<FieldError>>,
+    /// `payload_too_large`: the route's limit in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+    /// `conflict` of a status move: the engagement's status now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<crate::engagement::Status>,
+    /// `conflict` of a status move: the statuses it may move to (`[]` from landed or dropped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<crate::engagement::Status>>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// A malformed request: bad JSON, a bad query parameter, an unknown format.
+    /// A malformed request (bad JSON, a bad query parameter, an unknown format), with its code.
     #[error("{message}")]
-    BadRequest { code: &'static str, message: String },
+    BadRequest { code: Code, message: String },
     /// Records that do not validate, each located by line and field.
     #[error("{message}")]
     Invalid {
@@ -35,7 +185,10 @@ pub enum ApiError {
     Conflict(String),
     /// A conflict whose `details` tell the caller what would be accepted.
     #[error("{message}")]
-    ConflictWith { message: String, details: Value },
+    ConflictWith {
+        message: String,
+        details: ErrorDetails,
+    },
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("the request took longer than {0} s")]
@@ -48,7 +201,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn bad_request(code: Code, message: impl Into<String>) -> ApiError {
         ApiError::BadRequest {
             code,
             message: message.into(),
@@ -62,19 +215,19 @@ impl ApiError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            ApiError::BadRequest { code, .. } => code,
-            ApiError::Invalid { .. } => "invalid",
-            ApiError::Unauthorized => "unauthorized",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound(_) => "not_found",
-            ApiError::RouteNotFound { .. } => "route_not_found",
-            ApiError::Conflict(_) | ApiError::ConflictWith { .. } => "conflict",
-            ApiError::PayloadTooLarge { .. } => "payload_too_large",
-            ApiError::Timeout(_) => "timeout",
-            ApiError::OriginNotAllowed(_) => "origin_not_allowed",
-            ApiError::Internal(_) => "internal",
+            ApiError::BadRequest { code, .. } => *code,
+            ApiError::Invalid { .. } => Code::Invalid,
+            ApiError::Unauthorized => Code::Unauthorized,
+            ApiError::Forbidden(_) => Code::Forbidden,
+            ApiError::NotFound(_) => Code::NotFound,
+            ApiError::RouteNotFound { .. } => Code::RouteNotFound,
+            ApiError::Conflict(_) | ApiError::ConflictWith { .. } => Code::Conflict,
+            ApiError::PayloadTooLarge { .. } => Code::PayloadTooLarge,
+            ApiError::Timeout(_) => Code::Timeout,
+            ApiError::OriginNotAllowed(_) => Code::OriginNotAllowed,
+            ApiError::Internal(_) => Code::Internal,
         }
     }
 
@@ -82,41 +235,41 @@ impl ApiError {
         ApiError::NotFound(format!("no resource with id '{id}'"))
     }
 
-    fn details(&self) -> Value {
+    fn details(&self) -> ErrorDetails {
         match self {
-            ApiError::Invalid { errors, .. } => {
-                let listed: Vec<&FieldError> = errors.iter().take(MAX_LISTED_ERRORS).collect();
-                json!({ "total": errors.len(), "errors": listed })
-            }
-            ApiError::PayloadTooLarge { limit } => json!({ "limit": limit }),
+            ApiError::Invalid { errors, .. } => ErrorDetails {
+                total: Some(errors.len()),
+                errors: Some(errors.iter().take(MAX_LISTED_ERRORS).cloned().collect()),
+                ..ErrorDetails::default()
+            },
+            ApiError::PayloadTooLarge { limit } => ErrorDetails {
+                limit: Some(*limit),
+                ..ErrorDetails::default()
+            },
             ApiError::ConflictWith { details, .. } => details.clone(),
-            _ => json!({}),
+            _ => ErrorDetails::default(),
         }
     }
 
     /// The `{"error": {...}}` body.
-    pub fn body(&self) -> Value {
+    pub fn body(&self) -> ErrorBody {
         let message = match self {
             ApiError::Internal(_) => "internal error; the server log has the cause".to_string(),
             other => other.to_string(),
         };
-        json!({ "error": { "code": self.code(), "message": message, "details": self.details() } })
+        ErrorBody {
+            error: ErrorObject {
+                code: self.code(),
+                message,
+                details: self.details(),
+            },
+        }
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) | ApiError::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) | ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) | ApiError::ConflictWith { .. } => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.code().status()
     }
 
     fn error_response(&self) -> HttpResponse {

@@ -12,6 +12,7 @@ pub mod error;
 pub mod import;
 pub mod metrics;
 pub mod routes;
+pub mod schema;
 pub mod state;
 pub mod static_files;
 pub mod stats;

@@ -8,6 +8,7 @@ use duijie_core::index::FxMap;
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::engagement::Status;
 use crate::routes::resources::province_of;
@@ -185,11 +186,78 @@ impl Serialize for Group {
     }
 }
 
-#[derive(Serialize)]
-struct TopResource<'a> {
+/// One of a group's most engaged resources.
+#[derive(Serialize, ToSchema)]
+pub struct TopResource<'a> {
     resource_id: &'a str,
     title: &'a str,
     engagements: usize,
+}
+
+// The schema of a serialised `Group` (its serialisation is written by hand above, for speed); never
+// built. `tests::stats_group_schema_matches_its_serialisation` keeps the two together.
+/// The indicators of one group of engagements (see `server/README.md`, "Indicator definitions").
+#[derive(ToSchema)]
+#[schema(as = Group)]
+#[allow(dead_code)]
+pub struct GroupSchema {
+    /// The group's key: a province code, discipline or industry code, society, kind, fair, or
+    /// `YYYY-MM`; `(none)` for engagements whose resource has no value.
+    key: String,
+    /// The taxonomy name for regions, disciplines and industries; else the key.
+    name: String,
+    /// Engagements created in the group (each starts as an intent).
+    engagements: usize,
+    /// How many are in each status now.
+    status: StatusCounts,
+    /// How many ever reached each funnel status.
+    reached: ReachedCounts,
+    /// `reached.X / engagements` (0 for an empty group).
+    rates: Rates,
+    median_days: MedianDays,
+    /// The most engaged resources, most first, ties by id.
+    #[schema(value_type = Vec<TopResource>)]
+    top_resources: Vec<()>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct StatusCounts {
+    intent: usize,
+    contacted: usize,
+    negotiating: usize,
+    signed: usize,
+    landed: usize,
+    dropped: usize,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ReachedCounts {
+    intent: usize,
+    contacted: usize,
+    negotiating: usize,
+    signed: usize,
+    landed: usize,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Rates {
+    contacted: f64,
+    negotiating: f64,
+    signed: f64,
+    landed: f64,
+}
+
+/// Medians in days (not rounded); null when no engagement qualifies.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MedianDays {
+    #[schema(required = true)]
+    intent_to_signed: Option<f64>,
+    #[schema(required = true)]
+    signed_to_landed: Option<f64>,
 }
 
 #[derive(Default)]

@@ -207,3 +207,284 @@ fn parallel_validation_keeps_file_order_and_finds_duplicates_across_chunks() {
     let resources = crate::import::validate_rows(rows).unwrap();
     assert_eq!(resources[1234].id, "r-1234");
 }
+
+/// The OpenAPI document as JSON.
+fn document() -> serde_json::Value {
+    serde_json::to_value(crate::routes::openapi::document()).unwrap()
+}
+
+/// The property names of a component schema, sorted.
+fn schema_properties(document: &serde_json::Value, name: &str) -> Vec<String> {
+    let schema = &document["components"]["schemas"][name];
+    let mut names: Vec<String> = schema["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("schema {name} has no properties: {schema}"))
+        .keys()
+        .cloned()
+        .collect();
+    names.sort();
+    names
+}
+
+/// The keys of a serialised value, sorted.
+fn keys(value: impl serde::Serialize) -> Vec<String> {
+    let value = serde_json::to_value(value).unwrap();
+    let mut names: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+    names.sort();
+    names
+}
+
+fn enum_values(document: &serde_json::Value, name: &str) -> Vec<String> {
+    document["components"]["schemas"][name]["enum"]
+        .as_array()
+        .unwrap_or_else(|| panic!("schema {name} is not an enum"))
+        .iter()
+        .map(|value| value.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The server-side schemas of core types (`crate::schema`) have exactly the fields the core types
+/// serialise. Each value is written field by field, without `..`, so a field added to a core type
+/// fails to compile here until its schema is updated too.
+#[test]
+fn core_schemas_match_the_core_types() {
+    use duijie_core::{
+        Component, Contact, Filters, Kind, Matched, Mode, Need, Patent, Reason, Resource, Span,
+        Weights,
+    };
+    let document = document();
+    let patent = Patent {
+        number: "CN1".into(),
+        ipc: vec!["H01M".into()],
+        status: "授权".into(),
+    };
+    let contact = Contact {
+        name: "王工".into(),
+        phone: "1".into(),
+        email: "a@b.c".into(),
+    };
+    let resource = Resource {
+        id: "r".into(),
+        kind: Kind::Patent,
+        title: "t".into(),
+        summary: "s".into(),
+        keywords: vec!["k".into()],
+        disciplines: vec!["d".into()],
+        industries: vec!["i".into()],
+        region: Some("440300".into()),
+        organization: "o".into(),
+        society: "s".into(),
+        modes: vec![Mode::License],
+        maturity: Some(5),
+        patent: Some(patent.clone()),
+        position: "p".into(),
+        expertise: vec!["e".into()],
+        contact: Some(contact.clone()),
+        updated_at: Some("2026-01-01".into()),
+    };
+    let need = Need {
+        text: "t".into(),
+        keywords: vec!["k".into()],
+        disciplines: vec!["d".into()],
+        industries: vec!["i".into()],
+        region: Some("440300".into()),
+        modes: vec![Mode::License],
+        min_maturity: Some(3),
+        kinds: vec![Kind::Expert],
+        budget: Some(10.0),
+    };
+    let filters = Filters {
+        kinds: vec![Kind::Expert],
+        region: Some("440300".into()),
+        disciplines: vec!["d".into()],
+        industries: vec!["i".into()],
+        min_maturity: Some(3),
+    };
+    let field_error = FieldError {
+        line: Some(1),
+        id: Some("r".into()),
+        field: "f".into(),
+        message: "m".into(),
+    };
+    let component = Component {
+        name: "text".into(),
+        value: 0.5,
+        weight: 1.0,
+        applies: true,
+    };
+    let span = Span { start: 0, end: 1 };
+    let matched = Matched {
+        term: "t".into(),
+        field: "keywords".into(),
+        item: Some(0),
+        spans: vec![span],
+    };
+    let reason = Reason {
+        component: "text".into(),
+        zh: "z".into(),
+        en: "e".into(),
+    };
+    let checks: Vec<(&str, Vec<String>)> = vec![
+        ("Resource", keys(&resource)),
+        ("Patent", keys(&patent)),
+        ("Contact", keys(&contact)),
+        ("Need", keys(&need)),
+        ("Filters", keys(&filters)),
+        ("FieldError", keys(&field_error)),
+        ("Weights", keys(Weights::default())),
+        ("Component", keys(&component)),
+        ("Span", keys(span)),
+        ("Matched", keys(&matched)),
+        ("Reason", keys(&reason)),
+    ];
+    for (name, serialised) in checks {
+        assert_eq!(schema_properties(&document, name), serialised, "{name}");
+    }
+    let kinds: Vec<&str> = Kind::ALL.iter().map(|kind| kind.as_str()).collect();
+    assert_eq!(enum_values(&document, "Kind"), kinds);
+    let modes: Vec<&str> = Mode::ALL.iter().map(|mode| mode.as_str()).collect();
+    assert_eq!(enum_values(&document, "Mode"), modes);
+    let statuses: Vec<&str> = crate::engagement::Status::ALL
+        .iter()
+        .map(|status| status.as_str())
+        .collect();
+    assert_eq!(enum_values(&document, "Status"), statuses);
+    let scopes: Vec<&str> = crate::auth::Scope::ALL
+        .iter()
+        .map(|scope| scope.as_str())
+        .collect();
+    let mut documented = enum_values(&document, "Scope");
+    documented.sort();
+    let mut scopes = scopes;
+    scopes.sort();
+    assert_eq!(documented, scopes);
+}
+
+/// A statistics group is serialised by hand; its schema is declared beside it.
+#[test]
+fn stats_group_schema_matches_its_serialisation() {
+    let document = document();
+    let group = crate::stats::Group {
+        top_resources: vec![("r".into(), "t".into(), 1)],
+        ..crate::stats::Group::default()
+    };
+    assert_eq!(schema_properties(&document, "Group"), keys(&group));
+    let value = serde_json::to_value(&group).unwrap();
+    for (field, schema) in [
+        ("status", "StatusCounts"),
+        ("reached", "ReachedCounts"),
+        ("rates", "Rates"),
+        ("median_days", "MedianDays"),
+    ] {
+        assert_eq!(
+            schema_properties(&document, schema),
+            keys(&value[field]),
+            "{field}"
+        );
+    }
+    assert_eq!(
+        schema_properties(&document, "TopResource"),
+        keys(&value["top_resources"][0])
+    );
+}
+
+/// The error codes: unique names, sent as their names, listed in the document's `Code` schema.
+#[test]
+fn error_codes_are_one_table() {
+    use crate::error::Code;
+    let names: Vec<&str> = Code::ALL.iter().map(|code| code.name()).collect();
+    let unique: std::collections::BTreeSet<&str> = names.iter().copied().collect();
+    assert_eq!(unique.len(), names.len(), "{names:?}");
+    for code in Code::ALL {
+        assert_eq!(serde_json::to_value(code).unwrap(), code.name());
+        assert!(code.status().is_client_error() || code.status().is_server_error());
+    }
+    assert_eq!(enum_values(&document(), "Code"), names);
+}
+
+/// The table of error codes in `server/README.md`, as `error_codes_in_the_readme` expects it.
+fn error_code_table() -> String {
+    let mut table = String::from("| code | HTTP status | meaning |\n|---|---|---|\n");
+    for code in crate::error::Code::ALL {
+        table.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            code.name(),
+            code.status().as_u16(),
+            code.description()
+        ));
+    }
+    table
+}
+
+/// `server/README.md` lists every error code with its status, exactly as `error::Code` has them.
+#[test]
+fn error_codes_in_the_readme() {
+    let readme = include_str!("../README.md");
+    let start = "<!-- error codes: generated from error::Code; tests::error_codes_in_the_readme checks it -->\n";
+    let end = "<!-- end of error codes -->";
+    let listed = readme
+        .split_once(start)
+        .and_then(|(_, rest)| rest.split_once(end))
+        .map(|(table, _)| table)
+        .expect("server/README.md has the error code table between its markers");
+    let expected = error_code_table();
+    assert!(
+        listed == expected,
+        "server/README.md's error code table is out of date; put this between the markers:\n{expected}"
+    );
+}
+
+/// Every operation has a unique id, a tag, and an error shape for every 4xx and 5xx it lists; every
+/// reference resolves; each route's documented query parameters are the ones it accepts.
+#[test]
+fn the_document_is_complete() {
+    let document = document();
+    let mut operation_ids = std::collections::BTreeSet::new();
+    for route in crate::routes::routes() {
+        let method = route.method.as_str().to_ascii_lowercase();
+        let operation = &document["paths"][&route.path][&method];
+        let id = operation["operationId"].as_str().unwrap_or_default();
+        assert!(!id.is_empty(), "{method} {}", route.path);
+        assert!(
+            operation_ids.insert(id.to_string()),
+            "operationId {id} twice"
+        );
+        assert!(operation["tags"][0].is_string(), "{id} has no tag");
+        for (status, response) in operation["responses"].as_object().unwrap() {
+            if status.starts_with('4') || status.starts_with('5') {
+                let reference = response["$ref"].as_str().unwrap_or_default();
+                assert!(
+                    reference.starts_with("#/components/responses/"),
+                    "{id} {status}: {response}"
+                );
+            }
+        }
+        let mut documented: Vec<String> = operation["parameters"]
+            .as_array()
+            .map(|parameters| {
+                parameters
+                    .iter()
+                    .filter(|parameter| parameter["in"] == "query")
+                    .map(|parameter| parameter["name"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        documented.sort();
+        let mut accepted: Vec<String> = route.query.iter().map(|name| name.to_string()).collect();
+        for (old, new) in crate::routes::QUERY_ALIASES {
+            if route.query.contains(new) {
+                accepted.push(old.to_string());
+            }
+        }
+        accepted.sort();
+        assert_eq!(documented, accepted, "{id}");
+    }
+    let text = document.to_string();
+    for piece in text.split("\"$ref\":\"#").skip(1) {
+        let pointer = &piece[..piece.find('"').unwrap()];
+        assert!(
+            document.pointer(pointer).is_some(),
+            "unresolved reference #{pointer}"
+        );
+    }
+}

@@ -5,13 +5,15 @@ use std::io::Write as _;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use duijie_core::Kind;
-use serde_json::json;
+use duijie_core::{Kind, Resource, Weights};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use crate::auth::require_writer;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::import::{decode, Encoding, Format};
+use crate::routes::openapi::{BadRequest, Forbidden, Invalid, PayloadTooLarge, Unauthorized};
 use crate::routes::{query_params, read_body};
 use crate::state::{passes, AppState, Snapshot};
 use crate::store::Change;
@@ -19,9 +21,78 @@ use crate::store::Change;
 pub const IMPORT_QUERY: &[&str] = &["format", "encoding", "dry_run", "mode"];
 pub const SNAPSHOT_QUERY: &[&str] = &["region", "kinds"];
 
-/// `POST /api/v1/import?format=jsonl|csv|xlsx&encoding=utf-8|gbk&mode=upsert|replace&dry_run=true`.
-/// The format comes from `format`, else the Content-Type. Any invalid row: 422 listing every bad row,
-/// and nothing is written. Success: `{"imported", "catalog_version", "mode", "dry_run"}`.
+/// How an import changes the catalog.
+#[derive(Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// Add the imported resources, replacing those with the same id; keep the others.
+    Upsert,
+    /// Make the catalog exactly the imported resources.
+    Replace,
+}
+
+/// The answer to an import.
+#[derive(Serialize, ToSchema)]
+pub struct Imported {
+    /// How many resources the upload held.
+    imported: usize,
+    /// The catalog version after the import (unchanged by a dry run).
+    catalog_version: String,
+    mode: ImportMode,
+    dry_run: bool,
+}
+
+/// `GET /api/v1/snapshot`.
+#[derive(Serialize, ToSchema)]
+pub struct SnapshotBody<'a> {
+    catalog_version: &'a str,
+    /// The weights the service scores with, so the widget scores the same.
+    #[schema(value_type = crate::schema::Weights)]
+    weights: &'a Weights,
+    /// The `region` asked for, or null.
+    #[schema(required = true)]
+    region: Option<String>,
+    /// The `kinds` asked for (sorted, without repeats); empty for all.
+    #[schema(value_type = Vec<crate::schema::Kind>)]
+    kinds: Vec<Kind>,
+    /// Public fields only.
+    #[schema(value_type = Vec<crate::schema::Resource>)]
+    resources: Vec<Resource>,
+}
+
+/// Import JSON Lines, CSV or XLSX, all or nothing.
+///
+/// The format comes from `format`, else the Content-Type. Any invalid row: 422 listing every bad
+/// row, and nothing is written.
+#[utoipa::path(
+    post,
+    path = "/api/v1/import",
+    tag = "catalog",
+    operation_id = "import_catalog",
+    security(("bearer" = [])),
+    params(
+        ("format" = Option<String>, Query, description = "`jsonl`, `csv` or `xlsx`; else the Content-Type says it."),
+        ("encoding" = Option<String>, Query, description = "CSV only: `utf-8` or `gbk`; detected when absent."),
+        ("dry_run" = Option<bool>, Query, description = "Validate only; write nothing."),
+        ("mode" = Option<ImportMode>, Query, description = "`upsert` (default) or `replace`.")
+    ),
+    request_body(
+        description = "The rows: one resource per line (JSON Lines) or row (CSV, XLSX).",
+        content(
+            (String = "application/x-ndjson"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )
+    ),
+    responses(
+        (status = 200, description = "Imported (or, with `dry_run`, valid).", body = Imported),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Invalid)
+    )
+)]
 pub async fn import(
     request: HttpRequest,
     payload: web::Payload,
@@ -31,7 +102,7 @@ pub async fn import(
     let params = query_params(&request, IMPORT_QUERY)?;
     let format = match params.get("format") {
         Some(format) => Format::parse(format).ok_or_else(|| {
-            ApiError::bad_request("bad_query", format!("format: '{format}' is not jsonl, csv or xlsx"))
+            ApiError::bad_request(Code::BadQuery, format!("format: '{format}' is not jsonl, csv or xlsx"))
         })?,
         None => request
             .headers()
@@ -40,7 +111,7 @@ pub async fn import(
             .and_then(Format::from_content_type)
             .ok_or_else(|| {
                 ApiError::bad_request(
-                    "unknown_format",
+                    Code::UnknownFormat,
                     "say the format with ?format=jsonl|csv|xlsx or a Content-Type (application/x-ndjson, text/csv, or the .xlsx type)",
                 )
             })?,
@@ -48,7 +119,7 @@ pub async fn import(
     let encoding = match params.get("encoding") {
         Some(encoding) => Encoding::parse(encoding).ok_or_else(|| {
             ApiError::bad_request(
-                "bad_query",
+                Code::BadQuery,
                 format!("encoding: '{encoding}' is not utf-8 or gbk"),
             )
         })?,
@@ -59,7 +130,7 @@ pub async fn import(
         Some("true") | Some("1") | Some("") => true,
         Some(other) => {
             return Err(ApiError::bad_request(
-                "bad_query",
+                Code::BadQuery,
                 format!("dry_run: '{other}' is not true or false"),
             ))
         }
@@ -69,13 +140,13 @@ pub async fn import(
         Some("replace") => true,
         Some(other) => {
             return Err(ApiError::bad_request(
-                "bad_query",
+                Code::BadQuery,
                 format!("mode: '{other}' is not upsert or replace"),
             ))
         }
     };
     let body = read_body(&request, payload, state.config.import_limit).await?;
-    let answer = web::block(move || -> Result<serde_json::Value, ApiError> {
+    let answer = web::block(move || -> Result<Imported, ApiError> {
         let started = std::time::Instant::now();
         let resources = decode(format, &body, encoding).map_err(|errors| {
             let rows: std::collections::BTreeSet<Option<usize>> =
@@ -101,18 +172,36 @@ pub async fn import(
             Change::Upsert(&resources)
         };
         let catalog = state.write(change, dry_run, |_| Ok(()))?;
-        Ok(json!({
-            "imported": resources.len(),
-            "catalog_version": catalog.version(),
-            "mode": if replace { "replace" } else { "upsert" },
-            "dry_run": dry_run,
-        }))
+        Ok(Imported {
+            imported: resources.len(),
+            catalog_version: catalog.version().to_string(),
+            mode: if replace {
+                ImportMode::Replace
+            } else {
+                ImportMode::Upsert
+            },
+            dry_run,
+        })
     })
     .await??;
     Ok(HttpResponse::Ok().json(answer))
 }
 
 /// The whole catalog, private fields included, as JSON Lines that import back unchanged.
+#[utoipa::path(
+    get,
+    path = "/api/v1/export",
+    tag = "catalog",
+    operation_id = "export_catalog",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One resource per line, contacts included.",
+            body = String, content_type = "application/x-ndjson",
+            headers(("X-Catalog-Version" = String, description = "The catalog version exported."))),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden)
+    )
+)]
 pub async fn export(
     request: HttpRequest,
     state: web::Data<AppState>,
@@ -137,22 +226,37 @@ pub async fn export(
         .body(body))
 }
 
-/// `GET /api/v1/snapshot?region=&kinds=`: `{"catalog_version", "weights", "region", "kinds",
-/// "resources"}` with public fields only. Gzip when accepted; a strong ETag per catalog version, query
-/// and encoding; `If-None-Match` gives 304. Built once per (version, query) and cached.
+/// The public catalog slice the widget loads; gzip and ETag.
+///
+/// Public fields only. Gzip when accepted; a strong ETag per catalog version, query and encoding;
+/// `If-None-Match` gives 304. Built once per (version, query) and cached.
+#[utoipa::path(
+    get,
+    path = "/api/v1/snapshot",
+    tag = "catalog",
+    operation_id = "get_snapshot",
+    params(
+        ("region" = Option<String>, Query, description = "A GB/T 2260 code or a strategic region id: only resources there."),
+        ("kinds" = Option<String>, Query, description = "Comma-separated kinds to keep: expert, achievement, patent, organization."),
+        ("kind" = Option<String>, Query, deprecated, description = "The old name of `kinds`, accepted until the next release."),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier answer.")
+    ),
+    responses(
+        (status = 200, description = "The snapshot.", body = SnapshotBody,
+            headers(
+                ("ETag" = String, description = "Strong; per catalog version, query and encoding."),
+                ("X-Catalog-Version" = String)
+            )),
+        (status = 304, description = "Not modified: the `If-None-Match` tag is current."),
+        (status = 400, response = BadRequest)
+    )
+)]
 pub async fn snapshot(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let params = query_params(&request, SNAPSHOT_QUERY)?;
-    let mut filter_params = std::collections::BTreeMap::new();
-    if let Some(region) = params.get("region") {
-        filter_params.insert("region".to_string(), region.clone());
-    }
-    if let Some(kinds) = params.get("kinds") {
-        filter_params.insert("kind".to_string(), kinds.clone());
-    }
-    let mut filters = crate::routes::resources::filters_from(&filter_params)?;
+    let mut filters = crate::routes::resources::filters_from(&params)?;
     filters.kinds.sort();
     filters.kinds.dedup();
     let catalog = state.catalog();
@@ -168,20 +272,20 @@ pub async fn snapshot(
         let key = key.clone();
         web::block(move || {
             catalog.snapshot(&key, || {
-                let resources: Vec<duijie_core::Resource> = catalog
+                let resources: Vec<Resource> = catalog
                     .resources()
                     .iter()
                     .filter(|resource| passes(&filters, resource))
                     .map(|resource| resource.public())
                     .collect();
                 let kinds: Vec<Kind> = filters.kinds.clone();
-                let body = json!({
-                    "catalog_version": catalog.version(),
-                    "weights": catalog.matcher.weights(),
-                    "region": filters.region,
-                    "kinds": kinds,
-                    "resources": resources,
-                });
+                let body = SnapshotBody {
+                    catalog_version: catalog.version(),
+                    weights: catalog.matcher.weights(),
+                    region: filters.region.clone(),
+                    kinds,
+                    resources,
+                };
                 let json = serde_json::to_vec(&body)
                     .map_err(|error| ApiError::Internal(error.to_string()))?;
                 let mut encoder =

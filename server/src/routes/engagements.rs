@@ -6,17 +6,24 @@ use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use duijie_core::FieldError;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use crate::auth::{caller, require_writer, Caller};
 use crate::engagement::{format_utc, now_seconds, parse_time, Status};
-use crate::error::ApiError;
+use crate::error::{ApiError, Code, ErrorDetails};
 use crate::import::check_text_safety;
+use crate::routes::openapi::{
+    BadRequest, Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge, Unauthorized,
+};
 use crate::routes::{number_param, query_params, read_json};
 use crate::state::AppState;
-use crate::stats::{compute, to_csv, GroupBy, Prepared};
-use crate::store::engagements::{Actor, Created, ListQuery, Moved, NewEngagement, ResourceCopy};
+use crate::stats::{compute, to_csv, Group, GroupBy, Prepared};
+use crate::store::engagements::{
+    Actor, Created, EngagementBody, ListQuery, Moved, NewEngagement, ResourceCopy,
+};
 
 pub const LIST_QUERY: &[&str] = &[
     "status", "region", "society", "fair", "since", "until", "limit", "offset",
@@ -29,13 +36,95 @@ const MAX_NOTE_CHARS: usize = 2000;
 const MAX_FAIR_CHARS: usize = 200;
 const MAX_KEY_CHARS: usize = 200;
 
+// The handler reads the body field by field (every problem is reported at once); this type
+// documents what it accepts.
+/// An engagement to record. Unknown fields, formula-like text and over-long values are refused (422).
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct NewEngagementRequest {
+    /// The need as the enterprise stated it; `text` must not be empty.
+    #[schema(value_type = crate::schema::Need)]
+    need: Value,
+    /// A resource of the current catalog.
+    #[schema(min_length = 1, max_length = 128)]
+    resource_id: String,
+    /// The fair or event it was recorded at.
+    #[schema(min_length = 1, max_length = 200)]
+    fair: Option<String>,
+    #[schema(max_length = 2000)]
+    note: Option<String>,
+    /// The same key from the same token with the same body returns the original record (200)
+    /// instead of a new one; with another body, 409.
+    #[schema(min_length = 1, max_length = 200)]
+    idempotency_key: Option<String>,
+}
+
+/// A status move. Unknown fields are refused (422).
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct TransitionRequest {
+    /// The next status on the path (intent → contacted → negotiating → signed → landed), or
+    /// `dropped` from any open status.
+    to: Status,
+    #[schema(max_length = 2000)]
+    note: Option<String>,
+}
+
+/// `GET /api/v1/engagements`.
+#[derive(Serialize, ToSchema)]
+pub struct EngagementList<'a> {
+    /// How many engagements pass the filters, over all pages.
+    total: usize,
+    limit: usize,
+    offset: usize,
+    /// Newest first.
+    items: Vec<EngagementBody<'a>>,
+}
+
+/// `GET /api/v1/stats` as JSON.
+#[derive(Serialize, ToSchema)]
+pub struct StatsAnswer<'a> {
+    /// `region`, `discipline`, `industry`, `society`, `kind`, `fair` or `month`.
+    group_by: &'a str,
+    /// The window's start (inclusive, UTC), as given.
+    since: Option<String>,
+    /// The window's end (exclusive, UTC), as given.
+    until: Option<String>,
+    #[schema(value_type = crate::stats::GroupSchema)]
+    overall: &'a Group,
+    #[schema(value_type = Vec<crate::stats::GroupSchema>)]
+    groups: &'a [Group],
+}
+
 /// Debug builds only: with `DUIJIE_TEST_CLOCK` set, create and transition bodies may carry `at`
 /// (RFC 3339) to backdate the step, so tests can build a history spread over months.
 fn test_clock() -> bool {
     cfg!(debug_assertions) && std::env::var_os("DUIJIE_TEST_CLOCK").is_some()
 }
 
-/// `POST /api/v1/engagements`: any token (broker, editor, admin).
+/// Record an engagement (status intent); idempotent per token and idempotency_key.
+///
+/// Any token (broker, editor, admin).
+#[utoipa::path(
+    post,
+    path = "/api/v1/engagements",
+    tag = "engagements",
+    operation_id = "create_engagement",
+    security(("bearer" = [])),
+    request_body = NewEngagementRequest,
+    responses(
+        (status = 201, description = "Recorded.", body = EngagementBody,
+            headers(("Location" = String, description = "The engagement's URL."))),
+        (status = 200, description = "A retry: the same key and body as an earlier request; the record as it is now.", body = EngagementBody),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Invalid)
+    )
+)]
 pub async fn create(
     request: HttpRequest,
     payload: web::Payload,
@@ -122,7 +211,27 @@ pub async fn create(
     }
 }
 
-/// `POST /api/v1/engagements/{id}/transitions`: any token.
+/// Move an engagement to its next status, or to dropped.
+///
+/// Any token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/engagements/{id}/transitions",
+    tag = "engagements",
+    operation_id = "transition_engagement",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The engagement's id.")),
+    request_body = TransitionRequest,
+    responses(
+        (status = 200, description = "Moved.", body = EngagementBody),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Invalid)
+    )
+)]
 pub async fn transition(
     request: HttpRequest,
     path: web::Path<String>,
@@ -164,15 +273,30 @@ pub async fn transition(
         Moved::NotFound => Err(no_engagement(id)),
         Moved::Refused { current, allowed } => Err(ApiError::ConflictWith {
             message: format!("an engagement in status '{current}' cannot move to '{to}'"),
-            details: json!({
-                "current": current.as_str(),
-                "allowed": allowed.iter().map(|status| status.as_str()).collect::<Vec<_>>(),
-            }),
+            details: ErrorDetails {
+                current: Some(current),
+                allowed: Some(allowed),
+                ..ErrorDetails::default()
+            },
         }),
     }
 }
 
-/// `GET /api/v1/engagements/{id}`: editor or admin.
+/// One engagement with its history: any of an editor or admin, a broker's own.
+#[utoipa::path(
+    get,
+    path = "/api/v1/engagements/{id}",
+    tag = "engagements",
+    operation_id = "get_engagement",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The engagement's id.")),
+    responses(
+        (status = 200, description = "The engagement.", body = EngagementBody),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound)
+    )
+)]
 pub async fn get(
     request: HttpRequest,
     path: web::Path<String>,
@@ -195,7 +319,32 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(engagement.to_json()))
 }
 
-/// `GET /api/v1/engagements`: editor or admin; newest first, `{"total", "limit", "offset", "items"}`.
+/// List engagements, newest first, with filters.
+///
+/// Editor or admin.
+#[utoipa::path(
+    get,
+    path = "/api/v1/engagements",
+    tag = "engagements",
+    operation_id = "list_engagements",
+    security(("bearer" = [])),
+    params(
+        ("status" = Option<Status>, Query, description = "Only engagements in this status now."),
+        ("region" = Option<String>, Query, description = "A GB/T 2260 code (covers its descendants) or a strategic region id, matched against the resource's region copied at creation."),
+        ("society" = Option<String>, Query, description = "Only this society's resources."),
+        ("fair" = Option<String>, Query, description = "Only engagements recorded at this fair."),
+        ("since" = Option<String>, Query, description = "Created at or after: an RFC 3339 time or a YYYY-MM-DD date (midnight UTC)."),
+        ("until" = Option<String>, Query, description = "Created before: an RFC 3339 time or a YYYY-MM-DD date (midnight UTC)."),
+        ("limit" = Option<usize>, Query, description = "Page size: 50 by default, at most 500."),
+        ("offset" = Option<usize>, Query, description = "How many to skip.")
+    ),
+    responses(
+        (status = 200, description = "A page of engagements.", body = EngagementList),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden)
+    )
+)]
 pub async fn list(
     request: HttpRequest,
     state: web::Data<AppState>,
@@ -207,7 +356,7 @@ pub async fn list(
     let status = match non_empty(&params, "status") {
         None => None,
         Some(text) => Some(Status::parse(text).ok_or_else(|| {
-            ApiError::bad_request("bad_query", format!("status: unknown status '{text}'"))
+            ApiError::bad_request(Code::BadQuery, format!("status: unknown status '{text}'"))
         })?),
     };
     let region = non_empty(&params, "region").map(str::to_string);
@@ -215,7 +364,7 @@ pub async fn list(
         let mut errors = Vec::new();
         duijie_core::validate::check_region(&mut errors, "region", region);
         if let Some(error) = errors.first() {
-            return Err(ApiError::bad_request("bad_query", error.to_string()));
+            return Err(ApiError::bad_request(Code::BadQuery, error.to_string()));
         }
     }
     let (since, until) = time_range(&params)?;
@@ -237,15 +386,40 @@ pub async fn list(
         store.engagements(&query, &region_passes, limit, offset)
     })
     .await??;
-    Ok(HttpResponse::Ok().json(json!({
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "items": page.iter().map(|engagement| engagement.to_json()).collect::<Vec<_>>(),
-    })))
+    Ok(HttpResponse::Ok().json(EngagementList {
+        total,
+        limit,
+        offset,
+        items: page.iter().map(|engagement| engagement.body()).collect(),
+    }))
 }
 
-/// `GET /api/v1/stats`: editor or admin; JSON, or CSV with `format=csv`.
+/// Evaluation indicators of engagements by group, as JSON or CSV.
+///
+/// Editor or admin. The population is every engagement created in `[since, until)`; see
+/// `server/README.md` ("Indicator definitions") for each figure.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats",
+    tag = "engagements",
+    operation_id = "get_stats",
+    security(("bearer" = [])),
+    params(
+        ("group_by" = Option<String>, Query, description = "`region` (default: the province), `discipline`, `industry`, `society`, `kind`, `fair` or `month`."),
+        ("since" = Option<String>, Query, description = "Created at or after: an RFC 3339 time or a YYYY-MM-DD date."),
+        ("until" = Option<String>, Query, description = "Created before: an RFC 3339 time or a YYYY-MM-DD date."),
+        ("format" = Option<String>, Query, description = "`json` (default) or `csv`.")
+    ),
+    responses(
+        (status = 200, description = "The indicators.", content(
+            (StatsAnswer = "application/json"),
+            (String = "text/csv")
+        )),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden)
+    )
+)]
 pub async fn stats(
     request: HttpRequest,
     state: web::Data<AppState>,
@@ -255,7 +429,7 @@ pub async fn stats(
     let group_by_text = non_empty(&params, "group_by").unwrap_or("region");
     let group_by = GroupBy::parse(group_by_text).ok_or_else(|| {
         ApiError::bad_request(
-            "bad_query",
+            Code::BadQuery,
             format!(
                 "group_by: unknown grouping '{group_by_text}' (region, discipline, industry, society, kind, fair, month)"
             ),
@@ -266,7 +440,7 @@ pub async fn stats(
         "csv" => true,
         other => {
             return Err(ApiError::bad_request(
-                "bad_query",
+                Code::BadQuery,
                 format!("format: unknown format '{other}' (json, csv)"),
             ))
         }
@@ -308,15 +482,7 @@ pub async fn stats(
             ))
             .body(body));
     }
-    #[derive(serde::Serialize)]
-    struct Answer<'a> {
-        group_by: &'a str,
-        since: Option<String>,
-        until: Option<String>,
-        overall: &'a crate::stats::Group,
-        groups: &'a [crate::stats::Group],
-    }
-    let body = serde_json::to_vec(&Answer {
+    let body = serde_json::to_vec(&StatsAnswer {
         group_by: group_by.as_str(),
         since: since_echo,
         until: until_echo,
@@ -332,7 +498,17 @@ pub async fn stats(
 const DASHBOARD_HTML: &str = include_str!("../../static/dashboard.html");
 const DASHBOARD_JS: &str = include_str!("../../static/dashboard.js");
 
-/// `GET /dashboard`: the indicators page (static; its script is a separate file, as the CSP wants).
+/// The indicators dashboard (HTML).
+///
+/// A static page (its script is a separate file, as the CSP wants); it asks for an editor or admin
+/// token.
+#[utoipa::path(
+    get,
+    path = "/dashboard",
+    tag = "engagements",
+    operation_id = "dashboard",
+    responses((status = 200, description = "The page.", body = String, content_type = "text/html; charset=utf-8"))
+)]
 pub async fn dashboard() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
@@ -340,6 +516,14 @@ pub async fn dashboard() -> HttpResponse {
         .body(DASHBOARD_HTML)
 }
 
+/// The dashboard's script.
+#[utoipa::path(
+    get,
+    path = "/dashboard/dashboard.js",
+    tag = "engagements",
+    operation_id = "dashboard_script",
+    responses((status = 200, description = "The script.", body = String, content_type = "text/javascript; charset=utf-8"))
+)]
 pub async fn dashboard_js() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
@@ -382,7 +566,7 @@ fn time_range(
             None => Ok(None),
             Some(text) => parse_time(text).map(format_utc).map(Some).ok_or_else(|| {
                 ApiError::bad_request(
-                    "bad_query",
+                    Code::BadQuery,
                     format!("{name}: '{text}' is not an RFC 3339 time or a YYYY-MM-DD date"),
                 )
             }),

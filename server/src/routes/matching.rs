@@ -4,17 +4,121 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use duijie_core::jsonl::need_from_json;
 use duijie_core::matcher::MAX_TOP;
 use duijie_core::{FieldError, Filters, MatchOptions, Mode};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
-use crate::answer::match_answer;
-use crate::error::ApiError;
+use crate::answer::{match_answer, MatchAnswer};
+use crate::error::{ApiError, Code};
+use crate::routes::openapi::{BadRequest, Invalid, NotFound, PayloadTooLarge};
 use crate::routes::read_json;
 use crate::state::AppState;
 
 /// Results when the request gives no `limit`.
 const DEFAULT_LIMIT: usize = 10;
 
-/// `{"need": {...}, "limit": N, "filters": {...}}` → `{"catalog_version", "results": [...]}`.
+// The handler reads the body field by field from the JSON value, so that a 422 lists every problem
+// at once; this type documents what it accepts.
+/// A need to match, how many results, and hard filters. Unknown fields are refused (422).
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct MatchRequest {
+    #[schema(value_type = crate::schema::Need)]
+    need: Value,
+    /// How many results: 10 by default, at most 1,000.
+    #[schema(minimum = 1, maximum = 1000)]
+    limit: Option<usize>,
+    #[schema(value_type = Option<crate::schema::Filters>)]
+    filters: Option<Value>,
+}
+
+/// `GET /api/v1/taxonomies/{name}`.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Taxonomy<'a> {
+    /// Regions, industries or disciplines: a flat list of codes (children find their parent by code).
+    Tree {
+        name: TreeName,
+        items: Vec<TreeItem<'a>>,
+        /// Regions only: the national strategic regions with their member codes.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        strategic: Option<Vec<StrategicItem<'a>>>,
+    },
+    /// The cooperation modes with their labels.
+    Modes {
+        name: ModesName,
+        items: Vec<ModeItem>,
+    },
+}
+
+/// The taxonomies that are trees of codes.
+#[derive(Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TreeName {
+    Regions,
+    Industries,
+    Disciplines,
+}
+
+/// The list of cooperation modes.
+#[derive(Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ModesName {
+    Modes,
+}
+
+/// One code of a taxonomy tree.
+#[derive(Serialize, ToSchema)]
+pub struct TreeItem<'a> {
+    code: &'a str,
+    name: &'a str,
+    /// The parent's code; null at the top.
+    #[schema(required = true)]
+    parent: Option<&'a str>,
+    /// Depth in its own system: regions 1 province, 2 city, 3 county; industries 1 section .. 4
+    /// class; disciplines 0 category, 1 discipline.
+    level: u8,
+}
+
+/// A national strategic region.
+#[derive(Serialize, ToSchema)]
+pub struct StrategicItem<'a> {
+    /// The id a `region` parameter or filter takes.
+    id: &'a str,
+    name: &'a str,
+    kind: &'a str,
+    /// GB/T 2260 codes.
+    members: &'a [String],
+}
+
+/// A cooperation mode.
+#[derive(Serialize, ToSchema)]
+pub struct ModeItem {
+    #[schema(value_type = crate::schema::Mode)]
+    code: Mode,
+    /// Chinese label.
+    name: &'static str,
+    /// English label.
+    name_en: &'static str,
+}
+
+/// Rank resources for a need, with explained scores.
+///
+/// The same answer as `duijie match --json`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/match",
+    tag = "matching",
+    operation_id = "match_need",
+    request_body = MatchRequest,
+    responses(
+        (status = 200, description = "The best resources for the need, best first.", body = MatchAnswer),
+        (status = 400, response = BadRequest),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Invalid)
+    )
+)]
 pub async fn match_need(
     request: HttpRequest,
     payload: web::Payload,
@@ -23,7 +127,7 @@ pub async fn match_need(
     let body = read_json(&request, payload, state.config.body_limit).await?;
     let Value::Object(object) = &body else {
         return Err(ApiError::bad_request(
-            "bad_json",
+            Code::BadJson,
             "the body must be an object: {\"need\": {...}, \"limit\": N, \"filters\": {...}}",
         ));
     };
@@ -101,39 +205,72 @@ pub async fn match_need(
     Ok(HttpResponse::Ok().json(match_answer(&catalog.matcher, &results)))
 }
 
-/// `GET /api/v1/taxonomies/{regions|industries|disciplines|modes}`: flat lists of
-/// `{"code", "name", "parent", "level"}` (children find their parent by code); regions also carry
-/// `strategic`: the national strategic regions with their member codes.
+/// A taxonomy for pickers: regions, industries, disciplines or modes.
+///
+/// Flat lists of `{"code", "name", "parent", "level"}` (children find their parent by code); regions
+/// also carry `strategic`: the national strategic regions with their member codes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/taxonomies/{name}",
+    tag = "matching",
+    operation_id = "get_taxonomy",
+    params(("name" = String, Path, description = "`regions`, `industries`, `disciplines` or `modes`.")),
+    responses(
+        (status = 200, description = "The taxonomy.", body = Taxonomy),
+        (status = 404, response = NotFound)
+    )
+)]
 pub async fn taxonomy(path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let taxonomies = duijie_core::taxonomy::taxonomies();
-    let nodes = |tree: &duijie_core::taxonomy::Tree| -> Vec<Value> {
+    let nodes = |tree: &'static duijie_core::taxonomy::Tree| -> Vec<TreeItem<'static>> {
         tree.nodes()
             .iter()
-            .map(|node| {
-                json!({"code": node.code, "name": node.name, "parent": node.parent, "level": node.level})
+            .map(|node| TreeItem {
+                code: &node.code,
+                name: &node.name,
+                parent: node.parent.as_deref(),
+                level: node.level,
             })
             .collect()
     };
     let body = match path.as_str() {
-        "regions" => {
-            let strategic: Vec<Value> = taxonomies
-                .strategic
+        "regions" => Taxonomy::Tree {
+            name: TreeName::Regions,
+            items: nodes(&taxonomies.regions),
+            strategic: Some(
+                taxonomies
+                    .strategic
+                    .iter()
+                    .map(|region| StrategicItem {
+                        id: &region.id,
+                        name: &region.name,
+                        kind: &region.kind,
+                        members: &region.members,
+                    })
+                    .collect(),
+            ),
+        },
+        "industries" => Taxonomy::Tree {
+            name: TreeName::Industries,
+            items: nodes(&taxonomies.industries),
+            strategic: None,
+        },
+        "disciplines" => Taxonomy::Tree {
+            name: TreeName::Disciplines,
+            items: nodes(&taxonomies.disciplines),
+            strategic: None,
+        },
+        "modes" => Taxonomy::Modes {
+            name: ModesName::Modes,
+            items: Mode::ALL
                 .iter()
-                .map(|region| {
-                    json!({"id": region.id, "name": region.name, "kind": region.kind, "members": region.members})
+                .map(|mode| ModeItem {
+                    code: *mode,
+                    name: mode.label_zh(),
+                    name_en: mode.label_en(),
                 })
-                .collect();
-            json!({"name": "regions", "items": nodes(&taxonomies.regions), "strategic": strategic})
-        }
-        "industries" => json!({"name": "industries", "items": nodes(&taxonomies.industries)}),
-        "disciplines" => json!({"name": "disciplines", "items": nodes(&taxonomies.disciplines)}),
-        "modes" => {
-            let items: Vec<Value> = Mode::ALL
-                .iter()
-                .map(|mode| json!({"code": mode.as_str(), "name": mode.label_zh(), "name_en": mode.label_en()}))
-                .collect();
-            json!({"name": "modes", "items": items})
-        }
+                .collect(),
+        },
         other => {
             return Err(ApiError::NotFound(format!(
                 "no taxonomy '{other}': regions, industries, disciplines or modes"

@@ -1,226 +1,129 @@
-//! The route table: every route of the service, once. It registers the routes and generates
-//! `/api/openapi.json`, so the document lists exactly the routes that exist.
+//! The route table: every route of the service, once. Each entry pairs a handler with its
+//! `#[utoipa::path]` documentation, which gives the route's method and path; the table registers the
+//! routes and `openapi::document()` builds `/api/openapi.json` from it, so the document lists exactly
+//! the routes that exist.
 
 use std::collections::BTreeMap;
 
 use actix_web::http::Method;
 use actix_web::{guard, web, HttpRequest};
-use serde_json::{json, Value};
+use serde_json::Value;
+use utoipa::openapi::{RefOr, Schema};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 
 pub mod catalog;
 pub mod engagements;
 pub mod matching;
+pub mod openapi;
 pub mod resources;
 pub mod system;
 
-/// Who may call a route.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
-    Public,
-    /// Any valid token: `broker`, `editor` or `admin`.
-    Token,
-    /// An `editor` or `admin` token.
-    Writer,
-}
-
-/// One route: how it is called, what it does, and the handler.
+/// One route: its method and path (from its documentation), the query parameters it accepts, and
+/// the handler.
 pub struct RouteSpec {
     pub method: Method,
-    pub path: &'static str,
-    pub summary: &'static str,
-    pub access: Access,
-    /// Query parameters it accepts.
+    pub path: String,
+    /// Query parameters it accepts (a test checks they are the documented ones).
     pub query: &'static [&'static str],
     pub handler: fn() -> actix_web::Route,
+    /// The route's OpenAPI operation.
+    pub operation: fn() -> utoipa::openapi::path::Operation,
+    /// Adds the schemas the operation refers to (and those they refer to) to a list.
+    pub schemas: fn(&mut Vec<(String, RefOr<Schema>)>),
+}
+
+/// What `#[utoipa::path]` generates beside a handler `f`, as the type `__path_f`: the path, method
+/// and operation, its tag, and the schemas it refers to. The last two traits are utoipa's
+/// `__dev` ones, which its own routers (utoipa-axum, utoipa-actix-web) use the same way.
+pub trait Documented:
+    utoipa::Path + for<'t> utoipa::__dev::Tags<'t> + utoipa::__dev::SchemaReferences
+{
+}
+
+impl<T> Documented for T where
+    T: utoipa::Path + for<'t> utoipa::__dev::Tags<'t> + utoipa::__dev::SchemaReferences
+{
+}
+
+/// The operation with its tags.
+fn operation_of<Doc: Documented>() -> utoipa::openapi::path::Operation {
+    let mut operation = Doc::operation();
+    let tags: Vec<String> = <Doc as utoipa::__dev::Tags>::tags()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    operation.tags = Some(tags);
+    operation
+}
+
+/// A route documented by `Doc` (the type `#[utoipa::path]` generates beside a handler `f`, named
+/// `__path_f`).
+fn route<Doc: Documented>(
+    query: &'static [&'static str],
+    handler: fn() -> actix_web::Route,
+) -> RouteSpec {
+    let methods = Doc::methods();
+    let [method] = methods.as_slice() else {
+        panic!("{}: one method per route", Doc::path());
+    };
+    let name = serde_json::to_value(method)
+        .ok()
+        .and_then(|name| name.as_str().map(str::to_ascii_uppercase))
+        .unwrap_or_default();
+    RouteSpec {
+        method: Method::from_bytes(name.as_bytes()).expect("an HTTP method"),
+        path: Doc::path(),
+        query,
+        handler,
+        operation: operation_of::<Doc>,
+        schemas: <Doc as utoipa::__dev::SchemaReferences>::schemas,
+    }
 }
 
 /// Every route of the service.
 pub fn routes() -> Vec<RouteSpec> {
-    use Access::{Public, Token, Writer};
-    let spec = |method: Method,
-                path: &'static str,
-                summary: &'static str,
-                access: Access,
-                query: &'static [&'static str],
-                handler: fn() -> actix_web::Route| RouteSpec {
-        method,
-        path,
-        summary,
-        access,
-        query,
-        handler,
+    use catalog::{__path_export, __path_import, __path_snapshot};
+    use engagements::{
+        __path_create as __path_create_engagement, __path_dashboard, __path_dashboard_js,
+        __path_get as __path_get_engagement, __path_list as __path_list_engagements, __path_stats,
+        __path_transition,
     };
+    use matching::{__path_match_need, __path_taxonomy};
+    use resources::{
+        __path_create as __path_create_resource, __path_delete as __path_delete_resource,
+        __path_get as __path_get_resource, __path_list as __path_list_resources,
+        __path_put as __path_put_resource,
+    };
+    use system::{__path_healthz, __path_metrics, __path_openapi, __path_whoami};
     vec![
-        spec(
-            Method::GET,
-            "/healthz",
-            "Liveness and the catalog version.",
-            Public,
-            &[],
-            || web::route().to(system::healthz),
-        ),
-        spec(
-            Method::GET,
-            "/metrics",
-            "Prometheus metrics.",
-            Public,
-            &[],
-            || web::route().to(system::metrics),
-        ),
-        spec(
-            Method::GET,
-            "/api/openapi.json",
-            "This document.",
-            Public,
-            &[],
-            || web::route().to(system::openapi),
-        ),
-        spec(
-            Method::GET,
-            "/api/v1/resources",
-            "Search and filter resources (public fields), with facets.",
-            Public,
-            resources::LIST_QUERY,
-            || web::route().to(resources::list),
-        ),
-        spec(
-            Method::POST,
-            "/api/v1/resources",
-            "Create a resource.",
-            Writer,
-            &[],
-            || web::route().to(resources::create),
-        ),
-        spec(
-            Method::GET,
-            "/api/v1/resources/{id}",
-            "One resource (public fields).",
-            Public,
-            &[],
-            || web::route().to(resources::get),
-        ),
-        spec(
-            Method::PUT,
-            "/api/v1/resources/{id}",
-            "Create or replace a resource.",
-            Writer,
-            &[],
-            || web::route().to(resources::put),
-        ),
-        spec(
-            Method::DELETE,
-            "/api/v1/resources/{id}",
-            "Delete a resource.",
-            Writer,
-            &[],
-            || web::route().to(resources::delete),
-        ),
-        spec(
-            Method::POST,
-            "/api/v1/import",
-            "Import JSON Lines, CSV or XLSX, all or nothing.",
-            Writer,
-            catalog::IMPORT_QUERY,
-            || web::route().to(catalog::import),
-        ),
-        spec(
-            Method::GET,
-            "/api/v1/export",
-            "The whole catalog as JSON Lines, private fields included.",
-            Writer,
-            &[],
-            || web::route().to(catalog::export),
-        ),
-        spec(
-            Method::GET,
-            "/api/v1/snapshot",
-            "The public catalog slice the widget loads; gzip and ETag.",
-            Public,
-            catalog::SNAPSHOT_QUERY,
-            || web::route().to(catalog::snapshot),
-        ),
-        spec(
-            Method::POST,
-            "/api/v1/match",
-            "Rank resources for a need, with explained scores.",
-            Public,
-            &[],
-            || web::route().to(matching::match_need),
-        ),
-        spec(
-            Method::GET,
-            "/api/v1/taxonomies/{name}",
-            "A taxonomy for pickers: regions, industries, disciplines or modes.",
-            Public,
-            &[],
-            || web::route().to(matching::taxonomy),
-        ),
-        spec(
-            Method::GET,
-            "/api/v1/whoami",
-            "The calling token's scope and id.",
-            Token,
-            &[],
-            || web::route().to(system::whoami),
-        ),
-        spec(
-            Method::POST,
-            "/api/v1/engagements",
-            "Record an engagement (status intent); idempotent per token and idempotency_key.",
-            Token,
-            &[],
-            || web::route().to(engagements::create),
-        ),
-        spec(
-            Method::GET,
-            "/api/v1/engagements",
-            "List engagements, newest first, with filters.",
-            Writer,
-            engagements::LIST_QUERY,
-            || web::route().to(engagements::list),
-        ),
-        spec(
-            Method::GET,
-            "/api/v1/engagements/{id}",
-            "One engagement with its history: any of an editor or admin, a broker's own.",
-            Token,
-            &[],
-            || web::route().to(engagements::get),
-        ),
-        spec(
-            Method::POST,
-            "/api/v1/engagements/{id}/transitions",
-            "Move an engagement to its next status, or to dropped.",
-            Token,
-            &[],
-            || web::route().to(engagements::transition),
-        ),
-        spec(
-            Method::GET,
-            "/api/v1/stats",
-            "Evaluation indicators of engagements by group, as JSON or CSV.",
-            Writer,
-            engagements::STATS_QUERY,
-            || web::route().to(engagements::stats),
-        ),
-        spec(
-            Method::GET,
-            "/dashboard",
-            "The indicators dashboard (HTML).",
-            Public,
-            &[],
-            || web::route().to(engagements::dashboard),
-        ),
-        spec(
-            Method::GET,
-            "/dashboard/dashboard.js",
-            "The dashboard's script.",
-            Public,
-            &[],
-            || web::route().to(engagements::dashboard_js),
-        ),
+        route::<__path_healthz>(&[], || web::route().to(system::healthz)),
+        route::<__path_metrics>(&[], || web::route().to(system::metrics)),
+        route::<__path_openapi>(&[], || web::route().to(system::openapi)),
+        route::<__path_list_resources>(resources::LIST_QUERY, || web::route().to(resources::list)),
+        route::<__path_create_resource>(&[], || web::route().to(resources::create)),
+        route::<__path_get_resource>(&[], || web::route().to(resources::get)),
+        route::<__path_put_resource>(&[], || web::route().to(resources::put)),
+        route::<__path_delete_resource>(&[], || web::route().to(resources::delete)),
+        route::<__path_import>(catalog::IMPORT_QUERY, || web::route().to(catalog::import)),
+        route::<__path_export>(&[], || web::route().to(catalog::export)),
+        route::<__path_snapshot>(catalog::SNAPSHOT_QUERY, || {
+            web::route().to(catalog::snapshot)
+        }),
+        route::<__path_match_need>(&[], || web::route().to(matching::match_need)),
+        route::<__path_taxonomy>(&[], || web::route().to(matching::taxonomy)),
+        route::<__path_whoami>(&[], || web::route().to(system::whoami)),
+        route::<__path_create_engagement>(&[], || web::route().to(engagements::create)),
+        route::<__path_list_engagements>(engagements::LIST_QUERY, || {
+            web::route().to(engagements::list)
+        }),
+        route::<__path_get_engagement>(&[], || web::route().to(engagements::get)),
+        route::<__path_transition>(&[], || web::route().to(engagements::transition)),
+        route::<__path_stats>(engagements::STATS_QUERY, || {
+            web::route().to(engagements::stats)
+        }),
+        route::<__path_dashboard>(&[], || web::route().to(engagements::dashboard)),
+        route::<__path_dashboard_js>(&[], || web::route().to(engagements::dashboard_js)),
     ]
 }
 
@@ -233,47 +136,18 @@ pub fn configure(config: &mut web::ServiceConfig) {
         } else {
             handler.method(route.method.clone())
         };
-        config.route(route.path, handler);
+        config.route(&route.path, handler);
     }
 }
 
-/// The OpenAPI 3 document of `routes()`.
-pub fn openapi() -> Value {
-    let mut paths: BTreeMap<&str, serde_json::Map<String, Value>> = BTreeMap::new();
-    for route in routes() {
-        let mut parameters: Vec<Value> = route
-            .path
-            .split('/')
-            .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
-            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
-            .collect();
-        parameters.extend(route.query.iter().map(
-            |name| json!({"name": name, "in": "query", "required": false, "schema": {"type": "string"}}),
-        ));
-        let mut operation = json!({
-            "summary": route.summary,
-            "parameters": parameters,
-            "responses": {
-                "200": {"description": "Success."},
-                "4XX": {"description": "The caller's mistake: {\"error\": {\"code\", \"message\", \"details\"}}."},
-                "5XX": {"description": "Ours: {\"error\": {\"code\", \"message\", \"details\"}}."}
-            }
-        });
-        if route.access != Access::Public {
-            operation["security"] = json!([{"bearer": []}]);
-        }
-        paths
-            .entry(route.path)
-            .or_default()
-            .insert(route.method.as_str().to_ascii_lowercase(), operation);
-    }
-    json!({
-        "openapi": "3.0.3",
-        "info": {"title": "duijie catalog service", "version": env!("CARGO_PKG_VERSION")},
-        "paths": paths,
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}
-    })
-}
+/// Old query parameter names still accepted for one release, with the name that replaced them:
+/// list-valued parameters are plural everywhere (`kinds`, as in `/api/v1/snapshot`, the match
+/// filters and the embed snippet's `data-kinds`).
+pub const QUERY_ALIASES: &[(&str, &str)] = &[
+    ("kind", "kinds"),
+    ("industry", "industries"),
+    ("discipline", "disciplines"),
+];
 
 /// The request's query parameters; an unknown one or a repeated one is a 400.
 pub fn query_params(
@@ -281,13 +155,21 @@ pub fn query_params(
     allowed: &[&str],
 ) -> Result<BTreeMap<String, String>, ApiError> {
     let pairs = web::Query::<Vec<(String, String)>>::from_query(request.query_string())
-        .map_err(|error| ApiError::bad_request("bad_query", format!("query string: {error}")))?
+        .map_err(|error| ApiError::bad_request(Code::BadQuery, format!("query string: {error}")))?
         .into_inner();
     let mut params = BTreeMap::new();
     for (name, value) in pairs {
+        // An old name counts as its new one, so giving both is a repeated parameter.
+        let name = match QUERY_ALIASES
+            .iter()
+            .find(|(old, new)| *old == name && allowed.contains(new))
+        {
+            Some((_, new)) => new.to_string(),
+            None => name,
+        };
         if !allowed.contains(&name.as_str()) {
             return Err(ApiError::bad_request(
-                "bad_query",
+                Code::BadQuery,
                 format!(
                     "unknown query parameter '{name}'; this route takes: {}",
                     allowed.join(", ")
@@ -296,8 +178,13 @@ pub fn query_params(
         }
         if params.insert(name.clone(), value).is_some() {
             return Err(ApiError::bad_request(
-                "bad_query",
-                format!("query parameter '{name}' is given twice"),
+                Code::BadQuery,
+                match QUERY_ALIASES.iter().find(|(_, new)| *new == name) {
+                    Some((old, _)) => format!(
+                        "query parameter '{name}' is given twice (also as its old name '{old}')"
+                    ),
+                    None => format!("query parameter '{name}' is given twice"),
+                },
             ));
         }
     }
@@ -314,7 +201,7 @@ pub fn number_param(
         None => Ok(default),
         Some(text) => text.trim().parse().map_err(|_| {
             ApiError::bad_request(
-                "bad_query",
+                Code::BadQuery,
                 format!("'{name}' must be a non-negative integer"),
             )
         }),
@@ -339,7 +226,7 @@ pub async fn read_body(
         Ok(Ok(bytes)) => Ok(bytes),
         Ok(Err(_)) => Err(ApiError::PayloadTooLarge { limit }),
         Err(error) => Err(ApiError::bad_request(
-            "bad_body",
+            Code::BadBody,
             format!("cannot read the request body: {error}"),
         )),
     }
@@ -353,6 +240,9 @@ pub async fn read_json(
 ) -> Result<Value, ApiError> {
     let bytes = read_body(request, payload, limit).await?;
     serde_json::from_slice(&bytes).map_err(|error| {
-        ApiError::bad_request("bad_json", format!("the body is not valid JSON: {error}"))
+        ApiError::bad_request(
+            Code::BadJson,
+            format!("the body is not valid JSON: {error}"),
+        )
     })
 }

@@ -6,21 +6,27 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use duijie_core::jsonl::resource_from_json;
 use duijie_core::matcher::MAX_TOP;
 use duijie_core::{Filters, Kind, MatchOptions, Need, Resource};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::auth::require_writer;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::import::check_text_safety;
+use crate::routes::openapi::{
+    BadRequest, Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge, Unauthorized,
+};
 use crate::routes::{number_param, query_params, read_json};
 use crate::state::{passes, AppState};
 use crate::store::Change;
 
+/// The old singular names `kind`, `industry` and `discipline` are still accepted (`QUERY_ALIASES`).
 pub const LIST_QUERY: &[&str] = &[
     "q",
-    "kind",
+    "kinds",
     "region",
-    "industry",
-    "discipline",
+    "industries",
+    "disciplines",
     "limit",
     "offset",
 ];
@@ -29,9 +35,85 @@ pub const LIST_QUERY: &[&str] = &[
 const DEFAULT_LIMIT: usize = 20;
 const MAX_LIMIT: usize = 200;
 
-/// `{"total", "items", "facets"}`. With `q`, items are ranked by the matcher (best first, each with its
-/// `score`); without, they are in id order. Facets count the whole filtered set: by kind, by province
-/// (the region's first two digits + `0000`), by discipline.
+/// `GET /api/v1/resources`.
+#[derive(Serialize, ToSchema)]
+pub struct ResourceList<'a> {
+    catalog_version: &'a str,
+    /// How many resources pass the filters (and match `q`), over all pages.
+    total: usize,
+    limit: usize,
+    offset: usize,
+    items: Vec<ListItem>,
+    facets: Facets<'a>,
+}
+
+/// A resource's public fields, with its `score` when the list is ranked by `q`.
+#[derive(Serialize, ToSchema)]
+pub struct ListItem {
+    #[serde(flatten)]
+    #[schema(value_type = crate::schema::Resource)]
+    resource: Resource,
+    /// The match score in [0, 1], when `q` is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<f64>,
+}
+
+/// Counts over the whole filtered set (not only the page).
+#[derive(Serialize, ToSchema)]
+pub struct Facets<'a> {
+    /// By kind.
+    #[schema(value_type = BTreeMap<String, usize>)]
+    kind: BTreeMap<&'a str, usize>,
+    /// By province: the region's first two digits and `0000`.
+    province: BTreeMap<String, usize>,
+    /// By discipline code.
+    #[schema(value_type = BTreeMap<String, usize>)]
+    discipline: BTreeMap<&'a str, usize>,
+}
+
+/// The answer to a write of one resource.
+#[derive(Serialize, ToSchema)]
+pub struct Written<'a> {
+    id: &'a str,
+    /// The catalog version after the write.
+    catalog_version: &'a str,
+}
+
+/// The answer to a delete.
+#[derive(Serialize, ToSchema)]
+pub struct Deleted<'a> {
+    /// Always true.
+    deleted: bool,
+    catalog_version: &'a str,
+}
+
+/// Search and filter resources (public fields), with facets.
+///
+/// With `q`, items are ranked by the matcher (best first, each with its `score`); without, they are
+/// in id order. Facets count the whole filtered set: by kind, by province (the region's first two
+/// digits + `0000`), by discipline.
+#[utoipa::path(
+    get,
+    path = "/api/v1/resources",
+    tag = "resources",
+    operation_id = "list_resources",
+    params(
+        ("q" = Option<String>, Query, description = "Free text: rank the resources by how well they match it."),
+        ("kinds" = Option<String>, Query, description = "Comma-separated kinds to keep: expert, achievement, patent, organization."),
+        ("region" = Option<String>, Query, description = "A GB/T 2260 code (covers its descendants) or a strategic region id (covers its members)."),
+        ("industries" = Option<String>, Query, description = "Comma-separated GB/T 4754 codes to keep."),
+        ("disciplines" = Option<String>, Query, description = "Comma-separated disciplines (GB/T 13745 codes or names) to keep."),
+        ("limit" = Option<usize>, Query, description = "Page size: 20 by default, at most 200."),
+        ("offset" = Option<usize>, Query, description = "How many to skip."),
+        ("kind" = Option<String>, Query, deprecated, description = "The old name of `kinds`, accepted until the next release."),
+        ("industry" = Option<String>, Query, deprecated, description = "The old name of `industries`, accepted until the next release."),
+        ("discipline" = Option<String>, Query, deprecated, description = "The old name of `disciplines`, accepted until the next release.")
+    ),
+    responses(
+        (status = 200, description = "A page of resources.", body = ResourceList),
+        (status = 400, response = BadRequest)
+    )
+)]
 pub async fn list(
     request: HttpRequest,
     state: web::Data<AppState>,
@@ -56,7 +138,7 @@ pub async fn list(
             .next()
         {
             return Err(ApiError::bad_request(
-                "bad_query",
+                Code::BadQuery,
                 format!("q: {}", error.message),
             ));
         }
@@ -88,26 +170,27 @@ pub async fn list(
             *by_discipline.entry(discipline.as_str()).or_default() += 1;
         }
     }
-    let items: Vec<Value> = hits
+    let items: Vec<ListItem> = hits
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|(resource, score)| {
-            let mut item = serde_json::to_value(resource.public()).unwrap_or(Value::Null);
-            if let (Some(score), Value::Object(object)) = (score, &mut item) {
-                object.insert("score".to_string(), json!(score));
-            }
-            item
+        .map(|(resource, score)| ListItem {
+            resource: resource.public(),
+            score: *score,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "catalog_version": catalog.version(),
-        "total": hits.len(),
-        "limit": limit,
-        "offset": offset,
-        "items": items,
-        "facets": {"kind": by_kind, "province": by_province, "discipline": by_discipline},
-    })))
+    Ok(HttpResponse::Ok().json(ResourceList {
+        catalog_version: catalog.version(),
+        total: hits.len(),
+        limit,
+        offset,
+        items,
+        facets: Facets {
+            kind: by_kind,
+            province: by_province,
+            discipline: by_discipline,
+        },
+    }))
 }
 
 /// The province code of a GB/T 2260 code: its first two digits and `0000`.
@@ -119,8 +202,8 @@ pub fn province_of(region: &str) -> String {
     }
 }
 
-/// The hard filters of the query: `kind` (comma-separated), `region` (code or strategic region id),
-/// `industry`, `discipline` (comma-separated codes); every code is checked against the taxonomies.
+/// The hard filters of the query: `kinds` (comma-separated), `region` (code or strategic region id),
+/// `industries`, `disciplines` (comma-separated codes); every code is checked against the taxonomies.
 pub fn filters_from(params: &BTreeMap<String, String>) -> Result<Filters, ApiError> {
     let mut filters = Filters::default();
     let list = |name: &str| -> Vec<String> {
@@ -129,11 +212,11 @@ pub fn filters_from(params: &BTreeMap<String, String>) -> Result<Filters, ApiErr
             .map(|text| duijie_core::jsonl::split_list(&text.replace(',', ";")))
             .unwrap_or_default()
     };
-    for kind in list("kind") {
+    for kind in list("kinds") {
         filters.kinds.push(Kind::parse(&kind).ok_or_else(|| {
             ApiError::bad_request(
-                "bad_query",
-                format!("kind: unknown kind '{kind}' (expert, achievement, patent, organization)"),
+                Code::BadQuery,
+                format!("kinds: unknown kind '{kind}' (expert, achievement, patent, organization)"),
             )
         })?);
     }
@@ -145,27 +228,27 @@ pub fn filters_from(params: &BTreeMap<String, String>) -> Result<Filters, ApiErr
         let mut errors = Vec::new();
         duijie_core::validate::check_region(&mut errors, "region", region);
         if let Some(error) = errors.first() {
-            return Err(ApiError::bad_request("bad_query", error.to_string()));
+            return Err(ApiError::bad_request(Code::BadQuery, error.to_string()));
         }
         filters.region = Some(region.to_string());
     }
     let taxonomies = duijie_core::taxonomy::taxonomies();
-    for industry in list("industry") {
+    for industry in list("industries") {
         if taxonomies.industries.get(&industry).is_none() {
             return Err(ApiError::bad_request(
-                "bad_query",
-                format!("industry: unknown GB/T 4754 code '{industry}'"),
+                Code::BadQuery,
+                format!("industries: unknown GB/T 4754 code '{industry}'"),
             ));
         }
         filters.industries.push(industry);
     }
-    for discipline in list("discipline") {
+    for discipline in list("disciplines") {
         match taxonomies.canonical_discipline(&discipline) {
             Some(code) => filters.disciplines.push(code.to_string()),
             None => {
                 return Err(ApiError::bad_request(
-                    "bad_query",
-                    format!("discipline: unknown discipline '{discipline}'"),
+                    Code::BadQuery,
+                    format!("disciplines: unknown discipline '{discipline}'"),
                 ))
             }
         }
@@ -173,6 +256,18 @@ pub fn filters_from(params: &BTreeMap<String, String>) -> Result<Filters, ApiErr
     Ok(filters)
 }
 
+/// One resource (public fields).
+#[utoipa::path(
+    get,
+    path = "/api/v1/resources/{id}",
+    tag = "resources",
+    operation_id = "get_resource",
+    params(("id" = String, Path, description = "The resource's id.")),
+    responses(
+        (status = 200, description = "The resource, without its contact.", body = crate::schema::Resource),
+        (status = 404, response = NotFound)
+    )
+)]
 pub async fn get(
     path: web::Path<String>,
     state: web::Data<AppState>,
@@ -195,6 +290,25 @@ fn resource_from_body(value: &Value) -> Result<Resource, ApiError> {
     Err(ApiError::invalid("the resource is not valid", errors))
 }
 
+/// Create a resource.
+#[utoipa::path(
+    post,
+    path = "/api/v1/resources",
+    tag = "resources",
+    operation_id = "create_resource",
+    security(("bearer" = [])),
+    request_body(content = crate::schema::Resource, description = "The resource, validated as an import row is."),
+    responses(
+        (status = 201, description = "Created.", body = Written,
+            headers(("Location" = String, description = "The new resource's URL."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Invalid)
+    )
+)]
 pub async fn create(
     request: HttpRequest,
     payload: web::Payload,
@@ -220,9 +334,30 @@ pub async fn create(
     .await??;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/resources/{id}")))
-        .json(json!({"id": id, "catalog_version": catalog.version()})))
+        .json(Written {
+            id: &id,
+            catalog_version: catalog.version(),
+        }))
 }
 
+/// Create or replace a resource.
+#[utoipa::path(
+    put,
+    path = "/api/v1/resources/{id}",
+    tag = "resources",
+    operation_id = "put_resource",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The resource's id; the body's `id`, if any, must be the same.")),
+    request_body(content = crate::schema::Resource, description = "The resource, validated as an import row is."),
+    responses(
+        (status = 200, description = "Stored.", body = Written),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Invalid)
+    )
+)]
 pub async fn put(
     request: HttpRequest,
     path: web::Path<String>,
@@ -258,9 +393,27 @@ pub async fn put(
         )
     })
     .await??;
-    Ok(HttpResponse::Ok().json(json!({"id": id, "catalog_version": catalog.version()})))
+    Ok(HttpResponse::Ok().json(Written {
+        id: &id,
+        catalog_version: catalog.version(),
+    }))
 }
 
+/// Delete a resource.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/resources/{id}",
+    tag = "resources",
+    operation_id = "delete_resource",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The resource's id.")),
+    responses(
+        (status = 200, description = "Deleted.", body = Deleted),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound)
+    )
+)]
 pub async fn delete(
     request: HttpRequest,
     path: web::Path<String>,
@@ -269,5 +422,8 @@ pub async fn delete(
     require_writer(&request, &state)?;
     let id = path.into_inner();
     let catalog = web::block(move || state.write(Change::Delete(&id), false, |_| Ok(()))).await??;
-    Ok(HttpResponse::Ok().json(json!({"deleted": true, "catalog_version": catalog.version()})))
+    Ok(HttpResponse::Ok().json(Deleted {
+        deleted: true,
+        catalog_version: catalog.version(),
+    }))
 }

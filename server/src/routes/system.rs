@@ -1,35 +1,91 @@
 //! Health, metrics, the OpenAPI document, and the fallback: the widget's static files
 //! (`crate::static_files`) or a JSON 404.
 
+use std::sync::OnceLock;
+
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
+use crate::auth::Scope;
 use crate::error::ApiError;
+use crate::routes::openapi::Unauthorized;
 use crate::state::AppState;
 
-pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let catalog = state.catalog();
-    HttpResponse::Ok().json(json!({
-        "status": "ok",
-        "catalog_version": catalog.version(),
-        "resources": catalog.resources().len(),
-    }))
+/// `GET /healthz`.
+#[derive(Serialize, ToSchema)]
+pub struct Health<'a> {
+    /// Always `ok` when the service answers.
+    status: &'a str,
+    catalog_version: &'a str,
+    /// How many resources the catalog holds.
+    resources: usize,
 }
 
-/// `GET /api/v1/whoami`: the calling token's scope and id (how the widget checks a broker's
-/// sign-in). 401 without a valid token.
+/// `GET /api/v1/whoami`.
+#[derive(Serialize, ToSchema)]
+pub struct WhoAmI {
+    scope: Scope,
+    /// The token's id: the first 16 hex digits of its SHA-256, as records name it (never the token).
+    token_id: String,
+}
+
+/// Liveness and the catalog version.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "system",
+    operation_id = "healthz",
+    responses((status = 200, description = "The service is up.", body = Health))
+)]
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let catalog = state.catalog();
+    HttpResponse::Ok().json(Health {
+        status: "ok",
+        catalog_version: catalog.version(),
+        resources: catalog.resources().len(),
+    })
+}
+
+/// The calling token's scope and id.
+///
+/// How the widget checks a broker's sign-in.
+#[utoipa::path(
+    get,
+    path = "/api/v1/whoami",
+    tag = "system",
+    operation_id = "whoami",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The token is valid.", body = WhoAmI),
+        (status = 401, response = Unauthorized)
+    )
+)]
 pub async fn whoami(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = crate::auth::caller(&request, &state)?;
-    Ok(HttpResponse::Ok().json(json!({
-        "scope": who.scope.as_str(),
-        "token_id": who.token_id,
-    })))
+    Ok(HttpResponse::Ok().json(WhoAmI {
+        scope: who.scope,
+        token_id: who.token_id,
+    }))
 }
 
+/// Prometheus metrics.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "system",
+    operation_id = "metrics",
+    responses((
+        status = 200,
+        description = "Requests by route and status, latency by route, the catalog's size and version.",
+        body = String,
+        content_type = "text/plain; version=0.0.4; charset=utf-8"
+    ))
+)]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let catalog = state.catalog();
     HttpResponse::Ok()
@@ -41,8 +97,25 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         )
 }
 
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "system",
+    operation_id = "openapi",
+    responses((status = 200, description = "The OpenAPI 3.1 document of the service.", body = Object))
+)]
 pub async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().json(crate::routes::openapi())
+    static DOCUMENT: OnceLock<Vec<u8>> = OnceLock::new();
+    let document = DOCUMENT.get_or_init(|| {
+        crate::routes::openapi::document()
+            .to_json()
+            .unwrap_or_default()
+            .into_bytes()
+    });
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document.clone())
 }
 
 const NOT_BUILT: &str = "<!doctype html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\"><title>duijie</title></head>\n<body><h1>duijie 对接</h1><p>The widget is not built. Build it (<code>cargo xtask web</code>) or start the server with <code>--static DIR</code>; the API is at <a href=\"/api/openapi.json\">/api/openapi.json</a>.</p></body></html>\n";

@@ -6,22 +6,27 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::engagement::{format_utc, parse_time, Status};
 use crate::store::{lock, Store, StoreError};
 
 /// Who did something: an id derived from the token (never the token) and its scope.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Actor {
+    /// The token's id: the first 16 hex digits of its SHA-256.
     pub token: String,
+    /// `admin`, `editor` or `broker`.
     pub scope: String,
 }
 
 /// What an engagement keeps of its resource, copied at creation so that statistics do not change
 /// when the catalog does.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ResourceCopy {
+    /// `expert`, `achievement`, `patent` or `organization`.
     pub kind: String,
     pub title: String,
     pub region: Option<String>,
@@ -114,37 +119,69 @@ pub struct StatRow {
     pub reached: [Option<i64>; 4],
 }
 
+/// An engagement as the API gives it.
+#[derive(Serialize, ToSchema)]
+pub struct EngagementBody<'a> {
+    id: i64,
+    status: Status,
+    /// The need as it was recorded.
+    #[schema(value_type = crate::schema::Need)]
+    need: &'a Value,
+    resource_id: &'a str,
+    resource: &'a ResourceCopy,
+    fair: Option<&'a str>,
+    /// The note of the creation step.
+    note: Option<&'a str>,
+    /// RFC 3339 UTC, whole seconds.
+    created_at: &'a str,
+    created_by: Option<&'a Actor>,
+    updated_at: &'a str,
+    /// Every status change, creation first.
+    history: Vec<StepBody<'a>>,
+}
+
+/// One status change of an engagement.
+#[derive(Serialize, ToSchema)]
+pub struct StepBody<'a> {
+    /// Null for the creation step.
+    from: Option<Status>,
+    to: Status,
+    /// RFC 3339 UTC, whole seconds.
+    at: &'a str,
+    by: &'a Actor,
+    note: Option<&'a str>,
+}
+
 impl Engagement {
+    /// The engagement as the API gives it.
+    pub fn body(&self) -> EngagementBody<'_> {
+        EngagementBody {
+            id: self.id,
+            status: self.status,
+            need: &self.need,
+            resource_id: &self.resource_id,
+            resource: &self.resource,
+            fair: self.fair.as_deref(),
+            note: self.history.first().and_then(|step| step.note.as_deref()),
+            created_at: &self.created_at,
+            created_by: self.history.first().map(|step| &step.by),
+            updated_at: &self.updated_at,
+            history: self
+                .history
+                .iter()
+                .map(|step| StepBody {
+                    from: step.from,
+                    to: step.to,
+                    at: &step.at,
+                    by: &step.by,
+                    note: step.note.as_deref(),
+                })
+                .collect(),
+        }
+    }
+
     pub fn to_json(&self) -> Value {
-        let actor = |actor: &Actor| json!({"token": actor.token, "scope": actor.scope});
-        let created_by = self.history.first().map(|step| actor(&step.by));
-        let note = self.history.first().and_then(|step| step.note.clone());
-        json!({
-            "id": self.id,
-            "status": self.status.as_str(),
-            "need": self.need,
-            "resource_id": self.resource_id,
-            "resource": {
-                "kind": self.resource.kind,
-                "title": self.resource.title,
-                "region": self.resource.region,
-                "disciplines": self.resource.disciplines,
-                "industries": self.resource.industries,
-                "society": self.resource.society,
-            },
-            "fair": self.fair,
-            "note": note,
-            "created_at": self.created_at,
-            "created_by": created_by,
-            "updated_at": self.updated_at,
-            "history": self.history.iter().map(|step| json!({
-                "from": step.from.map(Status::as_str),
-                "to": step.to.as_str(),
-                "at": step.at,
-                "by": actor(&step.by),
-                "note": step.note,
-            })).collect::<Vec<_>>(),
-        })
+        serde_json::to_value(self.body()).unwrap_or(Value::Null)
     }
 }
 

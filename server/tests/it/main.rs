@@ -4,6 +4,7 @@
 mod auth;
 mod catalog;
 mod cli;
+mod contract;
 mod engagements;
 mod golden;
 mod import;

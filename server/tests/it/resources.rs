@@ -124,18 +124,18 @@ fn list_filters_pages_and_facets() {
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
     assert_eq!(page["items"][0]["id"], "r-00018");
 
-    let experts = server.get("/api/v1/resources?kind=expert").json();
+    let experts = server.get("/api/v1/resources?kinds=expert").json();
     assert_eq!(experts["total"], 5);
     assert!(experts["items"]
         .as_array()
         .unwrap()
         .iter()
         .all(|item| item["kind"] == "expert"));
-    let two = server.get("/api/v1/resources?kind=expert,patent").json();
+    let two = server.get("/api/v1/resources?kinds=expert,patent").json();
     assert_eq!(two["total"], 10);
 
     for bad in [
-        "/api/v1/resources?kind=robot",
+        "/api/v1/resources?kinds=robot",
         "/api/v1/resources?limit=many",
         "/api/v1/resources?colour=red",
         "/api/v1/resources?region=999999",
