@@ -93,6 +93,9 @@ fn ci() -> Result<(), String> {
         &[],
     )?;
     web::e2e_test()?;
+    // The API contract: the served OpenAPI document through an independent linter, and a client
+    // generated from it.
+    web::contract_test()?;
     Ok(())
 }
 

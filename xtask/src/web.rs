@@ -602,6 +602,18 @@ pub fn e2e_test() -> Result<(), String> {
     run(Command::new("npm").args(["test"]).current_dir(&e2e))
 }
 
+/// Runs the contract tests (`tests/contract`: the served OpenAPI document linted by Redocly, and a
+/// client generated from it calling the server) after installing their npm packages.
+pub fn contract_test() -> Result<(), String> {
+    let contract = workspace_root().join("tests/contract");
+    if !contract.join("node_modules/.bin/redocly").exists() {
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&contract))?;
+    }
+    run(Command::new("npm").args(["test"]).current_dir(&contract))
+}
+
 #[cfg(test)]
 mod tests {
     use crate::web::{hashed_name, rewrite};
