@@ -4,6 +4,7 @@
 //! browser (wasm32) and on the server with bit-identical results.
 
 mod detmath;
+pub mod engagement;
 pub mod eval;
 pub mod index;
 #[cfg(feature = "serde")]
@@ -12,8 +13,10 @@ pub mod matcher;
 pub mod model;
 pub mod pause;
 pub mod score;
+pub mod spreadsheet;
 pub mod taxonomy;
 pub mod text;
+pub mod time;
 pub mod validate;
 
 pub use matcher::{Filters, MatchOptions, Matcher};

@@ -155,10 +155,12 @@ pub struct ErrorDetails {
     pub limit: Option<usize>,
     /// `conflict` of a status move: the engagement's status now.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub current: Option<crate::engagement::Status>,
+    #[schema(value_type = Option<crate::schema::Status>)]
+    pub current: Option<duijie_core::engagement::Status>,
     /// `conflict` of a status move: the statuses it may move to (`[]` from landed or dropped).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub allowed: Option<Vec<crate::engagement::Status>>,
+    #[schema(value_type = Option<Vec<crate::schema::Status>>)]
+    pub allowed: Option<Vec<duijie_core::engagement::Status>>,
 }
 
 #[derive(Debug, thiserror::Error)]

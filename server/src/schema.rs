@@ -22,6 +22,19 @@ pub enum Kind {
     Organization,
 }
 
+/// Where an engagement stands (`duijie_core::engagement::Status`): intent → contacted →
+/// negotiating → signed → landed, or dropped from any open status.
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Intent,
+    Contacted,
+    Negotiating,
+    Signed,
+    Landed,
+    Dropped,
+}
+
 /// A cooperation mode (合作方式); `GET /api/v1/taxonomies/modes` gives their labels.
 #[derive(ToSchema)]
 #[serde(rename_all = "snake_case")]

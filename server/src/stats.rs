@@ -4,14 +4,14 @@
 
 use std::sync::{Arc, OnceLock};
 
+use duijie_core::engagement::Status;
 use duijie_core::index::FxMap;
-
+use duijie_core::spreadsheet::escape_cell;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::engagement::Status;
-use crate::routes::resources::province_of;
+use crate::routes::resources::province_key;
 use crate::store::engagements::StatRow;
 
 /// The group of engagements whose resource has no value for the grouping field.
@@ -78,13 +78,13 @@ impl GroupBy {
             }
         };
         match self {
-            GroupBy::Region => visit(&or_none(row.region.as_deref().map(province_of).as_deref())),
+            GroupBy::Region => visit(&or_none(row.region.as_deref().map(province_key))),
             GroupBy::Discipline => each(&row.disciplines),
             GroupBy::Industry => each(&row.industries),
             GroupBy::Society => visit(&or_none(Some(&row.society))),
             GroupBy::Kind => visit(&or_none(Some(&row.kind))),
             GroupBy::Fair => visit(&or_none(row.fair.as_deref())),
-            GroupBy::Month => visit(&crate::engagement::format_utc(row.created_at)[..7]),
+            GroupBy::Month => visit(&duijie_core::time::format_utc(row.created_at)[..7]),
         }
     }
 
@@ -549,8 +549,8 @@ pub fn to_csv(groups: &[Group]) -> Result<Vec<u8>, csv::Error> {
     writer.write_record(CSV_HEADER)?;
     for group in groups {
         let mut record: Vec<String> = vec![
-            spreadsheet_safe(&group.key),
-            spreadsheet_safe(&group.name),
+            escape_cell(&group.key).into_owned(),
+            escape_cell(&group.name).into_owned(),
             group.engagements.to_string(),
         ];
         record.extend(group.by_status.iter().map(usize::to_string));
@@ -562,27 +562,16 @@ pub fn to_csv(groups: &[Group]) -> Result<Vec<u8>, csv::Error> {
         ] {
             record.push(median.map(|days| days.to_string()).unwrap_or_default());
         }
-        record.push(spreadsheet_safe(
-            &group
-                .top_resources
-                .iter()
-                .map(|(id, _, count)| format!("{id}:{count}"))
-                .collect::<Vec<_>>()
-                .join(";"),
-        ));
+        let top_resources = group
+            .top_resources
+            .iter()
+            .map(|(id, _, count)| format!("{id}:{count}"))
+            .collect::<Vec<_>>()
+            .join(";");
+        record.push(escape_cell(&top_resources).into_owned());
         writer.write_record(&record)?;
     }
     writer
         .into_inner()
         .map_err(|error| csv::Error::from(error.into_error()))
-}
-
-/// A text cell a spreadsheet will not run: one starting with `=`, `+`, `-`, `@`, a tab or a carriage
-/// return gets a leading `'` (OWASP's advice for CSV injection). Resource ids may start with `-`.
-pub fn spreadsheet_safe(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    }
 }

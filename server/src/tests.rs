@@ -344,7 +344,7 @@ fn core_schemas_match_the_core_types() {
     assert_eq!(enum_values(&document, "Kind"), kinds);
     let modes: Vec<&str> = Mode::ALL.iter().map(|mode| mode.as_str()).collect();
     assert_eq!(enum_values(&document, "Mode"), modes);
-    let statuses: Vec<&str> = crate::engagement::Status::ALL
+    let statuses: Vec<&str> = duijie_core::engagement::Status::ALL
         .iter()
         .map(|status| status.as_str())
         .collect();

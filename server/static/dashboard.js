@@ -4,7 +4,6 @@
 "use strict";
 
 const SVG = "http://www.w3.org/2000/svg";
-const FUNNEL = ["intent", "contacted", "negotiating", "signed", "landed"];
 const TOKEN_KEY = "duijie.dashboard.token";
 
 const $ = (id) => document.getElementById(id);
@@ -91,20 +90,24 @@ function barChart(container, items, color) {
 
 function drawFunnel(overall) {
   const total = overall.engagements;
-  barChart($("funnel-chart"), FUNNEL.map((status) => ({
+  // The funnel's statuses in order are the keys of `reached`, as the server names them; the first is
+  // where every engagement starts. The statuses off the funnel (dropped) come after them.
+  const funnel = Object.keys(overall.reached);
+  const others = Object.keys(overall.status).filter((status) => !funnel.includes(status));
+  barChart($("funnel-chart"), funnel.map((status, index) => ({
     label: status,
     value: overall.reached[status],
     max: total,
-    text: overall.reached[status] + (status === "intent" ? "" : "  (" + pct(overall.rates[status]) + ")"),
+    text: overall.reached[status] + (index === 0 ? "" : "  (" + pct(overall.rates[status]) + ")"),
   })), "#3d74b6");
   fillTable($("funnel-table"),
     ["status", "ever reached", "rate of intent", "now in this status"],
-    FUNNEL.map((status) => [
+    funnel.map((status, index) => [
       status,
       overall.reached[status],
-      status === "intent" ? "100.0%" : pct(overall.rates[status]),
+      index === 0 ? "100.0%" : pct(overall.rates[status]),
       overall.status[status],
-    ]).concat([["dropped", "–", "–", overall.status.dropped]]));
+    ]).concat(others.map((status) => [status, "–", "–", overall.status[status]])));
 }
 
 function drawProvinces(groups) {

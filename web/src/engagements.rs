@@ -8,6 +8,7 @@
 //! when the server has answered it; a reply that retrying cannot change (a refused body) marks it
 //! failed, with the server's message, instead of retrying forever.
 
+use duijie_core::engagement::Status;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use wasm_bindgen::JsCast;
@@ -66,7 +67,12 @@ impl Entry {
 
     /// Sent, and still moving on the server (worth asking for its status).
     pub fn open(&self) -> bool {
-        self.id.is_some() && !matches!(self.status.as_deref(), Some("landed" | "dropped"))
+        self.id.is_some()
+            && !self
+                .status
+                .as_deref()
+                .and_then(Status::parse)
+                .is_some_and(Status::is_final)
     }
 }
 

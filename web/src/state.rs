@@ -6,6 +6,7 @@
 
 use std::rc::Rc;
 
+use duijie_core::spreadsheet::escape_cell;
 use duijie_core::taxonomy::taxonomies;
 use duijie_core::{Filters, Kind, Matcher, Mode, Need};
 use serde::{Deserialize, Serialize};
@@ -523,10 +524,17 @@ fn facets(results: &[Found]) -> Facets {
             Some((_, count)) => *count += 1,
             None => kinds.push((resource.kind, 1)),
         }
-        if let Some(province) = resource.region.as_deref().and_then(province_of) {
-            match provinces.iter_mut().find(|(code, _)| *code == province) {
+        if let Some(province) = resource
+            .region
+            .as_deref()
+            .and_then(|region| taxonomies().province_of(region))
+        {
+            match provinces
+                .iter_mut()
+                .find(|(code, _)| *code == province.code)
+            {
                 Some((_, count)) => *count += 1,
-                None => provinces.push((province, 1)),
+                None => provinces.push((province.code.clone(), 1)),
             }
         }
     }
@@ -534,19 +542,6 @@ fn facets(results: &[Found]) -> Facets {
     provinces.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     provinces.truncate(8);
     Facets { kinds, provinces }
-}
-
-/// The province code of a region code.
-pub fn province_of(code: &str) -> Option<String> {
-    let regions = &taxonomies().regions;
-    let node = regions.get(code)?;
-    if node.parent.is_none() {
-        return Some(node.code.clone());
-    }
-    regions
-        .ancestors(code)
-        .last()
-        .map(|province| province.code.clone())
 }
 
 /// A region's full name, province first: 广东省·深圳市·南山区. Unknown codes are shown as they are.
@@ -607,15 +602,13 @@ pub fn shortlist_csv(items: &[ShortItem], lang: Lang) -> String {
     csv
 }
 
+/// A cell escaped for spreadsheets (`duijie_core::spreadsheet::escape_cell`), then quoted for CSV.
 fn csv_cell(cell: &str) -> String {
-    let mut cell = cell.to_string();
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        cell.insert(0, '\'');
-    }
+    let cell = escape_cell(cell);
     if cell.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", cell.replace('"', "\"\""))
     } else {
-        cell
+        cell.into_owned()
     }
 }
 

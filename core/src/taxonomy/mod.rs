@@ -428,6 +428,13 @@ impl Taxonomies {
         }
     }
 
+    /// The province (省级) a region code lies in, or the province itself; `None` for an unknown
+    /// code. Facets and statistics by province count with this.
+    pub fn province_of(&self, code: &str) -> Option<&Node> {
+        let index = self.regions.index_of(code)?;
+        Some(&self.regions.nodes[self.index.region.province[index] as usize])
+    }
+
     /// Every region whose name or short name (广东 for 广东省, 深圳 for 深圳市) is `name`, in file
     /// order. Use it when [`Tree::by_name`] answers `None` because a short name is ambiguous.
     pub fn find_regions(&self, name: &str) -> Vec<&Node> {

@@ -186,6 +186,36 @@ fn region_ancestors() {
 }
 
 #[test]
+fn province_of_every_region() {
+    let taxonomies = taxonomies();
+    for (code, province) in [
+        ("440305", Some("440000")),
+        ("440300", Some("440000")),
+        ("440000", Some("440000")),
+        ("110101", Some("110000")),
+        ("469001", Some("460000")),
+        ("999999", None),
+        ("440399", None),
+        ("jjj", None),
+        ("", None),
+    ] {
+        assert_eq!(
+            taxonomies.province_of(code).map(|node| node.code.as_str()),
+            province,
+            "{code}"
+        );
+    }
+    // Every region lies in the province its ancestors end at, and a province covers it.
+    for node in taxonomies.regions.nodes() {
+        let province = taxonomies.province_of(&node.code).expect("a known code");
+        assert_eq!(province.level, 1, "{}", node.code);
+        assert!(taxonomies.region_covers(&province.code, &node.code));
+        let top = taxonomies.regions.ancestors(&node.code).last().copied();
+        assert_eq!(top.unwrap_or(node).code, province.code);
+    }
+}
+
+#[test]
 fn region_covers() {
     let taxonomies = taxonomies();
     let cases = [

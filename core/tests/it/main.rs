@@ -1,5 +1,8 @@
 //! duijie-core's integration tests: one binary, one module per concern.
 
 mod checks;
+mod engagement;
 mod properties;
+mod spreadsheet;
+mod timestamps;
 mod validation;

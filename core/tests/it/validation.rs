@@ -53,6 +53,22 @@ fn single_problems_are_located() {
         r#"{"id":"a","kind":"expert","title":"t","region":"999999"}"#,
         &["region"],
     );
+    // A time must exist: the one RFC 3339 parser (`duijie_core::time`) decides.
+    for bad in [
+        "2026-02-30T00:00:00Z",
+        "2025-02-29T08:00:00+08:00",
+        "2026-11-26T10:00:00+25:00",
+        "2026-11-26",
+    ] {
+        check(
+            &format!(r#"{{"id":"a","kind":"expert","title":"t","updated_at":"{bad}"}}"#),
+            &["updated_at"],
+        );
+    }
+    check(
+        r#"{"id":"a","kind":"expert","title":"t","updated_at":"2024-02-29T08:00:00+08:00"}"#,
+        &[],
+    );
     check("{not json", &[""]);
     check("[1, 2]", &[""]);
     check("\"a string\"", &[""]);

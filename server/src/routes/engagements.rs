@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use duijie_core::engagement::Status;
+use duijie_core::time::{format_utc, parse_time_or_date};
 use duijie_core::FieldError;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -12,7 +14,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::auth::{caller, require_writer, Caller};
-use crate::engagement::{format_utc, now_seconds, parse_time, Status};
+use crate::engagement::now_seconds;
 use crate::error::{ApiError, Code, ErrorDetails};
 use crate::import::check_text_safety;
 use crate::routes::openapi::{
@@ -67,6 +69,7 @@ pub struct NewEngagementRequest {
 pub struct TransitionRequest {
     /// The next status on the path (intent → contacted → negotiating → signed → landed), or
     /// `dropped` from any open status.
+    #[schema(value_type = crate::schema::Status)]
     to: Status,
     #[schema(max_length = 2000)]
     note: Option<String>,
@@ -329,7 +332,7 @@ pub async fn get(
     operation_id = "list_engagements",
     security(("bearer" = [])),
     params(
-        ("status" = Option<Status>, Query, description = "Only engagements in this status now."),
+        ("status" = Option<crate::schema::Status>, Query, description = "Only engagements in this status now."),
         ("region" = Option<String>, Query, description = "A GB/T 2260 code (covers its descendants) or a strategic region id, matched against the resource's region copied at creation."),
         ("society" = Option<String>, Query, description = "Only this society's resources."),
         ("fair" = Option<String>, Query, description = "Only engagements recorded at this fair."),
@@ -464,8 +467,14 @@ pub async fn stats(
                 }
             }
         };
-        let since = since.as_deref().and_then(parse_time).unwrap_or(i64::MIN);
-        let until = until.as_deref().and_then(parse_time).unwrap_or(i64::MAX);
+        let since = since
+            .as_deref()
+            .and_then(parse_time_or_date)
+            .unwrap_or(i64::MIN);
+        let until = until
+            .as_deref()
+            .and_then(parse_time_or_date)
+            .unwrap_or(i64::MAX);
         Ok::<_, ApiError>(compute(&prepared, group_by, since, until))
     })
     .await??;
@@ -564,12 +573,15 @@ fn time_range(
     let parse = |name: &str| -> Result<Option<String>, ApiError> {
         match non_empty(params, name) {
             None => Ok(None),
-            Some(text) => parse_time(text).map(format_utc).map(Some).ok_or_else(|| {
-                ApiError::bad_request(
-                    Code::BadQuery,
-                    format!("{name}: '{text}' is not an RFC 3339 time or a YYYY-MM-DD date"),
-                )
-            }),
+            Some(text) => parse_time_or_date(text)
+                .map(format_utc)
+                .map(Some)
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        Code::BadQuery,
+                        format!("{name}: '{text}' is not an RFC 3339 time or a YYYY-MM-DD date"),
+                    )
+                }),
         }
     };
     Ok((parse("since")?, parse("until")?))
@@ -676,7 +688,7 @@ impl<'a> Fields<'a> {
             return None;
         }
         let text = self.string("at", 1, 64, false)?;
-        let seconds = parse_time(&text);
+        let seconds = parse_time_or_date(&text);
         if seconds.is_none() {
             self.errors
                 .push(FieldError::new("at", "must be an RFC 3339 time"));

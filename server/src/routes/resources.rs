@@ -64,8 +64,9 @@ pub struct Facets<'a> {
     /// By kind.
     #[schema(value_type = BTreeMap<String, usize>)]
     kind: BTreeMap<&'a str, usize>,
-    /// By province: the region's first two digits and `0000`.
-    province: BTreeMap<String, usize>,
+    /// By province: the code of the province a region lies in (`province_key`).
+    #[schema(value_type = BTreeMap<String, usize>)]
+    province: BTreeMap<&'a str, usize>,
     /// By discipline code.
     #[schema(value_type = BTreeMap<String, usize>)]
     discipline: BTreeMap<&'a str, usize>,
@@ -90,8 +91,8 @@ pub struct Deleted<'a> {
 /// Search and filter resources (public fields), with facets.
 ///
 /// With `q`, items are ranked by the matcher (best first, each with its `score`); without, they are
-/// in id order. Facets count the whole filtered set: by kind, by province (the region's first two
-/// digits + `0000`), by discipline.
+/// in id order. Facets count the whole filtered set: by kind, by province (`province_key`), by
+/// discipline.
 #[utoipa::path(
     get,
     path = "/api/v1/resources",
@@ -159,12 +160,12 @@ pub async fn list(
             .collect()
     };
     let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut by_province: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by_province: BTreeMap<&str, usize> = BTreeMap::new();
     let mut by_discipline: BTreeMap<&str, usize> = BTreeMap::new();
     for (resource, _) in &hits {
         *by_kind.entry(resource.kind.as_str()).or_default() += 1;
         if let Some(region) = &resource.region {
-            *by_province.entry(province_of(region)).or_default() += 1;
+            *by_province.entry(province_key(region)).or_default() += 1;
         }
         for discipline in &resource.disciplines {
             *by_discipline.entry(discipline.as_str()).or_default() += 1;
@@ -191,15 +192,6 @@ pub async fn list(
             discipline: by_discipline,
         },
     }))
-}
-
-/// The province code of a GB/T 2260 code: its first two digits and `0000`.
-pub fn province_of(region: &str) -> String {
-    if region.len() == 6 && region.bytes().all(|b| b.is_ascii_digit()) {
-        format!("{}0000", &region[..2])
-    } else {
-        region.to_string()
-    }
 }
 
 /// The hard filters of the query: `kinds` (comma-separated), `region` (code or strategic region id),
@@ -426,4 +418,12 @@ pub async fn delete(
         deleted: true,
         catalog_version: catalog.version(),
     }))
+}
+
+/// The province a region counts under in facets and statistics: its province's code
+/// (`Taxonomies::province_of`), or the code itself when the taxonomies do not know it.
+pub fn province_key(region: &str) -> &str {
+    duijie_core::taxonomy::taxonomies()
+        .province_of(region)
+        .map_or(region, |province| province.code.as_str())
 }

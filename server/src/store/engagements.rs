@@ -5,12 +5,13 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use duijie_core::engagement::Status;
+use duijie_core::time::{format_utc, parse_time_or_date};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::engagement::{format_utc, parse_time, Status};
 use crate::store::{lock, Store, StoreError};
 
 /// Who did something: an id derived from the token (never the token) and its scope.
@@ -123,6 +124,7 @@ pub struct StatRow {
 #[derive(Serialize, ToSchema)]
 pub struct EngagementBody<'a> {
     id: i64,
+    #[schema(value_type = crate::schema::Status)]
     status: Status,
     /// The need as it was recorded.
     #[schema(value_type = crate::schema::Need)]
@@ -144,7 +146,9 @@ pub struct EngagementBody<'a> {
 #[derive(Serialize, ToSchema)]
 pub struct StepBody<'a> {
     /// Null for the creation step.
+    #[schema(value_type = Option<crate::schema::Status>)]
     from: Option<Status>,
+    #[schema(value_type = crate::schema::Status)]
     to: Status,
     /// RFC 3339 UTC, whole seconds.
     at: &'a str,
@@ -374,7 +378,7 @@ impl Store {
         if !current.may_move_to(to) {
             return Ok(Moved::Refused {
                 current,
-                allowed: current.allowed_next(),
+                allowed: current.allowed_next().to_vec(),
             });
         }
         let at = format_utc(at);
@@ -485,7 +489,7 @@ impl Store {
         let mut numbers: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
         let time = |row: &Row<'_>, index: usize| -> Result<Option<i64>, StoreError> {
             let text: Option<String> = row.get(index)?;
-            Ok(text.as_deref().and_then(parse_time))
+            Ok(text.as_deref().and_then(parse_time_or_date))
         };
         while let Some(row) = rows.next()? {
             let status: String = row.get(8)?;

@@ -3,6 +3,7 @@
 
 use std::cell::Cell;
 
+use duijie_core::engagement::Status;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -64,17 +65,12 @@ fn entry_status(lang: Lang, entry: &Entry, signed_in: bool) -> (&'static str, St
     }
 }
 
+/// The label of a status the server named; a name this widget does not know is shown as it is.
 fn status_label(lang: Lang, status: &str) -> String {
-    let (zh, en) = match status {
-        "intent" => ("意向", "intent"),
-        "contacted" => ("已联系", "contacted"),
-        "negotiating" => ("洽谈中", "negotiating"),
-        "signed" => ("已签约", "signed"),
-        "landed" => ("已落地", "landed"),
-        "dropped" => ("已终止", "dropped"),
-        other => (other, other),
-    };
-    lang.pick(zh, en).to_string()
+    match Status::parse(status) {
+        Some(status) => lang.pick(status.label_zh(), status.label_en()).to_string(),
+        None => status.to_string(),
+    }
 }
 
 #[function_component(Shortlist)]
