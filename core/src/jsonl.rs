@@ -9,30 +9,12 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use crate::fields;
 use crate::model::{Contact, FieldError, Kind, Mode, Need, Patent, Resource};
 use crate::validate::{clip, validate_need, validate_resource};
 
-/// The fields a resource object may have; anything else is an error, not silently dropped.
-pub const RESOURCE_FIELDS: [&str; 17] = [
-    "id",
-    "kind",
-    "title",
-    "summary",
-    "keywords",
-    "disciplines",
-    "industries",
-    "region",
-    "organization",
-    "society",
-    "modes",
-    "maturity",
-    "patent",
-    "position",
-    "expertise",
-    "contact",
-    "updated_at",
-];
-
+/// The fields a need object may have; anything else is an error, not silently dropped. (A
+/// resource's are the table `fields::RESOURCE_FIELDS`.)
 pub const NEED_FIELDS: [&str; 9] = [
     "text",
     "keywords",
@@ -54,7 +36,7 @@ pub fn resource_from_json(value: &Value) -> Result<Resource, Vec<FieldError>> {
         )]);
     };
     let mut decoder = Decoder::default();
-    decoder.unknown_fields(object, &RESOURCE_FIELDS);
+    decoder.unknown_fields(object, |key| fields::is_resource_key(key));
     let id = decoder.string(object, "id").unwrap_or_default();
     let kind = match object.get("kind") {
         None | Some(Value::Null) => {
@@ -103,20 +85,16 @@ pub fn resource_from_json(value: &Value) -> Result<Resource, Vec<FieldError>> {
     resource.updated_at = decoder
         .string(object, "updated_at")
         .filter(|time| !time.is_empty());
-    resource.patent = decoder
-        .object(object, "patent", &["number", "ipc", "status"])
-        .map(|patent| Patent {
-            number: decoder.string(patent, "patent.number").unwrap_or_default(),
-            ipc: decoder.strings(patent, "patent.ipc"),
-            status: decoder.string(patent, "patent.status").unwrap_or_default(),
-        });
-    resource.contact = decoder
-        .object(object, "contact", &["name", "phone", "email"])
-        .map(|contact| Contact {
-            name: decoder.string(contact, "contact.name").unwrap_or_default(),
-            phone: decoder.string(contact, "contact.phone").unwrap_or_default(),
-            email: decoder.string(contact, "contact.email").unwrap_or_default(),
-        });
+    resource.patent = decoder.object(object, "patent").map(|patent| Patent {
+        number: decoder.string(patent, "patent.number").unwrap_or_default(),
+        ipc: decoder.strings(patent, "patent.ipc"),
+        status: decoder.string(patent, "patent.status").unwrap_or_default(),
+    });
+    resource.contact = decoder.object(object, "contact").map(|contact| Contact {
+        name: decoder.string(contact, "contact.name").unwrap_or_default(),
+        phone: decoder.string(contact, "contact.phone").unwrap_or_default(),
+        email: decoder.string(contact, "contact.email").unwrap_or_default(),
+    });
     if kind.is_some() {
         decoder.errors.extend(validate_resource(&resource));
     }
@@ -129,7 +107,7 @@ pub fn need_from_json(value: &Value) -> Result<Need, Vec<FieldError>> {
         return Err(vec![FieldError::new("", "a need must be a JSON object")]);
     };
     let mut decoder = Decoder::default();
-    decoder.unknown_fields(object, &NEED_FIELDS);
+    decoder.unknown_fields(object, |key| NEED_FIELDS.contains(&key));
     let mut need = Need {
         text: decoder.string(object, "text").unwrap_or_default(),
         keywords: decoder.strings(object, "keywords"),
@@ -240,7 +218,9 @@ pub fn parse_queries_jsonl(text: &str) -> (Vec<Query>, Vec<FieldError>) {
             continue;
         };
         let mut decoder = Decoder::default();
-        decoder.unknown_fields(object, &["qid", "kind", "need", "relevant"]);
+        decoder.unknown_fields(object, |key| {
+            ["qid", "kind", "need", "relevant"].contains(&key)
+        });
         let qid = decoder
             .string(object, "qid")
             .unwrap_or_else(|| format!("line-{line_no}"));
@@ -299,11 +279,8 @@ impl Decoder {
         }
     }
 
-    fn unknown_fields(&mut self, object: &Map<String, Value>, known: &[&str]) {
-        let mut unknown: Vec<&String> = object
-            .keys()
-            .filter(|key| !known.contains(&key.as_str()))
-            .collect();
+    fn unknown_fields(&mut self, object: &Map<String, Value>, known: impl Fn(&str) -> bool) {
+        let mut unknown: Vec<&String> = object.keys().filter(|key| !known(key)).collect();
         unknown.sort();
         for key in unknown {
             self.error(clip(key), "unknown field");
@@ -391,18 +368,18 @@ impl Decoder {
         }
     }
 
+    /// A nested object of a resource (`patent`, `contact`), whose keys the field table lists.
     fn object<'a>(
         &mut self,
         object: &'a Map<String, Value>,
         key: &str,
-        known: &[&str],
     ) -> Option<&'a Map<String, Value>> {
         match object.get(key) {
             None | Some(Value::Null) => None,
             Some(Value::Object(inner)) => {
                 let mut unknown: Vec<&String> = inner
                     .keys()
-                    .filter(|name| !known.contains(&name.as_str()))
+                    .filter(|name| !fields::is_nested_key(key, name))
                     .collect();
                 unknown.sort();
                 for name in unknown {

@@ -6,6 +6,7 @@
 mod detmath;
 pub mod engagement;
 pub mod eval;
+pub mod fields;
 pub mod index;
 #[cfg(feature = "serde")]
 pub mod jsonl;

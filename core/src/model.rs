@@ -52,6 +52,25 @@ impl Kind {
             Kind::Organization => "机构",
         }
     }
+
+    /// The English label shown to brokers.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Kind::Expert => "Expert",
+            Kind::Achievement => "Achievement",
+            Kind::Patent => "Patent",
+            Kind::Organization => "Organisation",
+        }
+    }
+
+    /// A kind written as its code or as a spreadsheet writes it: the Chinese label, or 成果 for
+    /// 科技成果.
+    pub fn from_label(text: &str) -> Option<Kind> {
+        Kind::parse(text).or_else(|| match text {
+            "成果" => Some(Kind::Achievement),
+            _ => Kind::ALL.into_iter().find(|kind| kind.label_zh() == text),
+        })
+    }
 }
 
 impl fmt::Display for Kind {

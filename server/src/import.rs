@@ -6,11 +6,12 @@
 //! web pages.
 //!
 //! CSV and XLSX headers are the interchange field names, nested ones as `patent.number` or
-//! `contact.phone`, or the Chinese names of `CHINESE_HEADERS`.
+//! `contact.phone`, or their Chinese names: both from the table `duijie_core::fields::RESOURCE_FIELDS`.
 
 use std::collections::HashMap;
 use std::io::Cursor;
 
+use duijie_core::fields::{field_of_header, Field, Shape};
 use duijie_core::jsonl::{resource_from_json, split_list};
 use duijie_core::{FieldError, Kind, Resource};
 use serde_json::{Map, Value};
@@ -76,65 +77,6 @@ impl Encoding {
         }
     }
 }
-
-/// Chinese CSV/XLSX headers and the fields they name.
-pub const CHINESE_HEADERS: [(&str, &str); 30] = [
-    ("编号", "id"),
-    ("类型", "kind"),
-    ("类别", "kind"),
-    ("名称", "title"),
-    ("标题", "title"),
-    ("姓名", "title"),
-    ("摘要", "summary"),
-    ("简介", "summary"),
-    ("关键词", "keywords"),
-    ("学科", "disciplines"),
-    ("行业", "industries"),
-    ("地区", "region"),
-    ("区域", "region"),
-    ("单位", "organization"),
-    ("机构", "organization"),
-    ("学会", "society"),
-    ("合作方式", "modes"),
-    ("成熟度", "maturity"),
-    ("技术成熟度", "maturity"),
-    ("专利号", "patent.number"),
-    ("IPC分类号", "patent.ipc"),
-    ("法律状态", "patent.status"),
-    ("职称", "position"),
-    ("专长", "expertise"),
-    ("研究方向", "expertise"),
-    ("联系人", "contact.name"),
-    ("电话", "contact.phone"),
-    ("联系电话", "contact.phone"),
-    ("邮箱", "contact.email"),
-    ("更新时间", "updated_at"),
-];
-
-/// The interchange fields a CSV/XLSX column may name (nested ones with a dot).
-const COLUMN_FIELDS: [&str; 21] = [
-    "id",
-    "kind",
-    "title",
-    "summary",
-    "keywords",
-    "disciplines",
-    "industries",
-    "region",
-    "organization",
-    "society",
-    "modes",
-    "maturity",
-    "position",
-    "expertise",
-    "updated_at",
-    "patent.number",
-    "patent.ipc",
-    "patent.status",
-    "contact.name",
-    "contact.phone",
-    "contact.email",
-];
 
 /// Decodes and validates an upload. Any problem fails the whole upload, listing every problem.
 pub fn decode(
@@ -419,35 +361,21 @@ fn jsonl_rows(text: &str) -> Rows {
     Ok((rows, errors))
 }
 
-/// The field a header names, or `None` when it names none.
-fn header_field(header: &str) -> Option<&'static str> {
-    let header = header.trim().trim_start_matches('\u{feff}').trim();
-    let lower = header.to_ascii_lowercase();
-    COLUMN_FIELDS
-        .iter()
-        .find(|field| **field == lower)
-        .copied()
-        .or_else(|| {
-            CHINESE_HEADERS
-                .iter()
-                .find(|(name, _)| name.eq_ignore_ascii_case(header))
-                .map(|(_, field)| *field)
-        })
-}
-
-/// Maps a header row to fields; an unknown or repeated header is an error on line `line`.
-fn header_fields(headers: &[String], line: usize) -> Result<Vec<&'static str>, Vec<FieldError>> {
+/// Maps a header row to fields (the table `duijie_core::fields::RESOURCE_FIELDS`); an unknown or
+/// repeated header is an error on line `line`.
+fn header_fields(headers: &[String], line: usize) -> Result<Vec<&'static Field>, Vec<FieldError>> {
     let mut fields = Vec::new();
     let mut errors = Vec::new();
     for (column, header) in headers.iter().enumerate() {
-        match header_field(header) {
-            Some(field) if fields.contains(&field) => errors.push(
-                FieldError::new(
-                    field,
-                    format!("column {} repeats field '{field}'", column + 1),
-                )
-                .at_line(line),
-            ),
+        match field_of_header(header) {
+            Some(field) if fields.iter().any(|seen: &&Field| seen.name == field.name) => errors
+                .push(
+                    FieldError::new(
+                        field.name,
+                        format!("column {} repeats field '{}'", column + 1, field.name),
+                    )
+                    .at_line(line),
+                ),
             Some(field) => fields.push(field),
             None => errors.push(
                 FieldError::new(
@@ -469,26 +397,25 @@ fn header_fields(headers: &[String], line: usize) -> Result<Vec<&'static str>, V
 }
 
 /// One row's cells as the JSON object `resource_from_json` reads. Empty cells are absent fields;
-/// `kind` may be a Chinese label (专家, 科技成果 or 成果, 专利, 机构).
-fn row_object(fields: &[&'static str], cells: &[String]) -> Value {
+/// a list field's cell holds its items separated by `;` or `；`; `kind` may be a Chinese label
+/// (`Kind::from_label`: 专家, 科技成果 or 成果, 专利, 机构).
+fn row_object(fields: &[&'static Field], cells: &[String]) -> Value {
     let mut object = Map::new();
     for (field, cell) in fields.iter().zip(cells) {
         let cell = cell.trim();
         if cell.is_empty() {
             continue;
         }
-        let mut value = Value::String(cell.to_string());
-        if *field == "kind" {
-            if let Some(kind) = Kind::ALL.into_iter().find(|kind| kind.label_zh() == cell) {
-                value = Value::String(kind.as_str().to_string());
-            } else if cell == "成果" {
-                value = Value::String("achievement".to_string());
-            }
-        }
-        if *field == "patent.ipc" {
-            value = Value::Array(split_list(cell).into_iter().map(Value::String).collect());
-        }
-        match field.split_once('.') {
+        let value = match field.shape {
+            Shape::List => Value::Array(split_list(cell).into_iter().map(Value::String).collect()),
+            Shape::Text if field.name == "kind" => Value::String(
+                Kind::from_label(cell)
+                    .map_or(cell, |kind| kind.as_str())
+                    .to_string(),
+            ),
+            Shape::Text | Shape::Integer => Value::String(cell.to_string()),
+        };
+        match field.nested() {
             Some((outer, inner)) => {
                 let nested = object
                     .entry(outer.to_string())
@@ -498,7 +425,7 @@ fn row_object(fields: &[&'static str], cells: &[String]) -> Value {
                 }
             }
             None => {
-                object.insert(field.to_string(), value);
+                object.insert(field.name.to_string(), value);
             }
         }
     }
@@ -642,7 +569,7 @@ fn xlsx_rows(bytes: &[u8]) -> Rows {
         if let Some(position) = row.iter().position(|cell| matches!(cell, Data::Error(_))) {
             errors.push(
                 FieldError::new(
-                    fields.get(position).copied().unwrap_or(""),
+                    fields.get(position).map_or("", |field| field.name),
                     "is an Excel error value",
                 )
                 .at_line(line),

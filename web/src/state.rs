@@ -562,15 +562,7 @@ pub fn region_name(code: &str) -> String {
 
 /// The label of a kind.
 pub fn kind_label(lang: Lang, kind: Kind) -> &'static str {
-    match lang {
-        Lang::Zh => kind.label_zh(),
-        Lang::En => match kind {
-            Kind::Expert => "Expert",
-            Kind::Achievement => "Achievement",
-            Kind::Patent => "Patent",
-            Kind::Organization => "Organisation",
-        },
-    }
+    lang.pick(kind.label_zh(), kind.label_en())
 }
 
 /// The shortlist as CSV for Excel: a UTF-8 byte order mark (so Excel reads Chinese correctly), a

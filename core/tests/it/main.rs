@@ -2,6 +2,7 @@
 
 mod checks;
 mod engagement;
+mod fields;
 mod properties;
 mod spreadsheet;
 mod timestamps;

@@ -1,0 +1,212 @@
+//! The table of resource fields agrees with its readers: the JSON decoder reads exactly its fields
+//! with their shapes, `Resource::public` drops exactly its private fields, the catalog version
+//! changes with exactly its hashed fields, and no spreadsheet header names two fields.
+
+use duijie_core::fields::{field, field_of_header, FieldValue, Shape, RESOURCE_FIELDS};
+use duijie_core::jsonl::resource_from_json;
+use duijie_core::matcher::catalog_version;
+use duijie_core::{Resource, Weights};
+use serde_json::{json, Map, Value};
+
+/// A valid sample value of each field, as a list when the field is one.
+fn sample(name: &str) -> Value {
+    match name {
+        "id" => json!("p-1"),
+        "kind" => json!("patent"),
+        "title" => json!("一种锂电池热失控预警方法"),
+        "summary" => json!("储能电站的锂电池热失控早期预警"),
+        "keywords" => json!(["锂电池", "热失控"]),
+        "disciplines" => json!(["460", "机械工程"]),
+        "industries" => json!(["C3841", "38"]),
+        "region" => json!("440305"),
+        "organization" => json!("某大学"),
+        "society" => json!("中国机械工程学会"),
+        "modes" => json!(["transfer", "license"]),
+        "maturity" => json!(6),
+        "patent.number" => json!("CN1"),
+        "patent.ipc" => json!(["H01M 10/05", "H01M 4/00"]),
+        "patent.status" => json!("有效"),
+        "position" => json!("教授"),
+        "expertise" => json!(["电池管理", "储能"]),
+        "contact.name" => json!("王工"),
+        "contact.phone" => json!("010-5555"),
+        "contact.email" => json!("wang@example.cn"),
+        "updated_at" => json!("2024-05-01T08:00:00Z"),
+        other => panic!("no sample for field {other}: add one"),
+    }
+}
+
+/// A resource object with every field of the table, list values written as `list` makes them.
+fn full_object(list: impl Fn(&Value) -> Value) -> Value {
+    let mut object = Map::new();
+    for field in &RESOURCE_FIELDS {
+        let mut value = sample(field.name);
+        if field.shape == Shape::List {
+            value = list(&value);
+        }
+        match field.nested() {
+            Some((outer, inner)) => {
+                object
+                    .entry(outer)
+                    .or_insert_with(|| json!({}))
+                    .as_object_mut()
+                    .unwrap()
+                    .insert(inner.to_string(), value);
+            }
+            None => {
+                object.insert(field.name.to_string(), value);
+            }
+        }
+    }
+    Value::Object(object)
+}
+
+/// The value the table reads from a resource, as JSON, to compare with the sample.
+fn value_json(value: FieldValue<'_>) -> Value {
+    match value {
+        FieldValue::Absent => Value::Null,
+        FieldValue::Text(text) => json!(text),
+        FieldValue::List(items) => json!(items),
+        FieldValue::Modes(modes) => {
+            json!(modes.iter().map(|mode| mode.as_str()).collect::<Vec<_>>())
+        }
+        FieldValue::Integer(number) => json!(number),
+    }
+}
+
+fn decoded(object: &Value) -> Resource {
+    resource_from_json(object).unwrap_or_else(|errors| panic!("{errors:?}"))
+}
+
+#[test]
+fn the_decoder_reads_every_field_with_its_shape() {
+    let lists_as_arrays = decoded(&full_object(Value::clone));
+    // A list field also reads from one string, items separated by `;` or `；`, as spreadsheets write it.
+    let lists_as_strings = decoded(&full_object(|items| {
+        let items: Vec<&str> = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item.as_str().unwrap())
+            .collect();
+        json!(items.join("；"))
+    }));
+    for field in &RESOURCE_FIELDS {
+        for resource in [&lists_as_arrays, &lists_as_strings] {
+            assert_eq!(
+                value_json((field.value)(resource)),
+                sample(field.name),
+                "{}",
+                field.name
+            );
+        }
+    }
+    assert_eq!(lists_as_arrays, lists_as_strings);
+}
+
+#[test]
+fn the_decoder_refuses_keys_the_table_lacks() {
+    for (path, value) in [
+        ("colour", json!("red")),
+        ("patent.colour", json!("red")),
+        ("contact.fax", json!("1")),
+    ] {
+        let mut object = full_object(Value::clone);
+        match path.split_once('.') {
+            Some((outer, inner)) => {
+                object[outer][inner] = value;
+            }
+            None => object[path] = value,
+        }
+        let errors = resource_from_json(&object).expect_err(path);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].field, path);
+        assert_eq!(errors[0].message, "unknown field");
+    }
+}
+
+#[test]
+fn public_drops_exactly_the_private_fields() {
+    let resource = decoded(&full_object(Value::clone));
+    let public = resource.public();
+    for field in &RESOURCE_FIELDS {
+        let value = (field.value)(&public);
+        if field.private {
+            assert_eq!(value, FieldValue::Absent, "{}", field.name);
+        } else {
+            assert_eq!(value, (field.value)(&resource), "{}", field.name);
+        }
+    }
+}
+
+#[test]
+fn the_version_changes_with_exactly_the_hashed_fields() {
+    let weights = Weights::default();
+    for field in &RESOURCE_FIELDS {
+        let mut base = full_object(Value::clone);
+        if field.name == "kind" {
+            // Only patents have patent details: compare two resources without them.
+            base.as_object_mut().unwrap().remove("patent");
+        }
+        let version = catalog_version(&[decoded(&base)], &weights);
+        let mut changed = base.clone();
+        let slot = match field.nested() {
+            Some((outer, inner)) => &mut changed[outer][inner],
+            None => &mut changed[field.name],
+        };
+        *slot = match (field.name, field.shape) {
+            ("id", _) => json!("p-2"),
+            ("kind", _) => json!("achievement"),
+            ("region", _) => json!("110101"),
+            ("updated_at", _) => json!("2024-05-02T08:00:00Z"),
+            ("contact.email", _) => json!("li@example.cn"),
+            ("modes", _) => json!(["training"]),
+            ("disciplines", _) => json!(["110"]),
+            ("industries", _) => json!(["A"]),
+            (_, Shape::Integer) => json!(5),
+            (_, Shape::List) => json!(["另一个"]),
+            (_, Shape::Text) => json!("另一个"),
+        };
+        let other = catalog_version(&[decoded(&changed)], &weights);
+        assert_eq!(other != version, field.hashed, "{}", field.name);
+    }
+}
+
+#[test]
+fn private_fields_are_not_hashed() {
+    for field in &RESOURCE_FIELDS {
+        assert!(!(field.private && field.hashed), "{}", field.name);
+    }
+}
+
+#[test]
+fn every_header_names_one_field() {
+    for field in &RESOURCE_FIELDS {
+        assert_eq!(
+            field_of_header(field.name).map(|f| f.name),
+            Some(field.name)
+        );
+        assert_eq!(
+            field_of_header(&field.name.to_ascii_uppercase()).map(|f| f.name),
+            Some(field.name)
+        );
+        for header in field.headers_zh {
+            assert_eq!(
+                field_of_header(header).map(|f| f.name),
+                Some(field.name),
+                "{header}"
+            );
+            let owners = RESOURCE_FIELDS
+                .iter()
+                .filter(|other| other.name == *header || other.headers_zh.contains(header))
+                .count();
+            assert_eq!(owners, 1, "{header}");
+        }
+    }
+    assert_eq!(
+        field_of_header("\u{feff} 编号 ").map(|f| f.name),
+        Some("id")
+    );
+    assert!(field_of_header("colour").is_none());
+    assert!(field("patent.ipc").is_some_and(|field| field.shape == Shape::List));
+}
