@@ -1,37 +1,21 @@
 //! The catalog version: a content hash of the resources and weights, the same on every platform.
 
+use crate::fields::{FieldValue, RESOURCE_FIELDS};
 use crate::model::Resource;
 use crate::score::Weights;
 
 /// A content hash of a catalog and its weights, as `c-` and 16 hex digits: the same resources (in any
-/// order) and weights give the same version on every platform.
+/// order) and weights give the same version on every platform. Each resource contributes the fields
+/// the table `fields::RESOURCE_FIELDS` marks as hashed, in its order (every public field: a change a
+/// reader could see is a new version; a contact's is not).
 pub fn catalog_version(resources: &[Resource], weights: &Weights) -> String {
     let mut per_resource: Vec<u64> = resources
         .iter()
         .map(|resource| {
             let mut hasher = Fnv64::default();
-            hasher.text(&resource.id);
-            hasher.text(resource.kind.as_str());
-            hasher.text(&resource.title);
-            hasher.text(&resource.summary);
-            hasher.texts(&resource.keywords);
-            hasher.texts(&resource.disciplines);
-            hasher.texts(&resource.industries);
-            hasher.text(resource.region.as_deref().unwrap_or(""));
-            hasher.text(&resource.organization);
-            hasher.text(&resource.society);
-            for mode in &resource.modes {
-                hasher.text(mode.as_str());
+            for field in RESOURCE_FIELDS.iter().filter(|field| field.hashed) {
+                hasher.value((field.value)(resource));
             }
-            hasher.bytes(&[resource.maturity.unwrap_or(0), 0xff]);
-            if let Some(patent) = &resource.patent {
-                hasher.text(&patent.number);
-                hasher.texts(&patent.ipc);
-                hasher.text(&patent.status);
-            }
-            hasher.text(&resource.position);
-            hasher.texts(&resource.expertise);
-            hasher.text(resource.updated_at.as_deref().unwrap_or(""));
             hasher.finish()
         })
         .collect();
@@ -76,6 +60,23 @@ impl Fnv64 {
             self.text(text);
         }
         self.bytes(&[0xfe]);
+    }
+
+    /// A field's value. Modes carry no end mark, and a field of an absent object (a resource
+    /// without `patent`) adds nothing, as in the first version of this hash: changing either
+    /// would change every catalog's version.
+    fn value(&mut self, value: FieldValue<'_>) {
+        match value {
+            FieldValue::Absent => {}
+            FieldValue::Text(text) => self.text(text),
+            FieldValue::List(texts) => self.texts(texts),
+            FieldValue::Modes(modes) => {
+                for mode in modes {
+                    self.text(mode.as_str());
+                }
+            }
+            FieldValue::Integer(number) => self.bytes(&[number.unwrap_or(0), 0xff]),
+        }
     }
 
     fn finish(&self) -> u64 {
