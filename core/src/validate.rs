@@ -158,10 +158,7 @@ fn check_disciplines(errors: &mut Vec<FieldError>, disciplines: &[String]) {
         if taxonomies().canonical_discipline(discipline).is_none() {
             errors.push(FieldError::new(
                 format!("disciplines[{index}]"),
-                format!(
-                    "unknown discipline '{}' (GB/T 13745 code or name, or a CSL discipline)",
-                    clip(discipline)
-                ),
+                unknown_discipline(discipline),
             ));
         }
     }
@@ -170,16 +167,29 @@ fn check_disciplines(errors: &mut Vec<FieldError>, disciplines: &[String]) {
 fn check_industries(errors: &mut Vec<FieldError>, industries: &[String]) {
     check_list(errors, "industries", industries);
     for (index, industry) in industries.iter().enumerate() {
-        if taxonomies().industries.resolve(industry).is_none() {
+        if taxonomies().canonical_industry(industry).is_none() {
             errors.push(FieldError::new(
                 format!("industries[{index}]"),
-                format!(
-                    "unknown industry code '{}' (GB/T 4754-2017)",
-                    clip(industry)
-                ),
+                unknown_industry(industry),
             ));
         }
     }
+}
+
+/// What is wrong with a discipline no taxonomy knows.
+pub(crate) fn unknown_discipline(discipline: &str) -> String {
+    format!(
+        "unknown discipline '{}' (GB/T 13745 code or name, or a CSL discipline)",
+        clip(discipline)
+    )
+}
+
+/// What is wrong with an industry no taxonomy knows.
+pub(crate) fn unknown_industry(industry: &str) -> String {
+    format!(
+        "unknown industry code '{}' (GB/T 4754-2017)",
+        clip(industry)
+    )
 }
 
 fn check_text(errors: &mut Vec<FieldError>, field: &str, text: &str, max_chars: usize) {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use duijie_core::matcher::catalog_version;
-use duijie_core::{Filters, Matcher, Resource, Weights};
+use duijie_core::{Matcher, Resource, Weights};
 
 use crate::config::Config;
 use crate::error::ApiError;
@@ -93,54 +93,6 @@ impl Catalog {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-}
-
-/// Whether `resource` passes the hard filters, with `duijie_core::Filters` semantics: a region scope
-/// covers its descendants and a strategic region its members; a discipline or industry filter keeps
-/// resources with that code or a code under it.
-pub fn passes(filters: &Filters, resource: &Resource) -> bool {
-    let taxonomies = duijie_core::taxonomy::taxonomies();
-    if !filters.kinds.is_empty() && !filters.kinds.contains(&resource.kind) {
-        return false;
-    }
-    if let Some(scope) = &filters.region {
-        match &resource.region {
-            Some(code) if taxonomies.region_covers(scope, code) => {}
-            _ => return false,
-        }
-    }
-    let under = |tree: &duijie_core::taxonomy::Tree, wanted: &[String], have: &[String]| {
-        wanted.is_empty()
-            || have.iter().any(|code| {
-                wanted.iter().any(|want| {
-                    want == code
-                        || tree
-                            .ancestors(code)
-                            .iter()
-                            .any(|ancestor| &ancestor.code == want)
-                })
-            })
-    };
-    if !under(
-        &taxonomies.disciplines,
-        &filters.disciplines,
-        &resource.disciplines,
-    ) {
-        return false;
-    }
-    if !under(
-        &taxonomies.industries,
-        &filters.industries,
-        &resource.industries,
-    ) {
-        return false;
-    }
-    if let Some(min) = filters.min_maturity {
-        if resource.maturity.is_none_or(|maturity| maturity < min) {
-            return false;
-        }
-    }
-    true
 }
 
 pub struct AppState {

@@ -37,16 +37,20 @@ impl TryFrom<MatchOptionsJs> for MatchOptions {
             }
         }
         let defaults = MatchOptions::default();
+        // Canonical and checked as the server checks the same filters.
+        let filters = Filters {
+            kinds,
+            region: options.filters.region,
+            disciplines: options.filters.disciplines,
+            industries: options.filters.industries,
+            min_maturity: options.filters.min_maturity,
+        }
+        .canonical()
+        .map_err(|errors| format!("filters.{}", errors[0]))?;
         Ok(MatchOptions {
             top: options.top.unwrap_or(defaults.top),
             explain: defaults.explain,
-            filters: Filters {
-                kinds,
-                region: options.filters.region.filter(|region| !region.is_empty()),
-                disciplines: options.filters.disciplines,
-                industries: options.filters.industries,
-                min_maturity: options.filters.min_maturity,
-            },
+            filters,
         })
     }
 }

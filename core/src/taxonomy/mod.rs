@@ -507,6 +507,14 @@ impl Taxonomies {
         }
     }
 
+    /// The canonical code of an industry given by code (with or without its section letter:
+    /// `C3841` gives `3841`, a section letter stays itself) or by its one name.
+    pub fn canonical_industry(&self, code_or_name: &str) -> Option<&str> {
+        self.industries
+            .resolve(code_or_name)
+            .map(|node| node.code.as_str())
+    }
+
     /// The canonical code of a discipline given by code or name (CSL names are their own codes).
     ///
     /// A GB/T 13745 code is returned as is; a 5- or 7-digit GB/T code (二级, 三级, also written with a

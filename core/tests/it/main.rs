@@ -3,6 +3,7 @@
 mod checks;
 mod engagement;
 mod fields;
+mod filters;
 mod properties;
 mod spreadsheet;
 mod timestamps;

@@ -46,14 +46,11 @@ pub fn run(args: MatchArgs) -> Result<()> {
             }
         }
     }
-    if let Some(region) = &args.region {
-        let mut errors = Vec::new();
-        duijie_core::validate::check_region(&mut errors, "--region", region);
-        if let Some(error) = errors.first() {
-            bail!("{error}");
-        }
-        options.filters.region = Some(region.clone());
-    }
+    options.filters.region = args.region.clone();
+    options.filters = match options.filters.canonical() {
+        Ok(filters) => filters,
+        Err(errors) => bail!("--{}", errors[0]),
+    };
     let weights = read_weights(args.weights.as_deref())?;
     let resources = read_catalog(&args.catalog)?;
     let version = duijie_core::matcher::catalog_version(&resources, &weights);

@@ -15,7 +15,7 @@ use crate::error::{ApiError, Code};
 use crate::import::{decode, Encoding, Format};
 use crate::routes::openapi::{BadRequest, Forbidden, Invalid, PayloadTooLarge, Unauthorized};
 use crate::routes::{query_params, read_body};
-use crate::state::{passes, AppState, Snapshot};
+use crate::state::{AppState, Snapshot};
 use crate::store::Change;
 
 pub const IMPORT_QUERY: &[&str] = &["format", "encoding", "dry_run", "mode"];
@@ -275,7 +275,7 @@ pub async fn snapshot(
                 let resources: Vec<Resource> = catalog
                     .resources()
                     .iter()
-                    .filter(|resource| passes(&filters, resource))
+                    .filter(|resource| filters.passes(resource))
                     .map(|resource| resource.public())
                     .collect();
                 let kinds: Vec<Kind> = filters.kinds.clone();

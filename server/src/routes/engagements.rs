@@ -7,7 +7,7 @@ use std::sync::Arc;
 use actix_web::{web, HttpRequest, HttpResponse};
 use duijie_core::engagement::Status;
 use duijie_core::time::{format_utc, parse_time_or_date};
-use duijie_core::FieldError;
+use duijie_core::{FieldError, Filters};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -362,14 +362,16 @@ pub async fn list(
             ApiError::bad_request(Code::BadQuery, format!("status: unknown status '{text}'"))
         })?),
     };
-    let region = non_empty(&params, "region").map(str::to_string);
-    if let Some(region) = &region {
-        let mut errors = Vec::new();
-        duijie_core::validate::check_region(&mut errors, "region", region);
-        if let Some(error) = errors.first() {
-            return Err(ApiError::bad_request(Code::BadQuery, error.to_string()));
-        }
+    // The region scope of the resource filters, checked and applied by the same code.
+    let region = Filters {
+        region: non_empty(&params, "region").map(str::to_string),
+        ..Filters::default()
     }
+    .canonical()
+    .map_err(|errors| {
+        let message = errors.first().map(ToString::to_string).unwrap_or_default();
+        ApiError::bad_request(Code::BadQuery, message)
+    })?;
     let (since, until) = time_range(&params)?;
     let query = ListQuery {
         status,
@@ -380,12 +382,7 @@ pub async fn list(
     };
     let store = state.store.clone();
     let (total, page) = web::block(move || {
-        let taxonomies = duijie_core::taxonomy::taxonomies();
-        let region_passes = |code: Option<&str>| match (&region, code) {
-            (None, _) => true,
-            (Some(scope), Some(code)) => taxonomies.region_covers(scope, code),
-            (Some(_), None) => false,
-        };
+        let region_passes = |code: Option<&str>| region.region_passes(code);
         store.engagements(&query, &region_passes, limit, offset)
     })
     .await??;

@@ -173,18 +173,14 @@ pub async fn match_need(
     let filters = match object.get("filters") {
         None | Some(Value::Null) => Filters::default(),
         Some(value) => match serde_json::from_value::<Filters>(value.clone()) {
-            Ok(filters) => {
-                if let Some(region) = &filters.region {
-                    let mut region_errors = Vec::new();
-                    duijie_core::validate::check_region(
-                        &mut region_errors,
-                        "filters.region",
-                        region,
-                    );
-                    errors.extend(region_errors);
-                }
-                filters
-            }
+            // Canonical and checked as `/api/v1/resources` checks its query.
+            Ok(filters) => filters.canonical().unwrap_or_else(|filter_errors| {
+                errors.extend(filter_errors.into_iter().map(|mut error| {
+                    error.field = format!("filters.{}", error.field);
+                    error
+                }));
+                Filters::default()
+            }),
             Err(error) => {
                 errors.push(FieldError::new("filters", error.to_string()));
                 Filters::default()

@@ -17,7 +17,7 @@ use crate::routes::openapi::{
     BadRequest, Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge, Unauthorized,
 };
 use crate::routes::{number_param, query_params, read_json};
-use crate::state::{passes, AppState};
+use crate::state::AppState;
 use crate::store::Change;
 
 /// The old singular names `kind`, `industry` and `discipline` are still accepted (`QUERY_ALIASES`).
@@ -27,6 +27,7 @@ pub const LIST_QUERY: &[&str] = &[
     "region",
     "industries",
     "disciplines",
+    "min_maturity",
     "limit",
     "offset",
 ];
@@ -102,8 +103,9 @@ pub struct Deleted<'a> {
         ("q" = Option<String>, Query, description = "Free text: rank the resources by how well they match it."),
         ("kinds" = Option<String>, Query, description = "Comma-separated kinds to keep: expert, achievement, patent, organization."),
         ("region" = Option<String>, Query, description = "A GB/T 2260 code (covers its descendants) or a strategic region id (covers its members)."),
-        ("industries" = Option<String>, Query, description = "Comma-separated GB/T 4754 codes to keep."),
-        ("disciplines" = Option<String>, Query, description = "Comma-separated disciplines (GB/T 13745 codes or names) to keep."),
+        ("industries" = Option<String>, Query, description = "Comma-separated GB/T 4754 codes (with or without the section letter) or names to keep, with the industries under them."),
+        ("disciplines" = Option<String>, Query, description = "Comma-separated disciplines (GB/T 13745 codes or names, CSL disciplines) to keep, with the disciplines under them and those of the other system mapped to them."),
+        ("min_maturity" = Option<u8>, Query, description = "Keep resources with at least this TRL (1 to 9)."),
         ("limit" = Option<usize>, Query, description = "Page size: 20 by default, at most 200."),
         ("offset" = Option<usize>, Query, description = "How many to skip."),
         ("kind" = Option<String>, Query, deprecated, description = "The old name of `kinds`, accepted until the next release."),
@@ -129,7 +131,7 @@ pub async fn list(
         catalog
             .resources()
             .iter()
-            .filter(|resource| passes(&filters, resource))
+            .filter(|resource| filters.passes(resource))
             .map(|resource| (resource, None))
             .collect()
     } else {
@@ -153,10 +155,7 @@ pub async fn list(
             .matcher
             .match_need(&need, &options)
             .into_iter()
-            .filter_map(|result| {
-                let resource = catalog.get(&result.id)?;
-                passes(&filters, resource).then_some((resource, Some(result.score)))
-            })
+            .filter_map(|result| Some((catalog.get(&result.id)?, Some(result.score))))
             .collect()
     };
     let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
@@ -195,14 +194,20 @@ pub async fn list(
 }
 
 /// The hard filters of the query: `kinds` (comma-separated), `region` (code or strategic region id),
-/// `industries`, `disciplines` (comma-separated codes); every code is checked against the taxonomies.
+/// `industries`, `disciplines` (comma-separated, by code or name), `min_maturity` (a TRL); canonical
+/// and checked by `Filters::canonical`, as `POST /api/v1/match` checks its `filters`.
 pub fn filters_from(params: &BTreeMap<String, String>) -> Result<Filters, ApiError> {
-    let mut filters = Filters::default();
     let list = |name: &str| -> Vec<String> {
         params
             .get(name)
             .map(|text| duijie_core::jsonl::split_list(&text.replace(',', ";")))
             .unwrap_or_default()
+    };
+    let mut filters = Filters {
+        region: params.get("region").cloned(),
+        disciplines: list("disciplines"),
+        industries: list("industries"),
+        ..Filters::default()
     };
     for kind in list("kinds") {
         filters.kinds.push(Kind::parse(&kind).ok_or_else(|| {
@@ -212,40 +217,24 @@ pub fn filters_from(params: &BTreeMap<String, String>) -> Result<Filters, ApiErr
             )
         })?);
     }
-    if let Some(region) = params
-        .get("region")
-        .map(|region| region.trim())
-        .filter(|r| !r.is_empty())
-    {
-        let mut errors = Vec::new();
-        duijie_core::validate::check_region(&mut errors, "region", region);
-        if let Some(error) = errors.first() {
-            return Err(ApiError::bad_request(Code::BadQuery, error.to_string()));
-        }
-        filters.region = Some(region.to_string());
-    }
-    let taxonomies = duijie_core::taxonomy::taxonomies();
-    for industry in list("industries") {
-        if taxonomies.industries.get(&industry).is_none() {
-            return Err(ApiError::bad_request(
-                Code::BadQuery,
-                format!("industries: unknown GB/T 4754 code '{industry}'"),
-            ));
-        }
-        filters.industries.push(industry);
-    }
-    for discipline in list("disciplines") {
-        match taxonomies.canonical_discipline(&discipline) {
-            Some(code) => filters.disciplines.push(code.to_string()),
-            None => {
-                return Err(ApiError::bad_request(
-                    Code::BadQuery,
-                    format!("disciplines: unknown discipline '{discipline}'"),
-                ))
-            }
+    if let Some(text) = params.get("min_maturity").map(|text| text.trim()) {
+        if !text.is_empty() {
+            filters.min_maturity = Some(text.parse().map_err(|_| {
+                ApiError::bad_request(Code::BadQuery, "min_maturity: must be a TRL from 1 to 9")
+            })?);
         }
     }
-    Ok(filters)
+    filters.canonical().map_err(|errors| {
+        // Errors name the parameter, as the query wrote it (`disciplines`, not `disciplines[1]`).
+        let messages: Vec<String> = errors
+            .iter()
+            .map(|error| {
+                let parameter = error.field.split('[').next().unwrap_or("");
+                format!("{parameter}: {}", error.message)
+            })
+            .collect();
+        ApiError::bad_request(Code::BadQuery, messages.join("; "))
+    })
 }
 
 /// One resource (public fields).

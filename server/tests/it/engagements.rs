@@ -167,6 +167,28 @@ fn path_to(status: &str) -> Vec<&'static str> {
     }
 }
 
+/// The moves the server applies (the test above) are those of `duijie_core::engagement::Status`,
+/// whose names and final statuses the widget reads.
+#[test]
+fn the_specified_moves_are_the_core_statuses() {
+    use duijie_core::engagement::Status;
+    let names: Vec<&str> = Status::ALL.iter().map(|status| status.as_str()).collect();
+    assert_eq!(names, STATUSES);
+    let funnel: Vec<&str> = Status::FUNNEL
+        .iter()
+        .map(|status| status.as_str())
+        .collect();
+    assert_eq!(funnel, FUNNEL);
+    for status in Status::ALL {
+        let next: Vec<&str> = status
+            .allowed_next()
+            .iter()
+            .map(|next| next.as_str())
+            .collect();
+        assert_eq!(next, allowed(status.as_str()), "{status}");
+    }
+}
+
 #[test]
 fn every_move_between_statuses_is_allowed_or_refused_as_specified() {
     let (server, editor) = start("eng-moves");

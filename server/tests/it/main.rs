@@ -10,6 +10,7 @@ mod golden;
 mod import;
 mod reliability;
 mod resources;
+mod rules;
 mod static_files;
 mod support;
 mod xlsx;
