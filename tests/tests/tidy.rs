@@ -194,3 +194,57 @@ fn every_source_file_opens_with_a_module_doc() {
         "these files lack a `//!` first line: {undocumented:?}"
     );
 }
+
+/// The copies of the field table that other languages need say what the table says: the
+/// TypeScript `Resource` of the wasm bindings names exactly the public fields, and the server's
+/// README lists every Chinese spreadsheet header with its field.
+#[test]
+fn the_field_table_is_what_bindings_and_docs_say() {
+    use duijie_core::fields::RESOURCE_FIELDS;
+
+    let bindings = read(&workspace().join("wasm/src/lib.rs"));
+    let start = bindings
+        .find("export interface Resource {")
+        .expect("the TypeScript Resource interface");
+    let end = start + bindings[start..].find("\n}").expect("its end");
+    let interface = &bindings[start..end];
+    let mut declared: Vec<String> = Vec::new();
+    for part in interface.split(['{', ';', ',']) {
+        if let Some((name, _)) = part.split_once(':') {
+            let name = name.trim().trim_end_matches('?');
+            if !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                declared.push(name.to_string());
+            }
+        }
+    }
+    // Nested keys follow their object's name: `patent: { number, ... }` declares `patent` too.
+    let mut public: Vec<String> = Vec::new();
+    for field in RESOURCE_FIELDS.iter().filter(|field| !field.private) {
+        let keys = match field.nested() {
+            Some((outer, inner)) => vec![outer, inner],
+            None => vec![field.name],
+        };
+        for key in keys {
+            if !public.iter().any(|known| known == key) {
+                public.push(key.to_string());
+            }
+        }
+    }
+    declared.sort();
+    declared.dedup();
+    public.sort();
+    assert_eq!(
+        declared, public,
+        "wasm/src/lib.rs: export interface Resource"
+    );
+
+    let readme = read(&workspace().join("server/README.md"));
+    for field in &RESOURCE_FIELDS {
+        let listed = field.headers_zh.join("/");
+        assert!(
+            readme.contains(&format!("{listed} {}", field.name)),
+            "server/README.md lists no '{listed} {}'",
+            field.name
+        );
+    }
+}

@@ -427,6 +427,14 @@ mod tests {
         assert!(!entry.pending() && entry.open());
         entry.status = Some("landed".into());
         assert!(!entry.open());
+        // Open until the status is final, as `duijie_core::engagement::Status` says; a status this
+        // widget does not know stays open.
+        for status in Status::ALL {
+            entry.status = Some(status.as_str().into());
+            assert_eq!(entry.open(), !status.is_final(), "{status}");
+        }
+        entry.status = Some("reviewed".into());
+        assert!(entry.open());
         let mut refused = Entry::new("w-3".into(), "need", "a-3", String::new());
         apply(&mut refused, &Outcome::Refused("no".into()));
         assert!(!refused.pending() && !refused.open());

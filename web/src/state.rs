@@ -733,5 +733,9 @@ mod tests {
         assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv_cell("-1+2"), "'-1+2");
         assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        // The escape is core's, the one of the server's statistics CSV.
+        for text in ["＋1", "  =1", "'x", "锂电池", "-5"] {
+            assert_eq!(csv_cell(text), escape_cell(text));
+        }
     }
 }
