@@ -36,7 +36,7 @@ pub fn resource_from_json(value: &Value) -> Result<Resource, Vec<FieldError>> {
         )]);
     };
     let mut decoder = Decoder::default();
-    decoder.unknown_fields(object, |key| fields::is_resource_key(key));
+    decoder.unknown_fields(object, fields::is_resource_key);
     let id = decoder.string(object, "id").unwrap_or_default();
     let kind = match object.get("kind") {
         None | Some(Value::Null) => {
