@@ -275,8 +275,9 @@ pub async fn snapshot(
                 let resources: Vec<Resource> = catalog
                     .resources()
                     .iter()
-                    .filter(|resource| filters.passes(resource))
-                    .map(|resource| resource.public())
+                    .zip(catalog.matcher.passing(&filters))
+                    .filter(|(_, passes)| *passes)
+                    .map(|(resource, _)| resource.public())
                     .collect();
                 let kinds: Vec<Kind> = filters.kinds.clone();
                 let body = SnapshotBody {

@@ -131,8 +131,9 @@ pub async fn list(
         catalog
             .resources()
             .iter()
-            .filter(|resource| filters.passes(resource))
-            .map(|resource| (resource, None))
+            .zip(catalog.matcher.passing(&filters))
+            .filter(|(_, passes)| *passes)
+            .map(|(resource, _)| (resource, None))
             .collect()
     } else {
         let need = Need::from_text(text);
