@@ -1,5 +1,5 @@
-//! Workspace tidiness: duijie-core stays free of I/O and browser crates, nothing but the server depends
-//! on duijie-server, and every source file opens with a `//!` line.
+//! Workspace tidiness: duijie-core and duijie-schedule stay free of I/O and browser crates, nothing
+//! but the server depends on duijie-server, and every source file opens with a `//!` line.
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +35,8 @@ const CORE_FORBIDDEN: &[&str] = &[
 /// The folders whose `.rs` files must open with `//!`.
 const SOURCE_DIRS: &[&str] = &[
     "core/src",
+    "schedule/src",
+    "schedule/tests",
     "wasm/src",
     "server/src",
     "web/src",
@@ -103,7 +105,9 @@ fn is_forbidden(name: &str) -> bool {
 fn manifests() -> Vec<PathBuf> {
     let root = workspace();
     let mut manifests = vec![root.join("Cargo.toml")];
-    for member in ["core", "wasm", "server", "web", "tests", "xtask"] {
+    for member in [
+        "core", "schedule", "wasm", "server", "web", "tests", "xtask",
+    ] {
         let path = root.join(member).join("Cargo.toml");
         if path.exists() {
             manifests.push(path);
@@ -123,16 +127,18 @@ fn dependency_parsing_finds_every_form() {
 }
 
 #[test]
-fn core_names_no_io_or_browser_crates() {
-    let manifest = read(&workspace().join("core/Cargo.toml"));
-    let forbidden: Vec<String> = dependency_names(&manifest)
-        .into_iter()
-        .filter(|name| is_forbidden(name))
-        .collect();
-    assert!(
-        forbidden.is_empty(),
-        "duijie-core must not depend on {forbidden:?}: it does no I/O (ARCHITECTURE.md)"
-    );
+fn core_and_schedule_name_no_io_or_browser_crates() {
+    for crate_dir in ["core", "schedule"] {
+        let manifest = read(&workspace().join(crate_dir).join("Cargo.toml"));
+        let forbidden: Vec<String> = dependency_names(&manifest)
+            .into_iter()
+            .filter(|name| is_forbidden(name))
+            .collect();
+        assert!(
+            forbidden.is_empty(),
+            "{crate_dir}/Cargo.toml must not depend on {forbidden:?}: it does no I/O (ARCHITECTURE.md)"
+        );
+    }
 }
 
 #[test]
