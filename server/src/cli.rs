@@ -24,6 +24,8 @@ pub enum Command {
     Match(commands::matching::MatchArgs),
     /// Measure match quality and speed on a suite of needs with known relevant resources.
     Eval(commands::eval::EvalArgs),
+    /// Schedule a fair's accepted meeting requests into slots and tables.
+    Schedule(commands::schedule::ScheduleArgs),
     /// Run the catalog service.
     Serve(commands::serve::ServeArgs),
     /// Manage API tokens.
@@ -37,6 +39,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Match(args) => commands::matching::run(args),
         Command::Eval(args) => commands::eval::run(args),
+        Command::Schedule(args) => commands::schedule::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Token(command) => commands::token::run(command),
     };

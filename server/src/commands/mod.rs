@@ -2,5 +2,6 @@
 
 pub mod eval;
 pub mod matching;
+pub mod schedule;
 pub mod serve;
 pub mod token;

@@ -14,7 +14,7 @@ const CATALOG: &str = r#"{"id":"ach-battery","kind":"achievement","title":"é”‚ç”
 "#;
 
 /// A fresh folder under the system temporary directory, unique to this process and call.
-fn temp_dir(name: &str) -> PathBuf {
+pub(crate) fn temp_dir(name: &str) -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
         "duijie-cli-{}-{}-{name}",
@@ -25,20 +25,20 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+pub(crate) fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, contents).expect("write a fixture");
     path
 }
 
-fn duijie(args: &[&str]) -> Output {
+pub(crate) fn duijie(args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_duijie"))
         .args(args)
         .output()
         .expect("run duijie")
 }
 
-fn stdout_json(output: &Output) -> Value {
+pub(crate) fn stdout_json(output: &Output) -> Value {
     assert!(
         output.status.success(),
         "duijie failed: {}",

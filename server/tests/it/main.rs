@@ -11,6 +11,7 @@ mod import;
 mod reliability;
 mod resources;
 mod rules;
+mod schedule;
 mod static_files;
 mod support;
 mod xlsx;
