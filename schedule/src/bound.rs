@@ -14,9 +14,19 @@ const WORK: u64 = 100_000_000;
 /// The step halves after this many iterations without a better bound.
 const PATIENCE: u32 = 100;
 
-/// A number at least the optimum's objective (locked meetings included); `lower` is a known
-/// schedule's objective, which sets the step lengths (Polyak's rule).
-pub(crate) fn upper_bound(problem: &Problem, lower: f64) -> f64 {
+/// What the dual says: a bound, and the request-slot pairs its subproblems chose, most often
+/// chosen first (an estimate of the relaxation's solution, for a construction to follow).
+pub(crate) struct Dual {
+    /// At least the optimum's objective, locked meetings included.
+    pub bound: f64,
+    /// `(request, slot)` pairs chosen in the second half of the iterations, most often first
+    /// (ties: heavier first, then by index).
+    pub preferred: Vec<(u32, u32)>,
+}
+
+/// Minimises the dual; `lower` is a known schedule's objective, which sets the step lengths
+/// (Polyak's rule).
+pub(crate) fn dual(problem: &Problem, lower: f64) -> Dual {
     let tolerance = crate::search::tolerance(problem);
     let slots = problem.slots;
     let n_participants = problem.n_participants();
@@ -46,7 +56,14 @@ pub(crate) fn upper_bound(problem: &Problem, lower: f64) -> f64 {
         .map(|&r| problem.usable_slots(r).len() as u64)
         .sum();
     let iterations = ITERATIONS.min(WORK / pairs.max(1)).max(50);
-    for _ in 0..iterations {
+    // How often each (request, slot) pair was chosen in the second half: `chosen[r][k]` for the
+    // request's k-th usable slot, as one flat array in the requests' order.
+    let mut offset = vec![0usize; problem.n_requests() + 1];
+    for r in 0..problem.n_requests() {
+        offset[r + 1] = offset[r] + problem.usable_slots(r as u32).len();
+    }
+    let mut chosen = vec![0u32; offset[problem.n_requests()]];
+    for iteration in 0..iterations {
         slot_use.fill(0.0);
         presence_use.fill(0.0);
         meeting_use.fill(0.0);
@@ -59,7 +76,8 @@ pub(crate) fn upper_bound(problem: &Problem, lower: f64) -> f64 {
             let base = problem.weight[r as usize] - meeting_price[a] - meeting_price[b];
             let mut best_gain = 0.0;
             let mut best_slot = usize::MAX;
-            for &slot in problem.usable_slots(r) {
+            let mut best_k = 0;
+            for (k, &slot) in problem.usable_slots(r).iter().enumerate() {
                 let slot = slot as usize;
                 let gain = base
                     - slot_price[slot]
@@ -68,9 +86,13 @@ pub(crate) fn upper_bound(problem: &Problem, lower: f64) -> f64 {
                 if gain > best_gain {
                     best_gain = gain;
                     best_slot = slot;
+                    best_k = k;
                 }
             }
             if best_slot != usize::MAX {
+                if iteration * 2 >= iterations {
+                    chosen[offset[r as usize] + best_k] += 1;
+                }
                 value += best_gain;
                 slot_use[best_slot] += 1.0;
                 presence_use[a * slots + best_slot] += 1.0;
@@ -118,7 +140,28 @@ pub(crate) fn upper_bound(problem: &Problem, lower: f64) -> f64 {
             meeting_price[p] = (meeting_price[p] - step * (room[p] - meeting_use[p])).max(0.0);
         }
     }
-    best.max(lower)
+    let mut preferred = Vec::new();
+    for &r in &problem.candidates {
+        for (k, &slot) in problem.usable_slots(r).iter().enumerate() {
+            let count = chosen[offset[r as usize] + k];
+            if count > 0 {
+                preferred.push((count, r, slot));
+            }
+        }
+    }
+    preferred.sort_by(|x, y| {
+        y.0.cmp(&x.0)
+            .then(problem.weight[y.1 as usize].total_cmp(&problem.weight[x.1 as usize]))
+            .then(x.1.cmp(&y.1))
+            .then(x.2.cmp(&y.2))
+    });
+    Dual {
+        bound: best.max(lower),
+        preferred: preferred
+            .into_iter()
+            .map(|(_, r, slot)| (r, slot))
+            .collect(),
+    }
 }
 
 /// The square of a subgradient component, or 0 where the step would push the price below 0.

@@ -86,14 +86,14 @@ pub fn instance_from_json(value: &Value) -> Result<Instance, ScheduleError> {
 }
 
 /// Decodes a schedule as `duijie schedule --json` prints it: `{"meetings": [{"request", "slot",
-/// "table"}], "unscheduled", "objective"}` (only `meetings` is required; it is what re-planning
-/// starts from).
+/// "table"}], "unscheduled", "objective"}`, and `"upper_bound"` with `--bound` (ignored). Only
+/// `meetings` is required: it is what re-planning starts from.
 pub fn schedule_from_json(value: &Value) -> Result<Schedule, ScheduleError> {
     let schedule = object(value, "schedule", "")?;
     known_fields(
         schedule,
         "schedule",
-        &["meetings", "unscheduled", "objective"],
+        &["meetings", "unscheduled", "objective", "upper_bound"],
     )?;
     let mut meetings = Vec::new();
     for (index, value) in list(schedule, "schedule", "meetings")?.iter().enumerate() {

@@ -7,11 +7,13 @@
 //!
 //! The search: the problem without slots (each participant's limit and the tables in all) is a
 //! b-matching, solved exactly as a min-cost flow (`flow.rs`); its meetings are seated slot by slot,
-//! with Kempe chains where two sides share no free slot; simulated annealing over ejection moves
-//! and a last descent repair what the slots cost (`search.rs`); instances with few requests are
-//! then searched exhaustively (`exact.rs`). The flow's value, and the linear relaxation's dual
-//! (`bound.rs`), bound the optimum from above. Everything is pure computation on plain data: no
-//! I/O, no clock, and the same instance and options always give the same schedule.
+//! with Kempe chains where two sides share no free slot. Where the slots bind (the flow's value is
+//! out of reach), the linear relaxation's Lagrangian dual (`bound.rs`) leads a second
+//! construction by the (request, slot) pairs it chooses most. Simulated annealing over ejection
+//! moves and a last descent repair what is left (`search.rs`); instances with few requests are
+//! then searched exhaustively (`exact.rs`). The flow's value and the dual bound the optimum from
+//! above. Everything is pure computation on plain data: no I/O, no clock, and the same instance
+//! and options always give the same schedule.
 
 mod bound;
 mod error;
@@ -41,8 +43,13 @@ use crate::state::State;
 /// instance invalid (an unknown participant, a bad weight, an infeasible lock).
 pub fn solve(instance: &Instance, options: &Options) -> Result<Schedule, ScheduleError> {
     let problem = Problem::new(instance)?;
-    let (slot_of, _) = search_from_scratch(&problem, options);
-    Ok(schedule_of(instance, &problem, &slot_of, &HashMap::new()))
+    let searched = search_from_scratch(&problem, options);
+    Ok(schedule_of(
+        instance,
+        &problem,
+        &searched.slot_of,
+        &HashMap::new(),
+    ))
 }
 
 /// [`solve`], and a number no schedule's objective exceeds: the schedule is at least
@@ -52,9 +59,13 @@ pub fn solve_with_bound(
     options: &Options,
 ) -> Result<(Schedule, f64), ScheduleError> {
     let problem = Problem::new(instance)?;
-    let (slot_of, relaxation) = search_from_scratch(&problem, options);
-    let schedule = schedule_of(instance, &problem, &slot_of, &HashMap::new());
-    let bound = tighter_bound(&problem, relaxation, schedule.objective);
+    let searched = search_from_scratch(&problem, options);
+    let schedule = schedule_of(instance, &problem, &searched.slot_of, &HashMap::new());
+    let mut bound = searched.bound;
+    if !searched.dual_tried && gap_is_wide(bound, schedule.objective) {
+        bound = bound.min(bound::dual(&problem, schedule.objective).bound);
+    }
+    let bound = bound.max(schedule.objective);
     Ok((schedule, bound))
 }
 
@@ -143,47 +154,72 @@ pub fn replan(
 }
 
 /// A number no schedule's objective exceeds, for judging a schedule: `objective / upper_bound` is
-/// a share of the optimum the schedule is sure to reach. It is the smaller of two relaxations'
-/// values: the schedule without slots (exact, `flow.rs`) and the linear relaxation's dual
-/// (approached by subgradient steps, `bound.rs`).
+/// a share of the optimum the schedule is sure to reach. It is the value of the schedule without
+/// slots (exact, `flow.rs`), or the linear relaxation's dual (approached by subgradient steps,
+/// `bound.rs`) when that is lower; the dual is only tried when the first is more than 0.1% above
+/// a greedy schedule (on fairs whose slots do not bind it is no tighter, and it costs more).
 pub fn upper_bound(instance: &Instance) -> Result<f64, ScheduleError> {
     let problem = Problem::new(instance)?;
     let relaxation = flow::relax(&problem);
     let mut state = State::new(&problem);
     let mut rng = Rng::new(0);
     search::construct(&mut state, &relaxation.chosen, &mut rng);
-    Ok(tighter_bound(&problem, relaxation.bound, state.value))
+    let mut bound = relaxation.bound;
+    if gap_is_wide(bound, state.value) {
+        bound = bound.min(bound::dual(&problem, state.value).bound);
+    }
+    Ok(bound.max(state.value))
 }
 
-/// The flow's bound, or the linear relaxation's dual when that is lower; the dual is only tried
-/// when the flow's bound is more than 0.1% above the known `objective` (it costs more, and on
-/// fairs whose slots do not bind it is no tighter).
-fn tighter_bound(problem: &Problem, flow_bound: f64, objective: f64) -> f64 {
-    let bound = if flow_bound - objective > 1e-3 * objective.abs() {
-        flow_bound.min(bound::upper_bound(problem, objective))
-    } else {
-        flow_bound
-    };
-    bound.max(objective)
+/// What the whole search found, and the best bound it met on the way.
+struct Searched {
+    slot_of: Vec<u32>,
+    bound: f64,
+    /// Whether `bound` already includes the linear relaxation's dual.
+    dual_tried: bool,
 }
 
-/// The whole search: the relaxation's meetings seated, annealing, a last descent, and the
-/// exhaustive search on small instances; skips what cannot help once the relaxation's bound is
-/// reached. Returns the slots and that bound.
-fn search_from_scratch(problem: &Problem, options: &Options) -> (Vec<u32>, f64) {
+/// The whole search: the relaxation's meetings seated (or, where the slots bind, a construction
+/// led by the linear relaxation's dual), annealing, a last descent, and the exhaustive search on
+/// small instances; skips what cannot help once a bound is reached.
+fn search_from_scratch(problem: &Problem, options: &Options) -> Searched {
     let mut state = State::new(problem);
     let mut rng = Rng::new(options.seed);
     let relaxation = flow::relax(problem);
+    let mut bound = relaxation.bound;
     search::construct(&mut state, &relaxation.chosen, &mut rng);
-    let optimal = |state: &State| state.value >= relaxation.bound - search::tolerance(problem);
-    if !optimal(&state) {
+    // Where the slots bind (the flow's bound is out of reach), the linear relaxation knows better
+    // which meeting goes in which slot: a construction led by its dual may start higher.
+    let dual_tried = gap_is_wide(bound, state.value);
+    if dual_tried {
+        let dual = bound::dual(problem, state.value);
+        bound = bound.min(dual.bound);
+        let mut led = State::new(problem);
+        search::construct_preferred(&mut led, &dual.preferred, &mut rng);
+        if led.value > state.value {
+            state.reset_to(&led.slot_of);
+        }
+    }
+    // The flow's bound carries its rounding slack (about 1e-9 of the largest weight per meeting),
+    // so "reached" allows a millionth of the largest weight.
+    let reached = |state: &State| state.value >= bound - search::tolerance(problem) * 1000.0;
+    if !reached(&state) {
         let moves = u64::from(options.effort) * problem.candidates.len() as u64;
         search::anneal(&mut state, &mut rng, moves, start_temperature(problem));
     }
-    if !optimal(&state) {
+    if !reached(&state) {
         finish(&mut state, &mut rng);
     }
-    (state.slot_of, relaxation.bound)
+    Searched {
+        slot_of: state.slot_of,
+        bound,
+        dual_tried,
+    }
+}
+
+/// Whether a bound is more than 0.1% above an objective: worth the dual's effort.
+fn gap_is_wide(bound: f64, objective: f64) -> bool {
+    bound - objective > 1e-3 * objective.abs()
 }
 
 /// Re-planning starts much cooler than a fresh search: it should polish, not stir.

@@ -89,6 +89,17 @@ pub(crate) fn construct(state: &mut State, first: &[u32], rng: &mut Rng) {
     state.commit();
 }
 
+/// Places the dual's preferred (request, slot) pairs in their order where they fit, then the rest
+/// as `construct` does.
+pub(crate) fn construct_preferred(state: &mut State, preferred: &[(u32, u32)], rng: &mut Rng) {
+    for &(r, slot) in preferred {
+        if state.slot_of[r as usize] == NONE && state.fits(r, slot) {
+            state.place(r, slot);
+        }
+    }
+    construct(state, &[], rng);
+}
+
 /// Schedules, heaviest first, every unscheduled request that fits somewhere as things are.
 pub(crate) fn fill(state: &mut State) {
     let problem = state.problem;

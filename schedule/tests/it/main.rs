@@ -5,4 +5,5 @@ mod checker;
 mod errors;
 mod exhaustive;
 mod fairs;
+mod quality;
 mod replan;
