@@ -44,7 +44,7 @@ start
 editor=$("$bin" token create --data "$work/data" --scope editor | tail -1)
 broker=$("$bin" token create --data "$work/data" --scope broker | tail -1)
 curl -sS --fail-with-body -o /dev/null -H "Authorization: Bearer $editor" -H 'Content-Type: application/x-ndjson' \
-  --data-binary @"$work/gen20k/catalog.jsonl" "$addr/api/v1/import?mode=replace"
+  --data-binary @"$work/gen20k/catalog.jsonl" "$addr/api/v1/import?mode=replace&allow_shrink=true"
 
 echo; echo "== POST /api/v1/engagements, $connections connections, $duration (target: >= 500 req/s, 0 errors)"
 DUIJIE_TOKEN=$broker DUIJIE_IDS=$work/ids.txt wrk -t2 -c"$connections" -d"$duration" -s "$bench/engagements.lua" "$addr/api/v1/engagements"

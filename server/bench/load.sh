@@ -25,7 +25,7 @@ trap cleanup EXIT
 
 # start DATA: starts a server on a free port and sets $addr.
 start() {
-  "$bin" serve --addr 127.0.0.1:0 --no-demo --data "$1" >"$1.log" 2>&1 &
+  "$bin" serve --addr 127.0.0.1:0 --no-demo --match-rate 0 --data "$1" >"$1.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do
     addr=$(grep -o 'http://127.0.0.1:[0-9]*' "$1.log" | head -1 || true)
@@ -42,7 +42,7 @@ import() {
   token=$("$bin" token create --data "$1" --scope editor | tail -1)
   curl -sS --fail-with-body -o "$1.import.json" -w '%{time_total}' \
     -H "Authorization: Bearer $token" -H 'Content-Type: application/x-ndjson' \
-    --data-binary @"$2" "$addr/api/v1/import?mode=replace"
+    --data-binary @"$2" "$addr/api/v1/import?mode=replace&allow_shrink=true"
 }
 
 python3 "$gen" 20000 500 1 "$work/gen20k" >/dev/null

@@ -90,6 +90,8 @@ pub struct Caller {
     pub scope: Scope,
 }
 
+/// A client that sent more unknown tokens than `auth_failures_per_min` allows gets 429 for every
+/// request with a token until its allowance refills, before its token is even looked at.
 pub fn caller(request: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> {
     let Some(header) = request
         .headers()
@@ -97,12 +99,27 @@ pub fn caller(request: &HttpRequest, state: &AppState) -> Result<Caller, ApiErro
     else {
         return Err(ApiError::Unauthorized);
     };
+    let ip = crate::throttle::client_ip(request);
+    if let Some(limiter) = &state.auth_failures {
+        limiter
+            .check(ip)
+            .map_err(|retry_after| ApiError::RateLimited {
+                message: "too many requests with an unknown token from this address".to_string(),
+                retry_after,
+            })?;
+    }
+    let refused = || {
+        if let Some(limiter) = &state.auth_failures {
+            let _ = limiter.take(ip);
+        }
+        ApiError::Unauthorized
+    };
     let token = header
         .to_str()
         .ok()
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::trim)
-        .ok_or(ApiError::Unauthorized)?;
+        .ok_or_else(refused)?;
     let wanted = hash(token);
     let mut found = None;
     // Every stored hash is compared, so the time does not tell which one matched.
@@ -111,7 +128,7 @@ pub fn caller(request: &HttpRequest, state: &AppState) -> Result<Caller, ApiErro
             found = Scope::parse(&stored.scope);
         }
     }
-    let scope = found.ok_or(ApiError::Unauthorized)?;
+    let scope = found.ok_or_else(refused)?;
     let token_id = wanted[..8]
         .iter()
         .map(|byte| format!("{byte:02x}"))

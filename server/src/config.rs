@@ -32,6 +32,56 @@ pub struct Config {
     /// How often to check the store for a catalog changed by another replica or process, in seconds;
     /// 0 never checks. `DUIJIE_RELOAD_SECS`.
     pub reload_secs: u64,
+    /// Data rows an import may have (every format); a spreadsheet cell below that row is refused too.
+    pub import_max_rows: usize,
+    /// Spreadsheet columns an XLSX import may use.
+    pub xlsx_max_columns: usize,
+    /// Spreadsheet cells an XLSX import may have.
+    pub xlsx_max_cells: usize,
+    /// Bytes an XLSX import's zip parts may inflate to, all together.
+    pub xlsx_max_bytes: u64,
+    /// Open connections in all (`DUIJIE_MAX_CONNECTIONS`, `--max-connections`); at most the open-file
+    /// limit less a reserve. More are answered 503 and closed.
+    pub max_connections: usize,
+    /// Open connections from one client address (`DUIJIE_MAX_CONNECTIONS_PER_IP`,
+    /// `--max-connections-per-ip`); more are answered 503 and closed.
+    pub max_connections_per_ip: usize,
+    /// Seconds a client has to send a request's head (slow clients are cut off).
+    pub client_request_timeout_secs: u64,
+    /// `POST /api/v1/match` requests per second from one client address, and the burst allowed
+    /// (`DUIJIE_MATCH_RATE`, `--match-rate`, `match_burst`); 0 turns the limit off. Over it: 429.
+    pub match_rate: u32,
+    pub match_burst: u32,
+    /// Requests with an unknown token one client address may make per minute
+    /// (`DUIJIE_AUTH_FAILURES_PER_MIN`, `--auth-failures-per-min`); past it, every request with a
+    /// token from that address is 429 until the allowance refills. 0 turns the limit off.
+    pub auth_failures_per_min: u32,
+    /// Who may read `/metrics` (`DUIJIE_METRICS_ACCESS`, `--metrics-access`).
+    pub metrics_access: MetricsAccess,
+}
+
+/// Who may read `/metrics`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MetricsAccess {
+    /// Clients connecting from a loopback address (a Prometheus on the same host).
+    #[default]
+    Loopback,
+    /// An editor or admin token.
+    Token,
+    /// Anyone.
+    Public,
+}
+
+impl MetricsAccess {
+    pub fn parse(text: &str) -> Option<MetricsAccess> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "loopback" => Some(MetricsAccess::Loopback),
+            "token" => Some(MetricsAccess::Token),
+            "public" => Some(MetricsAccess::Public),
+            _ => None,
+        }
+    }
 }
 
 impl Default for Config {
@@ -48,6 +98,17 @@ impl Default for Config {
             import_timeout_secs: 600,
             workers: None,
             reload_secs: 5,
+            import_max_rows: 1_000_000,
+            xlsx_max_columns: 256,
+            xlsx_max_cells: 5_000_000,
+            xlsx_max_bytes: 256 << 20,
+            max_connections: 8192,
+            max_connections_per_ip: 256,
+            client_request_timeout_secs: 10,
+            match_rate: 50,
+            match_burst: 100,
+            auth_failures_per_min: 30,
+            metrics_access: MetricsAccess::Loopback,
         }
     }
 }
@@ -68,6 +129,21 @@ pub enum ConfigError {
     Env { name: &'static str, message: String },
     #[error("portal origin '{0}' is not an origin: write scheme://host or scheme://host:port, as a browser sends it (no path, no trailing slash)")]
     Origin(String),
+}
+
+/// Overrides `target` with the number in variable `name`, when set.
+fn number_env<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    target: &mut T,
+) -> Result<(), ConfigError> {
+    if let Some(text) = get(name) {
+        *target = text.trim().parse().map_err(|_| ConfigError::Env {
+            name,
+            message: format!("'{text}' is not a number"),
+        })?;
+    }
+    Ok(())
 }
 
 /// Whether `text` is an exact web origin (`http(s)://host[:port]`), so that it can go into CORS
@@ -189,7 +265,37 @@ impl Config {
                 message: format!("'{secs}' is not a number of seconds"),
             })?;
         }
+        number_env(&get, "DUIJIE_MAX_CONNECTIONS", &mut self.max_connections)?;
+        number_env(
+            &get,
+            "DUIJIE_MAX_CONNECTIONS_PER_IP",
+            &mut self.max_connections_per_ip,
+        )?;
+        number_env(&get, "DUIJIE_MATCH_RATE", &mut self.match_rate)?;
+        number_env(
+            &get,
+            "DUIJIE_AUTH_FAILURES_PER_MIN",
+            &mut self.auth_failures_per_min,
+        )?;
+        if let Some(access) = get("DUIJIE_METRICS_ACCESS") {
+            self.metrics_access =
+                MetricsAccess::parse(&access).ok_or_else(|| ConfigError::Env {
+                    name: "DUIJIE_METRICS_ACCESS",
+                    message: format!("'{access}' is not loopback, token or public"),
+                })?;
+        }
         Ok(())
+    }
+
+    /// The import bounds of this configuration.
+    pub fn import_limits(&self) -> crate::import::Limits {
+        crate::import::Limits {
+            max_rows: self.import_max_rows,
+            xlsx_max_columns: self.xlsx_max_columns,
+            xlsx_max_cells: self.xlsx_max_cells,
+            xlsx_max_bytes: self.xlsx_max_bytes,
+            ..crate::import::Limits::default()
+        }
     }
 
     /// The static folder to serve: the configured one, else `web/dist` when it exists.

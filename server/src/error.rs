@@ -36,10 +36,14 @@ pub enum Code {
     Invalid,
     Internal,
     Timeout,
+    TooLarge,
+    MethodNotAllowed,
+    UnsupportedMediaType,
+    RateLimited,
 }
 
 impl Code {
-    pub const ALL: [Code; 14] = [
+    pub const ALL: [Code; 18] = [
         Code::BadQuery,
         Code::BadJson,
         Code::BadBody,
@@ -54,6 +58,10 @@ impl Code {
         Code::Invalid,
         Code::Internal,
         Code::Timeout,
+        Code::TooLarge,
+        Code::MethodNotAllowed,
+        Code::UnsupportedMediaType,
+        Code::RateLimited,
     ];
 
     /// The stable name sent as `error.code`.
@@ -73,6 +81,10 @@ impl Code {
             Code::Invalid => "invalid",
             Code::Internal => "internal",
             Code::Timeout => "timeout",
+            Code::TooLarge => "too_large",
+            Code::MethodNotAllowed => "method_not_allowed",
+            Code::UnsupportedMediaType => "unsupported_media_type",
+            Code::RateLimited => "rate_limited",
         }
     }
 
@@ -89,6 +101,10 @@ impl Code {
             Code::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Code::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Code::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -121,6 +137,16 @@ impl Code {
             }
             Code::Internal => "our fault; the server log has the cause, the answer does not",
             Code::Timeout => "the request took longer than the configured limit",
+            Code::TooLarge => {
+                "an import within the body limit but past another bound (rows, columns, cells, inflated bytes of a workbook): the message names the bound, its setting and where it was passed (`details.limit`)"
+            }
+            Code::MethodNotAllowed => {
+                "the path exists but does not take this method (TRACE and CONNECT never); `Allow` lists the ones it takes"
+            }
+            Code::UnsupportedMediaType => "the body must be sent as `Content-Type: application/json`",
+            Code::RateLimited => {
+                "too many requests (or requests with an unknown token) from this client address; retry after `Retry-After` seconds (also in the message)"
+            }
         }
     }
 }
@@ -150,7 +176,7 @@ pub struct ErrorDetails {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<crate::schema::FieldError>>)]
     pub errors: Option<Vec<FieldError>>,
-    /// `payload_too_large`: the route's limit in bytes.
+    /// `payload_too_large`: the route's limit in bytes; `too_large`: the bound passed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
     /// `conflict` of a status move: the engagement's status now.
@@ -168,16 +194,21 @@ pub enum ApiError {
     /// A malformed request (bad JSON, a bad query parameter, an unknown format), with its code.
     #[error("{message}")]
     BadRequest { code: Code, message: String },
-    /// Records that do not validate, each located by line and field.
+    /// Records that do not validate, each located by line and field; `omitted` more were counted
+    /// but not kept.
     #[error("{message}")]
     Invalid {
         message: String,
         errors: Vec<FieldError>,
+        omitted: usize,
     },
     #[error("this route needs a token: send 'Authorization: Bearer TOKEN'")]
     Unauthorized,
     #[error("this token's scope ({0}) may not do this")]
     Forbidden(String),
+    /// Refused to this caller whatever its token: the message says why.
+    #[error("{0}")]
+    ForbiddenHere(&'static str),
     /// Something named by the request does not exist; the message names it.
     #[error("{0}")]
     NotFound(String),
@@ -193,6 +224,17 @@ pub enum ApiError {
     },
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// An upload within the body limit but beyond another bound (rows, cells, inflated bytes); the
+    /// message locates it and names the setting.
+    #[error("{message}")]
+    TooLarge { message: String, limit: u64 },
+    #[error("{method} is not allowed here; this path takes: {allow}")]
+    MethodNotAllowed { method: String, allow: String },
+    #[error("send the body as application/json (Content-Type was '{0}')")]
+    UnsupportedMediaType(String),
+    /// Too many requests (or failed sign-ins) from one client; retry after `retry_after` seconds.
+    #[error("{message}; retry in {retry_after} s")]
+    RateLimited { message: String, retry_after: u64 },
     #[error("the request took longer than {0} s")]
     Timeout(u64),
     #[error("origin '{0}' is not allowed")]
@@ -214,6 +256,7 @@ impl ApiError {
         ApiError::Invalid {
             message: message.into(),
             errors,
+            omitted: 0,
         }
     }
 
@@ -222,11 +265,15 @@ impl ApiError {
             ApiError::BadRequest { code, .. } => *code,
             ApiError::Invalid { .. } => Code::Invalid,
             ApiError::Unauthorized => Code::Unauthorized,
-            ApiError::Forbidden(_) => Code::Forbidden,
+            ApiError::Forbidden(_) | ApiError::ForbiddenHere(_) => Code::Forbidden,
             ApiError::NotFound(_) => Code::NotFound,
             ApiError::RouteNotFound { .. } => Code::RouteNotFound,
             ApiError::Conflict(_) | ApiError::ConflictWith { .. } => Code::Conflict,
             ApiError::PayloadTooLarge { .. } => Code::PayloadTooLarge,
+            ApiError::TooLarge { .. } => Code::TooLarge,
+            ApiError::MethodNotAllowed { .. } => Code::MethodNotAllowed,
+            ApiError::UnsupportedMediaType(_) => Code::UnsupportedMediaType,
+            ApiError::RateLimited { .. } => Code::RateLimited,
             ApiError::Timeout(_) => Code::Timeout,
             ApiError::OriginNotAllowed(_) => Code::OriginNotAllowed,
             ApiError::Internal(_) => Code::Internal,
@@ -239,13 +286,19 @@ impl ApiError {
 
     fn details(&self) -> ErrorDetails {
         match self {
-            ApiError::Invalid { errors, .. } => ErrorDetails {
-                total: Some(errors.len()),
+            ApiError::Invalid {
+                errors, omitted, ..
+            } => ErrorDetails {
+                total: Some(errors.len() + omitted),
                 errors: Some(errors.iter().take(MAX_LISTED_ERRORS).cloned().collect()),
                 ..ErrorDetails::default()
             },
             ApiError::PayloadTooLarge { limit } => ErrorDetails {
                 limit: Some(*limit),
+                ..ErrorDetails::default()
+            },
+            ApiError::TooLarge { limit, .. } => ErrorDetails {
+                limit: Some(usize::try_from(*limit).unwrap_or(usize::MAX)),
                 ..ErrorDetails::default()
             },
             ApiError::ConflictWith { details, .. } => details.clone(),
@@ -279,8 +332,17 @@ impl ResponseError for ApiError {
             eprintln!("duijie serve: internal error: {cause}");
         }
         let mut response = HttpResponse::build(self.status_code());
-        if matches!(self, ApiError::Unauthorized) {
-            response.insert_header(("WWW-Authenticate", "Bearer"));
+        match self {
+            ApiError::Unauthorized => {
+                response.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            ApiError::MethodNotAllowed { allow, .. } => {
+                response.insert_header(("Allow", allow.as_str()));
+            }
+            ApiError::RateLimited { retry_after, .. } => {
+                response.insert_header(("Retry-After", retry_after.to_string()));
+            }
+            _ => {}
         }
         let mut response = response.json(self.body());
         crate::security_headers(

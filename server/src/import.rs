@@ -8,6 +8,7 @@
 //! CSV and XLSX headers are the interchange field names, nested ones as `patent.number` or
 //! `contact.phone`, or their Chinese names: both from the table `duijie_core::fields::RESOURCE_FIELDS`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Cursor;
 
@@ -78,81 +79,252 @@ impl Encoding {
     }
 }
 
-/// Decodes and validates an upload. Any problem fails the whole upload, listing every problem.
+/// Bounds on one upload beyond its size in bytes, so that a small hostile file cannot make the
+/// service allocate without limit (a workbook naming cell XFD1048576, a zip that inflates a
+/// thousandfold, millions of bad lines).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Data rows (non-blank lines or spreadsheet rows after the header), every format; a
+    /// spreadsheet cell below row `max_rows + 1` is refused too.
+    pub max_rows: usize,
+    /// Spreadsheet columns: a cell right of column `xlsx_max_columns` is refused.
+    pub xlsx_max_columns: usize,
+    /// Spreadsheet cells read in all.
+    pub xlsx_max_cells: usize,
+    /// Bytes of a workbook's zip parts once inflated, all parts together.
+    pub xlsx_max_bytes: u64,
+    /// Located errors kept and listed; the rest are only counted.
+    pub max_errors: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_rows: 1_000_000,
+            xlsx_max_columns: 256,
+            xlsx_max_cells: 5_000_000,
+            xlsx_max_bytes: 256 << 20,
+            max_errors: crate::error::MAX_LISTED_ERRORS,
+        }
+    }
+}
+
+/// Why an upload was refused.
+#[derive(Debug)]
+pub enum Refusal {
+    /// Rows that do not validate: the first `limits.max_errors` errors in file order, how many
+    /// errors there were in all, and on how many rows (or header lines).
+    Invalid {
+        errors: Vec<FieldError>,
+        total: usize,
+        rows: usize,
+    },
+    /// The upload is beyond one of the `Limits`; the message says where and which.
+    TooLarge { message: String, limit: u64 },
+}
+
+/// Decodes and validates an upload within the default `Limits`. Any problem fails the whole upload;
+/// the errors listed are the first ones.
 pub fn decode(
     format: Format,
     bytes: &[u8],
     encoding: Encoding,
 ) -> Result<Vec<Resource>, Vec<FieldError>> {
-    // Rows that cannot be read (bad JSON, ragged CSV) are reported together with the validation errors
-    // of the rows that can, so one answer lists every bad row.
-    let (rows, mut errors) = match format {
-        Format::Jsonl => jsonl_rows(&decode_text(bytes, encoding)?),
-        Format::Csv => csv_rows(&decode_text(bytes, encoding)?),
-        Format::Xlsx => xlsx_rows(bytes),
-    }?;
-    match validate_rows(rows) {
-        Ok(resources) if errors.is_empty() => Ok(resources),
-        Ok(_) => Err(errors),
-        Err(more) => {
-            errors.extend(more);
-            errors.sort_by_key(|error| error.line);
-            Err(errors)
+    decode_within(format, bytes, encoding, &Limits::default()).map_err(|refusal| match refusal {
+        Refusal::Invalid { errors, .. } => errors,
+        Refusal::TooLarge { message, .. } => vec![FieldError::new("", message)],
+    })
+}
+
+/// Decodes and validates an upload, row by row as it is read: at most one batch of rows is held as
+/// JSON at a time, and at most `limits.max_errors` errors are kept, so the memory it takes is the
+/// resources it makes plus a bounded amount.
+pub fn decode_within(
+    format: Format,
+    bytes: &[u8],
+    encoding: Encoding,
+    limits: &Limits,
+) -> Result<Vec<Resource>, Refusal> {
+    let mut collector = Collector::new(*limits);
+    match format {
+        Format::Jsonl => jsonl_rows(&decode_text(bytes, encoding)?, &mut collector)?,
+        Format::Csv => csv_rows(&decode_text(bytes, encoding)?, &mut collector)?,
+        Format::Xlsx => xlsx_rows(bytes, &mut collector)?,
+    }
+    collector.finish()
+}
+
+/// Validates `(line, object)` rows: safety checks, `resource_from_json`, duplicate ids.
+pub fn validate_rows(rows: Vec<(usize, Value)>) -> Result<Vec<Resource>, Vec<FieldError>> {
+    let limits = Limits {
+        max_rows: usize::MAX,
+        max_errors: usize::MAX,
+        ..Limits::default()
+    };
+    let mut collector = Collector::new(limits);
+    for (line, value) in rows {
+        collector
+            .row(line, Some(value), Vec::new())
+            .map_err(|_| Vec::<FieldError>::new())?;
+    }
+    collector.finish().map_err(|refusal| match refusal {
+        Refusal::Invalid { errors, .. } => errors,
+        Refusal::TooLarge { message, .. } => vec![FieldError::new("", message)],
+    })
+}
+
+impl From<Vec<FieldError>> for Refusal {
+    fn from(errors: Vec<FieldError>) -> Refusal {
+        let total = errors.len();
+        let mut lines: Vec<Option<usize>> = errors.iter().map(|error| error.line).collect();
+        lines.dedup();
+        Refusal::Invalid {
+            rows: lines.len(),
+            errors,
+            total,
         }
     }
 }
 
-/// Readable rows as `(line, object)`, and the errors of the unreadable ones; `Err` when nothing can be
-/// read (a bad header, a file that is not a workbook).
-type Rows = Result<(Vec<(usize, Value)>, Vec<FieldError>), Vec<FieldError>>;
+/// Rows are checked in batches of this many, in parallel; only one batch is held as JSON.
+const BATCH_ROWS: usize = 8192;
 
-/// Validates `(line, object)` rows: safety checks, `resource_from_json`, duplicate ids.
-pub fn validate_rows(rows: Vec<(usize, Value)>) -> Result<Vec<Resource>, Vec<FieldError>> {
-    // Rows are independent, so they are checked on every core (a 100k import spends most of its
-    // decoding time here); duplicates are then found in file order.
-    let checked = check_rows_in_parallel(rows);
-    let mut errors = Vec::new();
-    let mut resources = Vec::with_capacity(checked.len());
-    let mut first_line_of: HashMap<String, usize> = HashMap::new();
-    for (line, id, outcome) in checked {
-        let row_errors = match outcome {
-            Ok(resource) => match first_line_of.get(&resource.id) {
-                Some(first) => vec![FieldError::new(
-                    "id",
-                    format!("duplicate id '{}', first on line {first}", resource.id),
-                )],
-                None => {
-                    first_line_of.insert(resource.id.clone(), line);
-                    resources.push(resource);
-                    Vec::new()
-                }
-            },
-            Err(row_errors) => row_errors,
-        };
-        for mut error in row_errors {
-            error.line = Some(line);
-            if error.id.is_none() {
-                error.id = id.clone().filter(|id| !id.is_empty());
-            }
-            errors.push(error);
+/// A row waiting to be checked: its line, its object (none when it could not be read) and the
+/// errors found while reading it.
+type Pending = (usize, Option<Value>, Vec<FieldError>);
+
+/// Takes rows in file order, checks them a batch at a time, and keeps the resources, the first
+/// errors and the count of all errors.
+struct Collector {
+    limits: Limits,
+    batch: Vec<Pending>,
+    rows: usize,
+    resources: Vec<Resource>,
+    first_line_of: HashMap<String, usize>,
+    errors: Vec<FieldError>,
+    total_errors: usize,
+    bad_rows: usize,
+}
+
+impl Collector {
+    fn new(limits: Limits) -> Collector {
+        Collector {
+            limits,
+            batch: Vec::new(),
+            rows: 0,
+            resources: Vec::new(),
+            first_line_of: HashMap::new(),
+            errors: Vec::new(),
+            total_errors: 0,
+            bad_rows: 0,
         }
     }
-    if errors.is_empty() {
-        Ok(resources)
-    } else {
-        Err(errors)
+
+    /// One data row on `line` (`what` names lines in messages: "line" or "row"): its object when it
+    /// could be read, and the errors found reading it. Refused past `limits.max_rows` rows.
+    fn row(
+        &mut self,
+        line: usize,
+        value: Option<Value>,
+        errors: Vec<FieldError>,
+    ) -> Result<(), Refusal> {
+        self.rows += 1;
+        if self.rows > self.limits.max_rows {
+            return Err(too_many_rows(line, self.limits.max_rows));
+        }
+        self.batch.push((line, value, errors));
+        if self.batch.len() >= BATCH_ROWS {
+            self.flush();
+        }
+        Ok(())
+    }
+
+    /// Errors that belong to no row (a header line).
+    fn errors_at(&mut self, errors: Vec<FieldError>) {
+        if !errors.is_empty() {
+            self.bad_rows += 1;
+        }
+        for error in errors {
+            self.keep(error);
+        }
+    }
+
+    fn keep(&mut self, error: FieldError) {
+        self.total_errors += 1;
+        if self.errors.len() < self.limits.max_errors {
+            self.errors.push(error);
+        }
+    }
+
+    fn flush(&mut self) {
+        let batch = std::mem::take(&mut self.batch);
+        for (line, id, outcome) in check_rows_in_parallel(batch) {
+            let row_errors = match outcome {
+                Ok(resource) => match self.first_line_of.get(&resource.id) {
+                    Some(first) => vec![FieldError::new(
+                        "id",
+                        format!("duplicate id '{}', first on line {first}", resource.id),
+                    )],
+                    None => {
+                        self.first_line_of.insert(resource.id.clone(), line);
+                        // Once any row failed nothing is imported, so the resources are not kept.
+                        if self.total_errors == 0 {
+                            self.resources.push(resource);
+                        }
+                        Vec::new()
+                    }
+                },
+                Err(row_errors) => row_errors,
+            };
+            if !row_errors.is_empty() {
+                self.bad_rows += 1;
+                self.resources = Vec::new();
+            }
+            for mut error in row_errors {
+                error.line = Some(line);
+                if error.id.is_none() {
+                    error.id = id.clone().filter(|id| !id.is_empty());
+                }
+                self.keep(error);
+            }
+        }
+    }
+
+    fn finish(mut self) -> Result<Vec<Resource>, Refusal> {
+        self.flush();
+        if self.total_errors == 0 {
+            Ok(self.resources)
+        } else {
+            Err(Refusal::Invalid {
+                errors: self.errors,
+                total: self.total_errors,
+                rows: self.bad_rows,
+            })
+        }
+    }
+}
+
+fn too_many_rows(line: usize, max_rows: usize) -> Refusal {
+    Refusal::TooLarge {
+        message: format!(
+            "row {line}: the import takes at most {max_rows} data rows (import_max_rows); split the file"
+        ),
+        limit: max_rows as u64,
     }
 }
 
 /// One checked row: its line, its id as written, and the resource or its errors.
 type CheckedRow = (usize, Option<String>, Result<Resource, Vec<FieldError>>);
 
-fn check_row((line, value): (usize, Value)) -> CheckedRow {
+fn check_row((line, value, mut row_errors): Pending) -> CheckedRow {
+    let Some(value) = value else {
+        return (line, None, Err(row_errors));
+    };
     let id = value
         .get("id")
         .and_then(Value::as_str)
         .map(|id| id.trim().to_string());
-    let mut row_errors = check_text_safety(&value);
+    row_errors.extend(check_text_safety(&value));
     let outcome = match resource_from_json(&value) {
         Ok(resource) if row_errors.is_empty() => Ok(resource),
         Ok(_) => Err(row_errors),
@@ -165,16 +337,16 @@ fn check_row((line, value): (usize, Value)) -> CheckedRow {
 }
 
 /// `check_row` over `rows` on all cores, results in input order.
-fn check_rows_in_parallel(rows: Vec<(usize, Value)>) -> Vec<CheckedRow> {
+fn check_rows_in_parallel(rows: Vec<Pending>) -> Vec<CheckedRow> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 || rows.len() < 1000 {
         return rows.into_iter().map(check_row).collect();
     }
     let chunk_len = rows.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<(usize, Value)>> = Vec::with_capacity(threads);
+    let mut chunks: Vec<Vec<Pending>> = Vec::with_capacity(threads);
     let mut rows = rows.into_iter();
     loop {
-        let chunk: Vec<(usize, Value)> = rows.by_ref().take(chunk_len).collect();
+        let chunk: Vec<Pending> = rows.by_ref().take(chunk_len).collect();
         if chunk.is_empty() {
             break;
         }
@@ -209,7 +381,7 @@ pub fn check_text_safety(value: &Value) -> Vec<FieldError> {
     let mut errors = Vec::new();
     walk_strings(value, "", &mut |field, text| {
         let mut parts = vec![text];
-        if text.contains([';', '；']) {
+        if text.contains(';') || text.contains('；') {
             parts.extend(text.split([';', '；']));
         }
         if parts.iter().any(|part| is_formula(part)) {
@@ -251,6 +423,9 @@ fn walk_strings(value: &Value, path: &str, visit: &mut dyn FnMut(&str, &str)) {
 }
 
 /// Whether a value would run as a spreadsheet formula (see `check_text_safety` for the rule).
+///
+/// Linear in the length of `text`: a run of leading signs is walked once (a value of a million `+`
+/// used to be rescanned once per sign).
 pub fn is_formula(text: &str) -> bool {
     let text = text.trim_start();
     let mut chars = text.chars();
@@ -258,9 +433,15 @@ pub fn is_formula(text: &str) -> bool {
         Some('=') => true,
         Some('+' | '-' | '@') => {
             let rest = chars.as_str();
-            rest.contains('|')
-                || starts_with_call_or_reference(rest)
-                || (rest.starts_with(['+', '-', '@', '=']) && is_formula(rest))
+            // A call or a reference starts with a letter or `$`, never with a sign, so after a run
+            // of signs only the first other character can start one (or be `=`).
+            let signs = rest
+                .as_bytes()
+                .iter()
+                .position(|b| !matches!(b, b'+' | b'-' | b'@'))
+                .unwrap_or(rest.len());
+            let after = &rest[signs..];
+            rest.contains('|') || starts_with_call_or_reference(after) || after.starts_with('=')
         }
         _ => false,
     }
@@ -302,6 +483,10 @@ fn starts_with_call_or_reference(text: &str) -> bool {
 }
 
 pub fn is_script_url(text: &str) -> bool {
+    // A script URL has a colon: most text is passed over by one `memchr`.
+    if !text.contains(':') {
+        return false;
+    }
     let squeezed: String = text
         .chars()
         .filter(|c| !c.is_whitespace() && !c.is_control())
@@ -312,18 +497,20 @@ pub fn is_script_url(text: &str) -> bool {
 
 /// Bytes to text: UTF-8 (a BOM is dropped), or GB18030 when asked or when the bytes are not UTF-8 but
 /// are valid GB18030.
-fn decode_text(bytes: &[u8], encoding: Encoding) -> Result<String, Vec<FieldError>> {
+fn decode_text(bytes: &[u8], encoding: Encoding) -> Result<Cow<'_, str>, Refusal> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let gb18030 = |bytes: &[u8]| {
+    let gb18030 = |bytes: &[u8]| -> Option<Cow<'_, str>> {
         encoding_rs::GB18030
             .decode_without_bom_handling_and_without_replacement(bytes)
-            .map(|text| text.into_owned())
+            .map(|text| Cow::Owned(text.into_owned()))
     };
     match encoding {
-        Encoding::Gbk => gb18030(bytes)
-            .ok_or_else(|| vec![FieldError::new("", "not valid GBK/GB18030 text").at_line(1)]),
+        Encoding::Gbk => gb18030(bytes).ok_or_else(|| {
+            vec![FieldError::new("", "not valid GBK/GB18030 text").at_line(1)].into()
+        }),
         Encoding::Utf8 | Encoding::Detect => match std::str::from_utf8(bytes) {
-            Ok(text) => Ok(text.to_string()),
+            // Borrowed: a UTF-8 upload is not copied.
+            Ok(text) => Ok(Cow::Borrowed(text)),
             Err(error) => {
                 if encoding == Encoding::Detect {
                     if let Some(text) = gb18030(bytes) {
@@ -338,27 +525,33 @@ fn decode_text(bytes: &[u8], encoding: Encoding) -> Result<String, Vec<FieldErro
                         "not valid UTF-8 (byte {valid}) nor GB18030; save the file as UTF-8 or send ?encoding=gbk"
                     ),
                 )
-                .at_line(line)])
+                .at_line(line)]
+                .into())
             }
         },
     }
 }
 
-fn jsonl_rows(text: &str) -> Rows {
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
+fn jsonl_rows(text: &str, collector: &mut Collector) -> Result<(), Refusal> {
     for (index, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() {
             continue;
         }
-        match serde_json::from_str::<Value>(line) {
-            Ok(value) => rows.push((index + 1, value)),
-            Err(error) => errors
-                .push(FieldError::new("", format!("not valid JSON: {error}")).at_line(index + 1)),
-        }
+        // Past the error cap a bad line is only counted, so its message is not even written.
+        let row = match serde_json::from_str::<Value>(line) {
+            Ok(value) => (Some(value), Vec::new()),
+            Err(_) if collector.errors.len() >= collector.limits.max_errors => {
+                (None, vec![FieldError::new("", "not valid JSON")])
+            }
+            Err(error) => (
+                None,
+                vec![FieldError::new("", format!("not valid JSON: {error}"))],
+            ),
+        };
+        collector.row(index + 1, row.0, row.1)?;
     }
-    Ok((rows, errors))
+    Ok(())
 }
 
 /// Maps a header row to fields (the table `duijie_core::fields::RESOURCE_FIELDS`); an unknown or
@@ -432,25 +625,23 @@ fn row_object(fields: &[&'static Field], cells: &[String]) -> Value {
     Value::Object(object)
 }
 
-fn csv_rows(text: &str) -> Rows {
+fn csv_rows(text: &str, collector: &mut Collector) -> Result<(), Refusal> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut records = reader.records();
     let header = match records.next() {
-        None => return Ok((Vec::new(), Vec::new())),
+        None => return Ok(()),
         Some(Err(error)) => {
-            return Err(vec![
-                FieldError::new("", format!("not valid CSV: {error}")).at_line(1)
-            ])
+            return Err(
+                vec![FieldError::new("", format!("not valid CSV: {error}")).at_line(1)].into(),
+            )
         }
         Some(Ok(header)) => header,
     };
     let headers: Vec<String> = header.iter().map(str::to_string).collect();
     let fields = header_fields(&headers, 1)?;
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
     for record in records {
         match record {
             Err(error) => {
@@ -458,7 +649,8 @@ fn csv_rows(text: &str) -> Rows {
                     .position()
                     .map(|position| position.line() as usize)
                     .unwrap_or(0);
-                errors.push(FieldError::new("", format!("not valid CSV: {error}")).at_line(line));
+                let error = FieldError::new("", format!("not valid CSV: {error}"));
+                collector.row(line, None, vec![error])?;
             }
             Ok(record) => {
                 let line = record
@@ -469,124 +661,323 @@ fn csv_rows(text: &str) -> Rows {
                     continue;
                 }
                 if record.len() != fields.len() {
-                    errors.push(
-                        FieldError::new(
-                            "",
-                            format!(
-                                "has {} cells but the header has {} columns",
-                                record.len(),
-                                fields.len()
-                            ),
-                        )
-                        .at_line(line),
+                    let error = FieldError::new(
+                        "",
+                        format!(
+                            "has {} cells but the header has {} columns",
+                            record.len(),
+                            fields.len()
+                        ),
                     );
+                    collector.row(line, None, vec![error])?;
                     continue;
                 }
                 let cells: Vec<String> = record.iter().map(str::to_string).collect();
-                rows.push((line, row_object(&fields, &cells)));
+                collector.row(line, Some(row_object(&fields, &cells)), Vec::new())?;
             }
         }
     }
-    Ok((rows, errors))
+    Ok(())
 }
 
-fn xlsx_rows(bytes: &[u8]) -> Rows {
-    use calamine::{Data, Reader, Xlsx};
+/// Parts a workbook may have; real ones have a few dozen.
+const MAX_ZIP_ENTRIES: usize = 10_000;
 
-    let not_xlsx = |error: String| {
+/// Refuses a workbook whose zip parts inflate past `limits.xlsx_max_bytes`, by their declared sizes
+/// and then by inflating each part into nothing (a declared size may lie), before calamine reads
+/// any of it.
+fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), Refusal> {
+    let not_xlsx = |error: String| -> Refusal {
         vec![FieldError::new(
             "",
             format!("not a readable .xlsx file: {error}"),
         )]
+        .into()
+    };
+    let limit = limits.xlsx_max_bytes;
+    let too_large = |name: &str, size: u64| {
+        Refusal::TooLarge {
+        message: format!(
+            "part {name} of the workbook inflates to {size} bytes or more; the import reads at most {limit} bytes of a workbook, all parts together (xlsx_max_bytes)"
+        ),
+        limit,
+    }
+    };
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|error| not_xlsx(error.to_string()))?;
+    if archive.len() > MAX_ZIP_ENTRIES {
+        return Err(Refusal::TooLarge {
+            message: format!(
+                "the workbook has {} parts; at most {MAX_ZIP_ENTRIES} are read",
+                archive.len()
+            ),
+            limit: MAX_ZIP_ENTRIES as u64,
+        });
+    }
+    let mut total: u64 = 0;
+    for index in 0..archive.len() {
+        let mut part = archive
+            .by_index(index)
+            .map_err(|error| not_xlsx(error.to_string()))?;
+        let name = part
+            .name()
+            .map(|name| name.into_owned())
+            .unwrap_or_else(|_| format!("#{index}"));
+        let declared = part.size();
+        if total.saturating_add(declared) > limit {
+            return Err(too_large(&name, declared));
+        }
+        let budget = limit - total;
+        let inflated = std::io::copy(
+            &mut std::io::Read::take(&mut part, budget + 1),
+            &mut std::io::sink(),
+        )
+        .map_err(|error| not_xlsx(format!("{name}: {error}")))?;
+        if inflated > budget {
+            return Err(too_large(&name, inflated));
+        }
+        total += inflated;
+    }
+    Ok(())
+}
+
+/// `A1`-style name of a zero-based cell position.
+fn cell_name(row: u32, column: u32) -> String {
+    let mut letters = Vec::new();
+    let mut n = column as u64 + 1;
+    while n > 0 {
+        letters.push(b'A' + ((n - 1) % 26) as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8_lossy(&letters), row as u64 + 1)
+}
+
+/// One cell's value as text, as a CSV cell would hold it.
+fn cell_text(cell: &calamine::DataRef<'_>) -> String {
+    use calamine::DataRef;
+    match cell {
+        DataRef::Empty => String::new(),
+        DataRef::String(text) => text.clone(),
+        DataRef::SharedString(text) => text.to_string(),
+        DataRef::Float(number) if number.fract() == 0.0 && number.abs() < 1e15 => {
+            format!("{}", *number as i64)
+        }
+        DataRef::Float(number) => number.to_string(),
+        DataRef::Int(number) => number.to_string(),
+        DataRef::Bool(value) => value.to_string(),
+        // Not RFC 3339, so `updated_at` validation refuses it with a located message.
+        DataRef::DateTime(value) => format!("Excel date {}", value.as_f64()),
+        DataRef::DateTimeIso(text) | DataRef::DurationIso(text) => text.clone(),
+        DataRef::Error(error) => format!("#ERROR {error}"),
+    }
+}
+
+/// A spreadsheet row being read: its cells by column, and whether one was an Excel error or a
+/// formula.
+#[derive(Default)]
+struct SheetRow {
+    index: u32,
+    cells: Vec<(u32, String)>,
+    /// The column of the first cell holding an Excel error value.
+    error_column: Option<u32>,
+    /// The columns of cells holding a formula.
+    formula_columns: Vec<u32>,
+}
+
+/// The first sheet, streamed cell by cell: bounds are checked on each cell before anything is kept,
+/// and each row goes to the collector when the next begins.
+fn xlsx_rows(bytes: &[u8], collector: &mut Collector) -> Result<(), Refusal> {
+    use calamine::{Reader, Xlsx};
+
+    let limits = collector.limits;
+    check_zip(bytes, &limits)?;
+    let not_xlsx = |error: String| -> Refusal {
+        vec![FieldError::new(
+            "",
+            format!("not a readable .xlsx file: {error}"),
+        )]
+        .into()
     };
     let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|error: calamine::XlsxError| not_xlsx(error.to_string()))?;
     let Some(sheet_name) = workbook.sheet_names().first().cloned() else {
-        return Ok((Vec::new(), Vec::new()));
+        return Ok(());
     };
-    let range = workbook
-        .worksheet_range(&sheet_name)
+    let mut reader = workbook
+        .worksheet_cells_reader(&sheet_name)
         .map_err(|error| not_xlsx(error.to_string()))?;
-    let formulas = workbook
-        .worksheet_formula(&sheet_name)
-        .map_err(|error| not_xlsx(error.to_string()))?;
-    let first_row = range.start().map_or(0, |(row, _)| row);
-    let mut errors = Vec::new();
-    // A cell holding a formula is refused whatever value Excel cached for it.
-    for (row, column, formula) in formulas.used_cells() {
-        if !formula.trim().is_empty() {
-            let (row, column) = match formulas.start() {
-                Some((start_row, start_column)) => {
-                    (start_row as usize + row, start_column as usize + column)
-                }
-                None => (row, column),
-            };
-            errors.push(
-                FieldError::new(
-                    format!("column {}", column + 1),
-                    "is a spreadsheet formula; paste values only",
-                )
-                .at_line(row + 1),
-            );
+    let max_rows = limits.max_rows.saturating_add(1).min(u32::MAX as usize) as u32;
+    let max_columns = limits.xlsx_max_columns.min(u32::MAX as usize) as u32;
+    let beyond = |row: u32, column: u32, declared: bool| -> Option<Refusal> {
+        let what = if declared {
+            "the sheet declares cells up to"
+        } else {
+            "cell"
+        };
+        if column >= max_columns {
+            return Some(Refusal::TooLarge {
+                message: format!(
+                    "{what} {} (column {}): the import reads at most {max_columns} columns (xlsx_max_columns)",
+                    cell_name(row, column),
+                    column as u64 + 1
+                ),
+                limit: max_columns as u64,
+            });
         }
+        if row >= max_rows {
+            return Some(Refusal::TooLarge {
+                message: format!(
+                    "{what} {} (row {}): the import takes at most {} data rows after the header (import_max_rows)",
+                    cell_name(row, column),
+                    row as u64 + 1,
+                    limits.max_rows
+                ),
+                limit: limits.max_rows as u64,
+            });
+        }
+        None
+    };
+    let dimensions = reader.dimensions();
+    if let Some(refusal) = beyond(dimensions.end.0, dimensions.end.1, true) {
+        return Err(refusal);
     }
-    let mut rows_iter = range.rows();
-    let Some(header) = rows_iter.next() else {
-        return Ok((Vec::new(), errors));
-    };
-    let header_line = first_row as usize + 1;
-    let cell_text = |cell: &Data| -> String {
-        match cell {
-            Data::Empty => String::new(),
-            Data::String(text) => text.clone(),
-            Data::Float(number) if number.fract() == 0.0 && number.abs() < 1e15 => {
-                format!("{}", *number as i64)
-            }
-            Data::Float(number) => number.to_string(),
-            Data::Int(number) => number.to_string(),
-            Data::Bool(value) => value.to_string(),
-            // Not RFC 3339, so `updated_at` validation refuses it with a located message.
-            Data::DateTime(value) => format!("Excel date {}", value.as_f64()),
-            Data::DateTimeIso(text) | Data::DurationIso(text) => text.clone(),
-            Data::Error(error) => format!("#ERROR {error}"),
+    let mut header: Option<(u32, u32, Vec<&'static Field>)> = None;
+    let mut row = SheetRow::default();
+    let mut n_cells: usize = 0;
+    loop {
+        let cell = reader
+            .next_cell_with_formula()
+            .map_err(|error| not_xlsx(error.to_string()))?;
+        let Some(cell) = cell else {
+            break;
+        };
+        let (row_index, column) = cell.pos;
+        if let Some(refusal) = beyond(row_index, column, false) {
+            return Err(refusal);
         }
-    };
-    let headers: Vec<String> = header.iter().map(cell_text).collect();
-    let fields = match header_fields(&headers, header_line) {
-        Ok(fields) => fields,
-        Err(mut header_errors) => {
-            header_errors.extend(errors);
-            return Err(header_errors);
+        n_cells += 1;
+        if n_cells > limits.xlsx_max_cells {
+            return Err(Refusal::TooLarge {
+                message: format!(
+                    "cell {}: the import reads at most {} cells of a sheet (xlsx_max_cells)",
+                    cell_name(row_index, column),
+                    limits.xlsx_max_cells
+                ),
+                limit: limits.xlsx_max_cells as u64,
+            });
         }
-    };
-    let mut rows = Vec::new();
-    for (offset, row) in rows_iter.enumerate() {
-        let line = header_line + offset + 1;
-        let cells: Vec<String> = row.iter().map(cell_text).collect();
-        if cells.iter().all(|cell| cell.trim().is_empty()) {
-            continue;
-        }
-        if let Some(position) = row.iter().position(|cell| matches!(cell, Data::Error(_))) {
-            errors.push(
-                FieldError::new(
-                    fields.get(position).map_or("", |field| field.name),
-                    "is an Excel error value",
-                )
-                .at_line(line),
+        if row_index != row.index {
+            let done = std::mem::replace(
+                &mut row,
+                SheetRow {
+                    index: row_index,
+                    ..SheetRow::default()
+                },
             );
-            continue;
+            sheet_row(done, &mut header, collector)?;
         }
-        let mut cells = cells;
-        cells.truncate(fields.len());
-        if row.len() > fields.len()
-            && row[fields.len()..]
-                .iter()
-                .any(|cell| !matches!(cell, Data::Empty))
+        if cell
+            .formula
+            .as_deref()
+            .is_some_and(|formula| !formula.trim().is_empty())
         {
-            errors.push(FieldError::new("", "has cells beyond the header's columns").at_line(line));
-            continue;
+            row.formula_columns.push(column);
         }
-        rows.push((line, row_object(&fields, &cells)));
+        if matches!(cell.value, calamine::DataRef::Error(_)) && row.error_column.is_none() {
+            row.error_column = Some(column);
+        }
+        let text = cell_text(&cell.value);
+        if !text.is_empty() {
+            row.cells.push((column, text));
+        }
     }
-    Ok((rows, errors))
+    sheet_row(row, &mut header, collector)
+}
+
+/// Hands one spreadsheet row to the collector; the first row with a value is the header.
+fn sheet_row(
+    row: SheetRow,
+    header: &mut Option<(u32, u32, Vec<&'static Field>)>,
+    collector: &mut Collector,
+) -> Result<(), Refusal> {
+    let line = row.index as usize + 1;
+    // A cell holding a formula is refused whatever value Excel cached for it.
+    let mut errors: Vec<FieldError> = row
+        .formula_columns
+        .iter()
+        .map(|column| {
+            FieldError::new(
+                format!("column {}", column + 1),
+                "is a spreadsheet formula; paste values only",
+            )
+            .at_line(line)
+        })
+        .collect();
+    if row.cells.iter().all(|(_, text)| text.trim().is_empty()) {
+        if header.is_some() && !errors.is_empty() {
+            collector.row(line, None, errors)?;
+        } else {
+            collector.errors_at(errors);
+        }
+        return Ok(());
+    }
+    let Some((_, first_column, fields)) = header.as_ref() else {
+        let first_column = row
+            .cells
+            .iter()
+            .map(|(column, _)| *column)
+            .min()
+            .unwrap_or(0);
+        let last_column = row
+            .cells
+            .iter()
+            .map(|(column, _)| *column)
+            .max()
+            .unwrap_or(0);
+        let mut headers = vec![String::new(); (last_column - first_column) as usize + 1];
+        for (column, text) in row.cells {
+            headers[(column - first_column) as usize] = text;
+        }
+        match header_fields(&headers, line) {
+            Ok(fields) => {
+                collector.errors_at(errors);
+                *header = Some((row.index, first_column, fields));
+                return Ok(());
+            }
+            Err(header_errors) => {
+                errors.extend(header_errors);
+                collector.errors_at(errors);
+                // Without a header no row can be read: stop here, as a bad CSV header does.
+                return Err(Refusal::Invalid {
+                    total: collector.total_errors,
+                    rows: collector.bad_rows,
+                    errors: std::mem::take(&mut collector.errors),
+                });
+            }
+        }
+    };
+    if let Some(column) = row.error_column {
+        let field = column
+            .checked_sub(*first_column)
+            .and_then(|offset| fields.get(offset as usize))
+            .map_or("", |field| field.name);
+        errors.push(FieldError::new(field, "is an Excel error value"));
+        return collector.row(line, None, errors);
+    }
+    let mut cells = vec![String::new(); fields.len()];
+    for (column, text) in row.cells {
+        let offset = column
+            .checked_sub(*first_column)
+            .map(|offset| offset as usize);
+        match offset.filter(|offset| *offset < fields.len()) {
+            Some(offset) => cells[offset] = text,
+            None if text.trim().is_empty() => {}
+            None => {
+                errors.push(FieldError::new("", "has cells beyond the header's columns"));
+                return collector.row(line, None, errors);
+            }
+        }
+    }
+    collector.row(line, Some(row_object(fields, &cells)), errors)
 }

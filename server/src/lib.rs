@@ -17,6 +17,7 @@ pub mod state;
 pub mod static_files;
 pub mod stats;
 pub mod store;
+pub mod throttle;
 
 #[cfg(test)]
 mod tests;

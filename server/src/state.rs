@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::store::{Change, Store, StoreError};
+use crate::throttle::RateLimiter;
 
 /// Most distinct snapshot queries kept per catalog version.
 const MAX_CACHED_SNAPSHOTS: usize = 256;
@@ -107,6 +108,10 @@ pub struct AppState {
     pub csp: actix_web::http::header::HeaderValue,
     /// The engagement rows in columns for `/api/v1/stats`, for the rows the store last read.
     pub prepared_stats: Arc<Mutex<Option<Arc<crate::stats::Prepared>>>>,
+    /// Requests with an unknown token per client (`auth_failures_per_min`); `None`: no limit.
+    pub auth_failures: Option<RateLimiter>,
+    /// `POST /api/v1/match` per client (`match_rate`, `match_burst`); `None`: no limit.
+    pub match_limiter: Option<RateLimiter>,
 }
 
 impl AppState {
@@ -141,6 +146,14 @@ impl AppState {
             catalog: RwLock::new(Arc::new(catalog)),
             write_lock: Mutex::new(()),
             prepared_stats: Arc::default(),
+            auth_failures: RateLimiter::new(
+                f64::from(config.auth_failures_per_min) / 60.0,
+                f64::from(config.auth_failures_per_min),
+            ),
+            match_limiter: RateLimiter::new(
+                f64::from(config.match_rate),
+                f64::from(config.match_burst.max(config.match_rate)),
+            ),
             csp: actix_web::http::header::HeaderValue::from_str(&config.csp())
                 .unwrap_or_else(|_| actix_web::http::header::HeaderValue::from_static(crate::CSP)),
             config,

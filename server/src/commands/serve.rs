@@ -8,9 +8,10 @@ use std::time::Duration;
 use actix_web::{web, HttpServer};
 use anyhow::{Context, Result};
 
-use crate::config::Config;
+use crate::config::{Config, MetricsAccess};
 use crate::state::AppState;
 use crate::store::Store;
+use crate::throttle::Connections;
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
@@ -33,8 +34,30 @@ pub struct ServeArgs {
     /// HTTP worker threads [default: one per core; env DUIJIE_WORKERS].
     #[arg(long)]
     pub workers: Option<usize>,
+    /// Open connections in all; more are answered 503 and closed [default: 8192, at most the
+    /// open-file limit less 256; env DUIJIE_MAX_CONNECTIONS].
+    #[arg(long)]
+    pub max_connections: Option<usize>,
+    /// Open connections from one client address [default: 256; env DUIJIE_MAX_CONNECTIONS_PER_IP].
+    #[arg(long)]
+    pub max_connections_per_ip: Option<usize>,
+    /// `POST /api/v1/match` requests per second from one client address, 0 for no limit
+    /// [default: 50, bursts of 100; env DUIJIE_MATCH_RATE].
+    #[arg(long)]
+    pub match_rate: Option<u32>,
+    /// Requests with an unknown token from one client address per minute before it gets 429, 0 for
+    /// no limit [default: 30; env DUIJIE_AUTH_FAILURES_PER_MIN].
+    #[arg(long)]
+    pub auth_failures_per_min: Option<u32>,
+    /// Who may read /metrics: loopback (clients on this host), token (editor or admin) or public
+    /// [default: loopback; env DUIJIE_METRICS_ACCESS].
+    #[arg(long, value_parser = parse_metrics_access)]
+    pub metrics_access: Option<MetricsAccess>,
     /// A TOML file with any of the settings above (keys: addr, data, static_dir, cors_origins, demo,
-    /// body_limit, import_limit, request_timeout_secs, import_timeout_secs, workers, reload_secs) [env DUIJIE_CONFIG].
+    /// body_limit, import_limit, request_timeout_secs, import_timeout_secs, workers, reload_secs,
+    /// import_max_rows, xlsx_max_columns, xlsx_max_cells, xlsx_max_bytes, max_connections,
+    /// max_connections_per_ip, client_request_timeout_secs, match_rate, match_burst,
+    /// auth_failures_per_min, metrics_access) [env DUIJIE_CONFIG].
     #[arg(long)]
     pub config: Option<PathBuf>,
 }
@@ -65,12 +88,82 @@ pub fn resolve_config(args: &ServeArgs, env: impl Fn(&str) -> Option<String>) ->
     if let Some(workers) = args.workers {
         config.workers = Some(workers);
     }
+    if let Some(max) = args.max_connections {
+        config.max_connections = max;
+    }
+    if let Some(max) = args.max_connections_per_ip {
+        config.max_connections_per_ip = max;
+    }
+    if let Some(rate) = args.match_rate {
+        config.match_rate = rate;
+    }
+    if let Some(rate) = args.auth_failures_per_min {
+        config.auth_failures_per_min = rate;
+    }
+    if let Some(access) = args.metrics_access {
+        config.metrics_access = access;
+    }
     config.check()?;
     Ok(config)
 }
 
+fn parse_metrics_access(text: &str) -> Result<MetricsAccess, String> {
+    MetricsAccess::parse(text).ok_or_else(|| format!("'{text}' is not loopback, token or public"))
+}
+
+/// File descriptors kept for the store, the static files and the blocking pool, beyond connections.
+const RESERVED_FILES: u64 = 256;
+
+/// Raises the soft open-file limit to the hard one (a default of 1,024 lets a thousand idle sockets
+/// take the service down), and returns how many connections fit under it.
+fn raise_open_file_limit(wanted: usize) -> usize {
+    let limit = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(error) => {
+            eprintln!("duijie serve: cannot raise the open-file limit: {error}");
+            rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft)
+        }
+    };
+    let fit = limit.saturating_sub(RESERVED_FILES).max(16);
+    if (wanted as u64) > fit {
+        eprintln!(
+            "duijie serve: open-file limit {limit}: at most {fit} connections (max_connections {wanted})"
+        );
+        fit as usize
+    } else {
+        wanted
+    }
+}
+
+/// Called by actix on each new connection: counts it, or (over a cap) answers 503 and closes it at
+/// once, so that idle sockets from one client neither hold file descriptors nor places.
+fn on_connect(
+    connections: &std::sync::Arc<Connections>,
+    connection: &dyn std::any::Any,
+    data: &mut actix_web::dev::Extensions,
+) {
+    let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
+        return;
+    };
+    let ip = stream.peer_addr().map_or(
+        std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        |addr| addr.ip(),
+    );
+    match connections.open(ip) {
+        Some(guard) => {
+            data.insert(guard);
+        }
+        None => {
+            let socket = socket2::SockRef::from(stream);
+            let _ = socket.send(crate::throttle::SHED_RESPONSE);
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
 pub fn run(args: ServeArgs) -> Result<()> {
     let config = resolve_config(&args, |name| std::env::var(name).ok())?;
+    let max_connections = raise_open_file_limit(config.max_connections);
     let store = Arc::new(
         Store::open(&config.data)
             .with_context(|| format!("cannot open the store in {}", config.data.display()))?,
@@ -97,8 +190,13 @@ pub fn run(args: ServeArgs) -> Result<()> {
     }
     actix_web::rt::System::new().block_on(async move {
         let app_state = state.clone();
+        let connections = Connections::new(max_connections, config.max_connections_per_ip);
+        // Actix's own cap is per worker; ours (in `on_connect`) is for the whole process and sheds
+        // with a 503, so actix's only backs it up.
         let mut server = HttpServer::new(move || crate::create_app(app_state.clone()))
-            .client_request_timeout(Duration::from_secs(30))
+            .on_connect(move |connection, data| on_connect(&connections, connection, data))
+            .max_connections(max_connections)
+            .client_request_timeout(Duration::from_secs(config.client_request_timeout_secs))
             .client_disconnect_timeout(Duration::from_secs(5))
             .shutdown_timeout(30);
         if let Some(workers) = config.workers {

@@ -12,13 +12,15 @@ use utoipa::ToSchema;
 
 use crate::auth::require_writer;
 use crate::error::{ApiError, Code};
-use crate::import::{decode, Encoding, Format};
-use crate::routes::openapi::{BadRequest, Forbidden, Invalid, PayloadTooLarge, Unauthorized};
+use crate::import::{decode_within, Encoding, Format, Refusal};
+use crate::routes::openapi::{
+    BadRequest, Conflict, Forbidden, Invalid, PayloadTooLarge, TooManyRequests, Unauthorized,
+};
 use crate::routes::{query_params, read_body};
 use crate::state::{AppState, Snapshot};
 use crate::store::Change;
 
-pub const IMPORT_QUERY: &[&str] = &["format", "encoding", "dry_run", "mode"];
+pub const IMPORT_QUERY: &[&str] = &["format", "encoding", "dry_run", "mode", "allow_shrink"];
 pub const SNAPSHOT_QUERY: &[&str] = &["region", "kinds"];
 
 /// How an import changes the catalog.
@@ -62,8 +64,11 @@ pub struct SnapshotBody<'a> {
 
 /// Import JSON Lines, CSV or XLSX, all or nothing.
 ///
-/// The format comes from `format`, else the Content-Type. Any invalid row: 422 listing every bad
-/// row, and nothing is written.
+/// The format comes from `format`, else the Content-Type. Any invalid row: 422 listing the first
+/// 1,000 problems in file order and counting the rest, and nothing is written; past an import
+/// bound (rows, columns, cells, inflated bytes of a workbook): 413 `too_large`. A `replace` with no
+/// rows is refused (422), and one that would remove more than half of the catalog needs
+/// `allow_shrink=true` (else 409).
 #[utoipa::path(
     post,
     path = "/api/v1/import",
@@ -74,7 +79,8 @@ pub struct SnapshotBody<'a> {
         ("format" = Option<String>, Query, description = "`jsonl`, `csv` or `xlsx`; else the Content-Type says it."),
         ("encoding" = Option<String>, Query, description = "CSV only: `utf-8` or `gbk`; detected when absent."),
         ("dry_run" = Option<bool>, Query, description = "Validate only; write nothing."),
-        ("mode" = Option<ImportMode>, Query, description = "`upsert` (default) or `replace`.")
+        ("mode" = Option<ImportMode>, Query, description = "`upsert` (default) or `replace`."),
+        ("allow_shrink" = Option<bool>, Query, description = "With `replace`: allow removing more than half of the catalog.")
     ),
     request_body(
         description = "The rows: one resource per line (JSON Lines) or row (CSV, XLSX).",
@@ -89,8 +95,10 @@ pub struct SnapshotBody<'a> {
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Invalid)
+        (status = 422, response = Invalid),
+        (status = 429, response = TooManyRequests)
     )
 )]
 pub async fn import(
@@ -125,16 +133,16 @@ pub async fn import(
         })?,
         None => Encoding::Detect,
     };
-    let dry_run = match params.get("dry_run").map(String::as_str) {
-        None | Some("false") | Some("0") => false,
-        Some("true") | Some("1") | Some("") => true,
-        Some(other) => {
-            return Err(ApiError::bad_request(
-                Code::BadQuery,
-                format!("dry_run: '{other}' is not true or false"),
-            ))
-        }
+    let flag = |name: &str| match params.get(name).map(String::as_str) {
+        None | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") | Some("") => Ok(true),
+        Some(other) => Err(ApiError::bad_request(
+            Code::BadQuery,
+            format!("{name}: '{other}' is not true or false"),
+        )),
     };
+    let dry_run = flag("dry_run")?;
+    let allow_shrink = flag("allow_shrink")?;
     let replace = match params.get("mode").map(String::as_str) {
         None | Some("upsert") => false,
         Some("replace") => true,
@@ -146,20 +154,17 @@ pub async fn import(
         }
     };
     let body = read_body(&request, payload, state.config.import_limit).await?;
+    let limits = state.config.import_limits();
     let answer = web::block(move || -> Result<Imported, ApiError> {
         let started = std::time::Instant::now();
-        let resources = decode(format, &body, encoding).map_err(|errors| {
-            let rows: std::collections::BTreeSet<Option<usize>> =
-                errors.iter().map(|error| error.line).collect();
-            ApiError::invalid(
-                format!(
-                    "{} error(s) on {} row(s); nothing was imported",
-                    errors.len(),
-                    rows.len()
-                ),
-                errors,
-            )
-        })?;
+        let resources =
+            decode_within(format, &body, encoding, &limits).map_err(refusal_to_error)?;
+        if replace && resources.is_empty() {
+            return Err(ApiError::invalid(
+                "a replace import with no rows would empty the catalog; nothing was imported",
+                vec![duijie_core::FieldError::new("", "the upload has no rows")],
+            ));
+        }
         eprintln!(
             "duijie serve: import of {} bytes: {} resources decoded and validated in {} ms",
             body.len(),
@@ -171,7 +176,27 @@ pub async fn import(
         } else {
             Change::Upsert(&resources)
         };
-        let catalog = state.write(change, dry_run, |_| Ok(()))?;
+        let new_ids: std::collections::HashSet<&str> = resources
+            .iter()
+            .map(|resource| resource.id.as_str())
+            .collect();
+        let catalog = state.write(change, dry_run, |current| {
+            if !replace || allow_shrink {
+                return Ok(());
+            }
+            let removed = current
+                .resources()
+                .iter()
+                .filter(|resource| !new_ids.contains(resource.id.as_str()))
+                .count();
+            let before = current.resources().len();
+            if removed * 2 > before {
+                return Err(ApiError::Conflict(format!(
+                    "this replace would remove {removed} of the catalog's {before} resources (more than half); send allow_shrink=true to do it"
+                )));
+            }
+            Ok(())
+        })?;
         Ok(Imported {
             imported: resources.len(),
             catalog_version: catalog.version().to_string(),
@@ -185,6 +210,49 @@ pub async fn import(
     })
     .await??;
     Ok(HttpResponse::Ok().json(answer))
+}
+
+/// The answer to a refused upload: 422 with the first errors and the count of the rest, or 413.
+fn refusal_to_error(refusal: Refusal) -> ApiError {
+    match refusal {
+        Refusal::TooLarge { message, limit } => ApiError::TooLarge { message, limit },
+        Refusal::Invalid {
+            errors,
+            total,
+            rows,
+        } => {
+            let omitted = total.saturating_sub(errors.len());
+            let message = if omitted > 0 {
+                format!(
+                    "{} errors on {} rows; the first {} are listed, and {} more; nothing was imported",
+                    thousands(total),
+                    thousands(rows),
+                    thousands(errors.len()),
+                    thousands(omitted)
+                )
+            } else {
+                format!("{total} error(s) on {rows} row(s); nothing was imported")
+            };
+            ApiError::Invalid {
+                message,
+                errors,
+                omitted,
+            }
+        }
+    }
+}
+
+/// `12345` as `12,345`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// The whole catalog, private fields included, as JSON Lines that import back unchanged.

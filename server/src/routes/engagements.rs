@@ -20,11 +20,11 @@ use crate::import::check_text_safety;
 use crate::routes::openapi::{
     BadRequest, Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge, Unauthorized,
 };
-use crate::routes::{number_param, query_params, read_json};
+use crate::routes::{number_param, query_params, read_body};
 use crate::state::AppState;
 use crate::stats::{compute, to_csv, Group, GroupBy, Prepared};
 use crate::store::engagements::{
-    Actor, Created, EngagementBody, ListQuery, Moved, NewEngagement, ResourceCopy,
+    Actor, Created, EngagementBody, EngagementRef, ListQuery, Moved, NewEngagement, ResourceCopy,
 };
 
 pub const LIST_QUERY: &[&str] = &[
@@ -134,41 +134,10 @@ pub async fn create(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = caller(&request, &state)?;
-    let body = read_json(&request, payload, state.config.body_limit).await?;
-    let mut errors = check_text_safety(&body);
-    let mut fields = Fields::new(
-        &body,
-        &["need", "resource_id", "fair", "note", "idempotency_key"],
-        &mut errors,
-    );
-    let need_value = fields.take("need").cloned();
-    let resource_id = fields.string("resource_id", 1, 128, true);
-    let fair = fields.string("fair", 1, MAX_FAIR_CHARS, false);
-    let note = fields.string("note", 0, MAX_NOTE_CHARS, false);
-    let key = fields.string("idempotency_key", 1, MAX_KEY_CHARS, false);
-    let at = fields.at();
-    fields.finish();
-    match &need_value {
-        None | Some(Value::Null) => errors.push(FieldError::new("need", "is required")),
-        Some(value) => {
-            match duijie_core::jsonl::need_from_json(value) {
-                // The core scores any text, even none; a recorded need must say what was needed.
-                Ok(need) if need.text.trim().is_empty() => errors.push(FieldError::new(
-                    "need.text",
-                    "is required: the need as the enterprise stated it",
-                )),
-                Ok(_) => {}
-                Err(need_errors) => errors.extend(need_errors.into_iter().map(|mut error| {
-                    error.field = if error.field.is_empty() {
-                        "need".to_string()
-                    } else {
-                        format!("need.{}", error.field)
-                    };
-                    error
-                })),
-            }
-        }
-    }
+    let bytes = read_body(&request, payload, state.config.body_limit).await?;
+    // Parsing and checking a body of up to `body_limit` is CPU work: off the async workers.
+    let checked = web::block(move || check_create(&bytes)).await??;
+    let (body, need_value, resource_id, fair, note, key, at, mut errors) = checked;
     let catalog = state.catalog();
     let resource = resource_id.as_deref().and_then(|id| catalog.get(id));
     if let (Some(id), None) = (&resource_id, resource) {
@@ -204,7 +173,7 @@ pub async fn create(
         Created::New(engagement) => Ok(HttpResponse::Created()
             .insert_header((
                 "Location",
-                format!("/api/v1/engagements/{}", engagement.id),
+                format!("/api/v1/engagements/{}", engagement.public_id),
             ))
             .json(engagement.to_json())),
         Created::Replayed(engagement) => Ok(HttpResponse::Ok().json(engagement.to_json())),
@@ -214,16 +183,69 @@ pub async fn create(
     }
 }
 
+/// A create body, parsed and checked: lengths and types first, then the formula and script checks
+/// (linear in the body), then the need.
+type CheckedCreate = (
+    Value,
+    Option<Value>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Vec<FieldError>,
+);
+
+fn check_create(bytes: &[u8]) -> Result<CheckedCreate, ApiError> {
+    let body = parse_json(bytes)?;
+    let mut errors = Vec::new();
+    let mut fields = Fields::new(
+        &body,
+        &["need", "resource_id", "fair", "note", "idempotency_key"],
+        &mut errors,
+    );
+    let need_value = fields.take("need").cloned();
+    let resource_id = fields.string("resource_id", 1, 128, true);
+    let fair = fields.string("fair", 1, MAX_FAIR_CHARS, false);
+    let note = fields.string("note", 0, MAX_NOTE_CHARS, false);
+    let key = fields.string("idempotency_key", 1, MAX_KEY_CHARS, false);
+    let at = fields.at();
+    fields.finish();
+    errors.extend(check_text_safety(&body));
+    match &need_value {
+        None | Some(Value::Null) => errors.push(FieldError::new("need", "is required")),
+        Some(value) => {
+            match duijie_core::jsonl::need_from_json(value) {
+                // The core scores any text, even none; a recorded need must say what was needed.
+                Ok(need) if need.text.trim().is_empty() => errors.push(FieldError::new(
+                    "need.text",
+                    "is required: the need as the enterprise stated it",
+                )),
+                Ok(_) => {}
+                Err(need_errors) => errors.extend(need_errors.into_iter().map(|mut error| {
+                    error.field = if error.field.is_empty() {
+                        "need".to_string()
+                    } else {
+                        format!("need.{}", error.field)
+                    };
+                    error
+                })),
+            }
+        }
+    }
+    Ok((body, need_value, resource_id, fair, note, key, at, errors))
+}
+
 /// Move an engagement to its next status, or to dropped.
 ///
-/// Any token.
+/// Editors and admins move any; a broker only those it recorded (another's is a 404, as a missing one).
 #[utoipa::path(
     post,
     path = "/api/v1/engagements/{id}/transitions",
     tag = "engagements",
     operation_id = "transition_engagement",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The engagement's id.")),
+    params(("id" = String, Path, description = "The engagement's id: 32 hex digits (a number for records stored before ids were random).")),
     request_body = TransitionRequest,
     responses(
         (status = 200, description = "Moved.", body = EngagementBody),
@@ -242,14 +264,43 @@ pub async fn transition(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = caller(&request, &state)?;
-    let id = engagement_id(&path)?;
-    let body = read_json(&request, payload, state.config.body_limit).await?;
-    let mut errors = check_text_safety(&body);
+    let reference = engagement_ref(&path)?;
+    let bytes = read_body(&request, payload, state.config.body_limit).await?;
+    let (to, note, at) = web::block(move || check_transition(&bytes)).await??;
+    let store = state.store.clone();
+    let by = actor(&who);
+    let at = at.unwrap_or_else(now_seconds);
+    // A broker moves only the records it created; any other is answered as one that does not
+    // exist, without its status.
+    let owner = (!who.scope.can_write()).then(|| who.token_id.clone());
+    let moved = web::block(move || {
+        store.move_engagement(&reference, owner.as_deref(), to, at, &by, note.as_deref())
+    })
+    .await??;
+    match moved {
+        Moved::Done(engagement) => Ok(HttpResponse::Ok().json(engagement.to_json())),
+        Moved::NotFound => Err(no_engagement(&path)),
+        Moved::Refused { current, allowed } => Err(ApiError::ConflictWith {
+            message: format!("an engagement in status '{current}' cannot move to '{to}'"),
+            details: ErrorDetails {
+                current: Some(current),
+                allowed: Some(allowed),
+                ..ErrorDetails::default()
+            },
+        }),
+    }
+}
+
+/// A transition body, parsed and checked (lengths first, then formulas): `(to, note, at)`.
+fn check_transition(bytes: &[u8]) -> Result<(Status, Option<String>, Option<i64>), ApiError> {
+    let body = parse_json(bytes)?;
+    let mut errors = Vec::new();
     let mut fields = Fields::new(&body, &["to", "note"], &mut errors);
     let to = fields.string("to", 1, 32, true);
     let note = fields.string("note", 0, MAX_NOTE_CHARS, false);
     let at = fields.at();
     fields.finish();
+    errors.extend(check_text_safety(&body));
     let to = match to.as_deref().map(|to| (to, Status::parse(to))) {
         Some((_, Some(status))) => Some(status),
         Some((text, None)) => {
@@ -266,37 +317,20 @@ pub async fn transition(
     let (Some(to), true) = (to, errors.is_empty()) else {
         return Err(ApiError::invalid("the transition is not valid", errors));
     };
-    let store = state.store.clone();
-    let by = actor(&who);
-    let at = at.unwrap_or_else(now_seconds);
-    let moved =
-        web::block(move || store.move_engagement(id, to, at, &by, note.as_deref())).await??;
-    match moved {
-        Moved::Done(engagement) => Ok(HttpResponse::Ok().json(engagement.to_json())),
-        Moved::NotFound => Err(no_engagement(id)),
-        Moved::Refused { current, allowed } => Err(ApiError::ConflictWith {
-            message: format!("an engagement in status '{current}' cannot move to '{to}'"),
-            details: ErrorDetails {
-                current: Some(current),
-                allowed: Some(allowed),
-                ..ErrorDetails::default()
-            },
-        }),
-    }
+    Ok((to, note, at))
 }
 
-/// One engagement with its history: any of an editor or admin, a broker's own.
+/// One engagement with its history: any of an editor or admin, a broker's own (another's is a 404).
 #[utoipa::path(
     get,
     path = "/api/v1/engagements/{id}",
     tag = "engagements",
     operation_id = "get_engagement",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The engagement's id.")),
+    params(("id" = String, Path, description = "The engagement's id: 32 hex digits (a number for records stored before ids were random).")),
     responses(
         (status = 200, description = "The engagement.", body = EngagementBody),
         (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 404, response = NotFound)
     )
 )]
@@ -306,19 +340,13 @@ pub async fn get(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let who = caller(&request, &state)?;
-    let id = engagement_id(&path)?;
+    let reference = engagement_ref(&path)?;
     let store = state.store.clone();
-    let engagement = web::block(move || store.engagement(id)).await??;
-    let engagement = engagement.ok_or_else(|| no_engagement(id))?;
     // A broker follows the engagements it recorded (the widget shows their status); reading
-    // anyone's is for editors and admins.
-    let recorded_by_caller = engagement
-        .history
-        .first()
-        .is_some_and(|step| step.by.token == who.token_id);
-    if !who.scope.can_write() && !recorded_by_caller {
-        return Err(ApiError::Forbidden(who.scope.to_string()));
-    }
+    // anyone's is for editors and admins. Another's is answered as one that does not exist.
+    let owner = (!who.scope.can_write()).then(|| who.token_id.clone());
+    let engagement = web::block(move || store.engagement(&reference, owner.as_deref())).await??;
+    let engagement = engagement.ok_or_else(|| no_engagement(&path))?;
     Ok(HttpResponse::Ok().json(engagement.to_json()))
 }
 
@@ -544,15 +572,21 @@ fn actor(who: &Caller) -> Actor {
     }
 }
 
-fn no_engagement(id: i64) -> ApiError {
-    ApiError::NotFound(format!("no engagement with id {id}"))
+fn no_engagement(text: &str) -> ApiError {
+    ApiError::NotFound(format!("no engagement with id '{text}'"))
 }
 
-fn engagement_id(text: &str) -> Result<i64, ApiError> {
-    text.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| ApiError::NotFound(format!("no engagement with id '{text}'")))
+fn engagement_ref(text: &str) -> Result<EngagementRef, ApiError> {
+    EngagementRef::parse(text).ok_or_else(|| no_engagement(text))
+}
+
+fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(bytes).map_err(|error| {
+        ApiError::bad_request(
+            Code::BadJson,
+            format!("the body is not valid JSON: {error}"),
+        )
+    })
 }
 
 fn non_empty<'a>(params: &'a BTreeMap<String, String>, name: &str) -> Option<&'a str> {

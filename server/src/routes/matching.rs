@@ -10,7 +10,9 @@ use utoipa::ToSchema;
 
 use crate::answer::{match_answer, MatchAnswer};
 use crate::error::{ApiError, Code};
-use crate::routes::openapi::{BadRequest, Invalid, NotFound, PayloadTooLarge};
+use crate::routes::openapi::{
+    BadRequest, Invalid, NotFound, PayloadTooLarge, TooManyRequests, UnsupportedMediaType,
+};
 use crate::routes::read_json;
 use crate::state::AppState;
 
@@ -105,7 +107,9 @@ pub struct ModeItem {
 
 /// Rank resources for a need, with explained scores.
 ///
-/// The same answer as `duijie match --json`.
+/// The same answer as `duijie match --json`. Public, so limited per client (`match_rate`: 429 with
+/// `Retry-After`), and only for JSON bodies: a form or text body (which a page on any site can post
+/// without asking) is 415.
 #[utoipa::path(
     post,
     path = "/api/v1/match",
@@ -116,7 +120,9 @@ pub struct ModeItem {
         (status = 200, description = "The best resources for the need, best first.", body = MatchAnswer),
         (status = 400, response = BadRequest),
         (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Invalid)
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Invalid),
+        (status = 429, response = TooManyRequests)
     )
 )]
 pub async fn match_need(
@@ -124,6 +130,15 @@ pub async fn match_need(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(limiter) = &state.match_limiter {
+        limiter
+            .take(crate::throttle::client_ip(&request))
+            .map_err(|retry_after| ApiError::RateLimited {
+                message: "too many match requests from this address".to_string(),
+                retry_after,
+            })?;
+    }
+    require_json(&request)?;
     let body = read_json(&request, payload, state.config.body_limit).await?;
     let Value::Object(object) = &body else {
         return Err(ApiError::bad_request(
@@ -199,6 +214,21 @@ pub async fn match_need(
     };
     let results = catalog.matcher.match_need(&need, &options);
     Ok(HttpResponse::Ok().json(match_answer(&catalog.matcher, &results)))
+}
+
+/// 415 unless the Content-Type is `application/json` (parameters such as a charset allowed).
+fn require_json(request: &HttpRequest) -> Result<(), ApiError> {
+    let content_type = request
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        .unwrap_or_default();
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(content_type))
+    }
 }
 
 /// A taxonomy for pickers: regions, industries, disciplines or modes.

@@ -149,6 +149,44 @@ pub const QUERY_ALIASES: &[(&str, &str)] = &[
     ("discipline", "disciplines"),
 ];
 
+/// The methods the routes of `path` take (GET ones also HEAD), in table order; empty when no route
+/// pattern matches `path`.
+pub fn methods_of(path: &str) -> Vec<&'static str> {
+    let matches = |pattern: &str| {
+        let mut wanted = pattern.split('/');
+        let mut given = path.split('/');
+        loop {
+            match (wanted.next(), given.next()) {
+                (None, None) => return true,
+                (Some(want), Some(segment)) => {
+                    let any = want.starts_with('{') && want.ends_with('}');
+                    let same = (any && !segment.is_empty()) || want == segment;
+                    if !same {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+        }
+    };
+    let mut methods = Vec::new();
+    for route in routes().into_iter().filter(|route| matches(&route.path)) {
+        let names: &[&'static str] = match route.method.as_str() {
+            "GET" => &["GET", "HEAD"],
+            "POST" => &["POST"],
+            "PUT" => &["PUT"],
+            "DELETE" => &["DELETE"],
+            _ => &[],
+        };
+        for name in names {
+            if !methods.contains(name) {
+                methods.push(*name);
+            }
+        }
+    }
+    methods
+}
+
 /// The request's query parameters; an unknown one or a repeated one is a 400.
 pub fn query_params(
     request: &HttpRequest,
@@ -208,12 +246,16 @@ pub fn number_param(
     }
 }
 
-/// The request body, refusing more than `limit` bytes with a 413.
+/// The request body, refusing more than `limit` bytes with a 413, whether the length is declared
+/// (Content-Length) or not (chunked). A declared length sizes the buffer once, so a body costs its
+/// size in memory, not a doubling buffer's.
 pub async fn read_body(
     request: &HttpRequest,
-    payload: web::Payload,
+    mut payload: web::Payload,
     limit: usize,
 ) -> Result<web::Bytes, ApiError> {
+    use futures_util::StreamExt as _;
+
     let declared = request
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)
@@ -222,14 +264,20 @@ pub async fn read_body(
     if declared.is_some_and(|length| length > limit) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
-    match payload.to_bytes_limited(limit).await {
-        Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(_)) => Err(ApiError::PayloadTooLarge { limit }),
-        Err(error) => Err(ApiError::bad_request(
-            Code::BadBody,
-            format!("cannot read the request body: {error}"),
-        )),
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|error| {
+            ApiError::bad_request(
+                Code::BadBody,
+                format!("cannot read the request body: {error}"),
+            )
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
     }
+    Ok(body.freeze())
 }
 
 /// The request body as a JSON value.

@@ -60,6 +60,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
             Conflict,
             PayloadTooLarge,
             Invalid,
+            UnsupportedMediaType,
+            TooManyRequests,
             Internal,
             Unavailable
         )
@@ -96,8 +98,21 @@ impl Modify for BearerScheme {
 }
 
 /// Every route may time out (503) or fail on our side (500); a route that declares no security
-/// needs no token (`security: [{}]`, said explicitly so that tools need not guess).
+/// needs no token (`security: [{}]`, said explicitly so that tools need not guess); one that takes
+/// a token may answer 429 to a client that sent too many unknown ones.
 fn complete_operation(operation: &mut Operation) {
+    let takes_token = operation.security.as_ref().is_some_and(|requirements| {
+        requirements
+            .iter()
+            .any(|requirement| *requirement != SecurityRequirement::default())
+    });
+    if takes_token {
+        operation
+            .responses
+            .responses
+            .entry("429".to_string())
+            .or_insert_with(|| RefOr::Ref(Ref::from_response_name("TooManyRequests")));
+    }
     operation
         .security
         .get_or_insert_with(|| vec![SecurityRequirement::default()]);
@@ -129,6 +144,15 @@ fn error_response(status: StatusCode) -> Response {
                 .schema(Some(Ref::from_schema_name("ErrorBody")))
                 .build(),
         );
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        response = response.header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                .description(Some("Seconds until a retry may pass."))
+                .build(),
+        );
+    }
     if status == StatusCode::UNAUTHORIZED {
         response = response.header(
             "WWW-Authenticate",
@@ -162,6 +186,8 @@ error_responses! {
     Conflict = CONFLICT;
     PayloadTooLarge = PAYLOAD_TOO_LARGE;
     Invalid = UNPROCESSABLE_ENTITY;
+    UnsupportedMediaType = UNSUPPORTED_MEDIA_TYPE;
+    TooManyRequests = TOO_MANY_REQUESTS;
     Internal = INTERNAL_SERVER_ERROR;
     Unavailable = SERVICE_UNAVAILABLE;
 }

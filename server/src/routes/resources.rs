@@ -298,20 +298,23 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     require_writer(&request, &state)?;
     let value = read_json(&request, payload, state.config.body_limit).await?;
-    let resource = resource_from_body(&value)?;
-    let id = resource.id.clone();
-    let catalog = web::block(move || {
-        state.write(
-            Change::Upsert(std::slice::from_ref(&resource)),
-            false,
-            |current| match current.get(&resource.id) {
-                Some(_) => Err(ApiError::Conflict(format!(
-                    "a resource with id '{}' exists; PUT /api/v1/resources/{} replaces it",
-                    resource.id, resource.id
-                ))),
-                None => Ok(()),
-            },
-        )
+    // Validation is CPU work on up to `body_limit` bytes: off the async workers, with the write.
+    let (id, catalog) = web::block(move || {
+        let resource = resource_from_body(&value)?;
+        let id = resource.id.clone();
+        state
+            .write(
+                Change::Upsert(std::slice::from_ref(&resource)),
+                false,
+                |current| match current.get(&resource.id) {
+                    Some(_) => Err(ApiError::Conflict(format!(
+                        "a resource with id '{}' exists; PUT /api/v1/resources/{} replaces it",
+                        resource.id, resource.id
+                    ))),
+                    None => Ok(()),
+                },
+            )
+            .map(|catalog| (id, catalog))
     })
     .await??;
     Ok(HttpResponse::Created()
@@ -366,8 +369,8 @@ pub async fn put(
             }
         }
     }
-    let resource = resource_from_body(&value)?;
     let catalog = web::block(move || {
+        let resource = resource_from_body(&value)?;
         state.write(
             Change::Upsert(std::slice::from_ref(&resource)),
             false,

@@ -9,8 +9,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Scope;
+use crate::config::MetricsAccess;
 use crate::error::ApiError;
-use crate::routes::openapi::Unauthorized;
+use crate::routes::openapi::{Forbidden, Unauthorized};
 use crate::state::AppState;
 
 /// `GET /healthz`.
@@ -74,27 +75,50 @@ pub async fn whoami(
 }
 
 /// Prometheus metrics.
+///
+/// For whom `metrics_access` allows: clients on this host (default; 403 for others), an editor or
+/// admin token, or anyone.
 #[utoipa::path(
     get,
     path = "/metrics",
     tag = "system",
     operation_id = "metrics",
-    responses((
-        status = 200,
-        description = "Requests by route and status, latency by route, the catalog's size and version.",
-        body = String,
-        content_type = "text/plain; version=0.0.4; charset=utf-8"
-    ))
+    responses(
+        (
+            status = 200,
+            description = "Requests by route and status, latency by route, the catalog's size and version.",
+            body = String,
+            content_type = "text/plain; version=0.0.4; charset=utf-8"
+        ),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden)
+    )
 )]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    match state.config.metrics_access {
+        MetricsAccess::Public => {}
+        MetricsAccess::Token => {
+            crate::auth::require_writer(&request, &state)?;
+        }
+        MetricsAccess::Loopback => {
+            if !crate::throttle::client_ip(&request).is_loopback() {
+                return Err(ApiError::ForbiddenHere(
+                    "/metrics answers clients on this host only (metrics_access = loopback)",
+                ));
+            }
+        }
+    }
     let catalog = state.catalog();
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(
             state
                 .metrics
                 .render(catalog.resources().len(), catalog.version()),
-        )
+        ))
 }
 
 /// This document.
@@ -130,9 +154,23 @@ pub async fn fallback(
         method: request.method().to_string(),
         path: path.to_string(),
     };
-    if !(request.method() == Method::GET || request.method() == Method::HEAD)
-        || path.starts_with("/api/")
-    {
+    // A method no route of this path takes is 405 with the methods it does take; TRACE and
+    // CONNECT are never taken.
+    let method = request.method();
+    let route_methods = crate::routes::methods_of(path);
+    let never = *method == Method::TRACE || *method == Method::CONNECT;
+    if !route_methods.is_empty() || never {
+        let allow = if route_methods.is_empty() {
+            "GET, HEAD".to_string()
+        } else {
+            route_methods.join(", ")
+        };
+        return Err(ApiError::MethodNotAllowed {
+            method: method.to_string(),
+            allow,
+        });
+    }
+    if !(*method == Method::GET || *method == Method::HEAD) || path.starts_with("/api/") {
         return Err(not_found());
     }
     let Some(folder) = state.config.static_folder() else {

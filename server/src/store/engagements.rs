@@ -2,6 +2,11 @@
 //! resource's classification taken at creation and the time each status was first reached) and
 //! table `engagement_steps` (every status change: who, when, the note). Every write is one
 //! transaction (`BEGIN IMMEDIATE`), so a retried create or two racing moves never half-apply.
+//!
+//! An engagement is known outside by `public_id`, 128 random bits in hex, so ids cannot be counted
+//! or guessed; the integer `id` stays inside (step rows, newest-first order). Records stored before
+//! public ids existed got one when the store was opened, and keep their old number as `legacy_id`,
+//! by which their owner's widget may still ask for them.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -57,9 +62,44 @@ pub struct Step {
     pub note: Option<String>,
 }
 
+/// How a request names an engagement: its public id, or (records stored before public ids) its
+/// old sequential number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EngagementRef {
+    Public(String),
+    Legacy(i64),
+}
+
+impl EngagementRef {
+    /// A path segment as a reference: 32 hex digits, or a positive number; `None` for anything else.
+    pub fn parse(text: &str) -> Option<EngagementRef> {
+        if text.len() == 32 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Some(EngagementRef::Public(text.to_ascii_lowercase()));
+        }
+        if !text.is_empty() && text.len() <= 18 && text.bytes().all(|b| b.is_ascii_digit()) {
+            return text
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(EngagementRef::Legacy);
+        }
+        None
+    }
+}
+
+/// A new public id: 128 bits from the operating system's random source, as 32 hex digits.
+pub fn new_public_id() -> Result<String, StoreError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|error| StoreError::Random(error.to_string()))?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
 #[derive(Clone, Debug)]
 pub struct Engagement {
+    /// The row id, never shown.
     pub id: i64,
+    /// The id the API shows.
+    pub public_id: String,
     pub status: Status,
     pub need: Value,
     pub resource_id: String,
@@ -77,7 +117,7 @@ pub enum Created {
     Replayed(Engagement),
     /// The same key with another body.
     KeyReused {
-        id: i64,
+        id: String,
     },
 }
 
@@ -123,7 +163,8 @@ pub struct StatRow {
 /// An engagement as the API gives it.
 #[derive(Serialize, ToSchema)]
 pub struct EngagementBody<'a> {
-    id: i64,
+    /// 128 random bits as 32 hex digits.
+    id: &'a str,
     #[schema(value_type = crate::schema::Status)]
     status: Status,
     /// The need as it was recorded.
@@ -160,7 +201,7 @@ impl Engagement {
     /// The engagement as the API gives it.
     pub fn body(&self) -> EngagementBody<'_> {
         EngagementBody {
-            id: self.id,
+            id: &self.public_id,
             status: self.status,
             need: &self.need,
             resource_id: &self.resource_id,
@@ -214,6 +255,8 @@ pub(crate) fn migrate(connection: &Connection) -> Result<(), StoreError> {
              idempotency_owner TEXT,
              idempotency_key TEXT,
              request_hash TEXT,
+             public_id TEXT,
+             legacy_id INTEGER,
              UNIQUE (idempotency_owner, idempotency_key)
          );
          CREATE INDEX IF NOT EXISTS engagements_created ON engagements (created_at);
@@ -229,6 +272,34 @@ pub(crate) fn migrate(connection: &Connection) -> Result<(), StoreError> {
              PRIMARY KEY (engagement_id, seq)
          );",
     )?;
+    // Stores written before public ids: add the columns, then give every record an id.
+    let has_public_id = connection
+        .prepare("SELECT public_id, legacy_id FROM engagements LIMIT 0")
+        .is_ok();
+    if !has_public_id {
+        // Another process opening the same store may add them first: then these fail, harmlessly.
+        for column in ["public_id TEXT", "legacy_id INTEGER"] {
+            let _ = connection.execute(&format!("ALTER TABLE engagements ADD COLUMN {column}"), []);
+        }
+        connection.prepare("SELECT public_id, legacy_id FROM engagements LIMIT 0")?;
+    }
+    connection.execute_batch(
+        "CREATE UNIQUE INDEX IF NOT EXISTS engagements_public_id ON engagements (public_id);
+         CREATE UNIQUE INDEX IF NOT EXISTS engagements_legacy_id ON engagements (legacy_id);",
+    )?;
+    let transaction = connection.unchecked_transaction()?;
+    let missing: Vec<i64> = transaction
+        .prepare("SELECT id FROM engagements WHERE public_id IS NULL")?
+        .query_map([], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in missing {
+        transaction.execute(
+            "UPDATE engagements SET public_id = ?1, legacy_id = id
+             WHERE id = ?2 AND public_id IS NULL",
+            params![new_public_id()?, id],
+        )?;
+    }
+    transaction.commit()?;
     Ok(())
 }
 
@@ -249,7 +320,36 @@ const MAX_IDLE_READERS: usize = 8;
 
 const ENGAGEMENT_COLUMNS: &str =
     "id, status, need, resource_id, kind, title, region, disciplines, \
-     industries, society, fair, created_at, updated_at";
+     industries, society, fair, created_at, updated_at, public_id";
+
+/// The row id of the engagement `reference` names, when it exists and (with `owner`) was created by
+/// that token.
+fn row_id(
+    connection: &Connection,
+    reference: &EngagementRef,
+    owner: Option<&str>,
+) -> Result<Option<i64>, StoreError> {
+    let id: Option<i64> = match reference {
+        EngagementRef::Public(public_id) => connection
+            .prepare_cached("SELECT id FROM engagements WHERE public_id = ?1")?
+            .query_row(params![public_id], |row| row.get(0))
+            .optional()?,
+        EngagementRef::Legacy(number) => connection
+            .prepare_cached("SELECT id FROM engagements WHERE legacy_id = ?1")?
+            .query_row(params![number], |row| row.get(0))
+            .optional()?,
+    };
+    let (Some(id), Some(owner)) = (id, owner) else {
+        return Ok(id);
+    };
+    let creator: Option<String> = connection
+        .prepare_cached(
+            "SELECT by_token FROM engagement_steps WHERE engagement_id = ?1 AND seq = 0",
+        )?
+        .query_row(params![id], |row| row.get(0))
+        .optional()?;
+    Ok((creator.as_deref() == Some(owner)).then_some(id))
+}
 
 impl Store {
     fn engagement_connection(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -296,17 +396,17 @@ impl Store {
         let transaction =
             connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         if let Some((key, hash)) = &new.idempotency {
-            let found: Option<(i64, String)> = transaction
+            let found: Option<(i64, String, String)> = transaction
                 .query_row(
-                    "SELECT id, request_hash FROM engagements
+                    "SELECT id, request_hash, public_id FROM engagements
                      WHERE idempotency_owner = ?1 AND idempotency_key = ?2",
                     params![new.by.token, key],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
                 )
                 .optional()?;
-            if let Some((id, stored_hash)) = found {
+            if let Some((id, stored_hash, public_id)) = found {
                 if &stored_hash != hash {
-                    return Ok(Created::KeyReused { id });
+                    return Ok(Created::KeyReused { id: public_id });
                 }
                 let engagement = read_engagement(&transaction, id)?
                     .ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))?;
@@ -321,8 +421,8 @@ impl Store {
         transaction.execute(
             "INSERT INTO engagements (status, need, resource_id, kind, title, region, disciplines,
                  industries, society, fair, created_at, updated_at, idempotency_owner,
-                 idempotency_key, request_hash)
-             VALUES ('intent', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13)",
+                 idempotency_key, request_hash, public_id)
+             VALUES ('intent', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14)",
             params![
                 serde_json::to_string(&new.need)?,
                 new.resource_id,
@@ -337,6 +437,7 @@ impl Store {
                 owner,
                 key,
                 hash,
+                new_public_id()?,
             ],
         )?;
         let id = transaction.last_insert_rowid();
@@ -352,10 +453,13 @@ impl Store {
         Ok(Created::New(engagement))
     }
 
-    /// Moves engagement `id` to `to` when its current status allows it.
+    /// Moves the engagement `reference` names to `to` when its current status allows it. With
+    /// `owner`, only an engagement created by that token is found: any other is `NotFound`, as if
+    /// it did not exist, and its status is not looked at.
     pub fn move_engagement(
         &self,
-        id: i64,
+        reference: &EngagementRef,
+        owner: Option<&str>,
         to: Status,
         at: i64,
         by: &Actor,
@@ -364,6 +468,9 @@ impl Store {
         let mut connection = self.engagement_connection();
         let transaction =
             connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let Some(id) = row_id(&transaction, reference, owner)? else {
+            return Ok(Moved::NotFound);
+        };
         let current: Option<String> = transaction
             .query_row(
                 "SELECT status FROM engagements WHERE id = ?1",
@@ -410,8 +517,16 @@ impl Store {
         Ok(Moved::Done(Box::new(engagement)))
     }
 
-    pub fn engagement(&self, id: i64) -> Result<Option<Engagement>, StoreError> {
-        self.with_reader(|connection| read_engagement(connection, id))
+    /// The engagement `reference` names; with `owner`, only when that token created it.
+    pub fn engagement(
+        &self,
+        reference: &EngagementRef,
+        owner: Option<&str>,
+    ) -> Result<Option<Engagement>, StoreError> {
+        self.with_reader(|connection| match row_id(connection, reference, owner)? {
+            Some(id) => read_engagement(connection, id),
+            None => Ok(None),
+        })
     }
 
     /// The engagements passing `query` and `region_passes`, newest first: `(total, page)`.
@@ -563,10 +678,13 @@ fn read_engagement(connection: &Connection, id: i64) -> Result<Option<Engagement
                 row.get::<_, Option<String>>(10)?,
                 row.get::<_, String>(11)?,
                 row.get::<_, String>(12)?,
+                row.get::<_, String>(13)?,
             ))
         })
         .optional()?;
-    let Some((id, status, need, resource_id, resource, fair, created_at, updated_at)) = row else {
+    let Some((id, status, need, resource_id, resource, fair, created_at, updated_at, public_id)) =
+        row
+    else {
         return Ok(None);
     };
     let mut statement = connection.prepare_cached(
@@ -591,6 +709,7 @@ fn read_engagement(connection: &Connection, id: i64) -> Result<Option<Engagement
     }
     Ok(Some(Engagement {
         id,
+        public_id,
         status: status_of(&status)?,
         need: serde_json::from_str(&need)?,
         resource_id,

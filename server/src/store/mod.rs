@@ -31,6 +31,8 @@ pub enum StoreError {
     },
     #[error("cannot encode resource: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error("the operating system gave no random bytes: {0}")]
+    Random(String),
     /// The catalog changed (another process wrote) since the caller read the generation it expected.
     #[error("the stored catalog changed since it was read")]
     Stale,

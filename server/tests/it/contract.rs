@@ -451,7 +451,7 @@ fn every_answer_fits_the_document() {
     });
     let created = contract.json("POST", engagements, engagements, Some(&broker), &engagement);
     assert_eq!(created.status, 201, "{}", created.text());
-    let id = created.json()["id"].as_i64().unwrap();
+    let id = created.json()["id"].as_str().unwrap().to_string();
     contract.json("POST", engagements, engagements, Some(&broker), &engagement);
     let mut reused = engagement.clone();
     reused["note"] = json!("另一次");

@@ -139,7 +139,7 @@ fn create(server: &Server, token: &str, body: &Value) -> crate::support::Reply {
     server.send("POST", "/api/v1/engagements", Some(token), Some(body))
 }
 
-fn transition(server: &Server, token: &str, id: i64, body: &Value) -> crate::support::Reply {
+fn transition(server: &Server, token: &str, id: &str, body: &Value) -> crate::support::Reply {
     server.send(
         "POST",
         &format!("/api/v1/engagements/{id}/transitions"),
@@ -203,15 +203,15 @@ fn every_move_between_statuses_is_allowed_or_refused_as_specified() {
                 &json!({"need": need(), "resource_id": "a-bj-1", "note": "展会现场登记", "idempotency_key": format!("k{key}")}),
             );
             assert_eq!(reply.status, 201, "{}", reply.text());
-            let id = reply.json()["id"].as_i64().unwrap();
+            let id = reply.json()["id"].as_str().unwrap().to_string();
             for step in path_to(from) {
-                let reply = transition(&server, &broker, id, &json!({"to": step}));
+                let reply = transition(&server, &broker, &id, &json!({"to": step}));
                 assert_eq!(reply.status, 200, "{from}: {step}: {}", reply.text());
             }
             let reply = transition(
                 &server,
                 &editor,
-                id,
+                &id,
                 &json!({"to": to, "note": format!("{from}→{to}")}),
             );
             if allowed(from).contains(&to) {
@@ -254,14 +254,14 @@ fn every_move_between_statuses_is_allowed_or_refused_as_specified() {
         &broker,
         &json!({"need": need(), "resource_id": "e-sh-1", "note": "意向"}),
     );
-    let id = reply.json()["id"].as_i64().unwrap();
+    let id = reply.json()["id"].as_str().unwrap().to_string();
     for step in path_to("landed") {
         assert_eq!(
-            transition(&server, &broker, id, &json!({"to": step, "note": step})).status,
+            transition(&server, &broker, &id, &json!({"to": step, "note": step})).status,
             200
         );
     }
-    let body = transition(&server, &broker, id, &json!({"to": "dropped"})).json();
+    let body = transition(&server, &broker, &id, &json!({"to": "dropped"})).json();
     assert_eq!(body["error"]["details"]["allowed"], json!([]));
     let body = server
         .get_with(
@@ -300,11 +300,11 @@ fn every_move_between_statuses_is_allowed_or_refused_as_specified() {
     assert_eq!(body["resource"]["society"], "中国电工技术学会");
     // Unknown engagements and statuses.
     assert_eq!(
-        transition(&server, &broker, 999_999, &json!({"to": "contacted"})).status,
+        transition(&server, &broker, "999999", &json!({"to": "contacted"})).status,
         404
     );
     assert_eq!(
-        transition(&server, &broker, id, &json!({"to": "won"})).status,
+        transition(&server, &broker, &id, &json!({"to": "won"})).status,
         422
     );
 }
@@ -338,13 +338,13 @@ fn auth_brokers_record_editors_read() {
     // A broker records and moves, but does not list the records or read the indicators.
     let reply = create(&server, &broker, &body);
     assert_eq!(reply.status, 201, "{}", reply.text());
-    let id = reply.json()["id"].as_i64().unwrap();
+    let id = reply.json()["id"].as_str().unwrap().to_string();
     assert_eq!(
         reply.header("location"),
         Some(format!("/api/v1/engagements/{id}").as_str())
     );
     assert_eq!(
-        transition(&server, &broker, id, &json!({"to": "contacted"})).status,
+        transition(&server, &broker, &id, &json!({"to": "contacted"})).status,
         200
     );
     // It follows its own record (the widget shows the status), not another broker's.
@@ -363,8 +363,9 @@ fn auth_brokers_record_editors_read() {
         Some(&other_broker),
         None,
     );
-    assert_eq!(reply.status, 403, "{}", reply.text());
-    assert_eq!(reply.error_code(), "forbidden");
+    // Answered as an engagement that does not exist: the record is not another broker's to see.
+    assert_eq!(reply.status, 404, "{}", reply.text());
+    assert_eq!(reply.error_code(), "not_found");
     // whoami: the scope behind a token, 401 without one.
     assert_eq!(server.send("GET", "/api/v1/whoami", None, None).status, 401);
     assert_eq!(
@@ -390,8 +391,13 @@ fn auth_brokers_record_editors_read() {
             &broker
         };
         let reply = server.send("GET", &path, Some(token), None);
-        assert_eq!(reply.status, 403, "{path}");
-        assert_eq!(reply.error_code(), "forbidden");
+        let (status, code) = if path.ends_with(&id.to_string()) {
+            (404, "not_found")
+        } else {
+            (403, "forbidden")
+        };
+        assert_eq!(reply.status, status, "{path}");
+        assert_eq!(reply.error_code(), code);
         for token in [&editor, &admin] {
             assert_eq!(
                 server.send("GET", &path, Some(token), None).status,
@@ -512,14 +518,15 @@ fn the_list_filters_and_pages() {
             &json!({"need": need(), "resource_id": resource, "fair": fair, "at": at}),
         )
         .json()["id"]
-            .as_i64()
-            .unwrap();
+            .as_str()
+            .unwrap()
+            .to_string();
         if status != "intent" {
             assert_eq!(
                 transition(
                     &server,
                     &editor,
-                    id,
+                    &id,
                     &json!({"to": status, "at": "2025-08-01T00:00:00Z"})
                 )
                 .status,
@@ -714,7 +721,7 @@ fn generate(server: &Server, token: &str, n: usize, seed: u64) -> Vec<Generated>
         }
         let reply = create(server, token, &body);
         assert_eq!(reply.status, 201, "{}", reply.text());
-        let id = reply.json()["id"].as_i64().unwrap();
+        let id = reply.json()["id"].as_str().unwrap().to_string();
         let mut generated = Generated {
             resource,
             fair,
@@ -733,7 +740,7 @@ fn generate(server: &Server, token: &str, n: usize, seed: u64) -> Vec<Generated>
                 FUNNEL[FUNNEL.iter().position(|s| *s == status).unwrap() + 1]
             };
             at += 3600 + random.below(60 * 86_400) as i64;
-            let reply = transition(server, token, id, &json!({"to": to, "at": rfc3339(at)}));
+            let reply = transition(server, token, &id, &json!({"to": to, "at": rfc3339(at)}));
             assert_eq!(reply.status, 200, "{}", reply.text());
             generated.moves.push((to, at));
             if to == "dropped" {
@@ -932,11 +939,11 @@ fn statistics_of_a_generated_history_match_an_independent_computation() {
         &json!({"need": need(), "resource_id": "e-nj-1"}),
     );
     assert_eq!(reply.status, 201);
-    let id = reply.json()["id"].as_i64().unwrap();
+    let id = reply.json()["id"].as_str().unwrap().to_string();
     let after = stats(&server, &editor, "group_by=kind").json();
     assert_eq!(after["overall"]["engagements"], 301);
     assert_eq!(
-        transition(&server, &editor, id, &json!({"to": "contacted"})).status,
+        transition(&server, &editor, &id, &json!({"to": "contacted"})).status,
         200
     );
     let after = stats(&server, &editor, "group_by=kind").json();

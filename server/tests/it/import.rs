@@ -162,7 +162,7 @@ fn dry_run_upsert_and_replace() {
     );
     assert_eq!(server.catalog().0, 11);
     server.import(
-        "?format=jsonl&mode=replace",
+        "?format=jsonl&mode=replace&allow_shrink=true",
         &editor,
         "application/x-ndjson",
         &more,

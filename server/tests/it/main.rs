@@ -7,6 +7,7 @@ mod cli;
 mod contract;
 mod engagements;
 mod golden;
+mod holes;
 mod import;
 mod reliability;
 mod resources;

@@ -191,12 +191,14 @@ fn demo_catalog_on_a_new_store_only() {
     // Deleting down to nothing does not bring the demo back on restart.
     let editor = server.token("editor");
     let replaced = server.import(
-        "?format=jsonl&mode=replace",
+        "?format=jsonl&mode=replace&allow_shrink=true",
         &editor,
         "application/x-ndjson",
-        b"",
+        &crate::support::jsonl(&[resource("last", "expert", "最后一位")]),
     );
     assert_eq!(replaced.status, 200, "{}", replaced.text());
+    let deleted = server.send("DELETE", "/api/v1/resources/last", Some(&editor), None);
+    assert_eq!(deleted.status, 200, "{}", deleted.text());
     server.stop();
     let server = Server::start_with(&data, &[]);
     let (after, after_version) = server.catalog();

@@ -11,6 +11,12 @@ use serde_json::Value;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_duijie");
 
+/// The binary the servers run: `BIN`, or `DUIJIE_TEST_BIN` when set (to run these tests against
+/// another build, such as one from before a fix, to see a regression test fail).
+pub fn server_bin() -> String {
+    std::env::var("DUIJIE_TEST_BIN").unwrap_or_else(|_| BIN.to_string())
+}
+
 /// A fresh, empty data folder path, unique to this process and call.
 pub fn temp_dir(name: &str) -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -44,9 +50,36 @@ impl Server {
         Server::start_with_env(data, extra, &[])
     }
 
+    /// A server with a new, empty store and `config` as its TOML configuration file.
+    pub fn start_config(name: &str, config: &str) -> Server {
+        let dir = temp_dir(name);
+        let file = dir.join("duijie.toml");
+        std::fs::write(&file, config).unwrap();
+        Server::start_with(
+            &dir.join("data"),
+            &["--no-demo", "--config", file.to_str().unwrap()],
+        )
+    }
+
     /// A server on `data` with extra flags and environment variables.
     pub fn start_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(BIN)
+        Server::spawn(Command::new(server_bin()), data, extra, env)
+    }
+
+    /// A server with a new, empty store, started with a soft open-file limit of `limit` (through the
+    /// shell's `ulimit`), as on a machine whose default is low.
+    pub fn start_with_nofile(name: &str, limit: usize) -> Server {
+        let mut command = Command::new("sh");
+        command.args([
+            "-c",
+            &format!("ulimit -Sn {limit} && exec \"$0\" \"$@\""),
+            &server_bin(),
+        ]);
+        Server::spawn(command, &temp_dir(name), &["--no-demo"], &[])
+    }
+
+    fn spawn(mut command: Command, data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        let mut child = command
             .args(["serve", "--addr", "127.0.0.1:0", "--workers", "2", "--data"])
             .arg(data)
             .args(extra)
@@ -89,6 +122,21 @@ impl Server {
             data: data.to_path_buf(),
             stderr: stderr_receiver,
         }
+    }
+
+    /// The address the server listens on, as `host:port`.
+    pub fn addr(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    /// A line of the server process's `/proc/PID/status` in KiB (`VmRSS`, `VmHWM`).
+    pub fn memory_kib(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{field}:")))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in /proc status"))
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -156,7 +204,7 @@ impl Drop for Server {
 
 /// `duijie token create`: its last line of output is the token.
 pub fn token(data: &Path, scope: &str) -> String {
-    let output = Command::new(BIN)
+    let output = Command::new(server_bin())
         .args(["token", "create", "--scope", scope, "--data"])
         .arg(data)
         .output()
@@ -164,6 +212,37 @@ pub fn token(data: &Path, scope: &str) -> String {
     assert!(output.status.success(), "{output:?}");
     let stdout = String::from_utf8(output.stdout).unwrap();
     stdout.lines().last().unwrap().trim().to_string()
+}
+
+/// Writes `bytes` to a new connection and returns everything the server sends before it closes the
+/// connection (or `wait` passes).
+pub fn raw(addr: &str, bytes: &[u8], wait: Duration) -> String {
+    read_answer(std::net::TcpStream::connect(addr).unwrap(), bytes, wait)
+}
+
+/// `raw` from the local address `source` (such as `127.0.0.2`, another client on the loopback).
+pub fn raw_from(source: &str, addr: &str, bytes: &[u8], wait: Duration) -> String {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    let source: std::net::SocketAddr = format!("{source}:0").parse().unwrap();
+    socket.bind(&source.into()).unwrap();
+    let target: std::net::SocketAddr = addr.parse().unwrap();
+    socket.connect_timeout(&target.into(), wait).unwrap();
+    read_answer(socket.into(), bytes, wait)
+}
+
+fn read_answer(mut stream: std::net::TcpStream, bytes: &[u8], wait: Duration) -> String {
+    use std::io::Write as _;
+    stream.set_read_timeout(Some(wait)).unwrap();
+    let _ = stream.write_all(bytes);
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 8192];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+        }
+    }
+    String::from_utf8_lossy(&answer).into_owned()
 }
 
 /// An HTTP answer, whatever its status.

@@ -54,6 +54,11 @@ pub fn workbook(rows: &[Vec<Cell<'_>>]) -> Vec<u8> {
         sheet.push_str("</row>");
     }
     sheet.push_str("</sheetData></worksheet>");
+    workbook_with_sheet(sheet, false)
+}
+
+/// A one-sheet workbook whose sheet is `sheet` (the XML as written), its parts stored or deflated.
+pub fn workbook_with_sheet(sheet: String, deflate: bool) -> Vec<u8> {
     let parts: Vec<(&str, String)> = vec![
         ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_string()),
         ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string()),
@@ -61,11 +66,12 @@ pub fn workbook(rows: &[Vec<Cell<'_>>]) -> Vec<u8> {
         ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_string()),
         ("xl/worksheets/sheet1.xml", sheet),
     ];
-    stored_zip(&parts)
+    zip(&parts, deflate)
 }
 
-/// A zip archive with every entry stored uncompressed.
-fn stored_zip(parts: &[(&str, String)]) -> Vec<u8> {
+/// A zip archive with every entry stored uncompressed, or deflated.
+fn zip(parts: &[(&str, String)], deflate: bool) -> Vec<u8> {
+    use std::io::Write as _;
     let mut out = Vec::new();
     let mut central = Vec::new();
     for (name, content) in parts {
@@ -73,13 +79,22 @@ fn stored_zip(parts: &[(&str, String)]) -> Vec<u8> {
         crc.update(content.as_bytes());
         let offset = out.len() as u32;
         let size = content.len() as u32;
+        let data = if deflate {
+            let mut encoder =
+                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+            encoder.write_all(content.as_bytes()).unwrap();
+            encoder.finish().unwrap()
+        } else {
+            content.as_bytes().to_vec()
+        };
+        let method: u16 = if deflate { 8 } else { 0 };
         let common = |buffer: &mut Vec<u8>| {
             buffer.extend(20u16.to_le_bytes()); // version needed
             buffer.extend(0u16.to_le_bytes()); // flags
-            buffer.extend(0u16.to_le_bytes()); // stored
+            buffer.extend(method.to_le_bytes()); // stored or deflated
             buffer.extend(0u32.to_le_bytes()); // time and date
             buffer.extend(crc.sum().to_le_bytes());
-            buffer.extend(size.to_le_bytes());
+            buffer.extend((data.len() as u32).to_le_bytes());
             buffer.extend(size.to_le_bytes());
             buffer.extend((name.len() as u16).to_le_bytes());
             buffer.extend(0u16.to_le_bytes()); // extra length
@@ -87,7 +102,7 @@ fn stored_zip(parts: &[(&str, String)]) -> Vec<u8> {
         out.extend(0x04034b50u32.to_le_bytes());
         common(&mut out);
         out.extend(name.as_bytes());
-        out.extend(content.as_bytes());
+        out.extend(&data);
         central.extend(0x02014b50u32.to_le_bytes());
         central.extend(20u16.to_le_bytes()); // version made by
         common(&mut central);
@@ -111,7 +126,7 @@ fn stored_zip(parts: &[(&str, String)]) -> Vec<u8> {
     out
 }
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 #[test]
 fn xlsx_import_with_chinese_headers() {
