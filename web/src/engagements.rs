@@ -31,9 +31,10 @@ pub struct Entry {
     /// The request body, sent byte for byte on every attempt.
     pub body: String,
     pub recorded_at: String,
-    /// The server's record, once it has answered.
-    #[serde(default)]
-    pub id: Option<i64>,
+    /// The server's record id, once it has answered: 32 hex digits (a number from servers before
+    /// ids were random; the server still answers to it, and the next status check replaces it).
+    #[serde(default, deserialize_with = "record_id_field")]
+    pub id: Option<String>,
     /// The record's status on the server (intent, contacted, …, landed, dropped).
     #[serde(default)]
     pub status: Option<String>,
@@ -80,7 +81,7 @@ impl Entry {
 #[derive(Debug, PartialEq)]
 pub enum Outcome {
     /// Recorded (201) or already recorded under this key (200).
-    Recorded { id: i64, status: String },
+    Recorded { id: String, status: String },
     /// The token is missing, unknown or not allowed: keep the entry, ask the broker to sign in.
     SignIn,
     /// The server refused the body; retrying the same request cannot succeed.
@@ -92,7 +93,7 @@ pub enum Outcome {
 /// Reads a reply to `POST /api/v1/engagements`.
 pub fn outcome(status: u16, body: &Value) -> Outcome {
     match status {
-        200 | 201 => match (body["id"].as_i64(), body["status"].as_str()) {
+        200 | 201 => match (record_id(&body["id"]), body["status"].as_str()) {
             (Some(id), Some(state)) => Outcome::Recorded {
                 id,
                 status: state.to_string(),
@@ -121,11 +122,26 @@ pub fn outcome(status: u16, body: &Value) -> Outcome {
     }
 }
 
+/// A record's id as the server gives it: text, or a number from servers before ids were random.
+fn record_id(value: &Value) -> Option<String> {
+    match value {
+        Value::String(id) if !id.is_empty() => Some(id.clone()),
+        Value::Number(id) => id.as_u64().map(|id| id.to_string()),
+        _ => None,
+    }
+}
+
+fn record_id_field<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    Ok(record_id(&Value::deserialize(deserializer)?))
+}
+
 /// Applies a reply's outcome to an entry.
 pub fn apply(entry: &mut Entry, outcome: &Outcome) {
     match outcome {
         Outcome::Recorded { id, status } => {
-            entry.id = Some(*id);
+            entry.id = Some(id.clone());
             entry.status = Some(status.clone());
             entry.error = None;
         }
@@ -299,13 +315,20 @@ pub async fn send_pending(token: &str) -> SendReport {
         for (key, id) in load()
             .iter()
             .filter(|entry| entry.open())
-            .filter_map(|entry| Some((entry.key.clone(), entry.id?)))
+            .filter_map(|entry| Some((entry.key.clone(), entry.id.clone()?)))
             .collect::<Vec<_>>()
         {
             let path = format!("/api/v1/engagements/{id}");
             if let Ok((200, body)) = request("GET", &path, token, None).await {
                 if let Some(status) = body["status"].as_str() {
-                    update(&key, |entry| entry.status = Some(status.to_string()));
+                    let record = record_id(&body["id"]);
+                    update(&key, |entry| {
+                        entry.status = Some(status.to_string());
+                        // An old numeric id becomes the record's random id.
+                        if record.is_some() {
+                            entry.id = record;
+                        }
+                    });
                 }
             }
         }
@@ -384,11 +407,19 @@ mod tests {
 
     #[test]
     fn replies_decide_whether_to_keep_retry_or_stop() {
-        let recorded = json!({"id": 7, "status": "intent"});
+        let recorded = json!({"id": "9f86d081884c7d659a2feaa0c55ad015", "status": "intent"});
         assert_eq!(
             outcome(201, &recorded),
             Outcome::Recorded {
-                id: 7,
+                id: "9f86d081884c7d659a2feaa0c55ad015".into(),
+                status: "intent".into()
+            }
+        );
+        // A server from before random ids answers with a number.
+        assert_eq!(
+            outcome(201, &json!({"id": 7, "status": "intent"})),
+            Outcome::Recorded {
+                id: "7".into(),
                 status: "intent".into()
             }
         );
@@ -412,6 +443,21 @@ mod tests {
     }
 
     #[test]
+    fn entries_stored_with_numeric_ids_still_load() {
+        let stored = r#"[{"key":"w-1","resource_id":"a","body":"{}","recorded_at":"","id":12,"status":"intent"},
+            {"key":"w-2","resource_id":"b","body":"{}","recorded_at":"","id":"00ff00ff00ff00ff00ff00ff00ff00ff"},
+            {"key":"w-3","resource_id":"c","body":"{}","recorded_at":""}]"#;
+        let entries: Vec<Entry> = serde_json::from_str(stored).unwrap();
+        assert_eq!(entries[0].id.as_deref(), Some("12"));
+        assert_eq!(
+            entries[1].id.as_deref(),
+            Some("00ff00ff00ff00ff00ff00ff00ff00ff")
+        );
+        assert_eq!(entries[2].id, None);
+        assert!(entries[0].open() && entries[2].pending());
+    }
+
+    #[test]
     fn applying_outcomes_moves_an_entry_once() {
         let mut entry = Entry::new("w-2".into(), "need", "a-2", String::new());
         apply(&mut entry, &Outcome::Retry);
@@ -420,7 +466,7 @@ mod tests {
         apply(
             &mut entry,
             &Outcome::Recorded {
-                id: 3,
+                id: "3".into(),
                 status: "intent".into(),
             },
         );
