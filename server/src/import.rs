@@ -95,6 +95,9 @@ pub struct Limits {
     pub xlsx_max_bytes: u64,
     /// Located errors kept and listed; the rest are only counted.
     pub max_errors: usize,
+    /// Bytes of resources kept, beyond twice the upload's text, while it is first read (see
+    /// `decode_within`).
+    pub keep_slack: usize,
 }
 
 impl Default for Limits {
@@ -105,6 +108,7 @@ impl Default for Limits {
             xlsx_max_cells: 5_000_000,
             xlsx_max_bytes: 256 << 20,
             max_errors: crate::error::MAX_LISTED_ERRORS,
+            keep_slack: 32 << 20,
         }
     }
 }
@@ -137,21 +141,43 @@ pub fn decode(
 }
 
 /// Decodes and validates an upload, row by row as it is read: at most one batch of rows is held as
-/// JSON at a time, and at most `limits.max_errors` errors are kept, so the memory it takes is the
-/// resources it makes plus a bounded amount.
+/// JSON at a time, at most `limits.max_errors` errors are kept, and resources are kept only while
+/// they take about as much memory as the upload itself.
+///
+/// Past that (many small rows: a resource takes a few hundred bytes whatever its text), the rows
+/// are only checked, and when all of them pass, the upload is read a second time to keep them. So a
+/// refused upload costs a small multiple of its size even when its only bad row is the last one.
 pub fn decode_within(
     format: Format,
     bytes: &[u8],
     encoding: Encoding,
     limits: &Limits,
 ) -> Result<Vec<Resource>, Refusal> {
-    let mut collector = Collector::new(*limits);
-    match format {
-        Format::Jsonl => jsonl_rows(&decode_text(bytes, encoding)?, &mut collector)?,
-        Format::Csv => csv_rows(&decode_text(bytes, encoding)?, &mut collector)?,
-        Format::Xlsx => xlsx_rows(bytes, &mut collector)?,
+    let (text, size) = match format {
+        Format::Jsonl | Format::Csv => {
+            let text = decode_text(bytes, encoding)?;
+            let size = text.len();
+            (Some(text), size)
+        }
+        Format::Xlsx => (None, check_zip(bytes, limits)?),
+    };
+    // A typical row's resource takes under twice its text; many small rows take more.
+    let budget = size.saturating_mul(2).saturating_add(limits.keep_slack);
+    for keep_budget in [budget, usize::MAX] {
+        let mut collector = Collector::new(*limits, keep_budget);
+        match (format, &text) {
+            (Format::Xlsx, _) | (_, None) => xlsx_rows(bytes, &mut collector)?,
+            (Format::Jsonl, Some(text)) => jsonl_rows(text, &mut collector)?,
+            (Format::Csv, Some(text)) => csv_rows(text, &mut collector)?,
+        }
+        if let Some(resources) = collector.finish()? {
+            return Ok(resources);
+        }
     }
-    collector.finish()
+    Err(Refusal::TooLarge {
+        message: "the upload could not be kept in memory".to_string(),
+        limit: size as u64,
+    })
 }
 
 /// Validates `(line, object)` rows: safety checks, `resource_from_json`, duplicate ids.
@@ -161,16 +187,17 @@ pub fn validate_rows(rows: Vec<(usize, Value)>) -> Result<Vec<Resource>, Vec<Fie
         max_errors: usize::MAX,
         ..Limits::default()
     };
-    let mut collector = Collector::new(limits);
+    let mut collector = Collector::new(limits, usize::MAX);
     for (line, value) in rows {
         collector
             .row(line, Some(value), Vec::new())
             .map_err(|_| Vec::<FieldError>::new())?;
     }
-    collector.finish().map_err(|refusal| match refusal {
-        Refusal::Invalid { errors, .. } => errors,
-        Refusal::TooLarge { message, .. } => vec![FieldError::new("", message)],
-    })
+    match collector.finish() {
+        Ok(resources) => Ok(resources.unwrap_or_default()),
+        Err(Refusal::Invalid { errors, .. }) => Err(errors),
+        Err(Refusal::TooLarge { message, .. }) => Err(vec![FieldError::new("", message)]),
+    }
 }
 
 impl From<Vec<FieldError>> for Refusal {
@@ -193,26 +220,47 @@ const BATCH_ROWS: usize = 8192;
 /// errors found while reading it.
 type Pending = (usize, Option<Value>, Vec<FieldError>);
 
-/// Takes rows in file order, checks them a batch at a time, and keeps the resources, the first
-/// errors and the count of all errors.
+/// Takes rows in file order, checks them a batch at a time, and keeps the resources (within
+/// `keep_budget` bytes, estimated), the first errors and the count of all errors.
 struct Collector {
     limits: Limits,
     batch: Vec<Pending>,
     rows: usize,
     resources: Vec<Resource>,
-    first_line_of: HashMap<String, usize>,
+    /// The estimated bytes of `resources`, and how many they may take.
+    kept_bytes: usize,
+    keep_budget: usize,
+    /// Resources were dropped for the budget: all rows are checked, none kept.
+    over_budget: bool,
+    /// The first line of each id, by a 128-bit hash of the id (16 bytes a row, whatever the id).
+    first_line_of: HashMap<u128, usize>,
     errors: Vec<FieldError>,
     total_errors: usize,
     bad_rows: usize,
 }
 
+/// A 128-bit hash of an id, for finding duplicates without keeping the ids (two SipHash-1-3 with
+/// different inputs; a collision among a million ids has odds of about 2^-88).
+fn id_key(id: &str) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let mut low = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut low);
+    let mut high = std::collections::hash_map::DefaultHasher::new();
+    0xd1u8.hash(&mut high);
+    id.hash(&mut high);
+    (u128::from(high.finish()) << 64) | u128::from(low.finish())
+}
+
 impl Collector {
-    fn new(limits: Limits) -> Collector {
+    fn new(limits: Limits, keep_budget: usize) -> Collector {
         Collector {
             limits,
             batch: Vec::new(),
             rows: 0,
             resources: Vec::new(),
+            kept_bytes: 0,
+            keep_budget,
+            over_budget: false,
             first_line_of: HashMap::new(),
             errors: Vec::new(),
             total_errors: 0,
@@ -258,17 +306,22 @@ impl Collector {
 
     fn flush(&mut self) {
         let batch = std::mem::take(&mut self.batch);
-        for (line, id, outcome) in check_rows_in_parallel(batch) {
+        for (line, id, outcome, text_bytes) in check_rows_in_parallel(batch) {
             let row_errors = match outcome {
-                Ok(resource) => match self.first_line_of.get(&resource.id) {
+                Ok(resource) => match self.first_line_of.get(&id_key(&resource.id)) {
                     Some(first) => vec![FieldError::new(
                         "id",
                         format!("duplicate id '{}', first on line {first}", resource.id),
                     )],
                     None => {
-                        self.first_line_of.insert(resource.id.clone(), line);
+                        self.first_line_of.insert(id_key(&resource.id), line);
+                        self.kept_bytes += std::mem::size_of::<Resource>() + text_bytes;
+                        if self.kept_bytes > self.keep_budget {
+                            self.over_budget = true;
+                            self.resources = Vec::new();
+                        }
                         // Once any row failed nothing is imported, so the resources are not kept.
-                        if self.total_errors == 0 {
+                        if self.total_errors == 0 && !self.over_budget {
                             self.resources.push(resource);
                         }
                         Vec::new()
@@ -290,10 +343,11 @@ impl Collector {
         }
     }
 
-    fn finish(mut self) -> Result<Vec<Resource>, Refusal> {
+    /// The resources; `Ok(None)` when every row passed but they were not kept (over the budget).
+    fn finish(mut self) -> Result<Option<Vec<Resource>>, Refusal> {
         self.flush();
         if self.total_errors == 0 {
-            Ok(self.resources)
+            Ok((!self.over_budget).then_some(self.resources))
         } else {
             Err(Refusal::Invalid {
                 errors: self.errors,
@@ -313,13 +367,33 @@ fn too_many_rows(line: usize, max_rows: usize) -> Refusal {
     }
 }
 
-/// One checked row: its line, its id as written, and the resource or its errors.
-type CheckedRow = (usize, Option<String>, Result<Resource, Vec<FieldError>>);
+/// One checked row: its line, its id as written, the resource or its errors, and the bytes of its
+/// text (to estimate what the resource takes).
+type CheckedRow = (
+    usize,
+    Option<String>,
+    Result<Resource, Vec<FieldError>>,
+    usize,
+);
+
+/// The bytes of every string in `value`, keys included.
+fn text_bytes(value: &Value) -> usize {
+    match value {
+        Value::String(text) => text.len(),
+        Value::Array(items) => items.iter().map(text_bytes).sum(),
+        Value::Object(object) => object
+            .iter()
+            .map(|(key, item)| key.len() + text_bytes(item))
+            .sum(),
+        _ => 0,
+    }
+}
 
 fn check_row((line, value, mut row_errors): Pending) -> CheckedRow {
     let Some(value) = value else {
-        return (line, None, Err(row_errors));
+        return (line, None, Err(row_errors), 0);
     };
+    let bytes = text_bytes(&value);
     let id = value
         .get("id")
         .and_then(Value::as_str)
@@ -333,7 +407,7 @@ fn check_row((line, value, mut row_errors): Pending) -> CheckedRow {
             Err(row_errors)
         }
     };
-    (line, id, outcome)
+    (line, id, outcome, bytes)
 }
 
 /// `check_row` over `rows` on all cores, results in input order.
@@ -685,8 +759,8 @@ const MAX_ZIP_ENTRIES: usize = 10_000;
 
 /// Refuses a workbook whose zip parts inflate past `limits.xlsx_max_bytes`, by their declared sizes
 /// and then by inflating each part into nothing (a declared size may lie), before calamine reads
-/// any of it.
-fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), Refusal> {
+/// any of it. Returns the inflated size of all parts.
+fn check_zip(bytes: &[u8], limits: &Limits) -> Result<usize, Refusal> {
     let not_xlsx = |error: String| -> Refusal {
         vec![FieldError::new(
             "",
@@ -738,7 +812,7 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), Refusal> {
         }
         total += inflated;
     }
-    Ok(())
+    Ok(total as usize)
 }
 
 /// `A1`-style name of a zero-based cell position.
@@ -786,12 +860,12 @@ struct SheetRow {
 }
 
 /// The first sheet, streamed cell by cell: bounds are checked on each cell before anything is kept,
-/// and each row goes to the collector when the next begins.
+/// and each row goes to the collector when the next begins. The caller has checked the zip
+/// (`check_zip`).
 fn xlsx_rows(bytes: &[u8], collector: &mut Collector) -> Result<(), Refusal> {
     use calamine::{Reader, Xlsx};
 
     let limits = collector.limits;
-    check_zip(bytes, &limits)?;
     let not_xlsx = |error: String| -> Refusal {
         vec![FieldError::new(
             "",

@@ -488,3 +488,36 @@ fn the_document_is_complete() {
         );
     }
 }
+
+#[test]
+fn rows_over_the_memory_budget_are_read_again_and_all_kept() {
+    use crate::import::{decode_within, Limits, Refusal};
+    let mut jsonl = String::new();
+    for i in 0..3000 {
+        jsonl.push_str(&format!(
+            "{{\"id\":\"r-{i}\",\"kind\":\"expert\",\"title\":\"专家\"}}\n"
+        ));
+    }
+    // Without slack, 3,000 small rows are over twice their text: checked, dropped, read again.
+    let limits = Limits {
+        keep_slack: 0,
+        ..Limits::default()
+    };
+    let resources =
+        decode_within(Format::Jsonl, jsonl.as_bytes(), Encoding::Utf8, &limits).unwrap();
+    assert_eq!(resources.len(), 3000);
+    assert_eq!(resources[2999].id, "r-2999");
+    jsonl.push_str("{\"id\":\"r-7\",\"kind\":\"expert\",\"title\":\"重复\"}\n");
+    match decode_within(Format::Jsonl, jsonl.as_bytes(), Encoding::Utf8, &limits) {
+        Err(Refusal::Invalid { errors, total, .. }) => {
+            assert_eq!(total, 1);
+            assert_eq!(errors[0].line, Some(3001));
+            assert!(
+                errors[0].message.contains("first on line 8"),
+                "{}",
+                errors[0].message
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

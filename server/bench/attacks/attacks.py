@@ -6,7 +6,7 @@ usage: server/bench/attacks/attacks.py BINARY [ATTACK ...]
 BINARY is a built `duijie` (a release build is what the figures in server/README.md used). Each
 attack prints one line: what it did, what the server answered, how long it took, whether the server
 process is still alive, and the growth of its peak memory (VmHWM from /proc) where that matters.
-Attacks: far_cell, inflate, signs, other_broker, invalid_import, empty_replace, idle_sockets,
+Attacks: far_cell, inflate, signs, other_broker, invalid_import, small_rows, empty_replace, idle_sockets,
 guessing, match_flood, minor; invalid_import_256 (256 MiB) and invalid_import_short (3 million
 lines of 21 bytes), only when named. Standard library only.
 """
@@ -196,6 +196,21 @@ def invalid_import(binary, mib=64, length=None):
     server.stop()
 
 
+def small_rows(binary, rows=999_999):
+    """999,999 small valid rows (45 bytes), then one bad row: every resource used to be kept."""
+    body = bytearray()
+    for i in range(rows):
+        body += b'{"id":"a%07d","kind":"expert","title":"x"}\n' % i
+    body += b'{"id":"bad","kind":"robot","title":"x"}\n'
+    server = Server(binary)
+    editor = server.token("editor")
+    before = server.memory_kib("VmRSS")
+    status, _, took, _ = server.request("POST", "/api/v1/import?format=jsonl", bytes(body), editor, "application/x-ndjson", timeout=600)
+    report("small_rows", body_mib=len(body) >> 20, status=status, seconds=f"{took:.1f}", alive=server.alive(),
+           peak_growth_mib=(server.memory_kib("VmHWM") - before) // 1024 if server.alive() else "-")
+    server.stop()
+
+
 def empty_replace(binary):
     """A replace import of a header alone."""
     server = Server(binary)
@@ -310,7 +325,7 @@ def minor(binary):
     server.stop()
 
 
-ATTACKS = [far_cell, inflate, signs, other_broker, invalid_import, empty_replace, idle_sockets, guessing, match_flood, minor]
+ATTACKS = [far_cell, inflate, signs, other_broker, invalid_import, small_rows, empty_replace, idle_sockets, guessing, match_flood, minor]
 
 if __name__ == "__main__":
     binary = os.path.abspath(sys.argv[1])
