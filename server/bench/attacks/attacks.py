@@ -6,7 +6,7 @@ usage: server/bench/attacks/attacks.py BINARY [ATTACK ...]
 BINARY is a built `duijie` (a release build is what the figures in server/README.md used). Each
 attack prints one line: what it did, what the server answered, how long it took, whether the server
 process is still alive, and the growth of its peak memory (VmHWM from /proc) where that matters.
-Attacks: far_cell, inflate, signs, other_broker, invalid_import, small_rows, empty_replace, idle_sockets,
+Attacks: far_cell, inflate, signs, other_broker, invalid_import, health_during_import, small_rows, empty_replace, idle_sockets,
 guessing, match_flood, minor; invalid_import_256 (256 MiB) and invalid_import_short (3 million
 lines of 21 bytes), only when named. Standard library only.
 """
@@ -196,6 +196,33 @@ def invalid_import(binary, mib=64, length=None):
     server.stop()
 
 
+def health_during_import(binary, mib=64):
+    """/healthz asked every 50 ms while the invalid_import body is imported."""
+    length = (mib << 20) // 900_000 + 1
+    lines = [b"not json at all ".ljust(length - 1, b"x") + b"\n",
+             b'{"id":"x","kind":"robot","note":"'.ljust(length - 3, b"y") + b'"}\n']
+    body = bytearray()
+    n = 0
+    while len(body) + length <= mib << 20:
+        body += lines[n % 2]
+        n += 1
+    server = Server(binary)
+    editor = server.token("editor")
+    done = []
+    importer = threading.Thread(target=lambda: done.append(server.request(
+        "POST", "/api/v1/import?format=jsonl", bytes(body), editor, "application/x-ndjson", timeout=600)))
+    importer.start()
+    worst, polls = 0.0, 0
+    while importer.is_alive():
+        _, _, took, _ = server.request("GET", "/healthz", timeout=30)
+        worst, polls = max(worst, took), polls + 1
+        time.sleep(0.05)
+    importer.join()
+    report("health_during_import", import_status=done[0][0], import_seconds=f"{done[0][2]:.1f}",
+           healthz_polls=polls, worst_ms=f"{worst * 1000:.0f}")
+    server.stop()
+
+
 def small_rows(binary, rows=999_999):
     """999,999 small valid rows (45 bytes), then one bad row: every resource used to be kept."""
     body = bytearray()
@@ -325,7 +352,7 @@ def minor(binary):
     server.stop()
 
 
-ATTACKS = [far_cell, inflate, signs, other_broker, invalid_import, small_rows, empty_replace, idle_sockets, guessing, match_flood, minor]
+ATTACKS = [far_cell, inflate, signs, other_broker, invalid_import, health_during_import, small_rows, empty_replace, idle_sockets, guessing, match_flood, minor]
 
 if __name__ == "__main__":
     binary = os.path.abspath(sys.argv[1])
