@@ -15,6 +15,7 @@ import http.client
 import io
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -76,6 +77,7 @@ class Server:
         if self.alive():
             self.process.kill()
         self.process.wait()
+        shutil.rmtree(self.data, ignore_errors=True)
 
 
 def report(name, **facts):
