@@ -15,7 +15,8 @@ use crate::validate::{clip, validate_need, validate_resource};
 
 /// The fields a need object may have; anything else is an error, not silently dropped. (A
 /// resource's are the table `fields::RESOURCE_FIELDS`.)
-pub const NEED_FIELDS: [&str; 9] = [
+pub const NEED_FIELDS: [&str; 10] = [
+    "title",
     "text",
     "keywords",
     "disciplines",
@@ -109,6 +110,7 @@ pub fn need_from_json(value: &Value) -> Result<Need, Vec<FieldError>> {
     let mut decoder = Decoder::default();
     decoder.unknown_fields(object, |key| NEED_FIELDS.contains(&key));
     let mut need = Need {
+        title: decoder.string(object, "title").unwrap_or_default(),
         text: decoder.string(object, "text").unwrap_or_default(),
         keywords: decoder.strings(object, "keywords"),
         disciplines: decoder.strings(object, "disciplines"),

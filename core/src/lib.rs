@@ -12,6 +12,7 @@ pub mod index;
 pub mod jsonl;
 pub mod matcher;
 pub mod model;
+pub mod need_text;
 pub mod pause;
 pub mod score;
 pub mod spreadsheet;
@@ -22,4 +23,4 @@ pub mod validate;
 
 pub use matcher::{Filters, MatchOptions, Matcher};
 pub use model::{Contact, FieldError, Kind, Mode, Need, Patent, Resource};
-pub use score::{Component, MatchResult, Matched, Reason, Span, Weights};
+pub use score::{Band, Component, MatchResult, Matched, Reason, Span, Weights};

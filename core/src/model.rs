@@ -338,6 +338,12 @@ impl Resource {
     serde(deny_unknown_fields)
 )]
 pub struct Need {
+    /// The need's name (需求名称), when it has one: its terms weigh more than the text's.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "String::is_empty")
+    )]
+    pub title: String,
     #[cfg_attr(feature = "serde", serde(default))]
     pub text: String,
     #[cfg_attr(

@@ -6,8 +6,15 @@
 #[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
-/// The weights of the fit components. Each component is in [0, 1]; the fit is the weighted mean of
-/// the components that apply to the need (a need without a region says nothing about region fit).
+/// The weights of the fit components. Each component is in [0, 1].
+///
+/// The fit has two parts. Relevance is the text's evidence, which the other evidence about the
+/// topic can raise but never exceed: `text × (1 + keywords·K + inferred·D + related·R) / (1 +
+/// keywords + inferred + related)`, with K the keyword overlap, D the discipline inferred from the
+/// text (when the need gives none) and R the related keywords; without support, a text match
+/// counts a tenth of its value. The fit is then the weighted mean of relevance (weight `text`) and
+/// the structured components the need gives (discipline, industry, region, maturity, modes): a
+/// need without a region says nothing about region fit.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(
     feature = "serde",
@@ -16,38 +23,42 @@ use serde::{Deserialize, Serialize};
 )]
 pub struct Weights {
     pub version: String,
-    /// Field-weighted text relevance of the need's text to the resource.
+    /// Relevance (text, raised by its support) in the weighted mean.
     pub text: f64,
-    /// Keyword and key-phrase overlap, with near-miss credit (锂电池 / 锂离子电池).
+    /// Support from keyword and key-phrase overlap, with near-miss credit (锂电池 / 锂离子电池).
     pub keywords: f64,
-    /// Keywords shared with the other resources that best match the need's text: evidence drawn
-    /// from the catalog itself (pseudo-relevance feedback). Absent from a weights file, 0.
+    /// Support from keywords shared with the other resources that best match the need's text:
+    /// evidence drawn from the catalog itself (pseudo-relevance feedback). Absent from a weights
+    /// file, 0.
     #[cfg_attr(feature = "serde", serde(default))]
     pub related: f64,
-    /// Discipline proximity to the need's disciplines, given or inferred from its text.
+    /// Discipline proximity to the disciplines the need gives, in the weighted mean.
     pub discipline: f64,
-    /// Industry proximity to the need's industries, given or inferred from its text.
+    /// Support from the discipline inferred from the need's text, when it gives none. Absent from a
+    /// weights file, 0.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub inferred: f64,
+    /// Industry proximity to the need's industries.
     pub industry: f64,
     /// Region proximity: same county > city > province > strategic region.
     pub region: f64,
     /// Technology readiness against the need's minimum maturity.
     pub maturity: f64,
-    /// Share of the wanted cooperation modes the resource offers.
+    /// Share of the wanted cooperation modes the resource offers (when it lists its modes).
     pub modes: f64,
 }
 
 impl Default for Weights {
     fn default() -> Weights {
-        // Relative: a fit is the weighted mean of the components that apply. Keywords weigh most
-        // because their value is small unless the need's phrases are likely key phrases of it
-        // (see `Matcher::keyness`): then a resource listing one is about the same topic, though
-        // its text may say it in other words.
+        // Support weights (keywords, related, inferred) against 1 for the text itself; the
+        // structured weights keep their w3 ratio to relevance.
         Weights {
-            version: "w3".to_string(),
+            version: "w4".to_string(),
             text: 0.40,
-            keywords: 2.0,
-            related: 0.12,
+            keywords: 4.0,
+            related: 1.0,
             discipline: 0.45,
+            inferred: 4.0,
             industry: 0.07,
             region: 0.07,
             maturity: 0.04,
@@ -58,12 +69,13 @@ impl Default for Weights {
 
 impl Weights {
     /// The weights as `(name, weight)` pairs, in the fixed order components are reported.
-    pub fn named(&self) -> [(&'static str, f64); 8] {
+    pub fn named(&self) -> [(&'static str, f64); 9] {
         [
             ("text", self.text),
             ("keywords", self.keywords),
             ("related", self.related),
             ("discipline", self.discipline),
+            ("inferred", self.inferred),
             ("industry", self.industry),
             ("region", self.region),
             ("maturity", self.maturity),
@@ -89,7 +101,7 @@ impl Weights {
     }
 }
 
-/// One component of a fit: its value in [0, 1] and its weight.
+/// One component of a fit: its value in [0, 1], its weight, and what it adds to the fit.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Component {
@@ -98,6 +110,83 @@ pub struct Component {
     pub weight: f64,
     /// False when the need gives nothing to judge this component by; its weight then counts for nothing.
     pub applies: bool,
+    /// The part of the fit this component gives: the components' contributions sum to the fit.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub contribution: f64,
+}
+
+/// How well a fit says a resource serves the need, the same for every need and every catalog:
+/// the bands the widget shows, the API returns, push thresholds and coverage count by. Their
+/// edges were chosen on the development suite's judged enterprise needs (`bench/quality.py`
+/// prints each band's precision).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum Band {
+    /// Likely a direct answer: put it in front of the enterprise.
+    Strong,
+    /// Related and worth a call.
+    Possible,
+    /// Shares something with the need; rarely useful.
+    Weak,
+    /// Below the weak band: no match, at most the nearest the catalog has.
+    None,
+}
+
+impl Band {
+    /// The lowest fit of each band, best first.
+    pub const EDGES: [(Band, f64); 3] = [
+        (Band::Strong, 0.25),
+        (Band::Possible, 0.12),
+        (Band::Weak, 0.05),
+    ];
+
+    /// The band a fit falls in.
+    pub fn of(fit: f64) -> Band {
+        Band::EDGES
+            .iter()
+            .find(|(_, low)| fit >= *low)
+            .map_or(Band::None, |(band, _)| *band)
+    }
+
+    /// The lowest fit of this band (0 for `None`).
+    pub fn min_fit(self) -> f64 {
+        Band::EDGES
+            .iter()
+            .find(|(band, _)| *band == self)
+            .map_or(0.0, |(_, low)| *low)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Band::Strong => "strong",
+            Band::Possible => "possible",
+            Band::Weak => "weak",
+            Band::None => "none",
+        }
+    }
+
+    /// The Chinese label shown to brokers.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Band::Strong => "高度匹配",
+            Band::Possible => "可能匹配",
+            Band::Weak => "弱相关",
+            Band::None => "不匹配",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Band::Strong => "strong match",
+            Band::Possible => "possible match",
+            Band::Weak => "weak match",
+            Band::None => "no match",
+        }
+    }
 }
 
 /// A half-open range of UTF-16 code units, the unit JavaScript strings use.
@@ -140,7 +229,15 @@ pub struct Reason {
 pub struct MatchResult {
     pub id: String,
     pub score: f64,
+    /// The band of `score` (`Band::of`).
+    #[cfg_attr(feature = "serde", serde(default = "band_none"))]
+    pub band: Band,
     pub components: Vec<Component>,
     pub matched: Vec<Matched>,
     pub reasons: Vec<Reason>,
+}
+
+#[cfg(feature = "serde")]
+fn band_none() -> Band {
+    Band::None
 }

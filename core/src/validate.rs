@@ -110,11 +110,13 @@ pub fn validate_resource(resource: &Resource) -> Vec<FieldError> {
 /// is), except when it is absurdly long.
 pub fn validate_need(need: &Need) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    if need.text.chars().count() > MAX_NEED_CHARS {
-        errors.push(FieldError::new(
-            "text",
-            format!("is longer than {MAX_NEED_CHARS} characters"),
-        ));
+    for (field, value) in [("title", &need.title), ("text", &need.text)] {
+        if value.chars().count() > MAX_NEED_CHARS {
+            errors.push(FieldError::new(
+                field,
+                format!("is longer than {MAX_NEED_CHARS} characters"),
+            ));
+        }
     }
     check_list(&mut errors, "keywords", &need.keywords);
     check_disciplines(&mut errors, &need.disciplines);

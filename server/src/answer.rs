@@ -1,7 +1,7 @@
 //! The match answer's JSON shape, shared by `duijie match --json` and `POST /api/v1/match`, so both
 //! print the same thing for the same catalog and need.
 
-use duijie_core::{Component, MatchResult, Matched, Matcher, Reason, Resource};
+use duijie_core::{Band, Component, MatchResult, Matched, Matcher, Reason, Resource};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -20,8 +20,12 @@ pub struct MatchAnswer<'a> {
 #[derive(Serialize, ToSchema)]
 pub struct AnswerResult<'a> {
     id: &'a str,
-    /// The fit in [0, 1]: the weighted mean of the components that apply.
+    /// The fit in [0, 1], the same for every need and catalog: relevance (text raised by its
+    /// support) and the structured components the need gives, in a weighted mean.
     score: f64,
+    /// The band of the fit: `strong`, `possible`, `weak` or `none`.
+    #[schema(value_type = crate::schema::Band)]
+    band: Band,
     #[schema(value_type = Vec<crate::schema::Component>)]
     components: &'a [Component],
     /// Where the need's terms occur in the resource (for highlighting).
@@ -42,6 +46,7 @@ pub fn match_answer<'a>(matcher: &'a Matcher, results: &'a [MatchResult]) -> Mat
             .map(|result| AnswerResult {
                 id: &result.id,
                 score: result.score,
+                band: result.band,
                 components: &result.components,
                 matched: &result.matched,
                 reasons: &result.reasons,

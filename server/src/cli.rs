@@ -26,6 +26,8 @@ pub enum Command {
     Eval(commands::eval::EvalArgs),
     /// Schedule a fair's accepted meeting requests into slots and tables.
     Schedule(commands::schedule::ScheduleArgs),
+    /// Print the bands of fit (strong, possible, weak) and their lowest fits.
+    Bands(commands::matching::BandsArgs),
     /// Run the catalog service.
     Serve(commands::serve::ServeArgs),
     /// Manage API tokens.
@@ -40,6 +42,7 @@ pub fn main() -> ExitCode {
         Command::Match(args) => commands::matching::run(args),
         Command::Eval(args) => commands::eval::run(args),
         Command::Schedule(args) => commands::schedule::run(args),
+        Command::Bands(args) => commands::matching::bands(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Token(command) => commands::token::run(command),
     };

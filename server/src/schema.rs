@@ -137,6 +137,10 @@ pub struct Resource {
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Need {
+    /// The need's name (需求名称): its terms weigh more than the text's.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schema(max_length = 5000)]
+    pub title: String,
     #[serde(default)]
     #[schema(max_length = 5000)]
     pub text: String,
@@ -207,21 +211,38 @@ pub struct Weights {
     #[serde(default)]
     pub related: f64,
     pub discipline: f64,
+    #[serde(default)]
+    pub inferred: f64,
     pub industry: f64,
     pub region: f64,
     pub maturity: f64,
     pub modes: f64,
 }
 
-/// One component of a fit: its value in [0, 1] and its weight.
+/// One component of a fit: its value in [0, 1], its weight, and what it adds to the fit.
 #[derive(ToSchema)]
 pub struct Component {
-    /// `text`, `keywords`, `related`, `discipline`, `industry`, `region`, `maturity` or `modes`.
+    /// `text`, `keywords`, `related`, `discipline`, `inferred`, `industry`, `region`, `maturity`
+    /// or `modes`.
     pub name: String,
     pub value: f64,
     pub weight: f64,
     /// False when the need gives nothing to judge this component by; its weight then counts for nothing.
     pub applies: bool,
+    /// The part of the fit this component gives: the components' contributions sum to the fit.
+    #[serde(default)]
+    pub contribution: f64,
+}
+
+/// How well a fit says a resource serves the need, the same for every need and catalog: `strong`
+/// (fit ≥ 0.25), `possible` (≥ 0.12), `weak` (≥ 0.05), `none` (below: no match, the nearest at most).
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Band {
+    Strong,
+    Possible,
+    Weak,
+    None,
 }
 
 /// A half-open range of UTF-16 code units, the unit JavaScript strings use.

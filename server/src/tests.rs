@@ -283,6 +283,7 @@ fn core_schemas_match_the_core_types() {
         updated_at: Some("2026-01-01".into()),
     };
     let need = Need {
+        title: "n".into(),
         text: "t".into(),
         keywords: vec!["k".into()],
         disciplines: vec!["d".into()],
@@ -311,6 +312,7 @@ fn core_schemas_match_the_core_types() {
         value: 0.5,
         weight: 1.0,
         applies: true,
+        contribution: 0.1,
     };
     let span = Span { start: 0, end: 1 };
     let matched = Matched {

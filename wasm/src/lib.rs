@@ -22,6 +22,8 @@ pub use crate::types::{MatchOptionsJs, MatchResultJs};
 const TYPESCRIPT: &str = r#"
 /** A need: free text, and optional structured fields (codes from the shipped taxonomies). */
 export interface Need {
+  /** The need's name (需求名称): its terms weigh more than the text's. */
+  title?: string;
   text: string;
   keywords?: string[];
   disciplines?: string[];
@@ -53,7 +55,8 @@ export interface MatchOptions {
   filters?: Filters;
 }
 
-export interface Component { name: string; value: number; weight: number; applies: boolean; }
+/** `contribution` is the part of the fit the component gives: the contributions sum to `score`. */
+export interface Component { name: string; value: number; weight: number; applies: boolean; contribution: number; }
 /** A half-open range of UTF-16 code units: `text.slice(start, end)` in JavaScript. */
 export interface Span { start: number; end: number; }
 export interface Matched { term: string; field: "title" | "summary" | "keywords" | "organization" | string; item?: number; spans: Span[]; }
@@ -70,8 +73,10 @@ export interface Resource {
 
 export interface MatchResult {
   id: string;
-  /** The fit in [0, 1]: the weighted mean of the components that apply. */
+  /** The fit in [0, 1], the same for every need and catalog (see `Band`). */
   score: number;
+  /** strong ≥ 0.25, possible ≥ 0.12, weak ≥ 0.05, none below: the bands every answer shares. */
+  band: "strong" | "possible" | "weak" | "none";
   components: Component[];
   matched: Matched[];
   reasons: Reason[];

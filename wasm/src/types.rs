@@ -60,6 +60,9 @@ impl TryFrom<MatchOptionsJs> for MatchOptions {
 pub struct MatchResultJs {
     pub id: String,
     pub score: f64,
+    /// The band of the fit: `strong`, `possible`, `weak` or `none` (`duijie_core::Band`).
+    #[serde(default = "band_none")]
+    pub band: String,
     pub components: Vec<ComponentJs>,
     pub matched: Vec<MatchedJs>,
     pub reasons: Vec<ReasonJs>,
@@ -74,6 +77,13 @@ pub struct ComponentJs {
     pub value: f64,
     pub weight: f64,
     pub applies: bool,
+    /// The part of the fit this component gives; the contributions sum to the fit.
+    #[serde(default)]
+    pub contribution: f64,
+}
+
+fn band_none() -> String {
+    "none".to_string()
 }
 
 /// A need term found in a field; spans are UTF-16 code units, JavaScript's string indexes.
@@ -106,6 +116,7 @@ impl From<&Component> for ComponentJs {
             value: component.value,
             weight: component.weight,
             applies: component.applies,
+            contribution: component.contribution,
         }
     }
 }
@@ -145,6 +156,7 @@ impl From<&MatchResult> for MatchResultJs {
         MatchResultJs {
             id: result.id.clone(),
             score: result.score,
+            band: result.band.as_str().to_string(),
             components: result.components.iter().map(ComponentJs::from).collect(),
             matched: result.matched.iter().map(MatchedJs::from).collect(),
             reasons: result.reasons.iter().map(ReasonJs::from).collect(),

@@ -6,8 +6,17 @@ use crate::matcher::query::Query;
 use crate::matcher::retrieval::Candidate;
 use crate::matcher::Matcher;
 use crate::model::Need;
-use crate::score::{Component, MatchResult, Weights};
+use crate::score::{Band, Component, MatchResult, Weights};
 use crate::taxonomy::taxonomies;
+
+/// Text evidence (the field-weighted BM25 of the need's terms, times their coverage, as a share
+/// of the need's term weight) at which the text component is one half: `x / (x + TEXT_HALF)`. A
+/// resource holding every term of a need once in its summary has about 0.3; the best match of an
+/// enterprise's need about 0.1; one sharing a few words 0.01.
+const TEXT_HALF: f64 = 0.1;
+/// The share of the need's text weight held by key phrases a resource lists (weighted by their
+/// keyness) at which the keyword component is one half.
+const KEYWORD_HALF: f64 = 0.01;
 
 /// One candidate's component values (`None` where a component does not apply to the need).
 #[derive(Default)]
@@ -15,8 +24,11 @@ pub(crate) struct Scores {
     pub(crate) text: Option<f64>,
     pub(crate) keywords: Option<f64>,
     pub(crate) related: Option<f64>,
+    /// Proximity to the disciplines the need gives.
     pub(crate) discipline: Option<f64>,
-    pub(crate) discipline_inferred: bool,
+    /// The discipline inferred from the need's text: the resource's best discipline's vote, as a
+    /// share of the best-voted discipline's.
+    pub(crate) inferred: Option<f64>,
     pub(crate) industry: Option<f64>,
     pub(crate) region: Option<f64>,
     pub(crate) maturity: Option<f64>,
@@ -25,17 +37,68 @@ pub(crate) struct Scores {
 
 impl Scores {
     /// Component values (None when it does not apply) with their weights, in `Weights::named` order.
-    fn values(&self, weights: &Weights) -> [(Option<f64>, f64); 8] {
+    pub(crate) fn values(&self, weights: &Weights) -> [(Option<f64>, f64); 9] {
         [
             (self.text, weights.text),
             (self.keywords, weights.keywords),
             (self.related, weights.related),
             (self.discipline, weights.discipline),
+            (self.inferred, weights.inferred),
             (self.industry, weights.industry),
             (self.region, weights.region),
             (self.maturity, weights.maturity),
             (self.modes, weights.modes),
         ]
+    }
+
+    /// Each component's part of the fit, in `Weights::named` order, and the fit (their sum).
+    ///
+    /// Relevance is the text's value, raised by its support (keywords, related, inferred) toward
+    /// it and never past it: `text × (1 + Σ support weight × value) / (1 + Σ support weights)`,
+    /// the support weights counting whether or not a support applies, so that the same text
+    /// evidence means the same relevance for every need. The fit is the weighted mean of relevance
+    /// and the structured components that apply.
+    pub(crate) fn contributions(&self, weights: &Weights) -> ([f64; 9], f64) {
+        let mut parts = [0.0; 9];
+        let supports = [
+            (1, self.keywords, weights.keywords),
+            (2, self.related, weights.related),
+            (4, self.inferred, weights.inferred),
+        ];
+        let support_total = 1.0 + weights.keywords + weights.related + weights.inferred;
+        let structured = [
+            (3, self.discipline, weights.discipline),
+            (5, self.industry, weights.industry),
+            (6, self.region, weights.region),
+            (7, self.maturity, weights.maturity),
+            (8, self.modes, weights.modes),
+        ];
+        let mut total = 0.0;
+        if self.text.is_some() {
+            total += weights.text;
+        }
+        for (_, value, weight) in structured {
+            if value.is_some() {
+                total += weight;
+            }
+        }
+        if total <= 0.0 {
+            return (parts, 0.0);
+        }
+        if let Some(text) = self.text {
+            let share = weights.text / total * text / support_total;
+            parts[0] = share;
+            for (slot, value, weight) in supports {
+                parts[slot] = share * weight * value.unwrap_or(0.0);
+            }
+        }
+        for (slot, value, weight) in structured {
+            if let Some(value) = value {
+                parts[slot] = weight * value / total;
+            }
+        }
+        let fit: f64 = parts.iter().sum();
+        (parts, fit.clamp(0.0, 1.0))
     }
 }
 
@@ -53,18 +116,15 @@ impl Matcher {
         let taxonomies = taxonomies();
         let mut scores = Scores::default();
         if query.total_weight > 0.0 {
-            scores.text = Some((candidate.text_raw / query.text_scale).min(1.0));
+            let evidence = candidate.text_raw / query.total_weight;
+            scores.text = Some(evidence / (evidence + TEXT_HALF));
         }
         if !query.phrases.is_empty() && query.total_phrase_weight > 0.0 {
-            scores.keywords = Some((candidate.keyword_raw / query.keyword_scale).min(1.0));
+            let share = candidate.keyword_raw;
+            scores.keywords = Some(share / (share + KEYWORD_HALF));
         }
         if query.related_scale > 0.0 {
-            // Shared keywords support a text match and do not stand in for one: a resource
-            // sharing no term with the need gets nothing from them. (`sqrt` is correctly rounded
-            // by IEEE 754, the same on every platform.)
-            let text = scores.text.unwrap_or(0.0);
-            scores.related =
-                Some((candidate.related_raw / query.related_scale).min(1.0) * text.sqrt());
+            scores.related = Some((candidate.related_raw / query.related_scale).min(1.0));
         }
         if !need.disciplines.is_empty() {
             let mut best: f64 = 0.0;
@@ -87,8 +147,7 @@ impl Matcher {
                 .iter()
                 .filter_map(|id| prior.disciplines.get(id).copied())
                 .fold(0.0, f64::max);
-            scores.discipline = Some(best);
-            scores.discipline_inferred = true;
+            scores.inferred = Some(best);
         }
         if !need.industries.is_empty() {
             let mut best: f64 = 0.0;
@@ -137,21 +196,19 @@ impl Matcher {
         (f64::from(listed) + 1.0) / (f64::from(mentioned) + 2.0)
     }
 
-    /// The need's key phrases that the resource lists as keywords (or nearly): per phrase, 1 when
-    /// the resource lists it, else the best near-miss credit of its keywords (锂电池 / 锂离子电池).
-    /// Two shares of the phrases' total `idf`: weighted by each phrase's keyness (the component's
-    /// value before scaling), and not (what scales it: a need whose phrases no resource lists all
-    /// of is judged by the best coverage it gets, while phrases that are likely no key phrases of
-    /// the need stay weak however well a resource covers them).
-    pub(crate) fn keyword_value(&self, query: &Query, candidate: &Candidate) -> (f64, f64) {
-        if query.total_phrase_weight <= 0.0 {
-            return (0.0, 0.0);
+    /// The share of the need's text weight held by key phrases the resource lists as keywords (or
+    /// nearly), each counted by its keyness: per phrase, 1 when the resource lists it, else the
+    /// best near-miss credit of its keywords (锂电池 / 锂离子电池). A phrase that is a small part of
+    /// a long need adds little, however key it is, and one that is likely no key phrase (方法)
+    /// little however large.
+    pub(crate) fn keyword_value(&self, query: &Query, candidate: &Candidate) -> f64 {
+        if query.total_phrase_weight <= 0.0 || query.total_weight <= 0.0 {
+            return 0.0;
         }
         let range = self.index.doc_phrases.row_range(candidate.doc as usize);
         let keywords = &self.index.doc_phrases.items[range.clone()];
         let ends = &self.index.doc_phrase_ends[range];
-        let mut credit_sum = 0.0;
-        let mut cover_sum = 0.0;
+        let mut share = 0.0;
         for phrase in &query.phrases {
             let credit = if phrase.id.is_some_and(|id| keywords.contains(&id)) {
                 1.0
@@ -164,48 +221,36 @@ impl Matcher {
                     .map(|(&id, _)| near_miss(&phrase.key, &self.index.phrase_keys[id as usize]))
                     .fold(0.0, f64::max)
             };
-            credit_sum += phrase.weight * credit;
-            cover_sum += phrase.cover * credit;
+            share += credit * phrase.keyness * phrase.text_weight;
         }
-        (
-            credit_sum / query.total_phrase_weight,
-            cover_sum / query.total_phrase_weight,
-        )
+        share / query.total_weight
     }
 
-    /// The weighted mean of the components that apply.
+    /// The fit: see `Scores::contributions`.
     pub(crate) fn fit(&self, scores: &Scores) -> f64 {
-        let mut weighted = 0.0;
-        let mut total = 0.0;
-        for (value, weight) in scores.values(&self.weights) {
-            if let Some(value) = value {
-                weighted += weight * value;
-                total += weight;
-            }
-        }
-        if total > 0.0 {
-            (weighted / total).clamp(0.0, 1.0)
-        } else {
-            0.0
-        }
+        scores.contributions(&self.weights).1
     }
 
     /// A result with its score and components, not yet explained.
     pub(crate) fn components(&self, fit: f64, doc: u32, scores: &Scores) -> MatchResult {
+        let (parts, _) = scores.contributions(&self.weights);
         let components = scores
             .values(&self.weights)
             .into_iter()
             .zip(self.weights.named())
-            .map(|((value, weight), (name, _))| Component {
+            .zip(parts)
+            .map(|(((value, weight), (name, _)), contribution)| Component {
                 name: name.to_string(),
                 value: value.unwrap_or(0.0),
                 weight,
                 applies: value.is_some(),
+                contribution,
             })
             .collect();
         MatchResult {
             id: self.resources[doc as usize].id.clone(),
             score: fit,
+            band: Band::of(fit),
             components,
             matched: Vec::new(),
             reasons: Vec::new(),

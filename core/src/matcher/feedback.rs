@@ -12,7 +12,10 @@ use crate::model::Need;
 /// with weights in (0, 1], the best at 1.
 #[derive(Default)]
 pub(crate) struct Prior {
+    /// Each discipline's vote as a share of the best-voted discipline's.
     pub(crate) disciplines: BTreeMap<u16, f64>,
+    /// The best-voted discipline's share of all votes: how sure the inference is.
+    pub(crate) best_share: f64,
 }
 
 /// The keywords of the best text matches (`related_keywords`).
@@ -82,7 +85,9 @@ impl Matcher {
             }
         }
         let best = votes.values().copied().fold(0.0, f64::max);
+        let total: f64 = votes.values().sum();
         if best > 0.0 {
+            prior.best_share = best / total;
             prior.disciplines = votes
                 .into_iter()
                 .map(|(discipline, vote)| (discipline, vote / best))

@@ -232,31 +232,18 @@ impl Matcher {
         let by_text = self.by_text(&candidates);
         let prior = self.discipline_prior(need, &candidates, &by_text);
         let related = self.related_keywords(&candidates, &by_text);
-        // Text and keyword evidence are judged against the best the catalog offers for this need, so
-        // that a long need (whose terms no single resource can all contain) weighs its text as much
-        // as a short one against the structured components.
+        // Text and keyword evidence are absolute (a share of the need's term weight), so that a
+        // fit means the same for every need; the related keywords, like the discipline prior, are
+        // a share of the best text matches' votes.
         let mut query = query;
-        let best_text = candidates
-            .iter()
-            .map(|candidate| candidate.text_raw)
-            .fold(0.0, f64::max);
-        if best_text > 0.0 {
-            query.text_scale = best_text;
-        }
-        let mut best_keywords: f64 = 0.0;
         for candidate in &mut candidates {
-            let (keywords, cover) = self.keyword_value(&query, candidate);
-            candidate.keyword_raw = keywords;
-            best_keywords = best_keywords.max(cover);
+            candidate.keyword_raw = self.keyword_value(&query, candidate);
             candidate.related_raw = self.related_value(&related, candidate.doc);
         }
         query.related_scale = candidates
             .iter()
             .map(|candidate| candidate.related_raw)
             .fold(0.0, f64::max);
-        if best_keywords > 0.0 {
-            query.keyword_scale = best_keywords;
-        }
         let scored: Vec<(f64, u32, Scores)> = candidates
             .iter()
             .map(|candidate| {
@@ -284,7 +271,7 @@ impl Matcher {
             best.truncate(top);
         }
         best.sort_unstable_by(order);
-        let context = ExplainContext::new(need, &query, &related);
+        let context = ExplainContext::new(need, &query, &related, &prior);
         best.into_iter()
             .enumerate()
             .map(|(rank, position)| {

@@ -7,7 +7,8 @@ use crate::detmath::ln;
 use crate::index::{phrase_ends, phrase_key};
 use crate::matcher::Matcher;
 use crate::model::Need;
-use crate::text::{for_each_token, han_key_chars, normalize, Term};
+use crate::need_text::{matching_text, read_need};
+use crate::text::{for_each_token, han_key_chars, normalize_char, Term};
 
 /// The analysed need: its terms and keyword phrases with their weights, and the scales that stage two
 /// judges evidence against.
@@ -16,14 +17,11 @@ pub(crate) struct Query {
     pub(crate) terms: Vec<QueryTerm>,
     /// The sum of every need term's weight, including terms the catalog does not have.
     pub(crate) total_weight: f64,
-    /// The text evidence that counts as full relevance: the best candidate's.
-    pub(crate) text_scale: f64,
     pub(crate) phrases: Vec<QueryPhrase>,
     /// The sum of the phrases' `cover`.
     pub(crate) total_phrase_weight: f64,
-    /// The keyword share that counts as full overlap: the best candidate's coverage (`cover`).
-    pub(crate) keyword_scale: f64,
-    /// The related-keyword evidence that counts as full: the best candidate's (0: none applies).
+    /// The related-keyword votes that count as full agreement: the best candidate's (0: none
+    /// applies). A share of the best text matches' votes, as the discipline prior is.
     pub(crate) related_scale: f64,
 }
 
@@ -34,16 +32,21 @@ pub(crate) struct QueryTerm {
     pub(crate) weight: f64,
     /// Only adds to resources that other terms found (a character of a pair the catalog has).
     pub(crate) refines: bool,
+    /// A character of one of the need's pairs rather than a term of the need: evidence, but no word
+    /// of the need to show a reader.
+    pub(crate) from_pair: bool,
 }
 
 pub(crate) struct QueryPhrase {
     pub(crate) key: String,
     /// The phrase's id when some resource lists it as a keyword.
     pub(crate) id: Option<u32>,
-    /// `cover` times the phrase's keyness (`Matcher::keyness`), 1 for a keyword the need states.
+    /// The phrase's `idf` as a keyword times its keyness: its weight in stage one.
     pub(crate) weight: f64,
-    /// The phrase's `idf` as a keyword.
-    pub(crate) cover: f64,
+    /// How likely the phrase is a key phrase of the need: 1 for a keyword it states.
+    pub(crate) keyness: f64,
+    /// The weight of the need's terms the phrase holds (its share of the need's text evidence).
+    pub(crate) text_weight: f64,
     /// Its first and last characters (see `index::phrase_ends`).
     pub(crate) ends: (char, char),
 }
@@ -60,9 +63,24 @@ impl Matcher {
     /// The need's terms and keyword phrases, with their weights.
     pub(crate) fn analyze(&self, need: &Need) -> Query {
         let n_docs = self.index.n_docs as f64;
-        let mut counts: BTreeMap<Term, u32> = BTreeMap::new();
-        for text in std::iter::once(&need.text).chain(&need.keywords) {
-            for_each_token(text, |term, _, _| *counts.entry(term).or_insert(0) += 1);
+        // Each term with the largest weight its occurrences have in the need (`need_text`): a
+        // form's labels and budget and the talk about the asker weigh nothing, its name more. A
+        // keyword the need states is evidence as it stands.
+        let need_text = matching_text(need);
+        let read = read_need(&need_text);
+        let mut counts: BTreeMap<Term, f64> = BTreeMap::new();
+        for_each_token(&need_text, |term, start, end| {
+            let weight = read.weight(start, end);
+            if weight > 0.0 {
+                let entry = counts.entry(term).or_insert(0.0);
+                *entry = entry.max(weight);
+            }
+        });
+        for keyword in &need.keywords {
+            for_each_token(keyword, |term, _, _| {
+                let entry = counts.entry(term).or_insert(0.0);
+                *entry = entry.max(1.0);
+            });
         }
         // The characters of the need's pairs. A character is an orphan when a pair containing it is
         // not in the catalog and neither character of that pair is in one that is (经教 in
@@ -79,17 +97,30 @@ impl Matcher {
                 }
             }
         }
-        // Character → whether it is an orphan.
-        let mut pair_chars: BTreeMap<char, bool> = covered.iter().map(|&c| (c, false)).collect();
+        // Character → whether it is an orphan, and the largest weight of the pairs holding it.
+        let mut pair_chars: BTreeMap<char, (bool, f64)> = BTreeMap::new();
+        for (term, &weight) in &counts {
+            let Term::Han(key) = term else { continue };
+            if let (first, Some(second)) = han_key_chars(*key) {
+                for c in [first, second] {
+                    let entry = pair_chars.entry(c).or_insert((false, 0.0));
+                    entry.1 = entry.1.max(weight);
+                }
+            }
+        }
         for (first, second) in absent {
             let orphan = !covered.contains(&first) && !covered.contains(&second);
             for c in [first, second] {
-                *pair_chars.entry(c).or_insert(false) |= orphan;
+                if let Some(entry) = pair_chars.get_mut(&c) {
+                    entry.0 |= orphan;
+                }
             }
         }
         let mut terms = Vec::with_capacity(counts.len() + pair_chars.len());
         let mut total_weight = 0.0;
-        for (term, _count) in counts.iter() {
+        // Each pair's and word's weight, for the phrases' share of the need (`text_weight`).
+        let mut term_weights: BTreeMap<Term, f64> = BTreeMap::new();
+        for (term, &need_weight) in counts.iter() {
             if let Term::Han(key) = term {
                 if let (c, None) = han_key_chars(*key) {
                     if self.index.common_chars.contains(c) {
@@ -100,8 +131,9 @@ impl Matcher {
             }
             let id = self.index.terms.get(term);
             let frequency = id.map_or(0, |id| self.index.docs(id).len());
-            let weight = idf(n_docs, frequency as f64);
+            let weight = need_weight * idf(n_docs, frequency as f64);
             total_weight += weight;
+            term_weights.insert(term.clone(), weight);
             if let Some(id) = id {
                 terms.push(QueryTerm {
                     term: term.clone(),
@@ -109,13 +141,14 @@ impl Matcher {
                     frequency,
                     weight,
                     refines: false,
+                    from_pair: false,
                 });
             }
         }
         // Each character of a pair is evidence too, weaker than the pair: a resource sharing a
         // need's rare characters but not its words is related (朱熹 / 朱子), and a pair no resource
         // has (经教) is left with its characters' evidence only.
-        for (c, orphan) in pair_chars {
+        for (c, (orphan, need_weight)) in pair_chars {
             let term = Term::han_single(c);
             if counts.contains_key(&term) {
                 continue;
@@ -133,8 +166,9 @@ impl Matcher {
                 term,
                 id,
                 frequency,
-                weight: share * idf(n_docs, frequency as f64),
+                weight: need_weight * share * idf(n_docs, frequency as f64),
                 refines: !orphan,
+                from_pair: true,
             });
         }
         // Rarest first: they find the candidates; the common ones only add to them.
@@ -152,10 +186,18 @@ impl Matcher {
             .collect();
         let mut given = phrase_keys.clone();
         given.sort();
-        let text: Vec<char> = normalize(&need.text)
-            .chars()
+        // The need's characters, normalised one for one, with the weight each has in the need.
+        let (text, char_weights): (Vec<char>, Vec<f64>) = need_text
+            .char_indices()
             .take(MAX_PHRASE_SCAN_CHARS)
-            .collect();
+            .map(|(offset, c)| {
+                (
+                    normalize_char(c),
+                    read.weight(offset, offset + c.len_utf8()),
+                )
+            })
+            .unzip();
+        let mut found_weights: BTreeMap<String, f64> = BTreeMap::new();
         let mut window = String::new();
         for start in 0..text.len() {
             if !text[start].is_alphanumeric()
@@ -183,7 +225,16 @@ impl Matcher {
                     && self.index.phrase_last_chars.contains(&text[end])
                     && self.index.phrases.contains_key(window.as_str())
                 {
-                    phrase_keys.push(window.clone());
+                    // A phrase counts as much as its least character (none in a label or talk).
+                    let weight = char_weights[start..=end]
+                        .iter()
+                        .copied()
+                        .fold(f64::INFINITY, f64::min);
+                    if weight > 0.0 {
+                        let entry = found_weights.entry(window.clone()).or_insert(0.0);
+                        *entry = entry.max(weight);
+                        phrase_keys.push(window.clone());
+                    }
                 }
             }
         }
@@ -197,27 +248,40 @@ impl Matcher {
             let cover = idf(n_docs, frequency as f64);
             // A phrase the need states as a keyword is one; a phrase found in its text is one as
             // often as the catalog lists it where it occurs.
-            let weight = match id {
-                Some(id) if given.binary_search(&key).is_err() => cover * self.keyness(id),
-                _ => cover,
+            let stated = given.binary_search(&key).is_ok();
+            let need_weight = if stated {
+                1.0
+            } else {
+                found_weights.get(&key).copied().unwrap_or(1.0)
             };
+            let cover = need_weight * cover;
+            let keyness = match id {
+                Some(id) if !stated => self.keyness(id),
+                _ => 1.0,
+            };
+            let weight = cover * keyness;
+            let mut text_weight = 0.0;
+            for_each_token(&key, |term, _, _| {
+                if let Some(&term_weight) = term_weights.get(&term) {
+                    text_weight += term_weight;
+                }
+            });
             total_phrase_weight += cover;
             let ends = phrase_ends(&key);
             phrases.push(QueryPhrase {
                 key,
                 id,
                 weight,
-                cover,
+                keyness,
+                text_weight,
                 ends,
             });
         }
         Query {
             terms,
             total_weight,
-            text_scale: total_weight,
             phrases,
             total_phrase_weight,
-            keyword_scale: 1.0,
             related_scale: 0.0,
         }
     }

@@ -20,7 +20,7 @@
 
 mod csv;
 mod load;
-mod names;
+pub(crate) mod names;
 #[cfg(test)]
 mod tests;
 

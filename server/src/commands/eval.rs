@@ -153,11 +153,8 @@ fn evaluate(
     let resources = read_catalog(catalog)?;
     let queries: Vec<Query> = read_queries(queries)?;
     // Judgments apply when they cover every need of the file.
-    let useful = useful.filter(|useful| {
-        queries
-            .iter()
-            .all(|query| useful.contains_key(&query.qid))
-    });
+    let useful =
+        useful.filter(|useful| queries.iter().all(|query| useful.contains_key(&query.qid)));
     let all_resources = useful.map(|_| resources.clone());
     let version = duijie_core::matcher::catalog_version(&resources, weights);
     let started = Instant::now();
@@ -279,9 +276,10 @@ fn read_useful(path: &Path) -> Result<Useful> {
         if parts.len() < 3 {
             continue;
         }
-        let grade: i64 = parts[2].trim().parse().with_context(|| {
-            format!("{}:{}: grade: not a number", path.display(), number + 1)
-        })?;
+        let grade: i64 = parts[2]
+            .trim()
+            .parse()
+            .with_context(|| format!("{}:{}: grade: not a number", path.display(), number + 1))?;
         let entry = useful.entry(parts[0].to_string()).or_default();
         if grade >= 1 {
             entry.insert(parts[1].to_string());

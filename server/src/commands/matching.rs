@@ -78,9 +78,10 @@ pub fn run(args: MatchArgs) -> Result<()> {
             .map(|resource| resource.kind.as_str())
             .unwrap_or("");
         println!(
-            "{:>3}. {:.4}  {}  [{}] {}",
+            "{:>3}. {:.4} {:<8}  {}  [{}] {}",
             rank + 1,
             result.score,
+            result.band.as_str(),
             result.id,
             kind,
             title
@@ -91,8 +92,8 @@ pub fn run(args: MatchArgs) -> Result<()> {
             .filter(|component| component.applies)
             .map(|component| {
                 format!(
-                    "{} {:.2}×{:.2}",
-                    component.name, component.value, component.weight
+                    "{} {:.2} (+{:.3})",
+                    component.name, component.value, component.contribution
                 )
             })
             .collect();
@@ -100,6 +101,42 @@ pub fn run(args: MatchArgs) -> Result<()> {
         for reason in &result.reasons {
             println!("     - {} / {}", reason.zh, reason.en);
         }
+    }
+    Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct BandsArgs {
+    /// Print a JSON array of `{"name", "min", "zh", "en"}`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `duijie bands`: the bands of fit every answer, push threshold and coverage figure shares.
+pub fn bands(args: BandsArgs) -> Result<()> {
+    let bands: Vec<serde_json::Value> = duijie_core::Band::EDGES
+        .iter()
+        .map(|(band, min)| {
+            serde_json::json!({
+                "name": band.as_str(),
+                "min": min,
+                "zh": band.label_zh(),
+                "en": band.label_en(),
+            })
+        })
+        .collect();
+    if args.json {
+        println!("{}", serde_json::to_string(&bands)?);
+    } else {
+        for (band, min) in duijie_core::Band::EDGES {
+            println!(
+                "{:<9} fit >= {min:.2}  {} / {}",
+                band.as_str(),
+                band.label_zh(),
+                band.label_en()
+            );
+        }
+        println!("none      below: no match (at most the nearest the catalog has)");
     }
     Ok(())
 }

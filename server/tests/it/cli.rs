@@ -96,6 +96,7 @@ fn match_json_has_the_documented_shape_and_no_contact() {
         assert_eq!(
             keys,
             [
+                "band",
                 "components",
                 "id",
                 "matched",
@@ -231,14 +232,19 @@ fn eval_json_reports_hand_computed_metrics() {
     assert_eq!(metric(organization, "recall@10"), 0.5);
     assert_eq!(metric(organization, "mrr@10"), 1.0);
     assert_eq!(metric(organization, "ndcg@10"), round4(q3_ndcg));
-    // The run file: each need's results in rank order, in the peers' format; q2 found nothing.
+    // The run file: each need's results in rank order, in the peers' format (with the score in a
+    // fourth column, which the peers' scripts ignore); q2 found nothing.
     let run = std::fs::read_to_string(dir.join("runs").join("duijie.run.tsv")).expect("a run file");
     let lines: Vec<Vec<&str>> = run.lines().map(|line| line.split('\t').collect()).collect();
     assert!(
-        lines.iter().all(|line| line.len() == 3 && line[0] != "q2"),
+        lines.iter().all(|line| line.len() == 4
+            && line[0] != "q2"
+            && line[3]
+                .parse::<f64>()
+                .is_ok_and(|score| (0.0..=1.0).contains(&score))),
         "{run}"
     );
-    assert_eq!(lines[0], ["q1", "1", "ach-solar"]);
+    assert_eq!(lines[0][..3], ["q1", "1", "ach-solar"]);
     let q3: Vec<&Vec<&str>> = lines.iter().filter(|line| line[0] == "q3").collect();
     assert_eq!(q3[0][..2], ["q3", "1"]);
     assert_eq!(q3[0][2], "org-robot");

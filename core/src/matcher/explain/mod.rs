@@ -8,13 +8,14 @@ use std::collections::BTreeMap;
 use crate::index::FxSet;
 use crate::matcher::bits::Bits;
 use crate::matcher::components::Scores;
-use crate::matcher::feedback::Related;
+use crate::matcher::feedback::{Prior, Related};
 use crate::matcher::query::{Query, QueryTerm};
 use crate::matcher::Matcher;
 use crate::model::{Need, Resource};
 use crate::score::{MatchResult, Matched};
 use crate::text::{
-    for_each_highlight_term, han_key_chars, normalize, utf16_spans_with_ranges, Term,
+    for_each_highlight_term, han_key_chars, is_han, normalize, normalize_char,
+    utf16_spans_with_ranges, Term,
 };
 
 /// What explaining a result needs from its match: the need, its analysis, the related keywords, and
@@ -23,6 +24,7 @@ pub(crate) struct ExplainContext<'a> {
     need: &'a Need,
     query: &'a Query,
     related: &'a Related,
+    prior: &'a Prior,
     wanted: Wanted<'a>,
 }
 
@@ -31,11 +33,13 @@ impl<'a> ExplainContext<'a> {
         need: &'a Need,
         query: &'a Query,
         related: &'a Related,
+        prior: &'a Prior,
     ) -> ExplainContext<'a> {
         ExplainContext {
             need,
             query,
             related,
+            prior,
             wanted: Wanted::new(&query.terms),
         }
     }
@@ -74,6 +78,10 @@ impl Matcher {
             if ranges.is_empty() {
                 return;
             }
+            self.words_of_the_need(text, &mut ranges);
+            if ranges.is_empty() {
+                return;
+            }
             let mut by_text: BTreeMap<String, Vec<crate::score::Span>> = BTreeMap::new();
             for ((start, end), span) in utf16_spans_with_ranges(text, &ranges) {
                 by_text
@@ -99,6 +107,67 @@ impl Matcher {
         }
         field("summary", None, &resource.summary);
         out
+    }
+}
+
+/// Particles and conjunctions that join words (的, 和, 与): a run of the need's pairs that begins
+/// or ends with one holds a pair across two words (备和 in 设备和余热), unless the catalog lists
+/// that pair as a keyword phrase (和谐, 在线).
+const JOINERS: &[char] = &[
+    '的', '了', '和', '与', '及', '或', '是', '在', '把', '被', '从', '也', '都', '就', '又', '很',
+    '还', '而', '并', '但', '着', '吗', '呢', '吧', '啊', '之', '其', '该', '此', '这', '那', '对',
+    '为',
+];
+
+impl Matcher {
+    /// `ranges` (byte ranges of the need's terms found in `text`) as words of the need: runs of
+    /// adjacent terms, without a joining particle at either end, of two characters or more unless
+    /// the character is a term of the need on its own. What is left is what a reader sees marked.
+    fn words_of_the_need(&self, text: &str, ranges: &mut Vec<(usize, usize)>) {
+        ranges.sort_unstable();
+        let mut runs: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+        for &(start, end) in ranges.iter() {
+            match runs.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => runs.push((start, end)),
+            }
+        }
+        ranges.clear();
+        for (mut start, mut end) in runs {
+            let run = &text[start..end];
+            let chars: Vec<char> = run.chars().collect();
+            if chars.len() >= 2 {
+                let pair = |a: char, b: char| -> bool {
+                    let key: String = [a, b].iter().map(|&c| normalize_char(c)).collect();
+                    self.index.phrases.contains_key(key.as_str())
+                };
+                let (mut first, mut last) = (0, chars.len() - 1);
+                while last > first
+                    && JOINERS.contains(&chars[first])
+                    && !pair(chars[first], chars[first + 1])
+                {
+                    start += chars[first].len_utf8();
+                    first += 1;
+                }
+                while last > first
+                    && JOINERS.contains(&chars[last])
+                    && !pair(chars[last - 1], chars[last])
+                {
+                    end -= chars[last].len_utf8();
+                    last -= 1;
+                }
+                if last > first || !is_han(chars[first]) {
+                    ranges.push((start, end));
+                }
+            } else if chars.first().is_some_and(|&c| !is_han(c)) {
+                // A word (PLC, 5G) is a word of the need.
+                ranges.push((start, end));
+            } else {
+                // A lone character: only where the need has it on its own (银 in "银 提取"),
+                // which `Wanted` alone lets through.
+                ranges.push((start, end));
+            }
+        }
     }
 }
 
@@ -132,7 +201,12 @@ impl<'a> Wanted<'a> {
             }
         }
         Wanted {
-            terms: terms.iter().map(|term| &term.term).collect(),
+            // A character of a pair is evidence but no word of the need: not shown.
+            terms: terms
+                .iter()
+                .filter(|term| !term.from_pair)
+                .map(|term| &term.term)
+                .collect(),
             han_first,
             han_chars,
             words,

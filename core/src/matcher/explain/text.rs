@@ -21,6 +21,7 @@ impl Matcher {
             need,
             query,
             related,
+            prior,
             ..
         } = context;
         let resource = &self.resources[doc as usize];
@@ -63,13 +64,24 @@ impl Matcher {
             let percent = (text * 100.0).round();
             let quoted_zh: Vec<String> = terms.iter().map(|term| format!("“{term}”")).collect();
             let quoted_en: Vec<String> = terms.iter().map(|term| format!("\"{term}\"")).collect();
+            let (zh, en) = if terms.is_empty() {
+                (
+                    format!("文本相关度 {percent}%：只有零散的字相同"),
+                    format!("Text relevance {percent}%: only scattered characters in common"),
+                )
+            } else {
+                (
+                    format!("文本相关度 {percent}%：命中{}", quoted_zh.join("、")),
+                    format!(
+                        "Text relevance {percent}%: matches {}",
+                        quoted_en.join(", ")
+                    ),
+                )
+            };
             reasons.push(Reason {
                 component: "text".to_string(),
-                zh: format!("文本相关度 {percent}%：命中{}", quoted_zh.join("、")),
-                en: format!(
-                    "Text relevance {percent}%: matches {}",
-                    quoted_en.join(", ")
-                ),
+                zh,
+                en,
             });
         }
         if scores.keywords.is_some_and(|value| value > 0.0) {
@@ -161,14 +173,7 @@ impl Matcher {
                 })
                 .collect();
             let names = names.join("、");
-            let (zh, en) = if scores.discipline_inferred {
-                (
-                    format!("所属学科“{names}”与需求所属领域一致（由需求文本推断）"),
-                    format!(
-                        "Discipline {names} fits the field the need's text is about (inferred)"
-                    ),
-                )
-            } else if value >= 1.0 {
+            let (zh, en) = if value >= 1.0 {
                 (
                     format!("学科一致：{names}"),
                     format!("Same discipline: {names}"),
@@ -184,6 +189,34 @@ impl Matcher {
                 zh,
                 en,
             });
+        }
+        if scores.inferred.is_some_and(|value| value > 0.0) {
+            // The resource's discipline the best text matches voted for most, and the share of
+            // their evidence that voted for it.
+            let best = self
+                .index
+                .doc_disciplines
+                .row(doc as usize)
+                .iter()
+                .filter_map(|&id| prior.disciplines.get(&id).map(|&vote| (id, vote)))
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+            if let Some((id, vote)) = best {
+                let code = &self.index.discipline_codes[id as usize];
+                let name = taxonomies
+                    .disciplines
+                    .resolve(code)
+                    .map_or(code.clone(), |node| node.name.clone());
+                let percent = (vote * prior.best_share * 100.0).round();
+                reasons.push(Reason {
+                    component: "inferred".to_string(),
+                    zh: format!(
+                        "学科“{name}”：由需求文本推断，最符合需求文本的资源中 {percent}% 的证据属于该学科"
+                    ),
+                    en: format!(
+                        "Discipline {name}: inferred from the need's text; {percent}% of the evidence of the resources that best match it is in this discipline"
+                    ),
+                });
+            }
         }
         if let Some(value) = scores.industry.filter(|&value| value > 0.0) {
             let names: Vec<String> = resource
