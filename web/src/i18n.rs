@@ -99,6 +99,14 @@ impl Lang {
             "resources" => ("条资源", "resources"),
             "reasons" => ("匹配理由", "Why"),
             "score" => ("匹配度", "Fit"),
+            "no_strong_match" => (
+                "本目录中没有高度匹配的资源；以下是可能相关的：",
+                "No strong match in this catalog; these may be related:",
+            ),
+            "no_match_nearest" => (
+                "本目录中没有匹配的资源；最接近的：",
+                "No match in this catalog; the nearest:",
+            ),
             "facets" => ("结果分布", "Narrow down"),
             "clear" => ("清除", "Clear"),
             "more" => ("显示更多", "Show more"),
@@ -117,6 +125,7 @@ pub fn component_label(lang: Lang, name: &str) -> String {
         "keywords" => ("关键词", "keywords"),
         "related" => ("相关关键词", "related keywords"),
         "discipline" => ("学科", "discipline"),
+        "inferred" => ("推断学科", "inferred discipline"),
         "industry" => ("行业", "industry"),
         "region" => ("地区", "region"),
         "maturity" => ("成熟度", "maturity"),

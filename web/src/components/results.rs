@@ -4,7 +4,7 @@
 //! Catalog text only ever becomes DOM text nodes (yew text children), never HTML, so markup or a
 //! `javascript:` URL in a record shows as the characters it is.
 
-use duijie_core::{MatchResult, Resource, Span};
+use duijie_core::{Band, MatchResult, Resource, Span};
 use yew::prelude::*;
 
 use crate::highlight::pieces;
@@ -56,9 +56,23 @@ pub fn results(props: &Props) -> Html {
                 let dispatcher = state.dispatcher();
                 Callback::from(move |_| dispatcher.dispatch(Action::ShowMore))
             };
+            // The best band of the answer: below strong, say so before the list; below weak, the
+            // list is no match, only the nearest the catalog has.
+            let best = state
+                .results
+                .first()
+                .map_or(Band::None, |found| found.result.band);
+            let notice = match best {
+                Band::Strong => None,
+                Band::Possible | Band::Weak => Some(("no_strong_match", "notice")),
+                Band::None => Some(("no_match_nearest", "notice none")),
+            };
             html! {
                 <>
                     { facets(state) }
+                    if let Some((key, class)) = notice {
+                        <p class={classes!("band-notice", class)} role="status">{ lang.t(key) }</p>
+                    }
                     <ol class="results" aria-live="polite">{ for shown }</ol>
                     if more {
                         <button type="button" class="more" onclick={on_more}>{ lang.t("more") }</button>
@@ -177,17 +191,13 @@ fn result_item(props: &ItemProps) -> Html {
         let id = result.id.clone();
         Callback::from(move |_| dispatcher.dispatch(Action::ToggleShortlist(id.clone())))
     };
-    let applied_weight: f64 = result
-        .components
-        .iter()
-        .filter(|component| component.applies)
-        .map(|component| component.weight)
-        .sum();
-    let segments = result.components.iter().filter(|component| component.applies && component.value > 0.0).map(|component| {
-        let share = if applied_weight > 0.0 { component.value * component.weight / applied_weight * 100.0 } else { 0.0 };
-        let label = format!("{} {:.0}%", component_label(lang, &component.name), component.value * 100.0);
+    // Each component's part of the fit: the bar is as long as the fit.
+    let segments = result.components.iter().filter(|component| component.applies && component.contribution > 0.0).map(|component| {
+        let share = component.contribution * 100.0;
+        let label = format!("{} {:.0}% (+{:.0})", component_label(lang, &component.name), component.value * 100.0, component.contribution * 100.0);
         html! { <span class={classes!("seg", format!("c-{}", component.name))} style={format!("width:{share:.2}%")} title={label}></span> }
     });
+    let band = result.band;
     let legend = result.components.iter().filter(|component| component.applies).map(|component| {
         html! { <li class={format!("c-{}", component.name)}>{ component_label(lang, &component.name) }{ format!(" {:.0}%", component.value * 100.0) }</li> }
     });
@@ -221,10 +231,11 @@ fn result_item(props: &ItemProps) -> Html {
         });
     let kind_class = format!("kind kind-{}", resource.kind.as_str());
     html! {
-        <li class="result" data-resource-id={result.id.clone()} tabindex="0">
+        <li class={classes!("result", format!("band-{}", band.as_str()))} data-resource-id={result.id.clone()} data-band={band.as_str()} tabindex="0">
             <div class="head">
                 <span class={kind_class}>{ kind_label(lang, resource.kind) }</span>
                 <h3 class="title">{ marked_text(title, &title_spans, 200) }</h3>
+                <span class={classes!("band", format!("band-{}", band.as_str()))}>{ lang.pick(band.label_zh(), band.label_en()) }</span>
                 <span class="score" title={lang.t("score")}>{ format!("{:.0}", result.score * 100.0) }</span>
             </div>
             if !meta.is_empty() {
