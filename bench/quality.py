@@ -18,7 +18,19 @@ from collections import defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-SHARED = os.environ.get("DUIJIE_SHARED") or os.path.join(os.path.dirname(ROOT), "shared")
+def find_shared():
+    """../shared beside the checkout (or beside a folder above it, for a git worktree)."""
+    if os.environ.get("DUIJIE_SHARED"):
+        return os.environ["DUIJIE_SHARED"]
+    folder = ROOT
+    while os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)
+        if os.path.isdir(os.path.join(folder, "shared", "data", "eval-dev")):
+            return os.path.join(folder, "shared")
+    return os.path.join(os.path.dirname(ROOT), "shared")
+
+
+SHARED = find_shared()
 
 
 def load_qrels(path):
@@ -90,6 +102,10 @@ def main():
     if not os.path.exists(qrels_path):
         return
     qrels = load_qrels(qrels_path)
+    # Judgments this project added for items the pool never saw (same rules, blind; see
+    # bench/README.md): a second table with them, beside the pool's own.
+    added_path = os.path.join(HERE, "qrels-need-added.tsv")
+    added = load_qrels(added_path) if os.path.exists(added_path) else {}
     systems = [("duijie (this build)", os.path.join(runs, "need", "duijie.run.tsv"))]
     for path in sorted(glob.glob(os.path.join(args.suite, "runs-need-*", "*.run.tsv"))):
         name = os.path.basename(path).replace(".run.tsv", "")
@@ -104,6 +120,13 @@ def main():
     for name, path in systems:
         figures = need_figures(qrels, load_run(path))
         print("%-34s" % name[:34] + "".join("%9.4f" % figures[c] for c in cols))
+    if added:
+        merged = {qid: dict(judged) for qid, judged in qrels.items()}
+        for qid, judged in added.items():
+            for doc, grade in judged.items():
+                merged.setdefault(qid, {}).setdefault(doc, grade)
+        figures = need_figures(merged, load_run(systems[0][1]))
+        print("%-34s" % "this build, + added judgments" + "".join("%9.4f" % figures[c] for c in cols))
 
     # The bands of fit, as `duijie eval --runs` writes them (fourth column: the score).
     run = load_run(systems[0][1])
