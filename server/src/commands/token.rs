@@ -29,8 +29,14 @@ pub fn run(command: TokenCommand) -> Result<()> {
             let scope = Scope::parse(&scope).context("unknown scope")?;
             let store = Store::open(&data)?;
             let token = create_token(&store, scope)?;
+            // "an admin token", "an editor token", "a broker token".
+            let article = if scope.as_str().starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
             println!(
-                "Created a {scope} token in {}. It is shown once; keep it secret:",
+                "Created {article} {scope} token in {}. It is shown once; keep it secret:",
                 data.display()
             );
             println!("{token}");
