@@ -77,7 +77,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The scope of the request's bearer token: 401 without a valid one.
+/// The scope of the request's bearer token: 401 without one (or with one the store does not know,
+/// which the message says).
 pub fn caller_scope(request: &HttpRequest, state: &AppState) -> Result<Scope, ApiError> {
     Ok(caller(request, state)?.scope)
 }
@@ -108,18 +109,20 @@ pub fn caller(request: &HttpRequest, state: &AppState) -> Result<Caller, ApiErro
                 retry_after,
             })?;
     }
-    let refused = || {
+    // A refusal counts against this address's allowance.
+    let refused = |error: ApiError| {
         if let Some(limiter) = &state.auth_failures {
             let _ = limiter.take(ip);
         }
-        ApiError::Unauthorized
+        error
     };
     let token = header
         .to_str()
         .ok()
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::trim)
-        .ok_or_else(refused)?;
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| refused(ApiError::BadAuthorization))?;
     let wanted = hash(token);
     let mut found = None;
     // Every stored hash is compared, so the time does not tell which one matched.
@@ -128,7 +131,7 @@ pub fn caller(request: &HttpRequest, state: &AppState) -> Result<Caller, ApiErro
             found = Scope::parse(&stored.scope);
         }
     }
-    let scope = found.ok_or_else(refused)?;
+    let scope = found.ok_or_else(|| refused(ApiError::UnknownToken))?;
     let token_id = wanted[..8]
         .iter()
         .map(|byte| format!("{byte:02x}"))

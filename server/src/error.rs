@@ -120,7 +120,7 @@ impl Code {
                 "an import says its format neither with `?format=` nor with its Content-Type"
             }
             Code::Unauthorized => {
-                "the route needs a token (`Authorization: Bearer TOKEN`) and none or an unknown one was sent"
+                "the route needs a token (`Authorization: Bearer TOKEN`) and none, a malformed header or an unknown token was sent (the message says which)"
             }
             Code::Forbidden => "the token's scope may not do this",
             Code::OriginNotAllowed => {
@@ -204,6 +204,12 @@ pub enum ApiError {
     },
     #[error("this route needs a token: send 'Authorization: Bearer TOKEN'")]
     Unauthorized,
+    /// An `Authorization` header that is not `Bearer TOKEN`.
+    #[error("the Authorization header must be 'Bearer TOKEN'")]
+    BadAuthorization,
+    /// A bearer token the store does not know.
+    #[error("this token is not known here: it may be mistyped, revoked, or created for another data folder ('duijie token create --data DIR' makes one for the folder this service runs on)")]
+    UnknownToken,
     #[error("this token's scope ({0}) may not do this")]
     Forbidden(String),
     /// Refused to this caller whatever its token: the message says why.
@@ -264,7 +270,9 @@ impl ApiError {
         match self {
             ApiError::BadRequest { code, .. } => *code,
             ApiError::Invalid { .. } => Code::Invalid,
-            ApiError::Unauthorized => Code::Unauthorized,
+            ApiError::Unauthorized | ApiError::BadAuthorization | ApiError::UnknownToken => {
+                Code::Unauthorized
+            }
             ApiError::Forbidden(_) | ApiError::ForbiddenHere(_) => Code::Forbidden,
             ApiError::NotFound(_) => Code::NotFound,
             ApiError::RouteNotFound { .. } => Code::RouteNotFound,
@@ -341,6 +349,10 @@ impl ResponseError for ApiError {
             }
             ApiError::RateLimited { retry_after, .. } => {
                 response.insert_header(("Retry-After", retry_after.to_string()));
+            }
+            // RFC 6750: a token was sent, and it is not one.
+            ApiError::BadAuthorization | ApiError::UnknownToken => {
+                response.insert_header(("WWW-Authenticate", "Bearer error=\"invalid_token\""));
             }
             _ => {}
         }
