@@ -1,7 +1,9 @@
 //! The bundled demo catalog (CSL achievements plus made-up experts, patents and organisations; see
 //! `server/data/README.md`), loaded into a new, empty store.
 
+use std::collections::HashSet;
 use std::io::Read as _;
+use std::sync::OnceLock;
 
 use duijie_core::Resource;
 
@@ -33,4 +35,24 @@ pub fn resources() -> Result<Vec<Resource>, DemoError> {
             })
         })
         .collect()
+}
+
+/// The ids of the demo resources, decoded once: what `DELETE /api/v1/demo` removes, whatever the
+/// resources became since (an edited demo resource is still one).
+pub fn ids() -> &'static HashSet<String> {
+    static IDS: OnceLock<HashSet<String>> = OnceLock::new();
+    IDS.get_or_init(|| {
+        resources()
+            .map(|resources| resources.into_iter().map(|resource| resource.id).collect())
+            .unwrap_or_default()
+    })
+}
+
+/// How many of `resources` are demo resources.
+pub fn count_in(resources: &[Resource]) -> usize {
+    let ids = ids();
+    resources
+        .iter()
+        .filter(|resource| ids.contains(&resource.id))
+        .count()
 }

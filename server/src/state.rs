@@ -298,5 +298,14 @@ fn apply_in_memory(current: &Catalog, change: &Change<'_>) -> Result<Vec<Resourc
                 .cloned()
                 .collect()
         }
+        Change::DeleteMany(ids) => {
+            let gone: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+            current
+                .resources()
+                .iter()
+                .filter(|resource| !gone.contains(resource.id.as_str()))
+                .cloned()
+                .collect()
+        }
     })
 }

@@ -176,6 +176,13 @@ pub fn run(args: ServeArgs) -> Result<()> {
     let state = AppState::open(store, config.clone(), initial)
         .map_err(|error| anyhow::anyhow!("cannot load the catalog: {error}"))?;
     let state = web::Data::new(state);
+    let demo = crate::demo::count_in(state.catalog().resources());
+    if demo > 0 {
+        eprintln!(
+            "duijie serve: the catalog holds {demo} resources of the bundled demo catalog; remove them with \
+             DELETE /api/v1/demo (an editor or admin token), or start a new data folder with --no-demo"
+        );
+    }
     if config.reload_secs > 0 {
         // Follows the catalog version in the store, so replicas sharing a database (or a store changed
         // by another process) converge. Detached: it ends with the process.

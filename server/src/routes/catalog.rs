@@ -42,6 +42,9 @@ pub struct Imported {
     catalog_version: String,
     mode: ImportMode,
     dry_run: bool,
+    /// How many resources of the bundled demo catalog the catalog holds after the import
+    /// (`DELETE /api/v1/demo` removes them).
+    demo_resources: usize,
 }
 
 /// `GET /api/v1/snapshot`.
@@ -206,6 +209,13 @@ pub async fn import(
                 ImportMode::Upsert
             },
             dry_run,
+            // The demo catalog stays beside an upsert: the answer says how much of it is left
+            // (`DELETE /api/v1/demo` removes it).
+            demo_resources: if replace {
+                crate::demo::count_in(&resources)
+            } else {
+                crate::demo::count_in(state.catalog().resources())
+            },
         })
     })
     .await??;

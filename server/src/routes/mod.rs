@@ -17,6 +17,7 @@ pub mod engagements;
 pub mod matching;
 pub mod openapi;
 pub mod resources;
+pub mod setup;
 pub mod system;
 
 /// One route: its method and path (from its documentation), the query parameters it accepts, and
@@ -95,6 +96,9 @@ pub fn routes() -> Vec<RouteSpec> {
         __path_get as __path_get_resource, __path_list as __path_list_resources,
         __path_put as __path_put_resource,
     };
+    use setup::{
+        __path_demo, __path_embed_check, __path_remove_demo, __path_template, __path_templates,
+    };
     use system::{__path_healthz, __path_metrics, __path_openapi, __path_whoami};
     vec![
         route::<__path_healthz>(&[], || web::route().to(system::healthz)),
@@ -106,12 +110,17 @@ pub fn routes() -> Vec<RouteSpec> {
         route::<__path_put_resource>(&[], || web::route().to(resources::put)),
         route::<__path_delete_resource>(&[], || web::route().to(resources::delete)),
         route::<__path_import>(catalog::IMPORT_QUERY, || web::route().to(catalog::import)),
+        route::<__path_templates>(&[], || web::route().to(setup::templates)),
+        route::<__path_template>(&[], || web::route().to(setup::template)),
         route::<__path_export>(&[], || web::route().to(catalog::export)),
         route::<__path_snapshot>(catalog::SNAPSHOT_QUERY, || {
             web::route().to(catalog::snapshot)
         }),
         route::<__path_match_need>(&[], || web::route().to(matching::match_need)),
         route::<__path_taxonomy>(&[], || web::route().to(matching::taxonomy)),
+        route::<__path_demo>(&[], || web::route().to(setup::demo)),
+        route::<__path_remove_demo>(&[], || web::route().to(setup::remove_demo)),
+        route::<__path_embed_check>(&[], || web::route().to(setup::embed_check)),
         route::<__path_whoami>(&[], || web::route().to(system::whoami)),
         route::<__path_create_engagement>(&[], || web::route().to(engagements::create)),
         route::<__path_list_engagements>(engagements::LIST_QUERY, || {

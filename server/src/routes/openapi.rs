@@ -158,7 +158,9 @@ fn error_response(status: StatusCode) -> Response {
             "WWW-Authenticate",
             HeaderBuilder::new()
                 .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-                .description(Some("`Bearer`"))
+                .description(Some(
+                    "`Bearer`; `Bearer error=\"invalid_token\"` when the token sent is not known",
+                ))
                 .build(),
         );
     }

@@ -54,6 +54,8 @@ pub enum Change<'a> {
     /// These are inserted or overwrite the resource of the same id.
     Upsert(&'a [Resource]),
     Delete(&'a str),
+    /// These ids go (those not in the catalog are ignored).
+    DeleteMany(&'a [String]),
 }
 
 /// A token's stored form: the SHA-256 of the token, never the token.
@@ -208,6 +210,12 @@ impl Store {
             Change::Upsert(resources) => insert_all(&transaction, resources)?,
             Change::Delete(id) => {
                 transaction.execute("DELETE FROM resources WHERE id = ?1", params![id])?;
+            }
+            Change::DeleteMany(ids) => {
+                let mut statement = transaction.prepare("DELETE FROM resources WHERE id = ?1")?;
+                for id in ids.iter() {
+                    statement.execute(params![id])?;
+                }
             }
         }
         #[cfg(debug_assertions)]
