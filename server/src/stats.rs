@@ -14,6 +14,31 @@ use utoipa::ToSchema;
 use crate::routes::resources::province_key;
 use crate::store::engagements::StatRow;
 
+/// Whose province `group_by=region` counts: the resource's (where the supply is) or the
+/// enterprise's (where the need is, `enterprise_region` of the engagement).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProvinceOf {
+    Resource,
+    Need,
+}
+
+impl ProvinceOf {
+    pub fn parse(text: &str) -> Option<ProvinceOf> {
+        match text {
+            "resource" => Some(ProvinceOf::Resource),
+            "need" => Some(ProvinceOf::Need),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProvinceOf::Resource => "resource",
+            ProvinceOf::Need => "need",
+        }
+    }
+}
+
 /// The group of engagements whose resource has no value for the grouping field.
 pub const NONE_KEY: &str = "(none)";
 
@@ -22,7 +47,10 @@ pub const TOP_RESOURCES: usize = 5;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GroupBy {
+    /// The province of the resource's region (`group_by=region`, `province_of=resource`).
     Region,
+    /// The province of the enterprise's region, the need's side (`province_of=need`).
+    NeedRegion,
     Discipline,
     Industry,
     Society,
@@ -32,8 +60,9 @@ pub enum GroupBy {
 }
 
 impl GroupBy {
-    pub const ALL: [GroupBy; 7] = [
+    pub const ALL: [GroupBy; 8] = [
         GroupBy::Region,
+        GroupBy::NeedRegion,
         GroupBy::Discipline,
         GroupBy::Industry,
         GroupBy::Society,
@@ -44,7 +73,7 @@ impl GroupBy {
 
     pub fn as_str(self) -> &'static str {
         match self {
-            GroupBy::Region => "region",
+            GroupBy::Region | GroupBy::NeedRegion => "region",
             GroupBy::Discipline => "discipline",
             GroupBy::Industry => "industry",
             GroupBy::Society => "society",
@@ -54,10 +83,29 @@ impl GroupBy {
         }
     }
 
+    /// A `group_by` value; `region` is the resource's province (`with_province_of` gives the other).
     pub fn parse(text: &str) -> Option<GroupBy> {
         GroupBy::ALL
             .into_iter()
+            .filter(|group| *group != GroupBy::NeedRegion)
             .find(|group| group.as_str() == text)
+    }
+
+    /// `region` grouped by the province of the resource (`resource`) or of the enterprise (`need`).
+    pub fn with_province_of(self, side: ProvinceOf) -> GroupBy {
+        match (self, side) {
+            (GroupBy::Region | GroupBy::NeedRegion, ProvinceOf::Resource) => GroupBy::Region,
+            (GroupBy::Region | GroupBy::NeedRegion, ProvinceOf::Need) => GroupBy::NeedRegion,
+            (other, _) => other,
+        }
+    }
+
+    /// The file name of the CSV download.
+    pub fn file_name(self) -> String {
+        match self {
+            GroupBy::NeedRegion => "engagements-by-enterprise-region.csv".to_string(),
+            other => format!("engagements-by-{}.csv", other.as_str()),
+        }
     }
 
     /// Calls `visit` with each group one engagement counts in: one, except for disciplines and
@@ -79,6 +127,9 @@ impl GroupBy {
         };
         match self {
             GroupBy::Region => visit(&or_none(row.region.as_deref().map(province_key))),
+            GroupBy::NeedRegion => {
+                visit(&or_none(row.enterprise_region.as_deref().map(province_key)))
+            }
             GroupBy::Discipline => each(&row.disciplines),
             GroupBy::Industry => each(&row.industries),
             GroupBy::Society => visit(&or_none(Some(&row.society))),
@@ -92,7 +143,7 @@ impl GroupBy {
     fn name(self, key: &str) -> String {
         let taxonomies = duijie_core::taxonomy::taxonomies();
         let node = match self {
-            GroupBy::Region => taxonomies.regions.get(key),
+            GroupBy::Region | GroupBy::NeedRegion => taxonomies.regions.get(key),
             GroupBy::Discipline => taxonomies.disciplines.get(key),
             GroupBy::Industry => taxonomies.industries.get(key),
             _ => None,
@@ -336,7 +387,7 @@ pub struct Prepared {
     resource: Vec<u32>,
     /// Per resource number, its first row (`u32::MAX` for none).
     first_row: Vec<u32>,
-    groupings: [OnceLock<Grouping>; 7],
+    groupings: [OnceLock<Grouping>; 8],
 }
 
 /// One grouping's keys, and per row the groups it counts in (`offsets[row]..offsets[row + 1]`).
@@ -543,7 +594,8 @@ pub const CSV_HEADER: [&str; 20] = [
 ];
 
 /// The groups as CSV: UTF-8 with a BOM (Excel reads it as UTF-8), a header line, one row per group.
-/// Empty medians are empty cells; `top_resources` is `id:count` joined by `;`.
+/// Medians are days with one decimal (`12.5`), an empty cell when there is none; `top_resources` is
+/// `id:count` joined by `;`.
 pub fn to_csv(groups: &[Group]) -> Result<Vec<u8>, csv::Error> {
     let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     writer.write_record(CSV_HEADER)?;
@@ -560,7 +612,7 @@ pub fn to_csv(groups: &[Group]) -> Result<Vec<u8>, csv::Error> {
             group.median_days_intent_to_signed,
             group.median_days_signed_to_landed,
         ] {
-            record.push(median.map(|days| days.to_string()).unwrap_or_default());
+            record.push(median.map(days_cell).unwrap_or_default());
         }
         let top_resources = group
             .top_resources
@@ -574,4 +626,9 @@ pub fn to_csv(groups: &[Group]) -> Result<Vec<u8>, csv::Error> {
     writer
         .into_inner()
         .map_err(|error| csv::Error::from(error.into_error()))
+}
+
+/// Days as a spreadsheet shows them: one decimal (`0.0` for a few seconds, not `0.0000057…`).
+pub fn days_cell(days: f64) -> String {
+    format!("{days:.1}")
 }

@@ -523,3 +523,57 @@ fn rows_over_the_memory_budget_are_read_again_and_all_kept() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A store made before engagements named their enterprise gets the new columns, empty, and its
+/// records read as before.
+#[test]
+fn an_older_engagement_table_gains_the_enterprise_columns() {
+    let folder = std::env::temp_dir().join(format!("duijie-unit-migrate-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    {
+        let connection = rusqlite::Connection::open(folder.join("duijie.sqlite3")).unwrap();
+        connection
+            .execute_batch(
+                "CREATE TABLE engagements (
+                     id INTEGER PRIMARY KEY AUTOINCREMENT, status TEXT NOT NULL, need TEXT NOT NULL,
+                     resource_id TEXT NOT NULL, kind TEXT NOT NULL, title TEXT NOT NULL, region TEXT,
+                     disciplines TEXT NOT NULL, industries TEXT NOT NULL, society TEXT NOT NULL,
+                     fair TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+                     contacted_at TEXT, negotiating_at TEXT, signed_at TEXT, landed_at TEXT,
+                     dropped_at TEXT, idempotency_owner TEXT, idempotency_key TEXT, request_hash TEXT,
+                     UNIQUE (idempotency_owner, idempotency_key));
+                 INSERT INTO engagements (status, need, resource_id, kind, title, region, disciplines,
+                     industries, society, fair, created_at, updated_at)
+                 VALUES ('intent', '{\"text\":\"需要\"}', 'a-1', 'achievement', '成果', '110108', '',
+                     '', '', NULL, '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z');",
+            )
+            .unwrap();
+    }
+    let store = crate::store::Store::open(&folder).unwrap();
+    let rows = store.engagement_stat_rows().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].enterprise_region, None);
+    drop(store);
+    // Opening it again finds the columns there.
+    crate::store::Store::open(&folder).unwrap();
+    let _ = std::fs::remove_dir_all(&folder);
+}
+
+/// `docs/formats.md` has a row for every field a spreadsheet column can name, listing each Chinese
+/// header the importer reads for it.
+#[test]
+fn the_formats_document_names_every_field_and_header() {
+    let document = include_str!("../../docs/formats.md");
+    for (header, field) in crate::import::CHINESE_HEADERS {
+        let row = document
+            .lines()
+            .find(|line| line.starts_with(&format!("| `{field}` |")))
+            .unwrap_or_else(|| panic!("docs/formats.md has no row for `{field}`"));
+        let headers = row.split('|').nth(2).unwrap_or("");
+        assert!(
+            headers.split(',').any(|name| name.trim() == header),
+            "docs/formats.md: the row of `{field}` does not list {header}"
+        );
+    }
+}

@@ -22,15 +22,16 @@ use crate::routes::openapi::{
 };
 use crate::routes::{number_param, query_params, read_body};
 use crate::state::AppState;
-use crate::stats::{compute, to_csv, Group, GroupBy, Prepared};
+use crate::stats::{compute, to_csv, Group, GroupBy, Prepared, ProvinceOf};
 use crate::store::engagements::{
-    Actor, Created, EngagementBody, EngagementRef, ListQuery, Moved, NewEngagement, ResourceCopy,
+    Actor, Created, EngagementBody, EngagementRef, Enterprise, ListQuery, Moved, NewEngagement,
+    ResourceCopy,
 };
 
 pub const LIST_QUERY: &[&str] = &[
     "status", "region", "society", "fair", "since", "until", "limit", "offset",
 ];
-pub const STATS_QUERY: &[&str] = &["group_by", "since", "until", "format"];
+pub const STATS_QUERY: &[&str] = &["group_by", "province_of", "since", "until", "format"];
 
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 500;
@@ -56,6 +57,12 @@ pub struct NewEngagementRequest {
     fair: Option<String>,
     #[schema(max_length = 2000)]
     note: Option<String>,
+    /// The enterprise the need is from.
+    #[schema(min_length = 1, max_length = 200)]
+    enterprise: Option<String>,
+    /// Where the enterprise is: a GB/T 2260 province, city or county code (not a strategic region).
+    #[schema(min_length = 1, max_length = 12)]
+    enterprise_region: Option<String>,
     /// The same key from the same token with the same body returns the original record (200)
     /// instead of a new one; with another body, 409.
     #[schema(min_length = 1, max_length = 200)]
@@ -91,6 +98,9 @@ pub struct EngagementList<'a> {
 pub struct StatsAnswer<'a> {
     /// `region`, `discipline`, `industry`, `society`, `kind`, `fair` or `month`.
     group_by: &'a str,
+    /// With `group_by=region`: whose province was counted, `resource` or `need` (the enterprise's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    province_of: Option<&'a str>,
     /// The window's start (inclusive, UTC), as given.
     since: Option<String>,
     /// The window's end (exclusive, UTC), as given.
@@ -137,7 +147,7 @@ pub async fn create(
     let bytes = read_body(&request, payload, state.config.body_limit).await?;
     // Parsing and checking a body of up to `body_limit` is CPU work: off the async workers.
     let checked = web::block(move || check_create(&bytes)).await??;
-    let (body, need_value, resource_id, fair, note, key, at, mut errors) = checked;
+    let (body, need_value, resource_id, fair, note, key, enterprise, at, mut errors) = checked;
     let catalog = state.catalog();
     let resource = resource_id.as_deref().and_then(|id| catalog.get(id));
     if let (Some(id), None) = (&resource_id, resource) {
@@ -162,6 +172,7 @@ pub async fn create(
         },
         fair,
         note,
+        enterprise,
         at: at.unwrap_or_else(now_seconds),
         by: actor(&who),
         idempotency: key.map(|key| (key, body_hash(&body))),
@@ -192,6 +203,7 @@ type CheckedCreate = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Enterprise,
     Option<i64>,
     Vec<FieldError>,
 );
@@ -201,7 +213,15 @@ fn check_create(bytes: &[u8]) -> Result<CheckedCreate, ApiError> {
     let mut errors = Vec::new();
     let mut fields = Fields::new(
         &body,
-        &["need", "resource_id", "fair", "note", "idempotency_key"],
+        &[
+            "need",
+            "resource_id",
+            "fair",
+            "note",
+            "enterprise",
+            "enterprise_region",
+            "idempotency_key",
+        ],
         &mut errors,
     );
     let need_value = fields.take("need").cloned();
@@ -209,9 +229,24 @@ fn check_create(bytes: &[u8]) -> Result<CheckedCreate, ApiError> {
     let fair = fields.string("fair", 1, MAX_FAIR_CHARS, false);
     let note = fields.string("note", 0, MAX_NOTE_CHARS, false);
     let key = fields.string("idempotency_key", 1, MAX_KEY_CHARS, false);
+    let enterprise = fields.string("enterprise", 1, MAX_FAIR_CHARS, false);
+    let enterprise_region = fields.string("enterprise_region", 1, 12, false);
     let at = fields.at();
     fields.finish();
     errors.extend(check_text_safety(&body));
+    // Where the enterprise is: a place (GB/T 2260 province, city or county), not a strategic region.
+    if let Some(code) = &enterprise_region {
+        if duijie_core::taxonomy::taxonomies()
+            .regions
+            .get(code)
+            .is_none()
+        {
+            errors.push(FieldError::new(
+                "enterprise_region",
+                format!("unknown region code '{code}' (a GB/T 2260 province, city or county code)"),
+            ));
+        }
+    }
     match &need_value {
         None | Some(Value::Null) => errors.push(FieldError::new("need", "is required")),
         Some(value) => {
@@ -233,7 +268,21 @@ fn check_create(bytes: &[u8]) -> Result<CheckedCreate, ApiError> {
             }
         }
     }
-    Ok((body, need_value, resource_id, fair, note, key, at, errors))
+    let enterprise = Enterprise {
+        name: enterprise,
+        region: enterprise_region,
+    };
+    Ok((
+        body,
+        need_value,
+        resource_id,
+        fair,
+        note,
+        key,
+        enterprise,
+        at,
+        errors,
+    ))
 }
 
 /// Move an engagement to its next status, or to dropped.
@@ -434,6 +483,7 @@ pub async fn list(
     security(("bearer" = [])),
     params(
         ("group_by" = Option<String>, Query, description = "`region` (default: the province), `discipline`, `industry`, `society`, `kind`, `fair` or `month`."),
+        ("province_of" = Option<String>, Query, description = "With `group_by=region`: the province of the `resource` (default) or of the `need` (the engagement's `enterprise_region`)."),
         ("since" = Option<String>, Query, description = "Created at or after: an RFC 3339 time or a YYYY-MM-DD date."),
         ("until" = Option<String>, Query, description = "Created before: an RFC 3339 time or a YYYY-MM-DD date."),
         ("format" = Option<String>, Query, description = "`json` (default) or `csv`.")
@@ -463,6 +513,22 @@ pub async fn stats(
             ),
         )
     })?;
+    let province_of = match non_empty(&params, "province_of") {
+        None => None,
+        Some(_) if group_by != GroupBy::Region => {
+            return Err(ApiError::bad_request(
+                Code::BadQuery,
+                "province_of: only group_by=region counts by province",
+            ))
+        }
+        Some(text) => Some(ProvinceOf::parse(text).ok_or_else(|| {
+            ApiError::bad_request(
+                Code::BadQuery,
+                format!("province_of: '{text}' is not resource or need"),
+            )
+        })?),
+    };
+    let group_by = group_by.with_province_of(province_of.unwrap_or(ProvinceOf::Resource));
     let csv = match non_empty(&params, "format").unwrap_or("json") {
         "json" => false,
         "csv" => true,
@@ -509,15 +575,17 @@ pub async fn stats(
             .content_type("text/csv; charset=utf-8")
             .insert_header((
                 "Content-Disposition",
-                format!(
-                    "attachment; filename=\"engagements-by-{}.csv\"",
-                    group_by.as_str()
-                ),
+                format!("attachment; filename=\"{}\"", group_by.file_name()),
             ))
             .body(body));
     }
     let body = serde_json::to_vec(&StatsAnswer {
         group_by: group_by.as_str(),
+        province_of: match group_by {
+            GroupBy::Region => Some(ProvinceOf::Resource.as_str()),
+            GroupBy::NeedRegion => Some(ProvinceOf::Need.as_str()),
+            _ => None,
+        },
         since: since_echo,
         until: until_echo,
         overall: &overall,

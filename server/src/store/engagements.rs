@@ -47,10 +47,19 @@ pub struct NewEngagement {
     pub resource: ResourceCopy,
     pub fair: Option<String>,
     pub note: Option<String>,
+    /// The enterprise the need is from, as the broker wrote it, and its GB/T 2260 region.
+    pub enterprise: Enterprise,
     pub at: i64,
     pub by: Actor,
     /// The idempotency key and the SHA-256 (hex) of the request body it came with.
     pub idempotency: Option<(String, String)>,
+}
+
+/// The need's side of an engagement: the enterprise and where it is (both optional).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Enterprise {
+    pub name: Option<String>,
+    pub region: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -105,6 +114,7 @@ pub struct Engagement {
     pub resource_id: String,
     pub resource: ResourceCopy,
     pub fair: Option<String>,
+    pub enterprise: Enterprise,
     pub created_at: String,
     pub updated_at: String,
     pub history: Vec<Step>,
@@ -154,6 +164,8 @@ pub struct StatRow {
     pub industries: Vec<String>,
     pub society: String,
     pub fair: Option<String>,
+    /// The enterprise's region (GB/T 2260), when the engagement names one.
+    pub enterprise_region: Option<String>,
     pub status: Status,
     pub created_at: i64,
     /// When each funnel status after intent was first reached: contacted, negotiating, signed, landed.
@@ -175,6 +187,10 @@ pub struct EngagementBody<'a> {
     fair: Option<&'a str>,
     /// The note of the creation step.
     note: Option<&'a str>,
+    /// The enterprise the need is from, as the broker wrote it.
+    enterprise: Option<&'a str>,
+    /// Where the enterprise is: a GB/T 2260 code.
+    enterprise_region: Option<&'a str>,
     /// RFC 3339 UTC, whole seconds.
     created_at: &'a str,
     created_by: Option<&'a Actor>,
@@ -208,6 +224,8 @@ impl Engagement {
             resource: &self.resource,
             fair: self.fair.as_deref(),
             note: self.history.first().and_then(|step| step.note.as_deref()),
+            enterprise: self.enterprise.name.as_deref(),
+            enterprise_region: self.enterprise.region.as_deref(),
             created_at: &self.created_at,
             created_by: self.history.first().map(|step| &step.by),
             updated_at: &self.updated_at,
@@ -300,6 +318,20 @@ pub(crate) fn migrate(connection: &Connection) -> Result<(), StoreError> {
         )?;
     }
     transaction.commit()?;
+    // Columns added later still: the enterprise's side. A store made before gets them, empty.
+    for column in ["enterprise", "enterprise_region"] {
+        if connection
+            .prepare(&format!("SELECT {column} FROM engagements LIMIT 0"))
+            .is_err()
+        {
+            // Another process opening the same store may add it first: then this fails, harmlessly.
+            let _ = connection.execute(
+                &format!("ALTER TABLE engagements ADD COLUMN {column} TEXT"),
+                [],
+            );
+            connection.prepare(&format!("SELECT {column} FROM engagements LIMIT 0"))?;
+        }
+    }
     Ok(())
 }
 
@@ -320,7 +352,7 @@ const MAX_IDLE_READERS: usize = 8;
 
 const ENGAGEMENT_COLUMNS: &str =
     "id, status, need, resource_id, kind, title, region, disciplines, \
-     industries, society, fair, created_at, updated_at, public_id";
+     industries, society, fair, created_at, updated_at, public_id, enterprise, enterprise_region";
 
 /// The row id of the engagement `reference` names, when it exists and (with `owner`) was created by
 /// that token.
@@ -421,8 +453,9 @@ impl Store {
         transaction.execute(
             "INSERT INTO engagements (status, need, resource_id, kind, title, region, disciplines,
                  industries, society, fair, created_at, updated_at, idempotency_owner,
-                 idempotency_key, request_hash, public_id)
-             VALUES ('intent', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14)",
+                 idempotency_key, request_hash, public_id, enterprise, enterprise_region)
+             VALUES ('intent', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14,
+                 ?15, ?16)",
             params![
                 serde_json::to_string(&new.need)?,
                 new.resource_id,
@@ -438,6 +471,8 @@ impl Store {
                 key,
                 hash,
                 new_public_id()?,
+                new.enterprise.name,
+                new.enterprise.region,
             ],
         )?;
         let id = transaction.last_insert_rowid();
@@ -596,7 +631,7 @@ impl Store {
             }
             let mut statement = transaction.prepare_cached(
                 "SELECT resource_id, title, kind, region, disciplines, industries, society, fair, status,
-                     created_at, contacted_at, negotiating_at, signed_at, landed_at
+                     created_at, contacted_at, negotiating_at, signed_at, landed_at, enterprise_region
                  FROM engagements",
             )?;
             let mut rows = statement.query([])?;
@@ -621,6 +656,7 @@ impl Store {
                 industries: split(&row.get::<_, String>(5)?),
                 society: row.get(6)?,
                 fair: row.get(7)?,
+                enterprise_region: row.get(14)?,
                 status: status_of(&status)?,
                 created_at: time(row, 9)?.unwrap_or(0),
                 reached: [
@@ -679,11 +715,25 @@ fn read_engagement(connection: &Connection, id: i64) -> Result<Option<Engagement
                 row.get::<_, String>(11)?,
                 row.get::<_, String>(12)?,
                 row.get::<_, String>(13)?,
+                Enterprise {
+                    name: row.get(14)?,
+                    region: row.get(15)?,
+                },
             ))
         })
         .optional()?;
-    let Some((id, status, need, resource_id, resource, fair, created_at, updated_at, public_id)) =
-        row
+    let Some((
+        id,
+        status,
+        need,
+        resource_id,
+        resource,
+        fair,
+        created_at,
+        updated_at,
+        public_id,
+        enterprise,
+    )) = row
     else {
         return Ok(None);
     };
@@ -715,6 +765,7 @@ fn read_engagement(connection: &Connection, id: i64) -> Result<Option<Engagement
         resource_id,
         resource,
         fair,
+        enterprise,
         created_at,
         updated_at,
         history,

@@ -5,6 +5,7 @@ mod auth;
 mod catalog;
 mod cli;
 mod contract;
+mod edges;
 mod engagements;
 mod golden;
 mod holes;
