@@ -27,6 +27,15 @@ pub fn query_param(name: &str) -> Option<String> {
     params.get(name).filter(|value| !value.is_empty())
 }
 
+/// The page's scope: the `region` and `kinds` of its query (a portal's `data-region` and
+/// `data-kinds`), which cut the snapshot and which the pickers show.
+pub fn page_scope() -> duijie_core::Filters {
+    crate::state::scope_of(
+        query_param("region").as_deref(),
+        query_param("kinds").as_deref(),
+    )
+}
+
 /// The snapshot URL for the page's scope (`region`, `kinds` from its query).
 pub fn snapshot_url() -> String {
     let mut url = "/api/v1/snapshot".to_string();

@@ -19,6 +19,11 @@ use crate::browser::{storage, window};
 
 const QUEUE_KEY: &str = "duijie:engagements";
 const TOKEN_KEY: &str = "duijie:broker-token";
+/// The fair the broker chose at sign-in.
+const FAIR_KEY: &str = "duijie:fair";
+/// The enterprise of the last intent, offered again for the next one (a broker often records
+/// several intents for the enterprise at the table).
+const ENTERPRISE_KEY: &str = "duijie:enterprise";
 /// Retry delay after a send that could not reach the server.
 pub const RETRY_MS: i32 = 3000;
 
@@ -43,15 +48,56 @@ pub struct Entry {
     pub error: Option<String>,
 }
 
+/// What the broker says of an intent besides the need and the resource: the fair it is recorded
+/// at, a note, and the enterprise (its name and GB/T 2260 region). Empty values are left out.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Details {
+    pub fair: Option<String>,
+    pub note: Option<String>,
+    pub enterprise: Option<String>,
+    pub enterprise_region: Option<String>,
+}
+
+impl Details {
+    /// The enterprise part, as remembered for the next intent.
+    pub fn enterprise_only(&self) -> Details {
+        Details {
+            enterprise: self.enterprise.clone(),
+            enterprise_region: self.enterprise_region.clone(),
+            ..Details::default()
+        }
+    }
+}
+
 impl Entry {
     /// A new entry for `need` about `resource_id`, with its key and body fixed now.
-    pub fn new(key: String, need: &str, resource_id: &str, recorded_at: String) -> Entry {
-        let body = json!({
+    pub fn new(
+        key: String,
+        need: &str,
+        resource_id: &str,
+        recorded_at: String,
+        details: &Details,
+    ) -> Entry {
+        let mut body = json!({
             "need": {"text": need},
             "resource_id": resource_id,
             "idempotency_key": key,
-        })
-        .to_string();
+        });
+        for (name, value) in [
+            ("fair", &details.fair),
+            ("note", &details.note),
+            ("enterprise", &details.enterprise),
+            ("enterprise_region", &details.enterprise_region),
+        ] {
+            if let Some(value) = value
+                .as_deref()
+                .map(str::trim)
+                .filter(|value| !value.is_empty())
+            {
+                body[name] = json!(value);
+            }
+        }
+        let body = body.to_string();
         Entry {
             key,
             resource_id: resource_id.to_string(),
@@ -171,6 +217,7 @@ pub fn load() -> Vec<Entry> {
                         need,
                         resource_id,
                         recorded_at.to_string(),
+                        &Details::default(),
                     ))
                 }
             },
@@ -184,12 +231,48 @@ pub fn save(queue: &[Entry]) {
     }
 }
 
-/// Queues an intent for `resource_id` with the need as typed.
-pub fn enqueue(need: &str, resource_id: &str) {
+/// Queues an intent for `resource_id` with the need as typed and the broker's details; remembers
+/// the enterprise for the next intent.
+pub fn enqueue(need: &str, resource_id: &str, details: &Details) {
     let mut queue = load();
     let recorded_at = String::from(js_sys::Date::new_0().to_iso_string());
-    queue.push(Entry::new(new_key(), need, resource_id, recorded_at));
+    queue.push(Entry::new(
+        new_key(),
+        need,
+        resource_id,
+        recorded_at,
+        details,
+    ));
     save(&queue);
+    if let (Some(storage), Ok(text)) =
+        (storage(), serde_json::to_string(&details.enterprise_only()))
+    {
+        let _ = storage.set_item(ENTERPRISE_KEY, &text);
+    }
+}
+
+/// The enterprise of the last intent (name and region), to offer for the next one.
+pub fn last_enterprise() -> Details {
+    storage()
+        .and_then(|storage| storage.get_item(ENTERPRISE_KEY).ok().flatten())
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// The fair the broker chose, if any.
+pub fn stored_fair() -> Option<String> {
+    storage()
+        .and_then(|storage| storage.get_item(FAIR_KEY).ok().flatten())
+        .filter(|fair| !fair.trim().is_empty())
+}
+
+pub fn set_fair(fair: Option<&str>) {
+    if let Some(storage) = storage() {
+        let _ = match fair.map(str::trim).filter(|fair| !fair.is_empty()) {
+            Some(fair) => storage.set_item(FAIR_KEY, fair),
+            None => storage.remove_item(FAIR_KEY),
+        };
+    }
 }
 
 /// The newest entry for a resource.
@@ -396,6 +479,7 @@ mod tests {
             "锂电池回收",
             "a-1",
             "2026-11-26T00:00:00Z".into(),
+            &Details::default(),
         );
         let body: Value = serde_json::from_str(&entry.body).unwrap();
         assert_eq!(
@@ -403,6 +487,32 @@ mod tests {
             json!({"need": {"text": "锂电池回收"}, "resource_id": "a-1", "idempotency_key": "w-1"})
         );
         assert!(entry.pending() && !entry.open());
+    }
+
+    #[test]
+    fn an_entry_carries_the_fair_note_and_enterprise_given() {
+        let details = Details {
+            fair: Some("2025 大湾区对接会".into()),
+            note: Some(" 三个月内试点 ".into()),
+            enterprise: Some("示例储能科技".into()),
+            enterprise_region: Some("440305".into()),
+        };
+        let entry = Entry::new("w-9".into(), "热失控预警", "a-9", String::new(), &details);
+        let body: Value = serde_json::from_str(&entry.body).unwrap();
+        assert_eq!(
+            body,
+            json!({"need": {"text": "热失控预警"}, "resource_id": "a-9", "idempotency_key": "w-9",
+                "fair": "2025 大湾区对接会", "note": "三个月内试点", "enterprise": "示例储能科技",
+                "enterprise_region": "440305"})
+        );
+        // Blank details are left out rather than sent empty (the server refuses empty names).
+        let blank = Details {
+            note: Some("  ".into()),
+            ..Details::default()
+        };
+        let entry = Entry::new("w-10".into(), "需要", "a-10", String::new(), &blank);
+        assert!(!entry.body.contains("note"));
+        assert_eq!(details.enterprise_only().note, None);
     }
 
     #[test]
@@ -459,7 +569,13 @@ mod tests {
 
     #[test]
     fn applying_outcomes_moves_an_entry_once() {
-        let mut entry = Entry::new("w-2".into(), "need", "a-2", String::new());
+        let mut entry = Entry::new(
+            "w-2".into(),
+            "need",
+            "a-2",
+            String::new(),
+            &Details::default(),
+        );
         apply(&mut entry, &Outcome::Retry);
         apply(&mut entry, &Outcome::SignIn);
         assert!(entry.pending());
@@ -481,7 +597,13 @@ mod tests {
         }
         entry.status = Some("reviewed".into());
         assert!(entry.open());
-        let mut refused = Entry::new("w-3".into(), "need", "a-3", String::new());
+        let mut refused = Entry::new(
+            "w-3".into(),
+            "need",
+            "a-3",
+            String::new(),
+            &Details::default(),
+        );
         apply(&mut refused, &Outcome::Refused("no".into()));
         assert!(!refused.pending() && !refused.open());
     }

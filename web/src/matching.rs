@@ -11,7 +11,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use duijie_core::{Filters, Kind};
+use duijie_core::Filters;
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -110,18 +110,7 @@ struct Lane {
 
 impl ServerAsker {
     pub fn new(dispatcher: UseReducerDispatcher<State>) -> ServerAsker {
-        let scope = Filters {
-            region: browser::query_param("region"),
-            kinds: browser::query_param("kinds")
-                .map(|kinds| {
-                    kinds
-                        .split(',')
-                        .filter_map(|kind| Kind::parse(kind.trim()))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            ..Filters::default()
-        };
+        let scope = browser::page_scope();
         ServerAsker {
             inner: Rc::default(),
             scope: Rc::new(scope),

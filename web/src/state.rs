@@ -7,7 +7,7 @@
 use std::rc::Rc;
 
 use duijie_core::spreadsheet::escape_cell;
-use duijie_core::taxonomy::taxonomies;
+use duijie_core::taxonomy::{taxonomies, Node};
 use duijie_core::{Filters, Kind, Matcher, Mode, Need};
 use serde::{Deserialize, Serialize};
 use yew::Reducible;
@@ -166,6 +166,14 @@ pub struct State {
     /// The intended engagements as last read from localStorage, and whether a broker is signed in.
     pub engagements: Rc<Vec<crate::engagements::Entry>>,
     pub signed_in: bool,
+    /// The page's scope (a portal's region and kinds): the snapshot holds only these resources,
+    /// and the pickers show it.
+    pub scope: Filters,
+    /// The fair (对接会) intents are recorded at: given by the page (`?fair=`, a portal's
+    /// `data-fair`), or chosen once by the broker at sign-in.
+    pub fair: Option<String>,
+    /// Whether the page gave the fair (then the broker cannot change it).
+    pub fair_from_page: bool,
 }
 
 impl Default for State {
@@ -190,6 +198,9 @@ impl Default for State {
             generation: 0,
             engagements: Rc::new(Vec::new()),
             signed_in: false,
+            scope: Filters::default(),
+            fair: None,
+            fair_from_page: false,
         }
     }
 }
@@ -208,6 +219,8 @@ impl PartialEq for State {
             && self.shown == other.shown
             && self.engagements == other.engagements
             && self.signed_in == other.signed_in
+            && self.scope == other.scope
+            && self.fair == other.fair
     }
 }
 
@@ -247,6 +260,8 @@ pub enum Action {
         queue: Vec<crate::engagements::Entry>,
         signed_in: bool,
     },
+    /// The broker chose the fair intents are recorded at (ignored when the page gave one).
+    SetFair(Option<String>),
 }
 
 impl Reducible for State {
@@ -317,6 +332,14 @@ impl Reducible for State {
                 rematch = false;
                 state.engagements = Rc::new(queue);
                 state.signed_in = signed_in;
+            }
+            Action::SetFair(fair) => {
+                rematch = false;
+                if !state.fair_from_page {
+                    state.fair = fair
+                        .map(|fair| fair.trim().to_string())
+                        .filter(|fair| !fair.is_empty());
+                }
             }
         }
         if rematch {
@@ -544,6 +567,111 @@ fn facets(results: &[Found]) -> Facets {
     Facets { kinds, provinces }
 }
 
+/// The scope of a page's `region` and `kinds` parameters (`kinds` comma-separated; unknown kinds
+/// are left out, and an empty region is none).
+pub fn scope_of(region: Option<&str>, kinds: Option<&str>) -> Filters {
+    Filters {
+        region: region
+            .map(str::trim)
+            .filter(|region| !region.is_empty())
+            .map(str::to_string),
+        kinds: kinds
+            .map(|kinds| {
+                kinds
+                    .split(',')
+                    .filter_map(|kind| Kind::parse(kind.trim()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        ..Filters::default()
+    }
+}
+
+/// What a page's region scope fixes in the region pickers: the province, city and county a GB/T
+/// 2260 code names (a city fixes its province too), or a strategic region.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LockedRegion {
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub county: Option<String>,
+    pub strategic: Option<String>,
+}
+
+impl LockedRegion {
+    pub fn of(scope: &Filters) -> LockedRegion {
+        let Some(code) = scope.region.as_deref() else {
+            return LockedRegion::default();
+        };
+        let taxonomies = taxonomies();
+        let regions = &taxonomies.regions;
+        let Some(node) = regions.get(code) else {
+            return LockedRegion {
+                strategic: taxonomies
+                    .strategic_region(code)
+                    .map(|region| region.id.clone()),
+                ..LockedRegion::default()
+            };
+        };
+        // The node and its ancestors, province first.
+        let mut chain: Vec<&Node> = regions.ancestors(code);
+        chain.reverse();
+        chain.push(node);
+        let mut locked = LockedRegion::default();
+        for (depth, node) in chain.into_iter().enumerate() {
+            let slot = match depth {
+                0 => &mut locked.province,
+                1 => &mut locked.city,
+                _ => &mut locked.county,
+            };
+            *slot = Some(node.code.clone());
+        }
+        locked
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self == &LockedRegion::default()
+    }
+}
+
+/// The disciplines the picker lists: level-1 disciplines of both systems, each name once. A name
+/// found in GB/T 13745 and among the CSL disciplines (机械工程, 数学, …) is listed as the one the
+/// taxonomy resolves the name to, whose filter also keeps resources coded with the other.
+pub fn picker_disciplines() -> Vec<&'static Node> {
+    let taxonomies = taxonomies();
+    let level_one: Vec<&Node> = taxonomies
+        .disciplines
+        .nodes()
+        .iter()
+        .filter(|node| node.level == 1)
+        .collect();
+    level_one
+        .iter()
+        .copied()
+        .filter(|node| {
+            let twins: Vec<&&Node> = level_one
+                .iter()
+                .filter(|other| other.name == node.name)
+                .collect();
+            if twins.len() < 2 {
+                return true;
+            }
+            match taxonomies.canonical_discipline(&node.name) {
+                Some(canonical) if twins.iter().any(|twin| twin.code == canonical) => {
+                    node.code == canonical
+                }
+                // Neither twin is the name's canonical code: keep the first listed.
+                _ => std::ptr::eq(*twins[0], *node),
+            }
+        })
+        .collect()
+}
+
+/// The fit as the result cards show it, 0–100 (a score of 0.327 is `33`); the shortlist's CSV
+/// writes the same number.
+pub fn fit_percent(score: f64) -> String {
+    format!("{:.0}", score * 100.0)
+}
+
 /// A region's full name, province first: 广东省·深圳市·南山区. Unknown codes are shown as they are.
 pub fn region_name(code: &str) -> String {
     let regions = &taxonomies().regions;
@@ -578,7 +706,7 @@ pub fn shortlist_csv(items: &[ShortItem], lang: Lang) -> String {
     for item in items {
         let kind =
             Kind::parse(&item.kind).map_or(item.kind.as_str(), |kind| kind_label(lang, kind));
-        let score = format!("{:.3}", item.score);
+        let score = fit_percent(item.score);
         let cells = [
             item.id.as_str(),
             kind,
@@ -726,6 +854,89 @@ mod tests {
         assert!(csv.contains("a1,科技成果,锂电池热失控预警系统,,广东省·深圳市·南山区,"));
         let state = state.reduce(Action::ToggleShortlist("a1".to_string()));
         assert!(state.shortlist.is_empty());
+    }
+
+    #[test]
+    fn the_csv_shows_the_fit_as_the_cards_do() {
+        let item = ShortItem {
+            id: "a1".to_string(),
+            kind: "achievement".to_string(),
+            title: "成果".to_string(),
+            organization: String::new(),
+            region: String::new(),
+            score: 0.327,
+        };
+        let csv = shortlist_csv(&[item], Lang::Zh);
+        assert!(csv.ends_with(",33\r\n"), "{csv}");
+        assert_eq!(fit_percent(0.327), "33");
+        assert_eq!(fit_percent(1.0), "100");
+    }
+
+    #[test]
+    fn the_discipline_picker_lists_each_name_once() {
+        let disciplines = picker_disciplines();
+        let mut names: Vec<&str> = disciplines.iter().map(|node| node.name.as_str()).collect();
+        let listed = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), listed, "a name is listed twice");
+        // A name of both systems is listed once, as the discipline the name resolves to.
+        let mechanical: Vec<&str> = disciplines
+            .iter()
+            .filter(|node| node.name == "机械工程")
+            .map(|node| node.code.as_str())
+            .collect();
+        assert_eq!(
+            mechanical,
+            [taxonomies().canonical_discipline("机械工程").unwrap()]
+        );
+        // Nothing else is lost: every level-1 name is still there.
+        let all: std::collections::BTreeSet<&str> = taxonomies()
+            .disciplines
+            .nodes()
+            .iter()
+            .filter(|node| node.level == 1)
+            .map(|node| node.name.as_str())
+            .collect();
+        assert_eq!(all.len(), listed);
+    }
+
+    #[test]
+    fn a_portal_scope_fixes_the_region_pickers_and_kinds() {
+        let scope = scope_of(Some("440000"), Some("expert, achievement,planet"));
+        assert_eq!(scope.kinds, [Kind::Expert, Kind::Achievement]);
+        let locked = LockedRegion::of(&scope);
+        assert_eq!(locked.province.as_deref(), Some("440000"));
+        assert_eq!(locked.city, None);
+        let county = LockedRegion::of(&scope_of(Some("440305"), None));
+        assert_eq!(
+            (
+                county.province.as_deref(),
+                county.city.as_deref(),
+                county.county.as_deref()
+            ),
+            (Some("440000"), Some("440300"), Some("440305"))
+        );
+        let strategic_id = taxonomies().strategic[0].id.clone();
+        let strategic = LockedRegion::of(&scope_of(Some(&strategic_id), None));
+        assert_eq!(strategic.strategic, Some(strategic_id));
+        assert!(LockedRegion::of(&scope_of(None, None)).is_empty());
+        assert_eq!(scope_of(Some(" "), Some("")), Filters::default());
+    }
+
+    #[test]
+    fn a_fair_given_by_the_page_stays() {
+        let state = Rc::new(State::default()).reduce(Action::SetFair(Some(" 2025 对接会 ".into())));
+        assert_eq!(state.fair.as_deref(), Some("2025 对接会"));
+        let state = state.reduce(Action::SetFair(Some(String::new())));
+        assert_eq!(state.fair, None);
+        let page = Rc::new(State {
+            fair: Some("门户对接会".into()),
+            fair_from_page: true,
+            ..State::default()
+        });
+        let state = page.reduce(Action::SetFair(Some("别的".into())));
+        assert_eq!(state.fair.as_deref(), Some("门户对接会"));
     }
 
     #[test]

@@ -34,13 +34,20 @@ struct Typing {
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(|| State {
-        lang: browser::query_param("lang").map_or(Lang::Zh, |lang| Lang::parse(&lang)),
-        shortlist: browser::load_shortlist(),
-        online: browser::is_online(),
-        engagements: Rc::new(crate::engagements::load()),
-        signed_in: crate::engagements::token().is_some(),
-        ..State::default()
+    let state = use_reducer(|| {
+        // A fair given by the page (a portal's `data-fair`) wins over the one the broker chose.
+        let page_fair = browser::query_param("fair");
+        State {
+            lang: browser::query_param("lang").map_or(Lang::Zh, |lang| Lang::parse(&lang)),
+            shortlist: browser::load_shortlist(),
+            online: browser::is_online(),
+            engagements: Rc::new(crate::engagements::load()),
+            signed_in: crate::engagements::token().is_some(),
+            scope: browser::page_scope(),
+            fair_from_page: page_fair.is_some(),
+            fair: page_fair.or_else(crate::engagements::stored_fair),
+            ..State::default()
+        }
     });
     let typing = use_mut_ref(Typing::default);
     let embed_origin = use_memo((), |_| browser::embedding_origin());
@@ -207,11 +214,13 @@ pub fn app() -> Html {
                     placeholder={lang.t("need_placeholder")}
                     value={state.text.clone()} {oninput} ref={need_ref} />
             </div>
+            // Beside the results on a wide screen (and sticky), above them on a narrower one: the
+            // shortlist and the sign-in are never below ten result cards.
             <div class="body">
-                <Filters picks={state.picks.clone()} lang={lang} dispatcher={state.dispatcher()} />
+                <Filters picks={state.picks.clone()} scope={state.scope.clone()} lang={lang} dispatcher={state.dispatcher()} />
+                <Shortlist state={state.clone()} />
                 <Results state={state.clone()} />
             </div>
-            <Shortlist state={state.clone()} />
             <Status state={state.clone()} />
         </div>
     }

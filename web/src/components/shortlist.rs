@@ -1,14 +1,16 @@
 //! The shortlist: marked resources, CSV export for Excel, intended engagements queued at the fair
-//! and sent with a broker token when the network allows, each with its status.
+//! and sent with a broker token when the network allows, each with its status. An intent carries
+//! the fair (chosen at sign-in, or given by the page), a note, and the enterprise and its region.
 
 use std::cell::Cell;
 
 use duijie_core::engagement::Status;
-use web_sys::HtmlInputElement;
+use duijie_core::taxonomy::taxonomies;
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::browser;
-use crate::engagements::{self, Entry, SignInError};
+use crate::engagements::{self, Details, Entry, SignInError};
 use crate::i18n::Lang;
 use crate::state::{kind_label, shortlist_csv, Action, State};
 
@@ -78,7 +80,10 @@ pub fn shortlist(props: &Props) -> Html {
     let state = &props.state;
     let lang = state.lang;
     let token_input = use_node_ref();
+    let fair_input = use_node_ref();
     let sign_in_message = use_state(|| None::<&'static str>);
+    // The resource whose intent form is open.
+    let intent_form = use_state(|| None::<String>);
     let on_export = {
         let items = state.shortlist.clone();
         Callback::from(move |_| {
@@ -99,21 +104,27 @@ pub fn shortlist(props: &Props) -> Html {
             Callback::from(move |_| dispatcher.dispatch(Action::ToggleShortlist(id.clone())))
         };
         let entry = engagements::entry_for(&state.engagements, &item.id);
+        let form_open = intent_form.as_deref() == Some(item.id.as_str());
         let engagement = match &entry {
             Some(entry) => {
                 let (state_name, label) = entry_status(lang, entry, signed_in);
                 html! { <span class="engagement" data-engagement={state_name} role="status">{ label }</span> }
             }
+            None if form_open && !need.is_empty() => {
+                let on_close = {
+                    let intent_form = intent_form.clone();
+                    Callback::from(move |_| intent_form.set(None))
+                };
+                html! {
+                    <IntentForm resource_id={item.id.clone()} need={need.clone()} fair={state.fair.clone()}
+                        {lang} dispatcher={state.dispatcher()} {on_close} />
+                }
+            }
             None => {
                 let on_intent = {
                     let id = item.id.clone();
-                    let need = need.clone();
-                    let dispatcher = state.dispatcher();
-                    Callback::from(move |_| {
-                        engagements::enqueue(&need, &id);
-                        dispatcher.dispatch(engagements::stored());
-                        sync_engagements(dispatcher.clone());
-                    })
+                    let intent_form = intent_form.clone();
+                    Callback::from(move |_| intent_form.set(Some(id.clone())))
                 };
                 let title = if need.is_empty() { lang.t("intent_needs_text") } else { "" };
                 html! {
@@ -142,16 +153,23 @@ pub fn shortlist(props: &Props) -> Html {
             })
         };
         html! {
-            <p class="broker" data-signed-in="true">
-                { lang.t("signed_in") }{ " " }
-                <button type="button" class="sign-out" onclick={on_sign_out}>{ lang.t("sign_out") }</button>
-            </p>
+            <div class="broker" data-signed-in="true">
+                <p>
+                    { lang.t("signed_in") }{ " " }
+                    <button type="button" class="sign-out" onclick={on_sign_out}>{ lang.t("sign_out") }</button>
+                </p>
+                <p class="fair" data-fair={state.fair.clone().unwrap_or_default()}>
+                    { fair_line(lang, state.fair.as_deref()) }
+                </p>
+            </div>
         }
     } else {
         let on_submit = {
             let dispatcher = state.dispatcher();
             let token_input = token_input.clone();
+            let fair_input = fair_input.clone();
             let sign_in_message = sign_in_message.clone();
+            let fair_from_page = state.fair_from_page;
             Callback::from(move |event: SubmitEvent| {
                 event.prevent_default();
                 let Some(input) = token_input.cast::<HtmlInputElement>() else {
@@ -161,6 +179,11 @@ pub fn shortlist(props: &Props) -> Html {
                 if token.is_empty() {
                     return;
                 }
+                // The fair is chosen once, here, unless the page gave it.
+                let fair = fair_input
+                    .cast::<HtmlInputElement>()
+                    .map(|fair| fair.value().trim().to_string())
+                    .filter(|_| !fair_from_page);
                 let dispatcher = dispatcher.clone();
                 let sign_in_message = sign_in_message.clone();
                 wasm_bindgen_futures::spawn_local(async move {
@@ -169,6 +192,10 @@ pub fn shortlist(props: &Props) -> Html {
                             engagements::set_token(Some(&token));
                             input.set_value("");
                             sign_in_message.set(None);
+                            if let Some(fair) = fair {
+                                engagements::set_fair(Some(&fair));
+                                dispatcher.dispatch(Action::SetFair(Some(fair)));
+                            }
                             dispatcher.dispatch(engagements::stored());
                             sync_engagements(dispatcher);
                         }
@@ -184,6 +211,18 @@ pub fn shortlist(props: &Props) -> Html {
                     <span>{ lang.t("broker_token") }</span>
                     <input type="password" name="broker-token" autocomplete="off" ref={token_input} />
                 </label>
+                if state.fair_from_page {
+                    <p class="fair" data-fair={state.fair.clone().unwrap_or_default()}>
+                        { fair_line(lang, state.fair.as_deref()) }
+                    </p>
+                } else {
+                    <label>
+                        <span>{ lang.t("fair") }</span>
+                        <input type="text" name="fair" autocomplete="on" maxlength="200"
+                            placeholder={lang.t("fair_placeholder")}
+                            value={state.fair.clone().unwrap_or_default()} ref={fair_input} />
+                    </label>
+                }
                 <button type="submit" class="sign-in">{ lang.t("sign_in") }</button>
                 if let Some(message) = *sign_in_message {
                     <p class="hint error" role="alert">{ lang.t(message) }</p>
@@ -202,5 +241,109 @@ pub fn shortlist(props: &Props) -> Html {
                 <button type="button" class="export" onclick={on_export}>{ lang.t("export_csv") }</button>
             }
         </section>
+    }
+}
+
+/// "对接会：2025 大湾区对接会", or that none is set.
+fn fair_line(lang: Lang, fair: Option<&str>) -> String {
+    match fair {
+        Some(fair) => format!("{}{}", lang.t("fair_is"), fair),
+        None => lang.t("no_fair").to_string(),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct IntentFormProps {
+    resource_id: String,
+    need: String,
+    fair: Option<String>,
+    lang: Lang,
+    dispatcher: UseReducerDispatcher<State>,
+    on_close: Callback<()>,
+}
+
+/// What the broker adds to an intent before it is queued: the enterprise (prefilled with the last
+/// intent's), where it is (a province or city), and a note. The fair comes from the sign-in or the
+/// page.
+#[function_component(IntentForm)]
+fn intent_form(props: &IntentFormProps) -> Html {
+    let lang = props.lang;
+    let last = use_state(engagements::last_enterprise);
+    let enterprise = use_node_ref();
+    let region = use_node_ref();
+    let note = use_node_ref();
+    let on_submit = {
+        let (enterprise, region, note) = (enterprise.clone(), region.clone(), note.clone());
+        let (id, need, fair) = (
+            props.resource_id.clone(),
+            props.need.clone(),
+            props.fair.clone(),
+        );
+        let dispatcher = props.dispatcher.clone();
+        let on_close = props.on_close.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let text =
+                |value: String| Some(value.trim().to_string()).filter(|value| !value.is_empty());
+            let details = Details {
+                fair: fair.clone(),
+                note: note
+                    .cast::<HtmlTextAreaElement>()
+                    .and_then(|note| text(note.value())),
+                enterprise: enterprise
+                    .cast::<HtmlInputElement>()
+                    .and_then(|enterprise| text(enterprise.value())),
+                enterprise_region: region
+                    .cast::<HtmlSelectElement>()
+                    .and_then(|region| text(region.value())),
+            };
+            engagements::enqueue(&need, &id, &details);
+            dispatcher.dispatch(engagements::stored());
+            sync_engagements(dispatcher.clone());
+            on_close.emit(());
+        })
+    };
+    let on_cancel = {
+        let on_close = props.on_close.clone();
+        Callback::from(move |_| on_close.emit(()))
+    };
+    let chosen = last.enterprise_region.clone().unwrap_or_default();
+    let regions = &taxonomies().regions;
+    let provinces = regions.nodes().iter().filter(|node| node.parent.is_none());
+    let groups = provinces.map(|province| {
+        let cities = regions.children(&province.code).into_iter().map(|city| {
+            html! { <option value={city.code.clone()} selected={chosen == city.code}>{ &city.name }</option> }
+        });
+        html! {
+            <optgroup label={province.name.clone()}>
+                <option value={province.code.clone()} selected={chosen == province.code}>
+                    { format!("{}{}", province.name, lang.t("whole_province")) }
+                </option>
+                { for cities }
+            </optgroup>
+        }
+    });
+    html! {
+        <form class="intent-form" onsubmit={on_submit}>
+            <label>
+                <span>{ lang.t("enterprise") }</span>
+                <input type="text" name="enterprise" maxlength="200" autocomplete="organization"
+                    value={last.enterprise.clone().unwrap_or_default()} ref={enterprise} />
+            </label>
+            <label>
+                <span>{ lang.t("enterprise_region") }</span>
+                <select name="enterprise-region" ref={region}>
+                    <option value="" selected={chosen.is_empty()}>{ lang.t("not_given") }</option>
+                    { for groups }
+                </select>
+            </label>
+            <label>
+                <span>{ lang.t("note") }</span>
+                <textarea name="note" rows="2" maxlength="2000" ref={note} />
+            </label>
+            <p class="hint fair">{ fair_line(lang, props.fair.as_deref()) }</p>
+            <button type="submit" class="intent-submit">{ lang.t("intent_record") }</button>
+            <button type="button" class="intent-cancel" onclick={on_cancel}>{ lang.t("cancel") }</button>
+        </form>
     }
 }
