@@ -1,12 +1,146 @@
 // The engagement indicators dashboard: reads /api/v1/stats with the token kept in sessionStorage and
-// draws the funnel, conversion by province and the monthly trend as SVG. All data goes in as text
-// (textContent and SVG attributes), never as markup.
+// draws the funnel, conversion by province (the resource's or the enterprise's) and the monthly
+// trend as SVG, and a table of any grouping (fair, society, …) with its CSV. Chinese by default,
+// English with the button (or ?lang=en); the choice is kept in localStorage. All data goes in as
+// text (textContent and SVG attributes), never as markup.
 "use strict";
 
 const SVG = "http://www.w3.org/2000/svg";
 const TOKEN_KEY = "duijie.dashboard.token";
+const LANG_KEY = "duijie.dashboard.lang";
+
+const WORDS = {
+  zh: {
+    page_title: "duijie 对接跟踪与效果评估",
+    title: "duijie 对接跟踪与效果评估",
+    switch: "English",
+    token: "令牌（editor / admin）",
+    since: "开始日期",
+    until: "截止日期（不含）",
+    show: "显示",
+    funnel_title: "漏斗：意向 → 已联系 → 洽谈中 → 已签约 → 已落地",
+    table: "数据表",
+    province_title: "各省签约率（签约 / 意向）",
+    province_of: "省份按",
+    province_of_resource: "资源所在地",
+    province_of_need: "企业所在地",
+    csv: "下载 CSV",
+    trend_title: "月度趋势：当月新增与其中已签约",
+    created: "新增",
+    signed_of_them: "已签约",
+    groups_title: "分组统计",
+    group_by: "分组",
+    by_fair: "对接会",
+    by_society: "学会",
+    by_region_resource: "省份（资源所在地）",
+    by_region_need: "省份（企业所在地）",
+    by_discipline: "学科",
+    by_industry: "行业",
+    by_kind: "资源类型",
+    by_month: "月份",
+    status: "状态",
+    ever_reached: "累计到达",
+    rate_of_intent: "占意向比例",
+    now_in_status: "当前处于此状态",
+    province: "省份",
+    code: "代码",
+    group: "分组",
+    engagements: "对接数",
+    signed: "已签约",
+    landed: "已落地",
+    signed_rate: "签约 / 意向",
+    landed_rate: "落地 / 意向",
+    median_signed: "意向→签约中位天数",
+    median_landed: "签约→落地中位天数",
+    top_resources: "对接最多的资源",
+    month: "月份",
+    signed_them: "其中已签约",
+    landed_them: "其中已落地",
+    of: "，共",
+    none: "（未填写）",
+    no_engagements: "暂无对接记录",
+    loading: "加载中……",
+    loaded: (count, time) => `共 ${count} 条对接记录；更新于 ${time}`,
+    load_failed: "无法加载统计：",
+    download_failed: "无法下载：",
+    unauthorized: "令牌未被接受：请检查是否输入完整、是否已撤销，或是否为本服务的数据目录创建（duijie token create --data 目录 --scope editor）。",
+    forbidden: "此令牌不能查看统计：需要 editor 或 admin 令牌（broker 令牌只能记录意向）。",
+    statuses: { intent: "意向", contacted: "已联系", negotiating: "洽谈中", signed: "已签约", landed: "已落地", dropped: "已终止" },
+    kinds: { expert: "专家", achievement: "科技成果", patent: "专利", organization: "机构" },
+  },
+  en: {
+    page_title: "duijie engagement indicators",
+    title: "duijie · engagement follow-up and indicators",
+    switch: "中文",
+    token: "Token (editor / admin)",
+    since: "Since",
+    until: "Until (exclusive)",
+    show: "Show",
+    funnel_title: "Funnel: intent → contacted → negotiating → signed → landed",
+    table: "Table",
+    province_title: "Conversion by province (signed / intent)",
+    province_of: "Province of",
+    province_of_resource: "the resource",
+    province_of_need: "the enterprise",
+    csv: "Download CSV",
+    trend_title: "Monthly trend: created, and signed of those",
+    created: "created",
+    signed_of_them: "signed",
+    groups_title: "By group",
+    group_by: "Group by",
+    by_fair: "Fair",
+    by_society: "Society",
+    by_region_resource: "Province (of the resource)",
+    by_region_need: "Province (of the enterprise)",
+    by_discipline: "Discipline",
+    by_industry: "Industry",
+    by_kind: "Kind",
+    by_month: "Month",
+    status: "status",
+    ever_reached: "ever reached",
+    rate_of_intent: "rate of intent",
+    now_in_status: "now in this status",
+    province: "province",
+    code: "code",
+    group: "group",
+    engagements: "engagements",
+    signed: "signed",
+    landed: "landed",
+    signed_rate: "signed / intent",
+    landed_rate: "landed / intent",
+    median_signed: "median days intent→signed",
+    median_landed: "median days signed→landed",
+    top_resources: "top resources",
+    month: "month",
+    signed_them: "signed (of them)",
+    landed_them: "landed (of them)",
+    of: " of ",
+    none: "(none)",
+    no_engagements: "no engagements",
+    loading: "Loading…",
+    loaded: (count, time) => `${count} engagements; loaded ${time}`,
+    load_failed: "Could not load the indicators: ",
+    download_failed: "Could not download: ",
+    unauthorized: "The token was not accepted: check that it is complete, not revoked, and made for this service's data folder (duijie token create --data DIR --scope editor).",
+    forbidden: "This token cannot read the indicators: it takes an editor or admin token (a broker token only records intents).",
+    statuses: {},
+    kinds: {},
+  },
+};
 
 const $ = (id) => document.getElementById(id);
+
+function startLang() {
+  const asked = new URLSearchParams(location.search).get("lang");
+  if (asked) return asked === "en" ? "en" : "zh";
+  return localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh";
+}
+
+let lang = startLang();
+const t = (key) => WORDS[lang][key] ?? WORDS.zh[key] ?? key;
+const statusName = (status) => WORDS[lang].statuses[status] || status;
+// The last answers, redrawn when the language changes.
+const shown = {};
 
 function el(name, attrs, text) {
   const node = name.startsWith("svg:")
@@ -25,14 +159,40 @@ function days(value) {
   return value === null || value === undefined ? "–" : value.toFixed(1);
 }
 
+// A group's name as shown: the server's name, with kinds and "(none)" in the page's language.
+function groupName(group, groupBy) {
+  if (group.key === "(none)") return t("none");
+  if (groupBy === "kind") return WORDS[lang].kinds[group.key] || group.name;
+  return group.name;
+}
+
 function setStatus(text, isError) {
   const status = $("status");
   status.textContent = text;
   status.className = isError ? "error" : "";
 }
 
-function query(groupBy, format) {
+function applyLanguage() {
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  document.title = t("page_title");
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  $("lang").textContent = t("switch");
+  if (shown.region) drawFunnel(shown.region.overall);
+  if (shown.region) drawProvinces(shown.region.groups);
+  if (shown.month) drawTrend(shown.month.groups);
+  if (shown.group) drawGroups(shown.group);
+}
+
+// `group_by` and `province_of` of a choice such as `region:need`.
+function grouping(choice) {
+  const [groupBy, provinceOf] = choice.split(":");
+  return { groupBy, provinceOf };
+}
+
+function query(choice, format) {
+  const { groupBy, provinceOf } = grouping(choice);
   const params = new URLSearchParams({ group_by: groupBy });
+  if (provinceOf) params.set("province_of", provinceOf);
   if ($("since").value) params.set("since", $("since").value);
   if ($("until").value) params.set("until", $("until").value);
   if (format) params.set("format", format);
@@ -45,10 +205,14 @@ async function fetchStats(url) {
   });
   if (!response.ok) {
     let message = response.status + " " + response.statusText;
-    try {
-      const body = await response.json();
-      if (body && body.error) message = response.status + " " + body.error.message;
-    } catch (_) { /* not JSON */ }
+    if (response.status === 401) message = t("unauthorized");
+    else if (response.status === 403) message = t("forbidden");
+    else {
+      try {
+        const body = await response.json();
+        if (body && body.error) message = response.status + " " + body.error.message;
+      } catch (_) { /* not JSON */ }
+    }
     throw new Error(message);
   }
   return response;
@@ -84,7 +248,7 @@ function barChart(container, items, color) {
     svg.append(bar);
     svg.append(el("svg:text", { x: labelWidth + length + 6, y: y + 14 }, item.text));
   });
-  if (items.length === 0) svg.append(el("svg:text", { x: 10, y: 16 }, "no engagements"));
+  if (items.length === 0) svg.append(el("svg:text", { x: 10, y: 16 }, t("no_engagements")));
   container.append(svg);
 }
 
@@ -95,38 +259,42 @@ function drawFunnel(overall) {
   const funnel = Object.keys(overall.reached);
   const others = Object.keys(overall.status).filter((status) => !funnel.includes(status));
   barChart($("funnel-chart"), funnel.map((status, index) => ({
-    label: status,
+    label: statusName(status),
     value: overall.reached[status],
     max: total,
     text: overall.reached[status] + (index === 0 ? "" : "  (" + pct(overall.rates[status]) + ")"),
   })), "#3d74b6");
   fillTable($("funnel-table"),
-    ["status", "ever reached", "rate of intent", "now in this status"],
+    [t("status"), t("ever_reached"), t("rate_of_intent"), t("now_in_status")],
     funnel.map((status, index) => [
-      status,
+      statusName(status),
       overall.reached[status],
       index === 0 ? "100.0%" : pct(overall.rates[status]),
       overall.status[status],
-    ]).concat(others.map((status) => [status, "–", "–", overall.status[status]])));
+    ]).concat(others.map((status) => [statusName(status), "–", "–", overall.status[status]])));
 }
 
 function drawProvinces(groups) {
   const sorted = groups.slice().sort((a, b) => b.rates.signed - a.rates.signed || b.engagements - a.engagements);
   barChart($("province-chart"), sorted.map((group) => ({
-    label: group.name,
+    label: groupName(group, "region"),
     value: group.rates.signed,
     max: 1,
-    text: pct(group.rates.signed) + " of " + group.engagements,
+    text: pct(group.rates.signed) + t("of") + group.engagements,
   })), "#2b7a3d");
   fillTable($("province-table"),
-    ["province", "code", "engagements", "signed", "landed", "signed / intent", "landed / intent",
-      "median days intent→signed", "median days signed→landed", "top resources"],
+    [t("province"), t("code"), t("engagements"), t("signed"), t("landed"), t("signed_rate"), t("landed_rate"),
+      t("median_signed"), t("median_landed"), t("top_resources")],
     sorted.map((group) => [
-      group.name, group.key, group.engagements, group.reached.signed, group.reached.landed,
+      groupName(group, "region"), group.key, group.engagements, group.reached.signed, group.reached.landed,
       pct(group.rates.signed), pct(group.rates.landed),
       days(group.median_days.intent_to_signed), days(group.median_days.signed_to_landed),
-      group.top_resources.map((top) => (top.title || top.resource_id) + " (" + top.engagements + ")").join("; "),
+      topResources(group),
     ]));
+}
+
+function topResources(group) {
+  return group.top_resources.map((top) => (top.title || top.resource_id) + " (" + top.engagements + ")").join("; ");
 }
 
 function drawTrend(groups) {
@@ -143,50 +311,95 @@ function drawTrend(groups) {
   groups.forEach((group, index) => {
     const x = left + index * step + 2, barWidth = (step - 6) / 2;
     const created = el("svg:rect", { x, y: height - scale(group.engagements), width: barWidth, height: scale(group.engagements), fill: "#8fb3d9" });
-    created.append(el("svg:title", {}, group.key + " created: " + group.engagements));
+    created.append(el("svg:title", {}, group.key + " " + t("created") + ": " + group.engagements));
     const signed = el("svg:rect", { x: x + barWidth, y: height - scale(group.reached.signed), width: barWidth, height: scale(group.reached.signed), fill: "#2b7a3d" });
-    signed.append(el("svg:title", {}, group.key + " signed: " + group.reached.signed));
+    signed.append(el("svg:title", {}, group.key + " " + t("signed_of_them") + ": " + group.reached.signed));
     svg.append(created, signed);
     if (groups.length <= 24 || index % Math.ceil(groups.length / 24) === 0) {
       svg.append(el("svg:text", { x: x + barWidth, y: height + 16, "text-anchor": "middle" }, group.key.slice(2)));
     }
   });
   container.append(svg);
-  fillTable($("trend-table"), ["month", "created", "signed (of them)", "landed (of them)", "signed / intent"],
+  fillTable($("trend-table"), [t("month"), t("created"), t("signed_them"), t("landed_them"), t("signed_rate")],
     groups.map((group) => [group.key, group.engagements, group.reached.signed, group.reached.landed, pct(group.rates.signed)]));
+}
+
+// The table of any grouping, most engagements first.
+function drawGroups(answer) {
+  const groupBy = answer.group_by;
+  const sorted = answer.groups.slice().sort((a, b) => b.engagements - a.engagements || a.key.localeCompare(b.key));
+  fillTable($("group-table"),
+    [t("group"), t("code"), t("engagements"), t("signed"), t("landed"), t("signed_rate"), t("landed_rate"),
+      t("median_signed"), t("median_landed"), t("top_resources")],
+    sorted.map((group) => [
+      groupName(group, groupBy), group.key, group.engagements, group.reached.signed, group.reached.landed,
+      pct(group.rates.signed), pct(group.rates.landed),
+      days(group.median_days.intent_to_signed), days(group.median_days.signed_to_landed),
+      topResources(group),
+    ]));
+  $("group-table").dataset.groupBy = groupBy + (answer.province_of ? ":" + answer.province_of : "");
+}
+
+const provinceChoice = () => "region:" + $("province-of").value;
+
+async function showProvinces() {
+  shown.region = await (await fetchStats(query(provinceChoice()))).json();
+  drawFunnel(shown.region.overall);
+  drawProvinces(shown.region.groups);
+}
+
+async function showGroups() {
+  shown.group = await (await fetchStats(query($("group-by").value))).json();
+  drawGroups(shown.group);
 }
 
 async function show() {
   sessionStorage.setItem(TOKEN_KEY, $("token").value.trim());
-  setStatus("Loading…");
+  setStatus(t("loading"));
   try {
-    const [byRegion, byMonth] = await Promise.all([
-      fetchStats(query("region")).then((response) => response.json()),
+    const [, month] = await Promise.all([
+      showProvinces(),
       fetchStats(query("month")).then((response) => response.json()),
+      showGroups(),
     ]);
-    drawFunnel(byRegion.overall);
-    drawProvinces(byRegion.groups);
-    drawTrend(byMonth.groups);
-    setStatus(byRegion.overall.engagements + " engagements; loaded " + new Date().toLocaleString());
+    shown.month = month;
+    drawTrend(month.groups);
+    setStatus(t("loaded")(shown.region.overall.engagements, new Date().toLocaleString(lang === "zh" ? "zh-CN" : "en")));
   } catch (error) {
-    setStatus("Could not load the indicators: " + error.message, true);
+    setStatus(t("load_failed") + error.message, true);
   }
 }
 
-async function downloadCsv() {
+async function downloadCsv(choice) {
   try {
-    const blob = await (await fetchStats(query("region", "csv"))).blob();
-    const link = el("a", { href: URL.createObjectURL(blob), download: "engagements-by-region.csv" });
+    const response = await fetchStats(query(choice, "csv"));
+    const disposition = response.headers.get("content-disposition") || "";
+    const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || "engagements.csv";
+    const blob = await response.blob();
+    const link = el("a", { href: URL.createObjectURL(blob), download: name });
     document.body.append(link);
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(link.href), 10000);
   } catch (error) {
-    setStatus("Could not download: " + error.message, true);
+    setStatus(t("download_failed") + error.message, true);
   }
 }
 
 $("token").value = sessionStorage.getItem(TOKEN_KEY) || "";
 $("controls").addEventListener("submit", (event) => { event.preventDefault(); show(); });
-$("csv").addEventListener("click", downloadCsv);
+$("lang").addEventListener("click", () => {
+  lang = lang === "zh" ? "en" : "zh";
+  localStorage.setItem(LANG_KEY, lang);
+  applyLanguage();
+});
+$("province-of").addEventListener("change", () => {
+  if ($("token").value) showProvinces().catch((error) => setStatus(t("load_failed") + error.message, true));
+});
+$("group-by").addEventListener("change", () => {
+  if ($("token").value) showGroups().catch((error) => setStatus(t("load_failed") + error.message, true));
+});
+$("province-csv").addEventListener("click", () => downloadCsv(provinceChoice()));
+$("group-csv").addEventListener("click", () => downloadCsv($("group-by").value));
+applyLanguage();
 if ($("token").value) show();
