@@ -448,6 +448,7 @@ fn every_answer_fits_the_document() {
         "need": {"text": "锂电池热失控预警", "region": "440300"},
         "resource_id": reply.json()["results"][0]["id"],
         "fair": "2026 科博会", "note": "首次接触", "idempotency_key": "k-1",
+        "enterprise": "示例储能科技有限公司", "enterprise_region": "440305",
     });
     let created = contract.json("POST", engagements, engagements, Some(&broker), &engagement);
     assert_eq!(created.status, 201, "{}", created.text());
@@ -545,6 +546,31 @@ fn every_answer_fits_the_document() {
         Some(&editor),
         None,
     );
+    for query in ["group_by=region&province_of=need", "province_of=planet"] {
+        let path = format!("/api/v1/stats?{query}");
+        contract.call("GET", stats, &path, Some(&editor), None);
+    }
+
+    // Starting out: the import templates, the demo catalog, the embed check.
+    let templates = "/api/v1/import/templates";
+    contract.call("GET", templates, templates, None, None);
+    let template = "/api/v1/import/templates/{name}";
+    for name in [
+        "resources.csv",
+        "resources.xlsx",
+        "resources.jsonl",
+        "resources.ods",
+    ] {
+        let path = format!("/api/v1/import/templates/{name}");
+        contract.call("GET", template, &path, None, None);
+    }
+    let demo = "/api/v1/demo";
+    contract.call("GET", demo, demo, None, None);
+    for token in [None, Some(broker.as_str()), Some(editor.as_str())] {
+        contract.call("DELETE", demo, demo, token, None);
+    }
+    let embed = "/api/v1/embed/check";
+    contract.call("GET", embed, embed, None, None);
 
     // Every documented operation was called, and each documented error status of the main ones.
     let mut documented = Vec::new();
