@@ -560,20 +560,38 @@ fn an_older_engagement_table_gains_the_enterprise_columns() {
     let _ = std::fs::remove_dir_all(&folder);
 }
 
-/// `docs/formats.md` has a row for every field a spreadsheet column can name, listing each Chinese
-/// header the importer reads for it.
+/// `docs/formats.md` has a row for every resource field (`duijie_core::fields::RESOURCE_FIELDS`),
+/// listing each Chinese header the importer reads for it, and says "list" of every list field and
+/// "private" of every private one.
 #[test]
 fn the_formats_document_names_every_field_and_header() {
+    use duijie_core::fields::{Shape, RESOURCE_FIELDS};
+
     let document = include_str!("../../docs/formats.md");
-    for (header, field) in crate::import::CHINESE_HEADERS {
+    for field in RESOURCE_FIELDS {
+        let name = field.name;
         let row = document
             .lines()
-            .find(|line| line.starts_with(&format!("| `{field}` |")))
-            .unwrap_or_else(|| panic!("docs/formats.md has no row for `{field}`"));
-        let headers = row.split('|').nth(2).unwrap_or("");
-        assert!(
-            headers.split(',').any(|name| name.trim() == header),
-            "docs/formats.md: the row of `{field}` does not list {header}"
-        );
+            .find(|line| line.starts_with(&format!("| `{name}` |")))
+            .unwrap_or_else(|| panic!("docs/formats.md has no row for `{name}`"));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        for header in field.headers_zh {
+            assert!(
+                cells[2].split(',').any(|listed| listed.trim() == *header),
+                "docs/formats.md: the row of `{name}` does not list {header}"
+            );
+        }
+        if field.shape == Shape::List {
+            assert!(
+                cells[3].contains("list"),
+                "docs/formats.md: `{name}` is a list"
+            );
+        }
+        if field.private {
+            assert!(
+                cells[3].contains("private"),
+                "docs/formats.md: `{name}` is private"
+            );
+        }
     }
 }
