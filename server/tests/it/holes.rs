@@ -676,7 +676,10 @@ fn access_of(method: &str, path: &str) -> Option<Access> {
         ("GET", "/healthz" | "/metrics" | "/api/openapi.json" | "/api/v1/resources")
         | ("GET", "/api/v1/resources/{id}" | "/api/v1/snapshot" | "/api/v1/taxonomies/{name}")
         | ("GET", "/dashboard" | "/dashboard/dashboard.js")
+        | ("GET", "/api/v1/import/templates" | "/api/v1/import/templates/{name}")
+        | ("GET", "/api/v1/demo" | "/api/v1/embed/check")
         | ("POST", "/api/v1/match") => Public,
+        ("DELETE", "/api/v1/demo") => Writer,
         ("POST", "/api/v1/resources" | "/api/v1/import")
         | ("PUT" | "DELETE", "/api/v1/resources/{id}")
         | ("GET", "/api/v1/export" | "/api/v1/engagements" | "/api/v1/stats") => Writer,
