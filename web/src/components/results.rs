@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 use crate::highlight::pieces;
 use crate::i18n::{component_label, Lang};
-use crate::state::{kind_label, region_name, Action, Load, Pick, State};
+use crate::state::{fit_percent, kind_label, region_name, Action, Load, Pick, State};
 
 /// Longest summary excerpt shown, in UTF-16 units.
 const SUMMARY_UNITS: usize = 160;
@@ -236,12 +236,12 @@ fn result_item(props: &ItemProps) -> Html {
                 <span class={kind_class}>{ kind_label(lang, resource.kind) }</span>
                 <h3 class="title">{ marked_text(title, &title_spans, 200) }</h3>
                 <span class={classes!("band", format!("band-{}", band.as_str()))}>{ lang.pick(band.label_zh(), band.label_en()) }</span>
-                <span class="score" title={lang.t("score")}>{ format!("{:.0}", result.score * 100.0) }</span>
+                <span class="score" title={lang.t("score")}>{ fit_percent(result.score) }</span>
             </div>
             if !meta.is_empty() {
                 <p class="meta">{ meta.join(" · ") }</p>
             }
-            <div class="bar" role="img" aria-label={format!("{} {:.0}%", lang.t("score"), result.score * 100.0)}>
+            <div class="bar" role="img" aria-label={format!("{} {}%", lang.t("score"), fit_percent(result.score))}>
                 { for segments }
             </div>
             <ul class="legend">{ for legend }</ul>
