@@ -188,6 +188,7 @@ const TALK: &[&str] = &[
     "最好",
     "专家",
     "团队",
+    "方面",
     "指导",
     "合作",
     "对接",
@@ -307,7 +308,12 @@ pub fn read_need(text: &str) -> NeedText {
     while offset < text.len() {
         let rest = &text[offset..];
         let Some(c) = rest.chars().next() else { break };
-        if is_han(c) {
+        if is_han(c)
+            && places
+                .range(c.to_string()..)
+                .next()
+                .is_some_and(|name| name.starts_with(c))
+        {
             // The ends of the rest's first 2..=MAX_PLACE_CHARS characters, the longest name first.
             let ends: Vec<usize> = rest
                 .char_indices()

@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 /// The weights of the fit components. Each component is in [0, 1].
 ///
 /// The fit has two parts. Relevance is the text's evidence, which the other evidence about the
-/// topic can raise but never exceed: `text × (1 + keywords·K + inferred·D + related·R) / (1 +
-/// keywords + inferred + related)`, with K the keyword overlap, D the discipline inferred from the
-/// text (when the need gives none) and R the related keywords; without support, a text match
-/// counts a tenth of its value. The fit is then the weighted mean of relevance (weight `text`) and
+/// topic can raise but never exceed: the square root of `text × (1 + keywords·K + inferred·D +
+/// related·R) / (1 + keywords + inferred + related)`, with K the keyword overlap, D the share of
+/// the best text matches' evidence in the resource's discipline (when the need gives none) and R
+/// the related keywords. The fit is then the weighted mean of relevance (weight `text`) and
 /// the structured components the need gives (discipline, industry, region, maturity, modes): a
 /// need without a region says nothing about region fit.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,10 +55,10 @@ impl Default for Weights {
         Weights {
             version: "w4".to_string(),
             text: 0.40,
-            keywords: 4.0,
-            related: 1.0,
+            keywords: 8.0,
+            related: 2.0,
             discipline: 0.45,
-            inferred: 4.0,
+            inferred: 16.0,
             industry: 0.07,
             region: 0.07,
             maturity: 0.04,
@@ -139,9 +139,9 @@ pub enum Band {
 impl Band {
     /// The lowest fit of each band, best first.
     pub const EDGES: [(Band, f64); 3] = [
-        (Band::Strong, 0.25),
-        (Band::Possible, 0.12),
-        (Band::Weak, 0.05),
+        (Band::Strong, 0.35),
+        (Band::Possible, 0.25),
+        (Band::Weak, 0.17),
     ];
 
     /// The band a fit falls in.

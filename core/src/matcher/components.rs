@@ -13,10 +13,10 @@ use crate::taxonomy::taxonomies;
 /// of the need's term weight) at which the text component is one half: `x / (x + TEXT_HALF)`. A
 /// resource holding every term of a need once in its summary has about 0.3; the best match of an
 /// enterprise's need about 0.1; one sharing a few words 0.01.
-const TEXT_HALF: f64 = 0.1;
+const TEXT_HALF: f64 = 0.2;
 /// The share of the need's text weight held by key phrases a resource lists (weighted by their
 /// keyness) at which the keyword component is one half.
-const KEYWORD_HALF: f64 = 0.01;
+const KEYWORD_HALF: f64 = 0.02;
 
 /// One candidate's component values (`None` where a component does not apply to the need).
 #[derive(Default)]
@@ -26,8 +26,8 @@ pub(crate) struct Scores {
     pub(crate) related: Option<f64>,
     /// Proximity to the disciplines the need gives.
     pub(crate) discipline: Option<f64>,
-    /// The discipline inferred from the need's text: the resource's best discipline's vote, as a
-    /// share of the best-voted discipline's.
+    /// The discipline inferred from the need's text: the resource's best discipline's share of the
+    /// votes of the best text matches, that is how sure the inference is.
     pub(crate) inferred: Option<f64>,
     pub(crate) industry: Option<f64>,
     pub(crate) region: Option<f64>,
@@ -54,10 +54,13 @@ impl Scores {
     /// Each component's part of the fit, in `Weights::named` order, and the fit (their sum).
     ///
     /// Relevance is the text's value, raised by its support (keywords, related, inferred) toward
-    /// it and never past it: `text × (1 + Σ support weight × value) / (1 + Σ support weights)`,
-    /// the support weights counting whether or not a support applies, so that the same text
-    /// evidence means the same relevance for every need. The fit is the weighted mean of relevance
-    /// and the structured components that apply.
+    /// it and never past it: the square root of `text × (1 + Σ support weight × value) / (1 + Σ
+    /// support weights)`, the support weights counting whether or not a support applies, so that
+    /// the same text evidence means the same relevance for every need. (The root spreads the scale
+    /// of relevance over that of the structured components, where 1 is a perfect fit, and changes
+    /// no order; `sqrt` is correctly rounded everywhere.) The fit is the weighted mean of relevance
+    /// and the structured components that apply; the text's and its supports' parts share the
+    /// relevance in proportion.
     pub(crate) fn contributions(&self, weights: &Weights) -> ([f64; 9], f64) {
         let mut parts = [0.0; 9];
         let supports = [
@@ -86,10 +89,17 @@ impl Scores {
             return (parts, 0.0);
         }
         if let Some(text) = self.text {
-            let share = weights.text / total * text / support_total;
-            parts[0] = share;
-            for (slot, value, weight) in supports {
-                parts[slot] = share * weight * value.unwrap_or(0.0);
+            let mut raised = 1.0;
+            for (_, value, weight) in supports {
+                raised += weight * value.unwrap_or(0.0);
+            }
+            let relevance = text * raised / support_total;
+            if relevance > 0.0 {
+                let share = weights.text / total * relevance.sqrt() / raised;
+                parts[0] = share;
+                for (slot, value, weight) in supports {
+                    parts[slot] = share * weight * value.unwrap_or(0.0);
+                }
             }
         }
         for (slot, value, weight) in structured {

@@ -12,10 +12,8 @@ use crate::model::Need;
 /// with weights in (0, 1], the best at 1.
 #[derive(Default)]
 pub(crate) struct Prior {
-    /// Each discipline's vote as a share of the best-voted discipline's.
+    /// Each discipline's share of all votes: how sure the inference that the need is about it is.
     pub(crate) disciplines: BTreeMap<u16, f64>,
-    /// The best-voted discipline's share of all votes: how sure the inference is.
-    pub(crate) best_share: f64,
 }
 
 /// The keywords of the best text matches (`related_keywords`).
@@ -73,6 +71,9 @@ impl Matcher {
         let best_text = by_text
             .first()
             .map_or(0.0, |&position| candidates[position].text_raw);
+        // All the votes, summed in voter order (by text, then id): not in discipline order, as the
+        // disciplines' ids depend on the order the catalog was loaded in.
+        let mut total = 0.0;
         for candidate in voters.take(PRIOR_VOTERS) {
             let disciplines = self.index.doc_disciplines.row(candidate.doc as usize);
             let ratio = if best_text > 0.0 {
@@ -80,17 +81,17 @@ impl Matcher {
             } else {
                 0.0
             };
+            if !disciplines.is_empty() {
+                total += ratio * ratio;
+            }
             for &discipline in disciplines {
                 *votes.entry(discipline).or_insert(0.0) += ratio * ratio / disciplines.len() as f64;
             }
         }
-        let best = votes.values().copied().fold(0.0, f64::max);
-        let total: f64 = votes.values().sum();
-        if best > 0.0 {
-            prior.best_share = best / total;
+        if total > 0.0 {
             prior.disciplines = votes
                 .into_iter()
-                .map(|(discipline, vote)| (discipline, vote / best))
+                .map(|(discipline, vote)| (discipline, vote / total))
                 .collect();
         }
         prior

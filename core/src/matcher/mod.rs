@@ -201,7 +201,8 @@ impl Matcher {
     }
 
     /// The disciplines the need's text is about, as voted by the resources that match it best: canonical
-    /// codes with a weight in (0, 1], the best first. Empty when the need names its disciplines.
+    /// codes with their share of the votes (summing to 1), the best first. Empty when the need names
+    /// its disciplines.
     pub fn infer_disciplines(&self, need: &Need) -> Vec<(String, f64)> {
         let query = self.analyze(need);
         let candidates = SCRATCH

@@ -222,6 +222,6 @@ fn the_version_of_a_full_resource_is_unchanged() {
     without_patent.patent = None;
     assert_eq!(
         catalog_version(&[resource, without_patent], &Weights::default()),
-        "c-49bba417bf2cde29"
+        "c-19e4f2da3d823082"
     );
 }

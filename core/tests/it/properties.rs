@@ -40,16 +40,23 @@ fn resource(id: usize) -> impl Strategy<Value = Resource> {
             "440305", "440303", "440100", "110101", "999999",
         ])),
         prop::option::of(1u8..=9),
+        prop::collection::vec(
+            prop::sample::select(vec!["080", "0802", "460", "620"]),
+            0..3,
+        ),
     )
-        .prop_map(move |(title, summary, keywords, kind, region, maturity)| {
-            let mut resource = Resource::new(format!("r{:03}", id % 17), kind);
-            resource.title = title;
-            resource.summary = summary;
-            resource.keywords = keywords;
-            resource.region = region.map(str::to_string);
-            resource.maturity = maturity;
-            resource
-        })
+        .prop_map(
+            move |(title, summary, keywords, kind, region, maturity, disciplines)| {
+                let mut resource = Resource::new(format!("r{:03}", id % 17), kind);
+                resource.title = title;
+                resource.summary = summary;
+                resource.keywords = keywords;
+                resource.region = region.map(str::to_string);
+                resource.maturity = maturity;
+                resource.disciplines = disciplines.into_iter().map(str::to_string).collect();
+                resource
+            },
+        )
 }
 
 fn catalog() -> impl Strategy<Value = Vec<Resource>> {
@@ -175,6 +182,36 @@ proptest! {
         }
         let weights = Weights::default();
         prop_assert_eq!(catalog_version(&resources, &weights), catalog_version(&shuffled, &weights));
+    }
+
+    #[test]
+    fn scores_ignore_the_order_the_catalog_is_loaded_in(
+        resources in catalog(),
+        need in need(),
+        seed in any::<u64>(),
+    ) {
+        // Ids are unique here, so that order alone cannot break a tie.
+        let mut resources = resources;
+        for (index, resource) in resources.iter_mut().enumerate() {
+            resource.id = format!("u{index:03}");
+        }
+        let mut shuffled = resources.clone();
+        if !shuffled.is_empty() {
+            let by = (seed as usize) % shuffled.len();
+            shuffled.rotate_left(by);
+            if seed % 2 == 0 {
+                shuffled.reverse();
+            }
+        }
+        let options = MatchOptions { top: 30, ..MatchOptions::default() };
+        let answer = |resources: Vec<Resource>| -> Vec<(String, u64)> {
+            matcher(resources)
+                .match_need(&need, &options)
+                .into_iter()
+                .map(|result| (result.id, result.score.to_bits()))
+                .collect()
+        };
+        prop_assert_eq!(answer(resources), answer(shuffled));
     }
 
     #[test]

@@ -206,7 +206,7 @@ impl Matcher {
                     .disciplines
                     .resolve(code)
                     .map_or(code.clone(), |node| node.name.clone());
-                let percent = (vote * prior.best_share * 100.0).round();
+                let percent = (vote * 100.0).round();
                 reasons.push(Reason {
                     component: "inferred".to_string(),
                     zh: format!(
