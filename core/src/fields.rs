@@ -31,6 +31,10 @@ pub struct Field {
     pub hashed: bool,
     /// Stored and exported with a writer token, but never published: `Resource::public` drops it.
     pub private: bool,
+    /// Free text: read through `plain::plain_text` when a record is decoded (HTML line breaks and
+    /// paragraphs become newlines, other tags go, character references are decoded), list items
+    /// one by one. Codes, ids, numbers, phone numbers, e-mail addresses and times are not.
+    pub free_text: bool,
     /// Its value in a resource.
     pub value: fn(&Resource) -> FieldValue<'_>,
 }
@@ -68,6 +72,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["编号"],
         shape: Shape::Text,
         hashed: true,
+        free_text: false,
         private: false,
         value: |resource| FieldValue::Text(&resource.id),
     },
@@ -76,6 +81,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["类型", "类别"],
         shape: Shape::Text,
         hashed: true,
+        free_text: false,
         private: false,
         value: |resource| FieldValue::Text(resource.kind.as_str()),
     },
@@ -84,6 +90,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["名称", "标题", "姓名"],
         shape: Shape::Text,
         hashed: true,
+        free_text: true,
         private: false,
         value: |resource| FieldValue::Text(&resource.title),
     },
@@ -92,6 +99,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["摘要", "简介"],
         shape: Shape::Text,
         hashed: true,
+        free_text: true,
         private: false,
         value: |resource| FieldValue::Text(&resource.summary),
     },
@@ -100,6 +108,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["关键词"],
         shape: Shape::List,
         hashed: true,
+        free_text: true,
         private: false,
         value: |resource| FieldValue::List(&resource.keywords),
     },
@@ -108,6 +117,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["学科"],
         shape: Shape::List,
         hashed: true,
+        free_text: false,
         private: false,
         value: |resource| FieldValue::List(&resource.disciplines),
     },
@@ -116,6 +126,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["行业"],
         shape: Shape::List,
         hashed: true,
+        free_text: false,
         private: false,
         value: |resource| FieldValue::List(&resource.industries),
     },
@@ -124,6 +135,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["地区", "区域"],
         shape: Shape::Text,
         hashed: true,
+        free_text: false,
         private: false,
         value: |resource| FieldValue::Text(resource.region.as_deref().unwrap_or("")),
     },
@@ -132,6 +144,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["单位", "机构"],
         shape: Shape::Text,
         hashed: true,
+        free_text: true,
         private: false,
         value: |resource| FieldValue::Text(&resource.organization),
     },
@@ -140,6 +153,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["学会"],
         shape: Shape::Text,
         hashed: true,
+        free_text: true,
         private: false,
         value: |resource| FieldValue::Text(&resource.society),
     },
@@ -148,6 +162,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["合作方式"],
         shape: Shape::List,
         hashed: true,
+        free_text: false,
         private: false,
         value: |resource| FieldValue::Modes(&resource.modes),
     },
@@ -156,6 +171,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["成熟度", "技术成熟度"],
         shape: Shape::Integer,
         hashed: true,
+        free_text: false,
         private: false,
         value: |resource| FieldValue::Integer(resource.maturity),
     },
@@ -164,6 +180,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["专利号"],
         shape: Shape::Text,
         hashed: true,
+        free_text: false,
         private: false,
         value: |resource| {
             resource
@@ -179,6 +196,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["IPC分类号"],
         shape: Shape::List,
         hashed: true,
+        free_text: false,
         private: false,
         value: |resource| {
             resource
@@ -192,6 +210,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["法律状态"],
         shape: Shape::Text,
         hashed: true,
+        free_text: true,
         private: false,
         value: |resource| {
             resource
@@ -207,6 +226,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["职称"],
         shape: Shape::Text,
         hashed: true,
+        free_text: true,
         private: false,
         value: |resource| FieldValue::Text(&resource.position),
     },
@@ -215,6 +235,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["专长", "研究方向"],
         shape: Shape::List,
         hashed: true,
+        free_text: true,
         private: false,
         value: |resource| FieldValue::List(&resource.expertise),
     },
@@ -223,6 +244,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["联系人"],
         shape: Shape::Text,
         hashed: false,
+        free_text: true,
         private: true,
         value: |resource| {
             resource
@@ -238,6 +260,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["电话", "联系电话"],
         shape: Shape::Text,
         hashed: false,
+        free_text: false,
         private: true,
         value: |resource| {
             resource
@@ -253,6 +276,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["邮箱"],
         shape: Shape::Text,
         hashed: false,
+        free_text: false,
         private: true,
         value: |resource| {
             resource
@@ -268,6 +292,7 @@ pub const RESOURCE_FIELDS: [Field; 21] = [
         headers_zh: &["更新时间"],
         shape: Shape::Text,
         hashed: true,
+        free_text: false,
         private: false,
         value: |resource| FieldValue::Text(resource.updated_at.as_deref().unwrap_or("")),
     },

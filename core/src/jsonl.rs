@@ -5,13 +5,15 @@
 //! (CSV, Excel) build the same JSON object per row and call `resource_from_json`, so every format is
 //! checked by this one function.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
 use crate::fields;
 use crate::model::{Contact, FieldError, Kind, Mode, Need, Patent, Resource};
-use crate::validate::{clip, validate_need, validate_resource};
+use crate::plain::{plain_text, TooDeep, MAX_PASSES};
+use crate::validate::{canonical_region, clip, validate_need, validate_resource};
 
 /// The fields a need object may have; anything else is an error, not silently dropped. (A
 /// resource's are the table `fields::RESOURCE_FIELDS`.)
@@ -69,32 +71,33 @@ pub fn resource_from_json(value: &Value) -> Result<Resource, Vec<FieldError>> {
         decoder.error("id", "is required");
     }
     let mut resource = Resource::new(id, kind.unwrap_or(Kind::Achievement));
-    resource.title = decoder.string(object, "title").unwrap_or_default();
-    resource.summary = decoder.string(object, "summary").unwrap_or_default();
-    resource.keywords = decoder.strings(object, "keywords");
-    resource.disciplines = decoder.strings(object, "disciplines");
-    resource.industries = decoder.strings(object, "industries");
+    resource.title = decoder.text(object, "title").unwrap_or_default();
+    resource.summary = decoder.text(object, "summary").unwrap_or_default();
+    resource.keywords = decoder.texts(object, "keywords");
+    resource.disciplines = decoder.texts(object, "disciplines");
+    resource.industries = decoder.texts(object, "industries");
     resource.region = decoder
-        .string(object, "region")
-        .filter(|region| !region.is_empty());
-    resource.organization = decoder.string(object, "organization").unwrap_or_default();
-    resource.society = decoder.string(object, "society").unwrap_or_default();
+        .text(object, "region")
+        .filter(|region| !region.is_empty())
+        .and_then(|region| canonical_region(&mut decoder.errors, "region", &region));
+    resource.organization = decoder.text(object, "organization").unwrap_or_default();
+    resource.society = decoder.text(object, "society").unwrap_or_default();
     resource.modes = decoder.modes(object, "modes");
     resource.maturity = decoder.small_int(object, "maturity");
-    resource.position = decoder.string(object, "position").unwrap_or_default();
-    resource.expertise = decoder.strings(object, "expertise");
+    resource.position = decoder.text(object, "position").unwrap_or_default();
+    resource.expertise = decoder.texts(object, "expertise");
     resource.updated_at = decoder
-        .string(object, "updated_at")
+        .text(object, "updated_at")
         .filter(|time| !time.is_empty());
     resource.patent = decoder.object(object, "patent").map(|patent| Patent {
-        number: decoder.string(patent, "patent.number").unwrap_or_default(),
-        ipc: decoder.strings(patent, "patent.ipc"),
-        status: decoder.string(patent, "patent.status").unwrap_or_default(),
+        number: decoder.text(patent, "patent.number").unwrap_or_default(),
+        ipc: decoder.texts(patent, "patent.ipc"),
+        status: decoder.text(patent, "patent.status").unwrap_or_default(),
     });
     resource.contact = decoder.object(object, "contact").map(|contact| Contact {
-        name: decoder.string(contact, "contact.name").unwrap_or_default(),
-        phone: decoder.string(contact, "contact.phone").unwrap_or_default(),
-        email: decoder.string(contact, "contact.email").unwrap_or_default(),
+        name: decoder.text(contact, "contact.name").unwrap_or_default(),
+        phone: decoder.text(contact, "contact.phone").unwrap_or_default(),
+        email: decoder.text(contact, "contact.email").unwrap_or_default(),
     });
     if kind.is_some() {
         decoder.errors.extend(validate_resource(&resource));
@@ -115,14 +118,16 @@ pub fn need_from_json(value: &Value) -> Result<Need, Vec<FieldError>> {
         keywords: decoder.strings(object, "keywords"),
         disciplines: decoder.strings(object, "disciplines"),
         industries: decoder.strings(object, "industries"),
-        region: decoder
-            .string(object, "region")
-            .filter(|region| !region.is_empty()),
+        region: None,
         modes: decoder.modes(object, "modes"),
         min_maturity: decoder.small_int(object, "min_maturity"),
         kinds: Vec::new(),
         budget: None,
     };
+    need.region = decoder
+        .string(object, "region")
+        .filter(|region| !region.is_empty())
+        .and_then(|region| canonical_region(&mut decoder.errors, "region", &region));
     for (index, kind) in decoder.strings(object, "kinds").iter().enumerate() {
         match Kind::parse(kind.trim()) {
             Some(kind) if !need.kinds.contains(&kind) => need.kinds.push(kind),
@@ -299,6 +304,48 @@ impl Decoder {
             Some(_) => {
                 self.error(path, "must be a string");
                 None
+            }
+        }
+    }
+
+    /// A resource's text field (`path` names it in the field table): `string`, then, for a free-text
+    /// field, the plain-text rule (`plain::plain_text`), trimmed again.
+    fn text(&mut self, object: &Map<String, Value>, path: &str) -> Option<String> {
+        let text = self.string(object, path)?;
+        Some(self.plain(path, path, text))
+    }
+
+    /// A resource's list field: `strings`, then, for a free-text field, the plain-text rule on each
+    /// item. An item left empty by the rule stays, for validation to name.
+    fn texts(&mut self, object: &Map<String, Value>, path: &str) -> Vec<String> {
+        let items = self.strings(object, path);
+        if !fields::field(path).is_some_and(|field| field.free_text) {
+            return items;
+        }
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(index, item)| self.plain(path, &format!("{path}[{index}]"), item))
+            .collect()
+    }
+
+    /// `text` through the plain-text rule when the field table marks `path` free text; `located`
+    /// names it in an error (`keywords[2]`).
+    fn plain(&mut self, path: &str, located: &str, text: String) -> String {
+        if !fields::field(path).is_some_and(|field| field.free_text) {
+            return text;
+        }
+        match plain_text(&text) {
+            Ok(Cow::Borrowed(_)) => text,
+            Ok(Cow::Owned(plain)) => plain.trim().to_string(),
+            Err(TooDeep) => {
+                self.error(
+                    located,
+                    format!(
+                        "holds HTML escaped more than {MAX_PASSES} times over (&amp;amp;…); unescape it before importing"
+                    ),
+                );
+                text
             }
         }
     }

@@ -14,6 +14,7 @@ pub mod matcher;
 pub mod model;
 pub mod need_text;
 pub mod pause;
+pub mod plain;
 pub mod score;
 pub mod spreadsheet;
 pub mod taxonomy;

@@ -6,7 +6,7 @@ use crate::model::{
     is_valid_id, FieldError, Kind, Need, Resource, MAX_LIST_ITEMS, MAX_NEED_CHARS, MAX_SHORT_CHARS,
     MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
 };
-use crate::taxonomy::taxonomies;
+use crate::taxonomy::{taxonomies, RegionLookupError};
 
 /// Every problem of one resource; empty when it is valid.
 pub fn validate_resource(resource: &Resource) -> Vec<FieldError> {
@@ -17,11 +17,8 @@ pub fn validate_resource(resource: &Resource) -> Vec<FieldError> {
             "must be 1–128 characters of A–Z, a–z, 0–9, '.', '_', ':' or '-'",
         ));
     }
-    if resource.title.trim().is_empty() && resource.summary.trim().is_empty() {
-        errors.push(FieldError::new(
-            "title",
-            "a resource needs a title or a summary",
-        ));
+    if resource.title.trim().is_empty() {
+        errors.push(FieldError::new("title", required_title(resource.kind)));
     }
     check_text(&mut errors, "title", &resource.title, MAX_TITLE_CHARS);
     check_text(&mut errors, "summary", &resource.summary, MAX_SUMMARY_CHARS);
@@ -106,6 +103,17 @@ pub fn validate_resource(resource: &Resource) -> Vec<FieldError> {
     errors
 }
 
+/// What an empty title is called for each kind: every resource is shown and found by its title,
+/// which is a person's name for an expert and an organisation's name for an organisation.
+fn required_title(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Expert => "is required: the expert's name (姓名)",
+        Kind::Organization => "is required: the organization's name (名称)",
+        Kind::Achievement => "is required: the achievement's title (名称)",
+        Kind::Patent => "is required: the patent's title (名称)",
+    }
+}
+
 /// Every problem of one need; empty when it is valid. Free text is never an error (it is scored as it
 /// is), except when it is absurdly long.
 pub fn validate_need(need: &Need) -> Vec<FieldError> {
@@ -140,7 +148,8 @@ pub fn validate_need(need: &Need) -> Vec<FieldError> {
     errors
 }
 
-/// Checks a region code or strategic region id used as a scope or a preference.
+/// Checks a region code or strategic region id used as a scope or a preference. Records hold codes
+/// (the decoders write what people wrote through `canonical_region`), so only codes pass here.
 pub fn check_region(errors: &mut Vec<FieldError>, field: &str, region: &str) {
     let taxonomies = taxonomies();
     if taxonomies.regions.get(region).is_none() && taxonomies.strategic_region(region).is_none() {
@@ -151,6 +160,56 @@ pub fn check_region(errors: &mut Vec<FieldError>, field: &str, region: &str) {
                 clip(region)
             ),
         ));
+    }
+}
+
+/// Candidates listed when a region name is ambiguous; the rest are counted.
+const MAX_REGION_CANDIDATES: usize = 8;
+
+/// The one reading of a region as people write it, for every decoder and filter: its GB/T 2260
+/// code or strategic region id (`Taxonomies::resolve_region`: a code, a name, a short name, or a
+/// path such as 广东省佛山市禅城区). `None`, with an error on `field`, for a region that is unknown
+/// or ambiguous (the error lists the candidates with their codes).
+pub fn canonical_region(errors: &mut Vec<FieldError>, field: &str, text: &str) -> Option<String> {
+    let taxonomies = taxonomies();
+    match taxonomies.resolve_region(text) {
+        Ok(code) => Some(code.to_string()),
+        Err(RegionLookupError::Unknown) => {
+            errors.push(FieldError::new(
+                field,
+                format!(
+                    "unknown region '{}': write a GB/T 2260 code (440604), a name (禅城区, 佛山市), the province, city and county together (广东省佛山市禅城区), or a strategic region id",
+                    clip(text.trim())
+                ),
+            ));
+            None
+        }
+        Err(RegionLookupError::Ambiguous(candidates)) => {
+            let mut listed: Vec<String> = candidates
+                .iter()
+                .take(MAX_REGION_CANDIDATES)
+                .map(|node| format!("{} {}", taxonomies.region_path(&node.code), node.code))
+                .collect();
+            if candidates.len() > MAX_REGION_CANDIDATES {
+                listed.push(format!(
+                    "and {} more",
+                    candidates.len() - MAX_REGION_CANDIDATES
+                ));
+            }
+            let example = candidates
+                .first()
+                .map(|node| taxonomies.region_path(&node.code))
+                .unwrap_or_default();
+            errors.push(FieldError::new(
+                field,
+                format!(
+                    "region '{}' is ambiguous: {}; write the code, or the names above it too ({example})",
+                    clip(text.trim()),
+                    listed.join(", ")
+                ),
+            ));
+            None
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::matcher::Matcher;
 use crate::model::{FieldError, Kind, Need, Resource};
 use crate::taxonomy::taxonomies;
-use crate::validate::{check_region, unknown_discipline, unknown_industry};
+use crate::validate::{canonical_region, unknown_discipline, unknown_industry};
 
 /// Hard filters: a resource outside them is never a result, whatever its score.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -24,7 +24,8 @@ use crate::validate::{check_region, unknown_discipline, unknown_industry};
 pub struct Filters {
     /// Kinds to keep; empty keeps all. A need's own `kinds` narrow these further.
     pub kinds: Vec<Kind>,
-    /// A GB/T 2260 code (covers its descendants) or a strategic region id (covers its members).
+    /// A GB/T 2260 code (covers its descendants) or a strategic region id (covers its members);
+    /// `canonical` also reads a region name or path (佛山市, 广东省佛山市禅城区).
     pub region: Option<String>,
     /// Keep resources with one of these disciplines, a discipline under one of them, or a
     /// discipline of the other system mapped to one of them (GB/T 13745 `460` keeps the CSL
@@ -40,8 +41,9 @@ pub struct Filters {
 impl Filters {
     /// The same filters with every code checked against the taxonomies and written canonically:
     /// disciplines by their canonical code (`Taxonomies::canonical_discipline`, so a name gives its
-    /// code), industries by their node's code (`C3841` gives `3841`), the region trimmed (a GB/T 2260
-    /// code or a strategic region id; empty means none), kinds once each. Every problem is returned,
+    /// code), industries by their node's code (`C3841` gives `3841`), the region by its code or
+    /// strategic region id (`validate::canonical_region`: a name such as 佛山市 or 广东省佛山市禅城区
+    /// gives its code; empty means none), kinds once each. Every problem is returned,
     /// located as in the match request's `filters` (`disciplines[0]`, `region`, `min_maturity`).
     pub fn canonical(&self) -> Result<Filters, Vec<FieldError>> {
         let taxonomies = taxonomies();
@@ -54,8 +56,7 @@ impl Filters {
         }
         if let Some(region) = self.region.as_deref().map(str::trim) {
             if !region.is_empty() {
-                check_region(&mut errors, "region", region);
-                canonical.region = Some(region.to_string());
+                canonical.region = canonical_region(&mut errors, "region", region);
             }
         }
         for (index, discipline) in self.disciplines.iter().enumerate() {

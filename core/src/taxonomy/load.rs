@@ -48,6 +48,9 @@ pub(crate) struct RegionIndex {
     pub(crate) city: Vec<Option<u32>>,
     /// Each node's province.
     pub(crate) province: Vec<u32>,
+    /// Whether the table marks the node virtual (the x9000 groups 省直辖县级行政区划, which are
+    /// bookkeeping, not places people name).
+    pub(crate) is_virtual: Vec<bool>,
 }
 
 #[derive(Debug, Default)]
@@ -516,5 +519,9 @@ fn region_index(regions: &Tree, virtual_flags: &[bool]) -> RegionIndex {
                 .map(|parent| parent as u32)
         })
         .collect();
-    RegionIndex { city, province }
+    RegionIndex {
+        city,
+        province,
+        is_virtual: virtual_flags.to_vec(),
+    }
 }

@@ -11,7 +11,9 @@
 //! - Region names resolve by exact name or short name (广东, 深圳, 广西, 延边). An exact name beats a
 //!   short name, and a province's short name beats a city's or county's (河南 is the province). A
 //!   name still shared after that (朝阳, 朝阳区, 南山区) gives `None` from `by_name`; use
-//!   [`Taxonomies::find_regions`] to list the candidates.
+//!   [`Taxonomies::find_regions`] to list the candidates. What people write in a record (a code, a
+//!   name, a short name, or the province, city and county together such as 广东省佛山市禅城区) is
+//!   read by [`Taxonomies::resolve_region`], the one reader every decoder and filter uses.
 //! - Industry groups (3-digit 中类) have no licensed names: an undivided group takes the name of its
 //!   only class, the others have an empty name. Codes may carry their section letter (`C3841`).
 //! - Disciplines: one tree holds GB/T 13745 (categories `A`..`E`, level-1 codes `110`..) and the CSL
@@ -21,11 +23,14 @@
 mod csv;
 mod load;
 pub(crate) mod names;
+mod resolve;
 #[cfg(test)]
 mod tests;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
+
+pub use crate::taxonomy::resolve::RegionLookupError;
 
 /// One node of a code tree.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 
-use crate::taxonomy::{taxonomies, Tree};
+use crate::taxonomy::{taxonomies, RegionLookupError, Tree};
 
 /// Asserts `(a, b, expected)` both ways round, so every case also checks symmetry.
 fn check_proximity(proximity: impl Fn(&str, &str) -> f64, cases: &[(&str, &str, f64)]) {
@@ -654,4 +654,168 @@ proptest! {
 
 fn mapping_rows() -> usize {
     crate::taxonomy::csv::Table::parse(include_str!("../../data/csl-to-gbt13745.csv")).n_rows()
+}
+
+/// `resolve_region` of each `(text, expected)`: `Ok(code)`, or `Err` with the candidates' codes
+/// (empty for an unknown region).
+fn check_resolve(cases: &[(&str, Result<&str, &[&str]>)]) {
+    let taxonomies = taxonomies();
+    for (text, expected) in cases {
+        let got = taxonomies
+            .resolve_region(text)
+            .map_err(|error| match error {
+                RegionLookupError::Unknown => Vec::new(),
+                RegionLookupError::Ambiguous(nodes) => {
+                    nodes.iter().map(|node| node.code.as_str()).collect()
+                }
+            });
+        let expected = expected.map_err(|codes| codes.to_vec());
+        assert_eq!(got, expected, "resolve_region({text:?})");
+    }
+}
+
+#[test]
+fn regions_as_people_write_them() {
+    check_resolve(&[
+        // Codes and strategic region ids.
+        ("440604", Ok("440604")),
+        (" 440604 ", Ok("440604")),
+        ("999999", Err(&[])),
+        ("jjj", Ok("jjj")),
+        // Names, short names and paths, with or without suffixes and separators.
+        ("佛山市", Ok("440600")),
+        ("佛山", Ok("440600")),
+        ("禅城区", Ok("440604")),
+        ("禅城", Ok("440604")),
+        ("广东省佛山市禅城区", Ok("440604")),
+        ("广东佛山禅城", Ok("440604")),
+        ("广东省佛山禅城区", Ok("440604")),
+        ("佛山市禅城区", Ok("440604")),
+        ("广东省禅城区", Ok("440604")),
+        ("广东省 佛山市 禅城区", Ok("440604")),
+        ("广东/佛山/禅城", Ok("440604")),
+        ("广东省·佛山市", Ok("440600")),
+        ("北京朝阳", Ok("110105")),
+        ("北京市朝阳区", Ok("110105")),
+        ("长春市朝阳区", Ok("220104")),
+        ("吉林省长春市朝阳区", Ok("220104")),
+        ("湖北省仙桃市", Ok("429004")),
+        ("湖北省省直辖县级行政区划仙桃市", Ok("429004")),
+        // Ranks decide as in `by_name`: a province's short name beats a city's.
+        ("吉林", Ok("220000")),
+        ("吉林市", Ok("220200")),
+        ("河南", Ok("410000")),
+        ("吉林船营区", Ok("220204")),
+        // Ambiguous: every candidate is listed.
+        ("朝阳", Err(&["110105", "211300", "211321", "220104"])),
+        ("朝阳区", Err(&["110105", "220104"])),
+        ("辽宁朝阳", Err(&["211300", "211321"])),
+        ("辽宁朝阳朝阳", Ok("211321")),
+        ("南山区", Err(&["230404", "440305"])),
+        ("深圳南山", Ok("440305")),
+        // Unknown: no such name, the wrong order, nothing at all, too long.
+        ("火星", Err(&[])),
+        ("广东省火星市", Err(&[])),
+        ("禅城区佛山市", Err(&[])),
+        ("佛山佛山", Err(&[])),
+        ("", Err(&[])),
+        (" / ", Err(&[])),
+        (&"广东".repeat(40), Err(&[])),
+    ]);
+}
+
+#[test]
+fn region_paths() {
+    let taxonomies = taxonomies();
+    assert_eq!(taxonomies.region_path("440604"), "广东省佛山市禅城区");
+    assert_eq!(taxonomies.region_path("110105"), "北京市朝阳区");
+    assert_eq!(taxonomies.region_path("429004"), "湖北省仙桃市");
+    assert_eq!(taxonomies.region_path("440000"), "广东省");
+    assert_eq!(taxonomies.region_path("999999"), "");
+}
+
+/// The names of a region's path, virtual groups left out, each written by `write`.
+fn path_of(node: &crate::taxonomy::Node, write: impl Fn(&str) -> String) -> Vec<String> {
+    let taxonomies = taxonomies();
+    let mut names: Vec<String> = taxonomies
+        .regions
+        .ancestors(&node.code)
+        .iter()
+        .filter(|ancestor| !ancestor.name.contains("直辖县级行政区划"))
+        .map(|ancestor| write(&ancestor.name))
+        .collect();
+    names.reverse();
+    names.push(write(&node.name));
+    names
+}
+
+/// Every region's code and full path resolve to its code; its name resolves to its code, or is
+/// refused as ambiguous with the region among the candidates.
+#[test]
+fn every_region_resolves_by_code_name_and_path() {
+    let taxonomies = taxonomies();
+    for node in taxonomies.regions.nodes() {
+        assert_eq!(
+            taxonomies.resolve_region(&node.code),
+            Ok(node.code.as_str())
+        );
+        let path = taxonomies.region_path(&node.code);
+        assert_eq!(path, path_of(node, str::to_string).concat());
+        assert_eq!(
+            taxonomies.resolve_region(&path),
+            Ok(node.code.as_str()),
+            "{path}"
+        );
+        assert_eq!(
+            taxonomies.resolve_region(&path_of(node, str::to_string).join(" ")),
+            Ok(node.code.as_str()),
+            "{path} with spaces"
+        );
+        match taxonomies.resolve_region(&node.name) {
+            Ok(code) => assert_eq!(code, node.code, "{}", node.name),
+            Err(RegionLookupError::Ambiguous(candidates)) => {
+                assert!(candidates.contains(&node), "{}: {candidates:?}", node.name)
+            }
+            Err(RegionLookupError::Unknown) => panic!("{} is unknown", node.name),
+        }
+    }
+}
+
+proptest! {
+    /// A path written with short names where they exist, any separator, and levels left out:
+    /// it resolves to the region, or is refused as ambiguous with the region among the
+    /// candidates (辽宁朝阳 is 朝阳市 and 朝阳县); never to another region, never unknown.
+    #[test]
+    fn paths_with_short_names_resolve_to_their_region(
+        index in 0usize..3217,
+        short in prop::collection::vec(any::<bool>(), 3),
+        keep in prop::collection::vec(any::<bool>(), 3),
+        separator in prop::sample::select(vec!["", " ", "/", "-", "·", "，"]),
+    ) {
+        let taxonomies = taxonomies();
+        let nodes = taxonomies.regions.nodes();
+        let node = &nodes[index % nodes.len()];
+        let full = path_of(node, str::to_string);
+        let last = full.len() - 1;
+        let parts: Vec<String> = full
+            .iter()
+            .enumerate()
+            .filter(|(level, _)| *level == last || keep[*level])
+            .map(|(level, name)| {
+                if short[level] {
+                    crate::taxonomy::names::short_region_name(name).unwrap_or(name).to_string()
+                } else {
+                    name.clone()
+                }
+            })
+            .collect();
+        let text = parts.join(separator);
+        match taxonomies.resolve_region(&text) {
+            Ok(code) => prop_assert_eq!(code, node.code.as_str(), "{}", text),
+            Err(RegionLookupError::Ambiguous(candidates)) => {
+                prop_assert!(candidates.contains(&node), "{}: {:?}", text, candidates)
+            }
+            Err(RegionLookupError::Unknown) => prop_assert!(false, "{} is unknown", text),
+        }
+    }
 }

@@ -125,6 +125,55 @@ fn the_decoder_refuses_keys_the_table_lacks() {
     }
 }
 
+/// The free-text fields of the table, and only they, are read through the plain-text rule: a value
+/// marked up as a web editor writes it decodes to the sample; elsewhere markup is kept as written.
+#[test]
+fn free_text_fields_are_read_as_plain_text() {
+    let free_text: Vec<&str> = RESOURCE_FIELDS
+        .iter()
+        .filter(|field| field.free_text)
+        .map(|field| field.name)
+        .collect();
+    assert_eq!(
+        free_text,
+        [
+            "title",
+            "summary",
+            "keywords",
+            "organization",
+            "society",
+            "patent.status",
+            "position",
+            "expertise",
+            "contact.name"
+        ]
+    );
+    let marked_up = |text: &str| format!("<p><span style=\"x\">{text}</span>&nbsp;</p>");
+    let object = full_object(Value::clone);
+    let mut marked = object.clone();
+    for field in RESOURCE_FIELDS.iter().filter(|field| field.free_text) {
+        let slot = match field.nested() {
+            Some((outer, inner)) => &mut marked[outer][inner],
+            None => &mut marked[field.name],
+        };
+        *slot = match &*slot {
+            Value::String(text) => json!(marked_up(text)),
+            Value::Array(items) => json!(items
+                .iter()
+                .map(|item| marked_up(item.as_str().unwrap()))
+                .collect::<Vec<_>>()),
+            other => panic!("{other}"),
+        };
+    }
+    assert_eq!(decoded(&marked), decoded(&object));
+    let mut kept = object.clone();
+    kept["contact"]["phone"] = json!("010&nbsp;5555");
+    kept["patent"]["number"] = json!("CN1<br>");
+    let resource = decoded(&kept);
+    assert_eq!(resource.contact.unwrap().phone, "010&nbsp;5555");
+    assert_eq!(resource.patent.unwrap().number, "CN1<br>");
+}
+
 #[test]
 fn public_drops_exactly_the_private_fields() {
     let resource = decoded(&full_object(Value::clone));

@@ -140,6 +140,35 @@ fn canonical_codes() {
     assert_eq!(empty_region.canonical(), Ok(Filters::default()));
 }
 
+/// The region filter reads a region as records do (`canonical_region`): a name or a path gives its
+/// code, an ambiguous name is refused with the candidates.
+#[test]
+fn a_region_filters_by_code_or_name() {
+    for written in ["广东省佛山市", "佛山", "广东/佛山市", "440600"] {
+        let filters = Filters {
+            region: Some(written.to_string()),
+            ..Filters::default()
+        };
+        assert_eq!(
+            filters.canonical().unwrap().region.as_deref(),
+            Some("440600"),
+            "{written}"
+        );
+    }
+    let ambiguous = Filters {
+        region: Some("朝阳区".to_string()),
+        ..Filters::default()
+    };
+    let errors = ambiguous.canonical().unwrap_err();
+    assert_eq!(errors[0].field, "region");
+    assert!(
+        errors[0].message.contains("北京市朝阳区 110105")
+            && errors[0].message.contains("吉林省长春市朝阳区 220104"),
+        "{}",
+        errors[0].message
+    );
+}
+
 #[test]
 fn unknown_codes_are_located() {
     let filters = Filters {

@@ -1,6 +1,8 @@
-//! JSON Lines catalog errors: each is located by line and field, and every error is reported at once.
+//! JSON Lines catalog errors: each is located by line and field, and every error is reported at once;
+//! what each kind requires, and regions written as names.
 
-use duijie_core::jsonl::parse_catalog_jsonl;
+use duijie_core::jsonl::{need_from_json, parse_catalog_jsonl, resource_from_json};
+use serde_json::json;
 
 /// The `(line, field)` of every error in `catalog`.
 fn errors(catalog: &str) -> Vec<(Option<usize>, String)> {
@@ -107,5 +109,73 @@ fn lines_are_counted_across_good_and_bad_records() {
     assert_eq!(
         errors(&catalog),
         [(Some(3), String::new()), (Some(5), "nickname".to_string())]
+    );
+}
+
+/// Every kind needs a title (a person's or an organisation's name for those kinds), whatever else
+/// the record has: a summary no longer stands in for it.
+#[test]
+fn every_kind_needs_its_title() {
+    for (kind, named) in [
+        ("expert", "expert's name (姓名)"),
+        ("organization", "organization's name (名称)"),
+        ("achievement", "achievement's title (名称)"),
+        ("patent", "patent's title (名称)"),
+    ] {
+        for title in [
+            r#""title":"","#,
+            r#""title":"  ","#,
+            "",
+            r#""title":"<br>","#,
+        ] {
+            let record = format!(
+                r#"{{"id":"a","kind":"{kind}",{title}"summary":"有摘要","keywords":["k"]}}"#
+            );
+            check(&record, &["title"]);
+            let error = &parse_catalog_jsonl(&record).errors[0];
+            assert!(error.message.contains(named), "{record}: {}", error.message);
+            assert_eq!(error.id.as_deref(), Some("a"));
+        }
+    }
+}
+
+/// A region is read by `canonical_region` in records and needs alike: a name or a path lands as its
+/// code, an ambiguous name is refused with its candidates.
+#[test]
+fn regions_are_read_by_name_and_stored_as_codes() {
+    let region_of = |region: &str| {
+        resource_from_json(&json!({"id": "a", "kind": "expert", "title": "t", "region": region}))
+            .map(|resource| resource.region)
+    };
+    for (written, code) in [
+        ("广东省佛山市禅城区", "440604"),
+        ("佛山市", "440600"),
+        ("广东 佛山 禅城", "440604"),
+        ("440604", "440604"),
+    ] {
+        assert_eq!(region_of(written), Ok(Some(code.to_string())), "{written}");
+        let need = need_from_json(&json!({"text": "x", "region": written})).unwrap();
+        assert_eq!(need.region.as_deref(), Some(code), "need {written}");
+    }
+    let errors = region_of("朝阳").unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].field, "region");
+    for candidate in [
+        "北京市朝阳区 110105",
+        "辽宁省朝阳市 211300",
+        "吉林省长春市朝阳区 220104",
+    ] {
+        assert!(
+            errors[0].message.contains(candidate),
+            "{}",
+            errors[0].message
+        );
+    }
+    let errors = need_from_json(&json!({"text": "x", "region": "火星"})).unwrap_err();
+    assert_eq!(errors[0].field, "region");
+    assert!(
+        errors[0].message.contains("unknown region '火星'"),
+        "{}",
+        errors[0].message
     );
 }
