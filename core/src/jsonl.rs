@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::fields;
 use crate::model::{Contact, FieldError, Kind, Mode, Need, Patent, Resource};
-use crate::plain::{plain_text, TooDeep, MAX_PASSES};
+use crate::plain::{plain_text, reference_len, TooDeep, MAX_PASSES};
 use crate::validate::{canonical_region, clip, validate_need, validate_resource};
 
 /// The fields a need object may have; anything else is an error, not silently dropped. (A
@@ -444,9 +444,26 @@ impl Decoder {
     }
 }
 
-/// Splits a list cell on `;` or `；`, trimming items and dropping empty ones.
+/// Splits a list cell on `;` or `；`, trimming items and dropping empty ones. The `;` that ends a
+/// character reference (`储能&lt;电站&gt;`) is no separator: free-text items are read through the
+/// plain-text rule after the split.
 pub fn split_list(text: &str) -> Vec<String> {
-    text.split([';', '；'])
+    let mut items = Vec::new();
+    let mut start = 0;
+    let mut position = 0;
+    while let Some(offset) = text[position..].find(['&', ';', '；']) {
+        let at = position + offset;
+        if text[at..].starts_with('&') {
+            position = at + reference_len(&text[at..]).unwrap_or(1);
+            continue;
+        }
+        items.push(&text[start..at]);
+        position = at + text[at..].chars().next().map_or(1, char::len_utf8);
+        start = position;
+    }
+    items.push(&text[start..]);
+    items
+        .into_iter()
         .map(str::trim)
         .filter(|item| !item.is_empty())
         .map(str::to_string)

@@ -398,15 +398,42 @@ impl Need {
     }
 }
 
-/// One problem with one field of one record. `line` is set when the record came from a file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One problem with one field of one record. `line` is set when the record came from a file, and the
+/// other places as precisely as the file's format allows: a spreadsheet's `sheet` and `cell`, a CSV
+/// or spreadsheet `column` and its `header`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct FieldError {
+    /// The line (JSON Lines, CSV) or spreadsheet row the record came from, counted from 1.
     #[cfg_attr(
         feature = "serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub line: Option<usize>,
+    /// The spreadsheet's sheet (XLSX).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub sheet: Option<String>,
+    /// The cell, as the spreadsheet names it: `J11` (XLSX).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub cell: Option<String>,
+    /// The column, counted from 1 (CSV, XLSX).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub column: Option<usize>,
+    /// The column's header as the file writes it: `关键词` (CSV, XLSX).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub header: Option<String>,
     /// The record's id when it has a readable one.
     #[cfg_attr(
         feature = "serde",
@@ -421,10 +448,9 @@ pub struct FieldError {
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
         FieldError {
-            line: None,
-            id: None,
             field: field.into(),
             message: message.into(),
+            ..FieldError::default()
         }
     }
 
@@ -432,12 +458,40 @@ impl FieldError {
         self.line = Some(line);
         self
     }
+
+    /// Where the error is, without the field: `Sheet1!J11 (关键词)` in a spreadsheet, `line 11,
+    /// column 10 (关键词)` in CSV, `line 11` in JSON Lines; empty when nothing locates it.
+    pub fn location(&self) -> String {
+        let mut out = match (&self.sheet, &self.cell, self.line) {
+            (Some(sheet), Some(cell), _) => format!("{sheet}!{cell}"),
+            (None, Some(cell), _) => format!("cell {cell}"),
+            (Some(sheet), None, Some(line)) => format!("{sheet}, row {line}"),
+            (Some(sheet), None, None) => sheet.clone(),
+            (None, None, Some(line)) => format!("line {line}"),
+            (None, None, None) => String::new(),
+        };
+        if self.cell.is_none() {
+            if let Some(column) = self.column {
+                if !out.is_empty() {
+                    out.push_str(", ");
+                }
+                out.push_str(&format!("column {column}"));
+            }
+        }
+        if let Some(header) = &self.header {
+            out.push_str(&format!(" ({header})"));
+        }
+        out.trim_start().to_string()
+    }
 }
 
+/// `LOCATION: ID: FIELD: MESSAGE`, the parts that are known: `Sheet1!J11 (关键词): x-1:
+/// keywords[1]: looks like a spreadsheet formula`.
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(line) = self.line {
-            write!(f, "line {line}: ")?;
+        let location = self.location();
+        if !location.is_empty() {
+            write!(f, "{location}: ")?;
         }
         if let Some(id) = &self.id {
             write!(f, "{id}: ")?;

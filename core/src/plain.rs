@@ -51,6 +51,15 @@ pub fn plain_text(text: &str) -> Result<Cow<'_, str>, TooDeep> {
     }
 }
 
+/// The length of the character reference the plain-text rule would decode at the start of `text`
+/// (`&lt;` gives 4), or `None`. List cells are not split at the `;` that ends one (`jsonl::split_list`).
+pub fn reference_len(text: &str) -> Option<usize> {
+    text.starts_with('&')
+        .then(|| reference(text))
+        .flatten()
+        .map(|(length, _)| length)
+}
+
 /// Tags that become a line break.
 const BREAK_TAGS: &[&str] = &["br"];
 

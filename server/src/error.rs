@@ -133,7 +133,7 @@ impl Code {
             }
             Code::PayloadTooLarge => "the body is larger than the route's limit (`details.limit`, in bytes)",
             Code::Invalid => {
-                "the body's records do not validate: `details.errors` lists every problem (`line`, `id`, `field`, `message`), `details.total` counts them"
+                "the body's records do not validate: `details.errors` lists every problem (`line`, `id`, `field`, `message`, and in an import `sheet`, `cell`, `column`, `header` where the format has them), `details.total` counts them"
             }
             Code::Internal => "our fault; the server log has the cause, the answer does not",
             Code::Timeout => "the request took longer than the configured limit",
@@ -172,7 +172,8 @@ pub struct ErrorDetails {
     /// `invalid`: how many problems there were (at most 1,000 are listed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<usize>,
-    /// `invalid`: the problems, each located by line (in an import), record id and field.
+    /// `invalid`: the problems, each located by record id and field, and in an import as precisely as
+    /// its format allows (line; XLSX sheet, cell and header; CSV column and header).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<crate::schema::FieldError>>)]
     pub errors: Option<Vec<FieldError>>,

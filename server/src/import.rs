@@ -14,6 +14,7 @@ use std::io::Cursor;
 
 use duijie_core::fields::{field_of_header, Field, Shape};
 use duijie_core::jsonl::{resource_from_json, split_list};
+use duijie_core::plain::plain_text;
 use duijie_core::{FieldError, Kind, Resource};
 use serde_json::{Map, Value};
 
@@ -237,6 +238,75 @@ struct Collector {
     errors: Vec<FieldError>,
     total_errors: usize,
     bad_rows: usize,
+    /// The columns of a CSV or XLSX upload once its header is read, to locate errors.
+    layout: Layout,
+}
+
+/// Where an upload's columns are, so that each error is located as precisely as its format allows:
+/// in XLSX by sheet, cell (`J11`) and header, in CSV by column and header (JSON Lines has none: its
+/// errors name the field).
+#[derive(Clone, Debug, Default)]
+struct Layout {
+    /// The sheet's name (XLSX).
+    sheet: Option<String>,
+    /// The zero-based column of the header's first cell (XLSX; 0 in CSV).
+    first_column: u32,
+    /// Each column's header as the file writes it, and the field it names, from `first_column` on.
+    columns: Vec<(String, &'static Field)>,
+}
+
+impl Layout {
+    /// The zero-based column (of the sheet, or of the CSV row) holding `field` (`keywords[2]` is
+    /// in the `keywords` column; `patent`, in the first `patent.*` column).
+    fn column_of(&self, field: &str) -> Option<u32> {
+        let name = field.split('[').next().unwrap_or(field);
+        let index = self
+            .columns
+            .iter()
+            .position(|(_, column)| column.name == name)
+            .or_else(|| {
+                self.columns
+                    .iter()
+                    .position(|(_, column)| column.nested().is_some() && column.key() == name)
+            })?;
+        Some(self.first_column + index as u32)
+    }
+
+    /// Fills in the sheet, and from the error's column (or else its field) the column, its header
+    /// and, in a sheet, the cell (in the error's row, its `line`).
+    fn locate(&self, error: &mut FieldError) {
+        if error.sheet.is_none() {
+            error.sheet = self.sheet.clone();
+        }
+        let column = match error.column {
+            Some(column) => column.checked_sub(1).map(|column| column as u32),
+            None => self.column_of(&error.field),
+        };
+        let Some(column) = column else {
+            return;
+        };
+        error.column = Some(column as usize + 1);
+        if error.header.is_none() {
+            error.header = column
+                .checked_sub(self.first_column)
+                .and_then(|index| self.columns.get(index as usize))
+                .map(|(header, _)| clean_header(header));
+        }
+        if let (Some(_), None, Some(line)) = (&self.sheet, &error.cell, error.line) {
+            if line > 0 {
+                error.cell = Some(cell_name(line as u32 - 1, column));
+            }
+        }
+    }
+}
+
+/// A header as shown in messages: trimmed, without a byte order mark.
+fn clean_header(header: &str) -> String {
+    header
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .trim()
+        .to_string()
 }
 
 /// A 128-bit hash of an id, for finding duplicates without keeping the ids (two SipHash-1-3 with
@@ -265,6 +335,7 @@ impl Collector {
             errors: Vec::new(),
             total_errors: 0,
             bad_rows: 0,
+            layout: Layout::default(),
         }
     }
 
@@ -297,9 +368,11 @@ impl Collector {
         }
     }
 
-    fn keep(&mut self, error: FieldError) {
+    /// Counts an error, and keeps it, located by the layout, while fewer than `max_errors` are.
+    fn keep(&mut self, mut error: FieldError) {
         self.total_errors += 1;
         if self.errors.len() < self.limits.max_errors {
+            self.layout.locate(&mut error);
             self.errors.push(error);
         }
     }
@@ -451,12 +524,20 @@ fn check_rows_in_parallel(rows: Vec<Pending>) -> Vec<CheckedRow> {
 ///   checked item by item too.
 /// - A value holding `javascript:` or `vbscript:` (any case, ignoring spaces and control characters
 ///   inside) is a script URL.
+/// - Both rules look at the value as written and as the plain-text rule (`duijie_core::plain`)
+///   leaves it, so markup cannot hide a formula (`<b>=1+1</b>`) or a URL (`javascript&#58;`).
 pub fn check_text_safety(value: &Value) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    walk_strings(value, "", &mut |field, text| {
-        let mut parts = vec![text];
-        if text.contains(';') || text.contains('；') {
-            parts.extend(text.split([';', '；']));
+    walk_strings(value, "", &mut |field, raw| {
+        // The text as stored, after the plain-text rule of free-text fields: `<p>=1+1</p>` is a
+        // formula once its tags are gone. Both are checked, whatever the field.
+        let plain = plain_text(raw).unwrap_or(Cow::Borrowed(raw));
+        let texts: &[&str] = if plain == raw { &[raw] } else { &[raw, &plain] };
+        let mut parts: Vec<&str> = texts.to_vec();
+        for text in texts {
+            if text.contains(';') || text.contains('；') {
+                parts.extend(text.split([';', '；']));
+            }
         }
         if parts.iter().any(|part| is_formula(part)) {
             errors.push(FieldError::new(
@@ -464,7 +545,7 @@ pub fn check_text_safety(value: &Value) -> Vec<FieldError> {
                 "looks like a spreadsheet formula (starts with =, or with +, - or @ before a function call or cell reference); remove the leading sign",
             ));
         }
-        if is_script_url(text) {
+        if texts.iter().any(|text| is_script_url(text)) {
             errors.push(FieldError::new(
                 field,
                 "holds a javascript: or vbscript: URL",
@@ -629,38 +710,52 @@ fn jsonl_rows(text: &str, collector: &mut Collector) -> Result<(), Refusal> {
 }
 
 /// Maps a header row to fields (the table `duijie_core::fields::RESOURCE_FIELDS`); an unknown or
-/// repeated header is an error on line `line`.
-fn header_fields(headers: &[String], line: usize) -> Result<Vec<&'static Field>, Vec<FieldError>> {
-    let mut fields = Vec::new();
+/// repeated header is an error on line `line`, located by its column (`first_column` is the
+/// zero-based column of the first header: 0 in CSV).
+fn header_fields(
+    headers: &[String],
+    line: usize,
+    first_column: u32,
+) -> Result<Vec<&'static Field>, Vec<FieldError>> {
+    let mut fields: Vec<&'static Field> = Vec::new();
     let mut errors = Vec::new();
-    for (column, header) in headers.iter().enumerate() {
-        match field_of_header(header) {
-            Some(field) if fields.iter().any(|seen: &&Field| seen.name == field.name) => errors
-                .push(
-                    FieldError::new(
-                        field.name,
-                        format!("column {} repeats field '{}'", column + 1, field.name),
-                    )
-                    .at_line(line),
-                ),
-            Some(field) => fields.push(field),
-            None => errors.push(
-                FieldError::new(
-                    header.trim(),
+    let column_number = |index: usize| first_column as usize + index + 1;
+    for (index, header) in headers.iter().enumerate() {
+        let error = match field_of_header(header) {
+            Some(field) => match fields.iter().position(|seen| seen.name == field.name) {
+                Some(first) => FieldError::new(
+                    field.name,
                     format!(
-                        "column {}: unknown header; use the interchange field names or the Chinese names in the import documentation",
-                        column + 1
+                        "repeats the field '{}' of column {}",
+                        field.name,
+                        column_number(first)
                     ),
-                )
-                .at_line(line),
+                ),
+                None => {
+                    fields.push(field);
+                    continue;
+                }
+            },
+            None => FieldError::new(
+                header.trim(),
+                "unknown header; use the interchange field names or the Chinese names in the import documentation",
             ),
-        }
+        };
+        let mut error = error.at_line(line);
+        error.column = Some(column_number(index));
+        error.header = Some(clean_header(header));
+        errors.push(error);
     }
     if errors.is_empty() {
         Ok(fields)
     } else {
         Err(errors)
     }
+}
+
+/// The layout of a header that `header_fields` read: each header as written with its field.
+fn columns_of(headers: Vec<String>, fields: &[&'static Field]) -> Vec<(String, &'static Field)> {
+    headers.into_iter().zip(fields.iter().copied()).collect()
 }
 
 /// One row's cells as the JSON object `resource_from_json` reads. Empty cells are absent fields;
@@ -715,7 +810,9 @@ fn csv_rows(text: &str, collector: &mut Collector) -> Result<(), Refusal> {
         Some(Ok(header)) => header,
     };
     let headers: Vec<String> = header.iter().map(str::to_string).collect();
-    let fields = header_fields(&headers, 1)?;
+    let fields = header_fields(&headers, 1, 0)?;
+    let id_column = fields.iter().position(|field| field.name == "id");
+    collector.layout.columns = columns_of(headers, &fields);
     for record in records {
         match record {
             Err(error) => {
@@ -735,7 +832,7 @@ fn csv_rows(text: &str, collector: &mut Collector) -> Result<(), Refusal> {
                     continue;
                 }
                 if record.len() != fields.len() {
-                    let error = FieldError::new(
+                    let mut error = FieldError::new(
                         "",
                         format!(
                             "has {} cells but the header has {} columns",
@@ -743,6 +840,12 @@ fn csv_rows(text: &str, collector: &mut Collector) -> Result<(), Refusal> {
                             fields.len()
                         ),
                     );
+                    // The id, when the short row still reaches its column.
+                    error.id = id_column
+                        .and_then(|column| record.get(column))
+                        .map(str::trim)
+                        .filter(|id| !id.is_empty())
+                        .map(str::to_string);
                     collector.row(line, None, vec![error])?;
                     continue;
                 }
@@ -881,6 +984,7 @@ fn xlsx_rows(bytes: &[u8], collector: &mut Collector) -> Result<(), Refusal> {
     let mut reader = workbook
         .worksheet_cells_reader(&sheet_name)
         .map_err(|error| not_xlsx(error.to_string()))?;
+    collector.layout.sheet = Some(sheet_name.clone());
     let max_rows = limits.max_rows.saturating_add(1).min(u32::MAX as usize) as u32;
     let max_columns = limits.xlsx_max_columns.min(u32::MAX as usize) as u32;
     let beyond = |row: u32, column: u32, declared: bool| -> Option<Refusal> {
@@ -969,23 +1073,54 @@ fn xlsx_rows(bytes: &[u8], collector: &mut Collector) -> Result<(), Refusal> {
     sheet_row(row, &mut header, collector)
 }
 
-/// Hands one spreadsheet row to the collector; the first row with a value is the header.
+/// Hands one spreadsheet row to the collector; the first row with a value is the header. Errors
+/// found here name their column; the collector's layout adds the header and the cell.
 fn sheet_row(
     row: SheetRow,
     header: &mut Option<(u32, u32, Vec<&'static Field>)>,
     collector: &mut Collector,
 ) -> Result<(), Refusal> {
     let line = row.index as usize + 1;
+    let field_at = |column: u32| -> &'static str {
+        header
+            .as_ref()
+            .and_then(|(_, first_column, fields)| {
+                column
+                    .checked_sub(*first_column)
+                    .and_then(|offset| fields.get(offset as usize))
+            })
+            .map_or("", |field| field.name)
+    };
+    let at_column = |error: FieldError, column: u32| -> FieldError {
+        let mut error = error.at_line(line);
+        error.column = Some(column as usize + 1);
+        error
+    };
+    // The record's id as written, for errors on rows that are not read further.
+    let id = header.as_ref().and_then(|(_, first_column, fields)| {
+        let id_column = first_column + fields.iter().position(|field| field.name == "id")? as u32;
+        row.cells
+            .iter()
+            .find(|(column, _)| *column == id_column)
+            .map(|(_, text)| text.trim().to_string())
+            .filter(|id| !id.is_empty())
+    });
+    let with_id = |mut error: FieldError| -> FieldError {
+        error.id = id.clone();
+        error
+    };
     // A cell holding a formula is refused whatever value Excel cached for it.
     let mut errors: Vec<FieldError> = row
         .formula_columns
         .iter()
-        .map(|column| {
-            FieldError::new(
-                format!("column {}", column + 1),
-                "is a spreadsheet formula; paste values only",
-            )
-            .at_line(line)
+        .map(|&column| {
+            with_id(at_column(
+                FieldError::new(
+                    field_at(column),
+                    "is a spreadsheet formula; paste values only",
+                ),
+                column,
+            ))
         })
         .collect();
     if row.cells.iter().all(|(_, text)| text.trim().is_empty()) {
@@ -1013,9 +1148,11 @@ fn sheet_row(
         for (column, text) in row.cells {
             headers[(column - first_column) as usize] = text;
         }
-        match header_fields(&headers, line) {
+        match header_fields(&headers, line, first_column) {
             Ok(fields) => {
                 collector.errors_at(errors);
+                collector.layout.first_column = first_column;
+                collector.layout.columns = columns_of(headers, &fields);
                 *header = Some((row.index, first_column, fields));
                 return Ok(());
             }
@@ -1032,11 +1169,10 @@ fn sheet_row(
         }
     };
     if let Some(column) = row.error_column {
-        let field = column
-            .checked_sub(*first_column)
-            .and_then(|offset| fields.get(offset as usize))
-            .map_or("", |field| field.name);
-        errors.push(FieldError::new(field, "is an Excel error value"));
+        errors.push(with_id(at_column(
+            FieldError::new(field_at(column), "is an Excel error value"),
+            column,
+        )));
         return collector.row(line, None, errors);
     }
     let mut cells = vec![String::new(); fields.len()];
@@ -1048,7 +1184,10 @@ fn sheet_row(
             Some(offset) => cells[offset] = text,
             None if text.trim().is_empty() => {}
             None => {
-                errors.push(FieldError::new("", "has cells beyond the header's columns"));
+                errors.push(with_id(at_column(
+                    FieldError::new("", "has a cell beyond the header's columns"),
+                    column,
+                )));
                 return collector.row(line, None, errors);
             }
         }

@@ -187,12 +187,27 @@ pub struct Filters {
     pub min_maturity: Option<u8>,
 }
 
-/// One problem with one field of one record.
+/// One problem with one field of one record, located as precisely as the upload's format allows:
+/// XLSX by `sheet`, `cell`, `header` and `id`; CSV by `line`, `column`, `header` and `id`; JSON
+/// Lines by `line`, `field` and `id`.
 #[derive(ToSchema)]
 pub struct FieldError {
-    /// The line (import) or spreadsheet row the record came from.
+    /// The line (import) or spreadsheet row the record came from, counted from 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    /// The spreadsheet's sheet (XLSX imports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// The cell as the spreadsheet names it, such as `J11` (XLSX imports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
+    /// The column, counted from 1 (CSV and XLSX imports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub column: Option<usize>,
+    /// The column's header as the file writes it, such as `关键词` (CSV and XLSX imports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
     /// The record's id when it has a readable one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,

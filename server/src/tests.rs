@@ -303,6 +303,10 @@ fn core_schemas_match_the_core_types() {
     };
     let field_error = FieldError {
         line: Some(1),
+        sheet: Some("s".into()),
+        cell: Some("A1".into()),
+        column: Some(1),
+        header: Some("h".into()),
         id: Some("r".into()),
         field: "f".into(),
         message: "m".into(),

@@ -274,3 +274,24 @@ fn the_version_of_a_full_resource_is_unchanged() {
         "c-19e4f2da3d823082"
     );
 }
+
+/// A list cell splits on `;` and `；`, except at the `;` that ends a character reference, which the
+/// plain-text rule then decodes in free-text items.
+#[test]
+fn list_cells_split_on_semicolons_outside_references() {
+    use duijie_core::jsonl::split_list;
+    let cases: &[(&str, &[&str])] = &[
+        ("a;b；c", &["a", "b", "c"]),
+        (" a ;; b ；", &["a", "b"]),
+        ("储能&lt;电站&gt;；热失控", &["储能&lt;电站&gt;", "热失控"]),
+        ("R&D;x&#59;y;&amp;", &["R&D", "x&#59;y", "&amp;"]),
+        ("&unknown;x", &["&unknown", "x"]),
+        ("", &[]),
+    ];
+    for (cell, items) in cases {
+        assert_eq!(split_list(cell), *items, "{cell}");
+    }
+    let mut object = full_object(Value::clone);
+    object["keywords"] = json!("储能&lt;电站&gt;；热失控");
+    assert_eq!(decoded(&object).keywords, ["储能<电站>", "热失控"]);
+}

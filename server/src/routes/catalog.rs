@@ -232,7 +232,7 @@ fn refusal_to_error(refusal: Refusal) -> ApiError {
             rows,
         } => {
             let omitted = total.saturating_sub(errors.len());
-            let message = if omitted > 0 {
+            let mut message = if omitted > 0 {
                 format!(
                     "{} errors on {} rows; the first {} are listed, and {} more; nothing was imported",
                     thousands(total),
@@ -243,6 +243,10 @@ fn refusal_to_error(refusal: Refusal) -> ApiError {
             } else {
                 format!("{total} error(s) on {rows} row(s); nothing was imported")
             };
+            // The first error in words, located (`Sheet1!J11 (关键词): x-1: keywords[1]: …`).
+            if let Some(first) = errors.first() {
+                message.push_str(&format!("; first: {first}"));
+            }
             ApiError::Invalid {
                 message,
                 errors,

@@ -10,6 +10,7 @@ mod engagements;
 mod golden;
 mod holes;
 mod import;
+mod import_rules;
 mod reliability;
 mod resources;
 mod rules;
