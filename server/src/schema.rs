@@ -100,7 +100,8 @@ pub struct Resource {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schema(max_items = 100)]
     pub industries: Vec<String>,
-    /// A GB/T 2260 code.
+    /// A GB/T 2260 code. A write may give a region name or path instead (佛山市, 广东省佛山市禅城区):
+    /// it is stored as its code, and an ambiguous name is refused with its candidates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -150,7 +151,8 @@ pub struct Need {
     pub disciplines: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub industries: Vec<String>,
-    /// A GB/T 2260 code or a strategic region id: a preference, not a filter.
+    /// A GB/T 2260 code or a strategic region id: a preference, not a filter. A region name or path
+    /// (佛山市, 广东省佛山市禅城区) is read as its code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -172,7 +174,8 @@ pub struct Filters {
     /// Kinds to keep; empty keeps all. A need's own `kinds` narrow these further.
     #[serde(default)]
     pub kinds: Vec<Kind>,
-    /// A GB/T 2260 code (covers its descendants) or a strategic region id (covers its members).
+    /// A GB/T 2260 code (covers its descendants) or a strategic region id (covers its members); a
+    /// region name or path (佛山市, 广东省佛山市禅城区) is read as its code.
     #[serde(default)]
     pub region: Option<String>,
     /// Keep resources with one of these disciplines (or a discipline under one of them).

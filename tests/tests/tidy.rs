@@ -1,5 +1,6 @@
 //! Workspace tidiness: duijie-core and duijie-schedule stay free of I/O and browser crates, nothing
-//! but the server depends on duijie-server, and every source file opens with a `//!` line.
+//! but the server depends on duijie-server, every source file opens with a `//!` line, and no page
+//! parses catalog text as HTML.
 
 use std::path::{Path, PathBuf};
 
@@ -253,4 +254,57 @@ fn the_field_table_is_what_bindings_and_docs_say() {
             field.name
         );
     }
+}
+
+/// Ways a page can turn a string into HTML. Stored text may hold `<` (`P<0.05`, `<经济学家>`, or
+/// anything a character reference decoded to), so every page inserts it as text.
+const HTML_SINKS: &[&str] = &[
+    "innerHTML",
+    "outerHTML",
+    "insertAdjacentHTML",
+    "document.write",
+    "createContextualFragment",
+    "DOMParser",
+    "from_html_unchecked",
+    "set_inner_html",
+    "VRaw",
+];
+
+/// The widget (yew, its static scripts) and the dashboard insert catalog text as text: none of their
+/// sources names a way to parse a string as HTML.
+#[test]
+fn pages_insert_text_never_html() {
+    let root = workspace();
+    let mut files = Vec::new();
+    rust_files(&root.join("web/src"), &mut files);
+    for dir in ["web/static", "server/static"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        files.extend(
+            entries
+                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                .filter(|path| {
+                    path.extension()
+                        .is_some_and(|extension| extension == "js" || extension == "html")
+                }),
+        );
+    }
+    assert!(files.len() > 5, "found only {} page sources", files.len());
+    let mut found = Vec::new();
+    for path in &files {
+        let text = read(path);
+        for sink in HTML_SINKS {
+            if text.contains(sink) {
+                found.push(format!(
+                    "{}: {sink}",
+                    path.strip_prefix(&root).unwrap_or(path).display()
+                ));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "insert text with textContent or yew's text nodes: {found:?}"
+    );
 }

@@ -28,7 +28,7 @@ export interface Need {
   keywords?: string[];
   disciplines?: string[];
   industries?: string[];
-  /** A GB/T 2260 region code. */
+  /** A GB/T 2260 region code, or a region name or path (佛山市, 广东省佛山市禅城区). */
   region?: string;
   modes?: ("transfer" | "license" | "joint_rd" | "consulting" | "training" | "equity" | "promotion")[];
   /** Minimum technology readiness level, 1–9. */
@@ -42,7 +42,7 @@ export type Kind = "expert" | "achievement" | "patent" | "organization";
 /** Hard filters: a resource outside them is never a result. */
 export interface Filters {
   kinds?: Kind[];
-  /** A GB/T 2260 code (covers its descendants) or a strategic region id. */
+  /** A GB/T 2260 code (covers its descendants), a region name or path, or a strategic region id. */
   region?: string;
   disciplines?: string[];
   industries?: string[];

@@ -22,7 +22,7 @@ pub struct MatchArgs {
     /// Only these kinds (comma-separated: expert,achievement,patent,organization).
     #[arg(long, value_delimiter = ',')]
     pub kinds: Vec<String>,
-    /// Only resources within this region (GB/T 2260 code or strategic region id).
+    /// Only resources within this region (GB/T 2260 code, region name or path, or strategic region id).
     #[arg(long)]
     pub region: Option<String>,
     /// Weights as a JSON file (default: the built-in weights).

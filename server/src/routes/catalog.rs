@@ -318,7 +318,7 @@ pub async fn export(
     tag = "catalog",
     operation_id = "get_snapshot",
     params(
-        ("region" = Option<String>, Query, description = "A GB/T 2260 code or a strategic region id: only resources there."),
+        ("region" = Option<String>, Query, description = "A GB/T 2260 code, a region name or path (佛山市, 广东省佛山市禅城区) or a strategic region id: only resources there."),
         ("kinds" = Option<String>, Query, description = "Comma-separated kinds to keep: expert, achievement, patent, organization."),
         ("kind" = Option<String>, Query, deprecated, description = "The old name of `kinds`, accepted until the next release."),
         ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier answer.")

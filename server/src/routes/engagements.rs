@@ -410,7 +410,7 @@ pub async fn get(
     security(("bearer" = [])),
     params(
         ("status" = Option<crate::schema::Status>, Query, description = "Only engagements in this status now."),
-        ("region" = Option<String>, Query, description = "A GB/T 2260 code (covers its descendants) or a strategic region id, matched against the resource's region copied at creation."),
+        ("region" = Option<String>, Query, description = "A GB/T 2260 code (covers its descendants), a region name or path (佛山市, 广东省佛山市禅城区), or a strategic region id, matched against the resource's region copied at creation."),
         ("society" = Option<String>, Query, description = "Only this society's resources."),
         ("fair" = Option<String>, Query, description = "Only engagements recorded at this fair."),
         ("since" = Option<String>, Query, description = "Created at or after: an RFC 3339 time or a YYYY-MM-DD date (midnight UTC)."),

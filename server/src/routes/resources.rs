@@ -102,7 +102,7 @@ pub struct Deleted<'a> {
     params(
         ("q" = Option<String>, Query, description = "Free text: rank the resources by how well they match it."),
         ("kinds" = Option<String>, Query, description = "Comma-separated kinds to keep: expert, achievement, patent, organization."),
-        ("region" = Option<String>, Query, description = "A GB/T 2260 code (covers its descendants) or a strategic region id (covers its members)."),
+        ("region" = Option<String>, Query, description = "A GB/T 2260 code (covers its descendants), a region name or path (佛山市, 广东省佛山市禅城区), or a strategic region id (covers its members); an ambiguous name is a 400 listing the candidates."),
         ("industries" = Option<String>, Query, description = "Comma-separated GB/T 4754 codes (with or without the section letter) or names to keep, with the industries under them."),
         ("disciplines" = Option<String>, Query, description = "Comma-separated disciplines (GB/T 13745 codes or names, CSL disciplines) to keep, with the disciplines under them and those of the other system mapped to them."),
         ("min_maturity" = Option<u8>, Query, description = "Keep resources with at least this TRL (1 to 9)."),
