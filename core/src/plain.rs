@@ -344,11 +344,11 @@ fn markup(
 ) -> Option<(usize, Found)> {
     let rest = &text[position..];
     let after = &rest.as_bytes()[1..];
-    if rest.starts_with("<!--") {
+    if let Some(comment) = rest.strip_prefix("<!--") {
         if *no_comment_end {
             return None;
         }
-        return match rest[4..].find("-->") {
+        return match comment.find("-->") {
             Some(end) => Some((4 + end + 3, Found::Nothing)),
             None => {
                 *no_comment_end = true;
