@@ -89,6 +89,13 @@ fn demo_catalog_decodes_with_unique_ids_marked_demo() {
         .map(|resource| resource.id.as_str())
         .collect();
     assert!(ids.iter().all(|id| id.starts_with("demo-")));
+    // The CSL abstracts' <br> are read as line breaks, as an import reads them.
+    assert!(resources
+        .iter()
+        .all(|resource| !resource.summary.contains("<br>")));
+    assert!(resources
+        .iter()
+        .any(|resource| resource.summary.contains("报告如下：\n")));
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), resources.len());
