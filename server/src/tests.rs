@@ -572,8 +572,8 @@ fn an_older_engagement_table_gains_the_enterprise_columns() {
 }
 
 /// `docs/formats.md` has a row for every resource field (`duijie_core::fields::RESOURCE_FIELDS`),
-/// listing each Chinese header the importer reads for it, and says "list" of every list field and
-/// "private" of every private one.
+/// listing each Chinese header the importer reads for it, and says "list" of every list field,
+/// "private" of every private one and "free text" of exactly the free-text ones.
 #[test]
 fn the_formats_document_names_every_field_and_header() {
     use duijie_core::fields::{Shape, RESOURCE_FIELDS};
@@ -604,5 +604,10 @@ fn the_formats_document_names_every_field_and_header() {
                 "docs/formats.md: `{name}` is private"
             );
         }
+        assert_eq!(
+            cells[3].contains("free text"),
+            field.free_text,
+            "docs/formats.md: `{name}` is free text exactly when the field table says so"
+        );
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use actix_web::{web, HttpRequest, HttpResponse};
 use duijie_core::engagement::Status;
 use duijie_core::time::{format_utc, parse_time_or_date};
+use duijie_core::validate::canonical_region;
 use duijie_core::{FieldError, Filters};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -60,8 +61,9 @@ pub struct NewEngagementRequest {
     /// The enterprise the need is from.
     #[schema(min_length = 1, max_length = 200)]
     enterprise: Option<String>,
-    /// Where the enterprise is: a GB/T 2260 province, city or county code (not a strategic region).
-    #[schema(min_length = 1, max_length = 12)]
+    /// Where the enterprise is: a GB/T 2260 province, city or county (not a strategic region), by code
+    /// or by name or path (佛山市, 广东省佛山市); stored as its code.
+    #[schema(min_length = 1, max_length = 64)]
     enterprise_region: Option<String>,
     /// The same key from the same token with the same body returns the original record (200)
     /// instead of a new one; with another body, 409.
@@ -230,23 +232,28 @@ fn check_create(bytes: &[u8]) -> Result<CheckedCreate, ApiError> {
     let note = fields.string("note", 0, MAX_NOTE_CHARS, false);
     let key = fields.string("idempotency_key", 1, MAX_KEY_CHARS, false);
     let enterprise = fields.string("enterprise", 1, MAX_FAIR_CHARS, false);
-    let enterprise_region = fields.string("enterprise_region", 1, 12, false);
+    // A path of names in full (新疆维吾尔自治区伊犁哈萨克自治州伊宁市) takes more than a code.
+    let enterprise_region = fields.string("enterprise_region", 1, 64, false);
     let at = fields.at();
     fields.finish();
     errors.extend(check_text_safety(&body));
-    // Where the enterprise is: a place (GB/T 2260 province, city or county), not a strategic region.
-    if let Some(code) = &enterprise_region {
+    // Where the enterprise is: a place (GB/T 2260 province, city or county), not a strategic region,
+    // read as every region is (a code, a name or a path such as 广东省佛山市) and kept as its code.
+    let enterprise_region = enterprise_region.and_then(|written| {
+        let code = canonical_region(&mut errors, "enterprise_region", &written)?;
         if duijie_core::taxonomy::taxonomies()
             .regions
-            .get(code)
+            .get(&code)
             .is_none()
         {
             errors.push(FieldError::new(
                 "enterprise_region",
-                format!("unknown region code '{code}' (a GB/T 2260 province, city or county code)"),
+                format!("'{code}' is a strategic region; give the enterprise's province, city or county"),
             ));
+            return None;
         }
-    }
+        Some(code)
+    });
     match &need_value {
         None | Some(Value::Null) => errors.push(FieldError::new("need", "is required")),
         Some(value) => {

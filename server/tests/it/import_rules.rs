@@ -171,6 +171,33 @@ fn regions_are_read_by_name_and_ambiguous_ones_are_refused_with_candidates() {
     );
     assert_eq!(matched.status, 200, "{}", matched.text());
 
+    // An engagement's enterprise is placed the same way, and kept as a code.
+    let broker = server.token("broker");
+    let engagement = |region: &str| {
+        server.send(
+            "POST",
+            "/api/v1/engagements",
+            Some(&broker),
+            Some(&json!({"need": {"text": "秸秆还田", "region": region}, "resource_id": "r-1", "enterprise_region": region})),
+        )
+    };
+    let created = engagement("广东省佛山市");
+    assert_eq!(created.status, 201, "{}", created.text());
+    assert_eq!(created.json()["enterprise_region"], "440600");
+    let refused = engagement("朝阳");
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    for field in ["enterprise_region", "need.region"] {
+        assert!(
+            errors(&refused).iter().any(|error| error["field"] == field
+                && error["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("辽宁省朝阳市 211300")),
+            "{field}: {}",
+            refused.text()
+        );
+    }
+
     // 朝阳 is four places: refused with each of them, located by line, column, header and id.
     let candidates = [
         "北京市朝阳区 110105",
