@@ -11,9 +11,13 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use crate::fields;
-use crate::model::{Contact, FieldError, Kind, Mode, Need, Patent, Resource};
+use crate::model::{
+    Contact, FieldError, Kind, Mode, Need, NeedRecord, NeedStatus, Patent, Resource, Visibility,
+};
 use crate::plain::{plain_text, reference_len, TooDeep, MAX_PASSES};
-use crate::validate::{canonical_region, clip, validate_need, validate_resource};
+use crate::validate::{
+    canonical_region, clip, validate_need, validate_need_record, validate_resource,
+};
 
 /// The fields a need object may have; anything else is an error, not silently dropped. (A
 /// resource's are the table `fields::RESOURCE_FIELDS`.)
@@ -128,16 +132,7 @@ pub fn need_from_json(value: &Value) -> Result<Need, Vec<FieldError>> {
         .string(object, "region")
         .filter(|region| !region.is_empty())
         .and_then(|region| canonical_region(&mut decoder.errors, "region", &region));
-    for (index, kind) in decoder.strings(object, "kinds").iter().enumerate() {
-        match Kind::parse(kind.trim()) {
-            Some(kind) if !need.kinds.contains(&kind) => need.kinds.push(kind),
-            Some(_) => {}
-            None => decoder.error(
-                format!("kinds[{index}]"),
-                format!("unknown kind '{}'", clip(kind)),
-            ),
-        }
-    }
+    need.kinds = decoder.kinds(object, "kinds");
     match object.get("budget") {
         None | Some(Value::Null) => {}
         Some(Value::Number(number)) => need.budget = number.as_f64(),
@@ -145,6 +140,88 @@ pub fn need_from_json(value: &Value) -> Result<Need, Vec<FieldError>> {
     }
     decoder.errors.extend(validate_need(&need));
     decoder.finish(need)
+}
+
+/// Decodes and validates one stored need (`NeedRecord`). On failure, returns every problem found.
+///
+/// `status` and `visibility` take their codes or Chinese labels (`NeedStatus::from_label`,
+/// `Visibility::from_label`); `deadline` a date written `2025-06-30`, `2025/6/30`, `2025.6.30` or
+/// `2025年6月30日`, kept as `2025-06-30`.
+pub fn need_record_from_json(value: &Value) -> Result<NeedRecord, Vec<FieldError>> {
+    let Some(object) = value.as_object() else {
+        return Err(vec![FieldError::new("", "a need must be a JSON object")]);
+    };
+    let mut decoder = Decoder::default();
+    decoder.unknown_fields(object, fields::is_need_record_key);
+    if object.get("id").is_none_or(Value::is_null) {
+        decoder.error("id", "is required");
+    }
+    let mut record = NeedRecord {
+        id: decoder.string(object, "id").unwrap_or_default(),
+        title: decoder.need_text(object, "title").unwrap_or_default(),
+        text: decoder.need_text(object, "text").unwrap_or_default(),
+        organization: decoder
+            .need_text(object, "organization")
+            .unwrap_or_default(),
+        keywords: decoder.texts(object, "keywords"),
+        disciplines: decoder.strings(object, "disciplines"),
+        industries: decoder.strings(object, "industries"),
+        region: None,
+        modes: decoder.modes(object, "modes"),
+        min_maturity: decoder.small_int(object, "min_maturity"),
+        kinds: decoder.kinds(object, "kinds"),
+        budget: decoder.need_text(object, "budget").unwrap_or_default(),
+        deadline: decoder
+            .string(object, "deadline")
+            .filter(|deadline| !deadline.is_empty())
+            .map(|deadline| crate::time::normalize_date(&deadline).unwrap_or(deadline)),
+        status: NeedStatus::Open,
+        visibility: Visibility::Public,
+        contact: decoder.object(object, "contact").map(|contact| Contact {
+            name: decoder.need_text(contact, "contact.name").unwrap_or_default(),
+            phone: decoder.string(contact, "contact.phone").unwrap_or_default(),
+            email: decoder.string(contact, "contact.email").unwrap_or_default(),
+        }),
+        updated_at: decoder
+            .string(object, "updated_at")
+            .filter(|time| !time.is_empty()),
+    };
+    record.region = decoder
+        .string(object, "region")
+        .filter(|region| !region.is_empty())
+        .and_then(|region| canonical_region(&mut decoder.errors, "region", &region));
+    if let Some(status) = decoder
+        .string(object, "status")
+        .filter(|text| !text.is_empty())
+    {
+        match NeedStatus::from_label(&status) {
+            Some(status) => record.status = status,
+            None => decoder.error(
+                "status",
+                format!(
+                    "unknown status '{}': open, matched, solved or closed",
+                    clip(&status)
+                ),
+            ),
+        }
+    }
+    if let Some(visibility) = decoder
+        .string(object, "visibility")
+        .filter(|text| !text.is_empty())
+    {
+        match Visibility::from_label(&visibility) {
+            Some(visibility) => record.visibility = visibility,
+            None => decoder.error(
+                "visibility",
+                format!(
+                    "unknown visibility '{}': public or members",
+                    clip(&visibility)
+                ),
+            ),
+        }
+    }
+    decoder.errors.extend(validate_need_record(&record));
+    decoder.finish(record)
 }
 
 /// A catalog read from JSON Lines: the valid resources, and every error of the invalid lines.
@@ -335,6 +412,18 @@ impl Decoder {
         if !fields::field(path).is_some_and(|field| field.free_text) {
             return text;
         }
+        self.plain_always(located, text)
+    }
+
+    /// A stored need's free text (`NEED_RECORD_FIELDS` marks which): `string`, then the plain-text
+    /// rule.
+    fn need_text(&mut self, object: &Map<String, Value>, path: &str) -> Option<String> {
+        let text = self.string(object, path)?;
+        Some(self.plain_always(path, text))
+    }
+
+    /// `text` through the plain-text rule; `located` names it in an error.
+    fn plain_always(&mut self, located: &str, text: String) -> String {
         match plain_text(&text) {
             Ok(Cow::Borrowed(_)) => text,
             Ok(Cow::Owned(plain)) => plain.trim().to_string(),
@@ -390,6 +479,22 @@ impl Decoder {
             }
         }
         modes
+    }
+
+    /// Resource kinds by code, each once.
+    fn kinds(&mut self, object: &Map<String, Value>, path: &str) -> Vec<Kind> {
+        let mut kinds = Vec::new();
+        for (index, kind) in self.strings(object, path).iter().enumerate() {
+            match Kind::parse(kind.trim()) {
+                Some(kind) if !kinds.contains(&kind) => kinds.push(kind),
+                Some(_) => {}
+                None => self.error(
+                    format!("{path}[{index}]"),
+                    format!("unknown kind '{}'", clip(kind)),
+                ),
+            }
+        }
+        kinds
     }
 
     fn small_int(&mut self, object: &Map<String, Value>, key: &str) -> Option<u8> {

@@ -398,6 +398,242 @@ impl Need {
     }
 }
 
+/// Where a stored need stands (DESIGN.md, "Needs, fairs and subscriptions").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum NeedStatus {
+    /// Looking for resources: what reverse matching and push consider by default.
+    #[default]
+    Open,
+    /// Resources were found and introduced; not yet solved.
+    Matched,
+    Solved,
+    Closed,
+}
+
+impl NeedStatus {
+    pub const ALL: [NeedStatus; 4] = [
+        NeedStatus::Open,
+        NeedStatus::Matched,
+        NeedStatus::Solved,
+        NeedStatus::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NeedStatus::Open => "open",
+            NeedStatus::Matched => "matched",
+            NeedStatus::Solved => "solved",
+            NeedStatus::Closed => "closed",
+        }
+    }
+
+    /// The Chinese label shown to brokers and written in spreadsheets.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            NeedStatus::Open => "征集中",
+            NeedStatus::Matched => "已匹配",
+            NeedStatus::Solved => "已解决",
+            NeedStatus::Closed => "已关闭",
+        }
+    }
+
+    /// The code, or the label or another word spreadsheets use for it (开放, 待对接; 已对接; 关闭).
+    pub fn from_label(text: &str) -> Option<NeedStatus> {
+        let text = text.trim();
+        NeedStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == text || status.label_zh() == text)
+            .or(match text {
+                "开放" | "待对接" | "未解决" => Some(NeedStatus::Open),
+                "已对接" => Some(NeedStatus::Matched),
+                "关闭" => Some(NeedStatus::Closed),
+                _ => None,
+            })
+    }
+}
+
+impl fmt::Display for NeedStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who may read a stored need: anyone, or members (a broker, editor or admin token, and the
+/// enterprise that owns it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum Visibility {
+    #[default]
+    Public,
+    Members,
+}
+
+impl Visibility {
+    pub const ALL: [Visibility; 2] = [Visibility::Public, Visibility::Members];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Members => "members",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Visibility::Public => "公开",
+            Visibility::Members => "仅会员",
+        }
+    }
+
+    /// The code, or the label (also 会员, 内部 for members).
+    pub fn from_label(text: &str) -> Option<Visibility> {
+        let text = text.trim();
+        Visibility::ALL
+            .into_iter()
+            .find(|visibility| visibility.as_str() == text || visibility.label_zh() == text)
+            .or(match text {
+                "会员" | "内部" => Some(Visibility::Members),
+                _ => None,
+            })
+    }
+}
+
+impl fmt::Display for Visibility {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stored need (需求): an enterprise's need kept by the service, matched against every catalog
+/// version (forward: its resources; reverse: the needs a resource fits).
+///
+/// The need fields are those of `Need`; the others are the record's: its enterprise, budget (free
+/// text such as 50万元以内), deadline (a date `YYYY-MM-DD`), status, visibility and contact
+/// (private, as a resource's).
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(deny_unknown_fields)
+)]
+pub struct NeedRecord {
+    pub id: String,
+    /// 需求名称.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "String::is_empty")
+    )]
+    pub title: String,
+    /// 需求描述.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "String::is_empty")
+    )]
+    pub text: String,
+    /// The enterprise (企业名称); an enterprise token owns the needs of its organisation.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "String::is_empty")
+    )]
+    pub organization: String,
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub keywords: Vec<String>,
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub disciplines: Vec<String>,
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub industries: Vec<String>,
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub region: Option<String>,
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub modes: Vec<Mode>,
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub min_maturity: Option<u8>,
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub kinds: Vec<Kind>,
+    /// Free text (50万元以内); informative, not scored.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "String::is_empty")
+    )]
+    pub budget: String,
+    /// A date `YYYY-MM-DD`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub deadline: Option<String>,
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub status: NeedStatus,
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub visibility: Visibility,
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub contact: Option<Contact>,
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub updated_at: Option<String>,
+}
+
+impl NeedRecord {
+    /// The need the matcher reads: the record's need fields, its title and text.
+    pub fn need(&self) -> Need {
+        Need {
+            text: self.text.clone(),
+            keywords: self.keywords.clone(),
+            disciplines: self.disciplines.clone(),
+            industries: self.industries.clone(),
+            region: self.region.clone(),
+            modes: self.modes.clone(),
+            min_maturity: self.min_maturity,
+            kinds: self.kinds.clone(),
+            budget: None,
+        }
+    }
+
+    /// The same record without its private fields, for anything that leaves the server without
+    /// the right to see them.
+    pub fn public(&self) -> NeedRecord {
+        NeedRecord {
+            contact: None,
+            ..self.clone()
+        }
+    }
+}
+
 /// One problem with one field of one record. `line` is set when the record came from a file, and the
 /// other places as precisely as the file's format allows: a spreadsheet's `sheet` and `cell`, a CSV
 /// or spreadsheet `column` and its `header`.

@@ -74,6 +74,30 @@ pub fn parse_date(text: &str) -> Option<i64> {
     Some(days_from_civil(year, month, day) * DAY)
 }
 
+/// A date as people write it in forms and spreadsheets, `2025-06-30`, `2025/6/30`, `2025.6.30` or
+/// `2025年6月30日` (month and day of one or two digits), written `YYYY-MM-DD`; `None` for anything
+/// else or a date that does not exist.
+pub fn normalize_date(text: &str) -> Option<String> {
+    let text = text.trim();
+    let text = text.strip_suffix('日').unwrap_or(text);
+    let parts: Vec<&str> = text.split(['-', '/', '.', '年', '月']).collect();
+    let [year, month, day] = parts.as_slice() else {
+        return None;
+    };
+    let digits = |part: &str, lengths: std::ops::RangeInclusive<usize>| {
+        (lengths.contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| part.parse::<u32>().ok())
+            .flatten()
+    };
+    let (year, month, day) = (
+        digits(year, 4..=4)?,
+        digits(month, 1..=2)?,
+        digits(day, 1..=2)?,
+    );
+    let date = format!("{year:04}-{month:02}-{day:02}");
+    parse_date(&date).map(|_| date)
+}
+
 /// Unix seconds of an RFC 3339 date-time, or of a date's midnight UTC: what a person may type for
 /// "since" or "until".
 pub fn parse_time_or_date(text: &str) -> Option<i64> {

@@ -3,8 +3,8 @@
 //! Every check runs, so one call reports every problem of a record, each located by field.
 
 use crate::model::{
-    is_valid_id, FieldError, Kind, Need, Resource, MAX_LIST_ITEMS, MAX_NEED_CHARS, MAX_SHORT_CHARS,
-    MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
+    is_valid_id, Contact, FieldError, Kind, Need, NeedRecord, Resource, MAX_LIST_ITEMS,
+    MAX_NEED_CHARS, MAX_SHORT_CHARS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
 };
 use crate::taxonomy::{taxonomies, RegionLookupError};
 
@@ -70,30 +70,10 @@ pub fn validate_resource(resource: &Resource) -> Vec<FieldError> {
         check_list(&mut errors, "patent.ipc", &patent.ipc);
     }
     if let Some(contact) = &resource.contact {
-        check_text(&mut errors, "contact.name", &contact.name, MAX_SHORT_CHARS);
-        check_text(
-            &mut errors,
-            "contact.phone",
-            &contact.phone,
-            MAX_SHORT_CHARS,
-        );
-        check_text(
-            &mut errors,
-            "contact.email",
-            &contact.email,
-            MAX_SHORT_CHARS,
-        );
-        if !contact.email.is_empty() && !looks_like_email(&contact.email) {
-            errors.push(FieldError::new("contact.email", "is not an e-mail address"));
-        }
+        check_contact(&mut errors, contact);
     }
     if let Some(updated_at) = &resource.updated_at {
-        if crate::time::parse_rfc3339(updated_at).is_none() {
-            errors.push(FieldError::new(
-                "updated_at",
-                "must be an RFC 3339 time such as 2024-05-01T08:00:00Z",
-            ));
-        }
+        check_updated_at(&mut errors, updated_at);
     }
     for error in &mut errors {
         if is_valid_id(&resource.id) {
@@ -111,6 +91,86 @@ fn required_title(kind: Kind) -> &'static str {
         Kind::Organization => "is required: the organization's name (名称)",
         Kind::Achievement => "is required: the achievement's title (名称)",
         Kind::Patent => "is required: the patent's title (名称)",
+    }
+}
+
+/// Every problem of one stored need; empty when it is valid. Its need fields are checked as a
+/// need's (codes against the taxonomies), its other text as a resource's (lengths, control
+/// characters), and it needs a title or a text to be matched by.
+pub fn validate_need_record(record: &NeedRecord) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if !is_valid_id(&record.id) {
+        errors.push(FieldError::new(
+            "id",
+            "must be 1–128 characters of A–Z, a–z, 0–9, '.', '_', ':' or '-'",
+        ));
+    }
+    if record.title.trim().is_empty() && record.text.trim().is_empty() {
+        errors.push(FieldError::new(
+            "text",
+            "a need needs a title (需求名称) or a text (需求描述)",
+        ));
+    }
+    check_text(&mut errors, "title", &record.title, MAX_TITLE_CHARS);
+    check_text(&mut errors, "text", &record.text, MAX_NEED_CHARS);
+    check_text(
+        &mut errors,
+        "organization",
+        &record.organization,
+        MAX_SHORT_CHARS,
+    );
+    check_text(&mut errors, "budget", &record.budget, MAX_SHORT_CHARS);
+    check_list(&mut errors, "keywords", &record.keywords);
+    check_disciplines(&mut errors, &record.disciplines);
+    check_industries(&mut errors, &record.industries);
+    if let Some(region) = &record.region {
+        check_region(&mut errors, "region", region);
+    }
+    if let Some(min_maturity) = record.min_maturity {
+        if !(1..=9).contains(&min_maturity) {
+            errors.push(FieldError::new("min_maturity", "must be a TRL from 1 to 9"));
+        }
+    }
+    if let Some(deadline) = &record.deadline {
+        if crate::time::parse_date(deadline).is_none() {
+            errors.push(FieldError::new(
+                "deadline",
+                format!(
+                    "'{}' is not a date such as 2025-06-30 (also 2025/6/30 or 2025年6月30日)",
+                    clip(deadline)
+                ),
+            ));
+        }
+    }
+    if let Some(contact) = &record.contact {
+        check_contact(&mut errors, contact);
+    }
+    if let Some(updated_at) = &record.updated_at {
+        check_updated_at(&mut errors, updated_at);
+    }
+    for error in &mut errors {
+        if is_valid_id(&record.id) {
+            error.id = Some(record.id.clone());
+        }
+    }
+    errors
+}
+
+fn check_contact(errors: &mut Vec<FieldError>, contact: &Contact) {
+    check_text(errors, "contact.name", &contact.name, MAX_SHORT_CHARS);
+    check_text(errors, "contact.phone", &contact.phone, MAX_SHORT_CHARS);
+    check_text(errors, "contact.email", &contact.email, MAX_SHORT_CHARS);
+    if !contact.email.is_empty() && !looks_like_email(&contact.email) {
+        errors.push(FieldError::new("contact.email", "is not an e-mail address"));
+    }
+}
+
+fn check_updated_at(errors: &mut Vec<FieldError>, updated_at: &str) {
+    if crate::time::parse_rfc3339(updated_at).is_none() {
+        errors.push(FieldError::new(
+            "updated_at",
+            "must be an RFC 3339 time such as 2024-05-01T08:00:00Z",
+        ));
     }
 }
 

@@ -117,6 +117,12 @@ impl Filters {
         self.region.is_none() || region.is_some_and(|code| self.region_admits(code))
     }
 
+    /// Whether a list of industries (a stored need's, say) passes the industry filter: always
+    /// without one, else when one of them is a wanted industry or lies under one.
+    pub fn industries_pass(&self, industries: &[String]) -> bool {
+        self.industries.is_empty() || industries.iter().any(|code| self.industry_admits(code))
+    }
+
     /// The rule, told how a resource's codes fare: `region` says whether its region is admitted
     /// (`None` when it has none), and each item of `disciplines` and `industries` whether one of its
     /// codes is. Only what the filters ask about is read, so the callers may compute it lazily.

@@ -75,6 +75,13 @@ impl Fnv64 {
                     self.text(mode.as_str());
                 }
             }
+            // No resource field has this shape (a stored need's `kinds` does).
+            FieldValue::Kinds(kinds) => {
+                for kind in kinds {
+                    self.text(kind.as_str());
+                }
+                self.bytes(&[0xfe]);
+            }
             FieldValue::Integer(number) => self.bytes(&[number.unwrap_or(0), 0xff]),
         }
     }
