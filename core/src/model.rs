@@ -612,6 +612,7 @@ impl NeedRecord {
     /// The need the matcher reads: the record's need fields, its title and text.
     pub fn need(&self) -> Need {
         Need {
+            title: self.title.clone(),
             text: self.text.clone(),
             keywords: self.keywords.clone(),
             disciplines: self.disciplines.clone(),

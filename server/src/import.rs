@@ -1,22 +1,94 @@
-//! Turning an uploaded file (JSON Lines, CSV or XLSX) into validated resources, all or nothing.
+//! Turning an uploaded file (JSON Lines, CSV or XLSX) into validated records, all or nothing:
+//! resources for the catalog, or stored needs.
 //!
-//! Every row becomes a JSON object and goes through `duijie_core::jsonl::resource_from_json`, so all
-//! formats share one validation. On top of it, every text value is checked for spreadsheet formulas
+//! Every row becomes a JSON object and goes through the record's decoder
+//! (`duijie_core::jsonl::resource_from_json`, `need_record_from_json`), so all formats share one
+//! validation. On top of it, every text value is checked for spreadsheet formulas
 //! and script URLs (see `check_text_safety`), because catalog files travel back into Excel and into
 //! web pages.
 //!
 //! CSV and XLSX headers are the interchange field names, nested ones as `patent.number` or
-//! `contact.phone`, or their Chinese names: both from the table `duijie_core::fields::RESOURCE_FIELDS`.
+//! `contact.phone`, or their Chinese names: both from the record's field table
+//! (`duijie_core::fields::RESOURCE_FIELDS`, `NEED_RECORD_FIELDS`).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Cursor;
 
-use duijie_core::fields::{field_of_header, Field, Shape};
-use duijie_core::jsonl::{resource_from_json, split_list};
+use duijie_core::fields::{header_of, Field, Shape, NEED_RECORD_FIELDS, RESOURCE_FIELDS};
+use duijie_core::jsonl::{need_record_from_json, resource_from_json, split_list};
+use duijie_core::model::NeedRecord;
 use duijie_core::plain::plain_text;
 use duijie_core::{FieldError, Kind, Resource};
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+/// A kind of record an upload holds: its field table (headers, list cells), its decoder, its id.
+pub trait Record: Sized + Send + 'static {
+    const FIELDS: &'static [Field<Self>];
+
+    /// Decodes and validates one row's object.
+    fn from_json(value: &Value) -> Result<Self, Vec<FieldError>>;
+
+    fn id(&self) -> &str;
+
+    /// Completes a row's object before it is decoded.
+    fn complete(_object: &mut Value) {}
+}
+
+impl Record for Resource {
+    const FIELDS: &'static [Field<Resource>] = &RESOURCE_FIELDS;
+
+    fn from_json(value: &Value) -> Result<Resource, Vec<FieldError>> {
+        resource_from_json(value)
+    }
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Record for NeedRecord {
+    const FIELDS: &'static [Field<NeedRecord>] = &NEED_RECORD_FIELDS;
+
+    fn from_json(value: &Value) -> Result<NeedRecord, Vec<FieldError>> {
+        need_record_from_json(value)
+    }
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// A need without an id (an enterprise's spreadsheet has none) gets `need_id`'s, so that
+    /// importing the same sheet again updates its needs rather than adding them twice.
+    fn complete(object: &mut Value) {
+        if let Value::Object(object) = object {
+            let absent = match object.get("id") {
+                None | Some(Value::Null) => true,
+                Some(Value::String(id)) => id.trim().is_empty(),
+                Some(_) => false,
+            };
+            if absent {
+                let text = |key: &str| object.get(key).and_then(Value::as_str).unwrap_or("");
+                let id = need_id(text("organization"), text("title"), text("text"));
+                object.insert("id".to_string(), Value::String(id));
+            }
+        }
+    }
+}
+
+/// The id of a need that came without one: `need-` and 16 hex digits of the SHA-256 of its
+/// organisation and title (or, without a title, its text), the same for the same need in every
+/// upload.
+pub fn need_id(organization: &str, title: &str, text: &str) -> String {
+    let name = if title.trim().is_empty() { text } else { title };
+    let digest = Sha256::digest(format!("{}\u{1f}{}", organization.trim(), name.trim()).as_bytes());
+    let hex: String = digest[..8]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("need-{hex}")
+}
 
 /// An upload's format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,6 +226,16 @@ pub fn decode_within(
     encoding: Encoding,
     limits: &Limits,
 ) -> Result<Vec<Resource>, Refusal> {
+    decode_records(format, bytes, encoding, limits)
+}
+
+/// `decode_within` for any kind of record: resources, or stored needs.
+pub fn decode_records<R: Record>(
+    format: Format,
+    bytes: &[u8],
+    encoding: Encoding,
+    limits: &Limits,
+) -> Result<Vec<R>, Refusal> {
     let (text, size) = match format {
         Format::Jsonl | Format::Csv => {
             let text = decode_text(bytes, encoding)?;
@@ -165,7 +247,7 @@ pub fn decode_within(
     // A typical row's resource takes under twice its text; many small rows take more.
     let budget = size.saturating_mul(2).saturating_add(limits.keep_slack);
     for keep_budget in [budget, usize::MAX] {
-        let mut collector = Collector::new(*limits, keep_budget);
+        let mut collector = Collector::<R>::new(*limits, keep_budget);
         match (format, &text) {
             (Format::Xlsx, _) | (_, None) => xlsx_rows(bytes, &mut collector)?,
             (Format::Jsonl, Some(text)) => jsonl_rows(text, &mut collector)?,
@@ -188,7 +270,7 @@ pub fn validate_rows(rows: Vec<(usize, Value)>) -> Result<Vec<Resource>, Vec<Fie
         max_errors: usize::MAX,
         ..Limits::default()
     };
-    let mut collector = Collector::new(limits, usize::MAX);
+    let mut collector = Collector::<Resource>::new(limits, usize::MAX);
     for (line, value) in rows {
         collector
             .row(line, Some(value), Vec::new())
@@ -223,11 +305,11 @@ type Pending = (usize, Option<Value>, Vec<FieldError>);
 
 /// Takes rows in file order, checks them a batch at a time, and keeps the resources (within
 /// `keep_budget` bytes, estimated), the first errors and the count of all errors.
-struct Collector {
+struct Collector<R: 'static> {
     limits: Limits,
     batch: Vec<Pending>,
     rows: usize,
-    resources: Vec<Resource>,
+    resources: Vec<R>,
     /// The estimated bytes of `resources`, and how many they may take.
     kept_bytes: usize,
     keep_budget: usize,
@@ -239,23 +321,33 @@ struct Collector {
     total_errors: usize,
     bad_rows: usize,
     /// The columns of a CSV or XLSX upload once its header is read, to locate errors.
-    layout: Layout,
+    layout: Layout<R>,
 }
 
 /// Where an upload's columns are, so that each error is located as precisely as its format allows:
 /// in XLSX by sheet, cell (`J11`) and header, in CSV by column and header (JSON Lines has none: its
 /// errors name the field).
-#[derive(Clone, Debug, Default)]
-struct Layout {
+struct Layout<R: 'static> {
     /// The sheet's name (XLSX).
     sheet: Option<String>,
     /// The zero-based column of the header's first cell (XLSX; 0 in CSV).
     first_column: u32,
     /// Each column's header as the file writes it, and the field it names, from `first_column` on.
-    columns: Vec<(String, &'static Field)>,
+    columns: Vec<(String, &'static Field<R>)>,
 }
 
-impl Layout {
+// By hand: a derive would ask `R` itself to be `Default`.
+impl<R> Default for Layout<R> {
+    fn default() -> Layout<R> {
+        Layout {
+            sheet: None,
+            first_column: 0,
+            columns: Vec::new(),
+        }
+    }
+}
+
+impl<R> Layout<R> {
     /// The zero-based column (of the sheet, or of the CSV row) holding `field` (`keywords[2]` is
     /// in the `keywords` column; `patent`, in the first `patent.*` column).
     fn column_of(&self, field: &str) -> Option<u32> {
@@ -321,8 +413,8 @@ fn id_key(id: &str) -> u128 {
     (u128::from(high.finish()) << 64) | u128::from(low.finish())
 }
 
-impl Collector {
-    fn new(limits: Limits, keep_budget: usize) -> Collector {
+impl<R: Record> Collector<R> {
+    fn new(limits: Limits, keep_budget: usize) -> Collector<R> {
         Collector {
             limits,
             batch: Vec::new(),
@@ -379,16 +471,16 @@ impl Collector {
 
     fn flush(&mut self) {
         let batch = std::mem::take(&mut self.batch);
-        for (line, id, outcome, text_bytes) in check_rows_in_parallel(batch) {
+        for (line, id, outcome, text_bytes) in check_rows_in_parallel::<R>(batch) {
             let row_errors = match outcome {
-                Ok(resource) => match self.first_line_of.get(&id_key(&resource.id)) {
+                Ok(resource) => match self.first_line_of.get(&id_key(resource.id())) {
                     Some(first) => vec![FieldError::new(
                         "id",
-                        format!("duplicate id '{}', first on line {first}", resource.id),
+                        format!("duplicate id '{}', first on line {first}", resource.id()),
                     )],
                     None => {
-                        self.first_line_of.insert(id_key(&resource.id), line);
-                        self.kept_bytes += std::mem::size_of::<Resource>() + text_bytes;
+                        self.first_line_of.insert(id_key(resource.id()), line);
+                        self.kept_bytes += std::mem::size_of::<R>() + text_bytes;
                         if self.kept_bytes > self.keep_budget {
                             self.over_budget = true;
                             self.resources = Vec::new();
@@ -417,7 +509,7 @@ impl Collector {
     }
 
     /// The resources; `Ok(None)` when every row passed but they were not kept (over the budget).
-    fn finish(mut self) -> Result<Option<Vec<Resource>>, Refusal> {
+    fn finish(mut self) -> Result<Option<Vec<R>>, Refusal> {
         self.flush();
         if self.total_errors == 0 {
             Ok((!self.over_budget).then_some(self.resources))
@@ -442,12 +534,7 @@ fn too_many_rows(line: usize, max_rows: usize) -> Refusal {
 
 /// One checked row: its line, its id as written, the resource or its errors, and the bytes of its
 /// text (to estimate what the resource takes).
-type CheckedRow = (
-    usize,
-    Option<String>,
-    Result<Resource, Vec<FieldError>>,
-    usize,
-);
+type CheckedRow<R> = (usize, Option<String>, Result<R, Vec<FieldError>>, usize);
 
 /// The bytes of every string in `value`, keys included.
 fn text_bytes(value: &Value) -> usize {
@@ -462,17 +549,18 @@ fn text_bytes(value: &Value) -> usize {
     }
 }
 
-fn check_row((line, value, mut row_errors): Pending) -> CheckedRow {
-    let Some(value) = value else {
+fn check_row<R: Record>((line, value, mut row_errors): Pending) -> CheckedRow<R> {
+    let Some(mut value) = value else {
         return (line, None, Err(row_errors), 0);
     };
+    R::complete(&mut value);
     let bytes = text_bytes(&value);
     let id = value
         .get("id")
         .and_then(Value::as_str)
         .map(|id| id.trim().to_string());
     row_errors.extend(check_text_safety(&value));
-    let outcome = match resource_from_json(&value) {
+    let outcome = match R::from_json(&value) {
         Ok(resource) if row_errors.is_empty() => Ok(resource),
         Ok(_) => Err(row_errors),
         Err(more) => {
@@ -484,10 +572,10 @@ fn check_row((line, value, mut row_errors): Pending) -> CheckedRow {
 }
 
 /// `check_row` over `rows` on all cores, results in input order.
-fn check_rows_in_parallel(rows: Vec<Pending>) -> Vec<CheckedRow> {
+fn check_rows_in_parallel<R: Record>(rows: Vec<Pending>) -> Vec<CheckedRow<R>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 || rows.len() < 1000 {
-        return rows.into_iter().map(check_row).collect();
+        return rows.into_iter().map(check_row::<R>).collect();
     }
     let chunk_len = rows.len().div_ceil(threads);
     let mut chunks: Vec<Vec<Pending>> = Vec::with_capacity(threads);
@@ -502,7 +590,9 @@ fn check_rows_in_parallel(rows: Vec<Pending>) -> Vec<CheckedRow> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = chunks
             .into_iter()
-            .map(|chunk| scope.spawn(move || chunk.into_iter().map(check_row).collect::<Vec<_>>()))
+            .map(|chunk| {
+                scope.spawn(move || chunk.into_iter().map(check_row::<R>).collect::<Vec<_>>())
+            })
             .collect();
         handles
             .into_iter()
@@ -687,7 +777,7 @@ fn decode_text(bytes: &[u8], encoding: Encoding) -> Result<Cow<'_, str>, Refusal
     }
 }
 
-fn jsonl_rows(text: &str, collector: &mut Collector) -> Result<(), Refusal> {
+fn jsonl_rows<R: Record>(text: &str, collector: &mut Collector<R>) -> Result<(), Refusal> {
     for (index, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() {
@@ -709,19 +799,19 @@ fn jsonl_rows(text: &str, collector: &mut Collector) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// Maps a header row to fields (the table `duijie_core::fields::RESOURCE_FIELDS`); an unknown or
+/// Maps a header row to fields (the record's table, `Record::FIELDS`); an unknown or
 /// repeated header is an error on line `line`, located by its column (`first_column` is the
 /// zero-based column of the first header: 0 in CSV).
-fn header_fields(
+fn header_fields<R: Record>(
     headers: &[String],
     line: usize,
     first_column: u32,
-) -> Result<Vec<&'static Field>, Vec<FieldError>> {
-    let mut fields: Vec<&'static Field> = Vec::new();
+) -> Result<Vec<&'static Field<R>>, Vec<FieldError>> {
+    let mut fields: Vec<&'static Field<R>> = Vec::new();
     let mut errors = Vec::new();
     let column_number = |index: usize| first_column as usize + index + 1;
     for (index, header) in headers.iter().enumerate() {
-        let error = match field_of_header(header) {
+        let error = match header_of(R::FIELDS, header) {
             Some(field) => match fields.iter().position(|seen| seen.name == field.name) {
                 Some(first) => FieldError::new(
                     field.name,
@@ -754,14 +844,22 @@ fn header_fields(
 }
 
 /// The layout of a header that `header_fields` read: each header as written with its field.
-fn columns_of(headers: Vec<String>, fields: &[&'static Field]) -> Vec<(String, &'static Field)> {
+fn columns_of<R>(
+    headers: Vec<String>,
+    fields: &[&'static Field<R>],
+) -> Vec<(String, &'static Field<R>)> {
     headers.into_iter().zip(fields.iter().copied()).collect()
 }
 
-/// One row's cells as the JSON object `resource_from_json` reads. Empty cells are absent fields;
-/// a list field's cell holds its items separated by `;` or `；`; `kind` may be a Chinese label
-/// (`Kind::from_label`: 专家, 科技成果 or 成果, 专利, 机构).
-fn row_object(fields: &[&'static Field], cells: &[String]) -> Value {
+/// One row's cells as the JSON object the record's decoder reads. Empty cells are absent fields;
+/// a list field's cell holds its items separated by `;` or `；`; `kind` (and each of a need's
+/// `kinds`) may be a Chinese label (`Kind::from_label`: 专家, 科技成果 or 成果, 专利, 机构).
+fn row_object<R>(fields: &[&'static Field<R>], cells: &[String]) -> Value {
+    let kind_code = |cell: &str| {
+        Kind::from_label(cell)
+            .map_or(cell, |kind| kind.as_str())
+            .to_string()
+    };
     let mut object = Map::new();
     for (field, cell) in fields.iter().zip(cells) {
         let cell = cell.trim();
@@ -769,12 +867,14 @@ fn row_object(fields: &[&'static Field], cells: &[String]) -> Value {
             continue;
         }
         let value = match field.shape {
-            Shape::List => Value::Array(split_list(cell).into_iter().map(Value::String).collect()),
-            Shape::Text if field.name == "kind" => Value::String(
-                Kind::from_label(cell)
-                    .map_or(cell, |kind| kind.as_str())
-                    .to_string(),
+            Shape::List if field.name == "kinds" => Value::Array(
+                split_list(cell)
+                    .iter()
+                    .map(|item| Value::String(kind_code(item)))
+                    .collect(),
             ),
+            Shape::List => Value::Array(split_list(cell).into_iter().map(Value::String).collect()),
+            Shape::Text if field.name == "kind" => Value::String(kind_code(cell)),
             Shape::Text | Shape::Integer => Value::String(cell.to_string()),
         };
         match field.nested() {
@@ -794,7 +894,7 @@ fn row_object(fields: &[&'static Field], cells: &[String]) -> Value {
     Value::Object(object)
 }
 
-fn csv_rows(text: &str, collector: &mut Collector) -> Result<(), Refusal> {
+fn csv_rows<R: Record>(text: &str, collector: &mut Collector<R>) -> Result<(), Refusal> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -810,7 +910,7 @@ fn csv_rows(text: &str, collector: &mut Collector) -> Result<(), Refusal> {
         Some(Ok(header)) => header,
     };
     let headers: Vec<String> = header.iter().map(str::to_string).collect();
-    let fields = header_fields(&headers, 1, 0)?;
+    let fields = header_fields::<R>(&headers, 1, 0)?;
     let id_column = fields.iter().position(|field| field.name == "id");
     collector.layout.columns = columns_of(headers, &fields);
     for record in records {
@@ -943,11 +1043,24 @@ fn cell_text(cell: &calamine::DataRef<'_>) -> String {
         DataRef::Float(number) => number.to_string(),
         DataRef::Int(number) => number.to_string(),
         DataRef::Bool(value) => value.to_string(),
-        // Not RFC 3339, so `updated_at` validation refuses it with a located message.
-        DataRef::DateTime(value) => format!("Excel date {}", value.as_f64()),
+        // A whole day (a need's 截止日期) is written as a date; anything else is not RFC 3339, so
+        // validation refuses it with a located message.
+        DataRef::DateTime(value) => {
+            excel_date(value.as_f64()).unwrap_or_else(|| format!("Excel date {}", value.as_f64()))
+        }
         DataRef::DateTimeIso(text) | DataRef::DurationIso(text) => text.clone(),
         DataRef::Error(error) => format!("#ERROR {error}"),
     }
+}
+
+/// An Excel date serial (days since 1899-12-30) that is a whole day, as `YYYY-MM-DD`.
+fn excel_date(serial: f64) -> Option<String> {
+    if serial.fract() != 0.0 || !(1.0..=2_958_465.0).contains(&serial) {
+        return None;
+    }
+    let days = serial as i64 - 25_569;
+    let time = duijie_core::time::format_utc(days * 86_400);
+    Some(time[..10].to_string())
 }
 
 /// A spreadsheet row being read: its cells by column, and whether one was an Excel error or a
@@ -965,7 +1078,7 @@ struct SheetRow {
 /// The first sheet, streamed cell by cell: bounds are checked on each cell before anything is kept,
 /// and each row goes to the collector when the next begins. The caller has checked the zip
 /// (`check_zip`).
-fn xlsx_rows(bytes: &[u8], collector: &mut Collector) -> Result<(), Refusal> {
+fn xlsx_rows<R: Record>(bytes: &[u8], collector: &mut Collector<R>) -> Result<(), Refusal> {
     use calamine::{Reader, Xlsx};
 
     let limits = collector.limits;
@@ -1020,7 +1133,7 @@ fn xlsx_rows(bytes: &[u8], collector: &mut Collector) -> Result<(), Refusal> {
     if let Some(refusal) = beyond(dimensions.end.0, dimensions.end.1, true) {
         return Err(refusal);
     }
-    let mut header: Option<(u32, u32, Vec<&'static Field>)> = None;
+    let mut header: SheetHeader<R> = None;
     let mut row = SheetRow::default();
     let mut n_cells: usize = 0;
     loop {
@@ -1073,12 +1186,15 @@ fn xlsx_rows(bytes: &[u8], collector: &mut Collector) -> Result<(), Refusal> {
     sheet_row(row, &mut header, collector)
 }
 
+/// The header of a sheet once read: its row, its first column and its fields.
+type SheetHeader<R> = Option<(u32, u32, Vec<&'static Field<R>>)>;
+
 /// Hands one spreadsheet row to the collector; the first row with a value is the header. Errors
 /// found here name their column; the collector's layout adds the header and the cell.
-fn sheet_row(
+fn sheet_row<R: Record>(
     row: SheetRow,
-    header: &mut Option<(u32, u32, Vec<&'static Field>)>,
-    collector: &mut Collector,
+    header: &mut SheetHeader<R>,
+    collector: &mut Collector<R>,
 ) -> Result<(), Refusal> {
     let line = row.index as usize + 1;
     let field_at = |column: u32| -> &'static str {
@@ -1148,7 +1264,7 @@ fn sheet_row(
         for (column, text) in row.cells {
             headers[(column - first_column) as usize] = text;
         }
-        match header_fields(&headers, line, first_column) {
+        match header_fields::<R>(&headers, line, first_column) {
             Ok(fields) => {
                 collector.errors_at(errors);
                 collector.layout.first_column = first_column;
