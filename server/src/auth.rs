@@ -1,5 +1,6 @@
 //! API tokens: 32 random bytes shown once as hex, stored as their SHA-256, compared in constant time.
-//! Reads are public; writes need an `editor` or `admin` token.
+//! Reads are public; catalog writes need an `editor` or `admin` token; an `enterprise` token acts for
+//! one organisation and writes only its needs.
 
 use std::fmt;
 
@@ -20,18 +21,27 @@ pub enum Scope {
     Admin,
     /// Catalog writes, imports and exports.
     Editor,
-    /// Brokers at a fair: reads, and recording and moving engagements; no catalog writes.
+    /// Brokers at a fair: reads (members' needs too), and recording and moving engagements; no
+    /// catalog writes.
     Broker,
+    /// An enterprise: creates needs of its organisation, and reads and changes only those.
+    Enterprise,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 3] = [Scope::Admin, Scope::Editor, Scope::Broker];
+    pub const ALL: [Scope; 4] = [
+        Scope::Admin,
+        Scope::Editor,
+        Scope::Broker,
+        Scope::Enterprise,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Admin => "admin",
             Scope::Editor => "editor",
             Scope::Broker => "broker",
+            Scope::Enterprise => "enterprise",
         }
     }
 
@@ -57,14 +67,25 @@ pub enum TokenError {
     Random(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("an enterprise token needs its organization (--organization), and only it takes one")]
+    Organization,
 }
 
-/// Creates a token of `scope` in `store` and returns it; only its hash is kept.
-pub fn create_token(store: &Store, scope: Scope) -> Result<String, TokenError> {
+/// Creates a token of `scope` in `store` and returns it; only its hash is kept. An enterprise token
+/// acts for `organization` (and only it has one).
+pub fn create_token(
+    store: &Store,
+    scope: Scope,
+    organization: Option<&str>,
+) -> Result<String, TokenError> {
+    let organization = organization.map(str::trim).filter(|name| !name.is_empty());
+    if (scope == Scope::Enterprise) != organization.is_some() {
+        return Err(TokenError::Organization);
+    }
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|error| TokenError::Random(error.to_string()))?;
     let token: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-    store.insert_token(&hash(&token), scope.as_str())?;
+    store.insert_token(&hash(&token), scope.as_str(), organization)?;
     Ok(token)
 }
 
@@ -89,6 +110,8 @@ pub fn caller_scope(request: &HttpRequest, state: &AppState) -> Result<Scope, Ap
 pub struct Caller {
     pub token_id: String,
     pub scope: Scope,
+    /// The organisation an enterprise token acts for.
+    pub organization: Option<String>,
 }
 
 /// A client that sent more unknown tokens than `auth_failures_per_min` allows gets 429 for every
@@ -128,15 +151,35 @@ pub fn caller(request: &HttpRequest, state: &AppState) -> Result<Caller, ApiErro
     // Every stored hash is compared, so the time does not tell which one matched.
     for stored in state.store.tokens()? {
         if constant_time_eq(&stored.hash, &wanted) {
-            found = Scope::parse(&stored.scope);
+            found = Scope::parse(&stored.scope).map(|scope| (scope, stored.organization));
         }
     }
-    let scope = found.ok_or_else(|| refused(ApiError::UnknownToken))?;
+    let (scope, organization) = found.ok_or_else(|| refused(ApiError::UnknownToken))?;
     let token_id = wanted[..8]
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect();
-    Ok(Caller { token_id, scope })
+    Ok(Caller {
+        token_id,
+        scope,
+        organization,
+    })
+}
+
+/// The caller when the request has an `Authorization` header; `None` without one. A header with an
+/// unknown token is still a 401, so a mistyped token does not pass as anonymous.
+pub fn optional_caller(
+    request: &HttpRequest,
+    state: &AppState,
+) -> Result<Option<Caller>, ApiError> {
+    if request
+        .headers()
+        .contains_key(actix_web::http::header::AUTHORIZATION)
+    {
+        caller(request, state).map(Some)
+    } else {
+        Ok(None)
+    }
 }
 
 /// 401 without a valid token, 403 when its scope may not write.

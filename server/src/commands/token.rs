@@ -14,21 +14,29 @@ pub enum TokenCommand {
         /// Data folder of the store (also `DUIJIE_DATA`).
         #[arg(long)]
         data: Option<PathBuf>,
-        /// admin, editor (catalog writes, imports, exports) or broker (no catalog writes).
-        #[arg(long, value_parser = ["admin", "editor", "broker"])]
+        /// admin, editor (catalog writes, imports, exports), broker (no catalog writes) or
+        /// enterprise (its own needs only).
+        #[arg(long, value_parser = ["admin", "editor", "broker", "enterprise"])]
         scope: String,
+        /// The organisation an enterprise token acts for (企业名称, as its needs name it).
+        #[arg(long)]
+        organization: Option<String>,
     },
 }
 
 pub fn run(command: TokenCommand) -> Result<()> {
     match command {
-        TokenCommand::Create { data, scope } => {
+        TokenCommand::Create {
+            data,
+            scope,
+            organization,
+        } => {
             let data = data
                 .or_else(|| std::env::var_os("DUIJIE_DATA").map(PathBuf::from))
                 .unwrap_or_else(|| PathBuf::from("duijie-data"));
             let scope = Scope::parse(&scope).context("unknown scope")?;
             let store = Store::open(&data)?;
-            let token = create_token(&store, scope)?;
+            let token = create_token(&store, scope, organization.as_deref())?;
             // "an admin token", "an editor token", "a broker token".
             let article = if scope.as_str().starts_with(['a', 'e', 'i', 'o', 'u']) {
                 "an"

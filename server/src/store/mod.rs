@@ -1,4 +1,5 @@
-//! The embedded store: the catalog, its version and the API tokens in one SQLite file in the data folder.
+//! The embedded store: the catalog, its version, the API tokens, the engagements and the stored needs
+//! in one SQLite file in the data folder.
 //!
 //! Durability: WAL with `synchronous=FULL`, so an acknowledged write survives a power cut, and every
 //! catalog change (one resource or a whole import) is ONE transaction that also writes the catalog
@@ -11,6 +12,7 @@ use duijie_core::Resource;
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub mod engagements;
+pub mod needs;
 
 /// The file inside the data folder.
 pub const DB_FILE: &str = "duijie.sqlite3";
@@ -63,6 +65,8 @@ pub enum Change<'a> {
 pub struct StoredToken {
     pub hash: Vec<u8>,
     pub scope: String,
+    /// The enterprise an `enterprise` token acts for; `None` for the other scopes.
+    pub organization: Option<String>,
 }
 
 pub struct Store {
@@ -79,6 +83,9 @@ pub struct Store {
     /// The statistics rows of every engagement, and the version of the engagement tables they were
     /// read at (see `Store::engagement_stat_rows`).
     engagement_stats: Mutex<Option<(i64, std::sync::Arc<Vec<engagements::StatRow>>)>>,
+    /// Stored needs, on their own connection: a large import of needs does not hold up the
+    /// catalog's.
+    need_connection: Mutex<Connection>,
     path: PathBuf,
 }
 
@@ -115,6 +122,8 @@ impl Store {
              );",
         )?;
         engagements::migrate(&connection)?;
+        needs::migrate(&connection)?;
+        migrate_tokens(&connection)?;
         let token_connection = Connection::open(folder.join(DB_FILE))?;
         token_connection.pragma_update(None, "synchronous", "FULL")?;
         token_connection.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -122,7 +131,11 @@ impl Store {
         engagement_connection.pragma_update(None, "synchronous", "FULL")?;
         engagement_connection.pragma_update(None, "foreign_keys", "ON")?;
         engagement_connection.busy_timeout(std::time::Duration::from_secs(10))?;
+        let need_connection = Connection::open(folder.join(DB_FILE))?;
+        need_connection.pragma_update(None, "synchronous", "FULL")?;
+        need_connection.busy_timeout(std::time::Duration::from_secs(10))?;
         Ok(Store {
+            need_connection: Mutex::new(need_connection),
             connection: Mutex::new(connection),
             token_connection: Mutex::new(token_connection),
             engagement_connection: Mutex::new(engagement_connection),
@@ -233,22 +246,29 @@ impl Store {
         Ok(generation)
     }
 
-    pub fn insert_token(&self, hash: &[u8], scope: &str) -> Result<(), StoreError> {
+    pub fn insert_token(
+        &self,
+        hash: &[u8],
+        scope: &str,
+        organization: Option<&str>,
+    ) -> Result<(), StoreError> {
         lock(&self.token_connection).execute(
-            "INSERT INTO tokens (hash, scope) VALUES (?1, ?2)",
-            params![hash, scope],
+            "INSERT INTO tokens (hash, scope, organization) VALUES (?1, ?2, ?3)",
+            params![hash, scope, organization],
         )?;
         Ok(())
     }
 
     pub fn tokens(&self) -> Result<Vec<StoredToken>, StoreError> {
         let connection = lock(&self.token_connection);
-        let mut statement = connection.prepare_cached("SELECT hash, scope FROM tokens")?;
+        let mut statement =
+            connection.prepare_cached("SELECT hash, scope, organization FROM tokens")?;
         let tokens = statement
             .query_map([], |row| {
                 Ok(StoredToken {
                     hash: row.get(0)?,
                     scope: row.get(1)?,
+                    organization: row.get(2)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -268,6 +288,17 @@ fn pause_for_crash_tests() {
         eprintln!("duijie serve: test hook: transaction open, committing in {ms} ms");
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
+}
+
+/// Stores made before enterprise tokens have no `organization` column in `tokens`: it is added.
+fn migrate_tokens(connection: &Connection) -> Result<(), StoreError> {
+    let has_organization = connection
+        .prepare("SELECT organization FROM tokens LIMIT 0")
+        .is_ok();
+    if !has_organization {
+        connection.execute_batch("ALTER TABLE tokens ADD COLUMN organization TEXT")?;
+    }
+    Ok(())
 }
 
 /// A panic while holding the lock cannot leave SQLite half-written (the transaction rolls back), so a
