@@ -6,6 +6,7 @@ pub mod catalog_file;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod demand;
 pub mod demo;
 pub mod engagement;
 pub mod error;
@@ -73,12 +74,17 @@ pub fn create_app(
                 .map(str::to_string);
             let method = request.method().to_string();
             let path = request.path();
-            let timeout_secs =
-                if path.starts_with("/api/v1/import") || path.starts_with("/api/v1/export") {
-                    state.config.import_timeout_secs
-                } else {
-                    state.config.request_timeout_secs
-                };
+            let bulk = [
+                "/api/v1/import",
+                "/api/v1/export",
+                "/api/v1/needs/import",
+                "/api/v1/needs/export",
+            ];
+            let timeout_secs = if bulk.iter().any(|prefix| path.starts_with(prefix)) {
+                state.config.import_timeout_secs
+            } else {
+                state.config.request_timeout_secs
+            };
             let preflight = request.method() == Method::OPTIONS
                 && request
                     .headers()

@@ -133,6 +133,91 @@ pub struct Resource {
     pub updated_at: Option<String>,
 }
 
+/// Where a stored need stands.
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NeedStatus {
+    Open,
+    Matched,
+    Solved,
+    Closed,
+}
+
+/// Who may read a stored need: anyone, or members (a broker, editor or admin token, and the
+/// enterprise that owns it).
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    Public,
+    Members,
+}
+
+/// A stored need (需求): an enterprise's need kept by the service. Answers carry `contact` only to
+/// an editor, an admin or the owning enterprise. Writes refuse unknown fields, formula-like text and
+/// unknown codes with a 422 naming each field; `status` and `visibility` also take their Chinese
+/// labels (征集中, 已匹配, 已解决, 已关闭; 公开, 仅会员), `deadline` also `2025/6/30` and `2025年6月30日`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NeedRecord {
+    /// 1–128 of `A-Z a-z 0-9 . _ : -`; on a create or an import row it may be left out, and is
+    /// then derived from the organization and title.
+    #[schema(min_length = 1, max_length = 128, pattern = "^[A-Za-z0-9._:-]+$")]
+    pub id: String,
+    /// 需求名称: its terms weigh more than the text's.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schema(max_length = 500)]
+    pub title: String,
+    /// 需求描述. A need has a title or a text.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schema(max_length = 5000)]
+    pub text: String,
+    /// The enterprise (企业名称).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schema(max_length = 200)]
+    pub organization: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 100)]
+    pub keywords: Vec<String>,
+    /// GB/T 13745 codes or names, or CSL disciplines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 100)]
+    pub disciplines: Vec<String>,
+    /// GB/T 4754-2017 codes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 100)]
+    pub industries: Vec<String>,
+    /// A GB/T 2260 code or a strategic region id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modes: Vec<Mode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 9)]
+    pub min_maturity: Option<u8>,
+    /// The kinds of resources wanted; none: all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kinds: Vec<Kind>,
+    /// Free text, such as 50万元以内.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schema(max_length = 200)]
+    pub budget: String,
+    /// A date, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+    /// `open` when absent.
+    #[serde(default)]
+    pub status: NeedStatus,
+    /// `public` when absent.
+    #[serde(default)]
+    pub visibility: Visibility,
+    /// Private: for an editor, an admin or the owning enterprise only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
+    /// RFC 3339; set to the time of the write when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
 /// An enterprise's technical need (技术需求). Only `text` matters for a plain search; the other
 /// fields sharpen the fit.
 #[derive(ToSchema)]

@@ -8,6 +8,7 @@ use duijie_core::matcher::catalog_version;
 use duijie_core::{Matcher, Resource, Weights};
 
 use crate::config::Config;
+use crate::demand::DemandState;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::store::{Change, Store, StoreError};
@@ -66,6 +67,11 @@ impl Catalog {
             .map(|&position| &self.matcher.resources()[position])
     }
 
+    /// The position of a resource in `resources()`.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
     /// The cached snapshot for `key`, if built already.
     pub fn cached_snapshot(&self, key: &str) -> Option<Arc<Snapshot>> {
         self.lock_snapshots().get(key).cloned()
@@ -112,6 +118,8 @@ pub struct AppState {
     pub auth_failures: Option<RateLimiter>,
     /// `POST /api/v1/match` per client (`match_rate`, `match_burst`); `None`: no limit.
     pub match_limiter: Option<RateLimiter>,
+    /// The stored needs and their fits with the catalog (forward lists, reverse index).
+    pub demand: DemandState,
 }
 
 impl AppState {
@@ -133,17 +141,19 @@ impl AppState {
                     .ok_or_else(|| ApiError::Internal("the catalog row vanished".into()))?
             }
         };
-        let catalog = Catalog::build(
+        let catalog = Arc::new(Catalog::build(
             stored.version,
             stored.generation,
             stored.resources,
             weights.clone(),
-        );
+        ));
+        let demand = DemandState::start(catalog.clone(), store.needs()?);
         Ok(AppState {
+            demand,
             store,
             metrics: Metrics::default(),
             weights,
-            catalog: RwLock::new(Arc::new(catalog)),
+            catalog: RwLock::new(catalog),
             write_lock: Mutex::new(()),
             prepared_stats: Arc::default(),
             auth_failures: RateLimiter::new(
@@ -171,6 +181,7 @@ impl AppState {
     /// Reloads the catalog when the store's generation differs from the one in memory: another
     /// replica, or a command, changed it. Blocking. Returns whether it reloaded.
     pub fn reload_if_changed(&self) -> Result<bool, ApiError> {
+        self.demand.reload_if_changed(&self.store)?;
         let Some((_, generation)) = self.store.version()? else {
             return Ok(false);
         };
@@ -251,7 +262,8 @@ impl AppState {
         *self
             .catalog
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = catalog;
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = catalog.clone();
+        self.demand.follow(catalog);
     }
 
     /// Replaces the in-memory catalog with the stored one. The caller holds `write_lock`.

@@ -110,52 +110,13 @@ pub async fn import(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     require_writer(&request, &state)?;
-    let params = query_params(&request, IMPORT_QUERY)?;
-    let format = match params.get("format") {
-        Some(format) => Format::parse(format).ok_or_else(|| {
-            ApiError::bad_request(Code::BadQuery, format!("format: '{format}' is not jsonl, csv or xlsx"))
-        })?,
-        None => request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .and_then(Format::from_content_type)
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    Code::UnknownFormat,
-                    "say the format with ?format=jsonl|csv|xlsx or a Content-Type (application/x-ndjson, text/csv, or the .xlsx type)",
-                )
-            })?,
-    };
-    let encoding = match params.get("encoding") {
-        Some(encoding) => Encoding::parse(encoding).ok_or_else(|| {
-            ApiError::bad_request(
-                Code::BadQuery,
-                format!("encoding: '{encoding}' is not utf-8 or gbk"),
-            )
-        })?,
-        None => Encoding::Detect,
-    };
-    let flag = |name: &str| match params.get(name).map(String::as_str) {
-        None | Some("false") | Some("0") => Ok(false),
-        Some("true") | Some("1") | Some("") => Ok(true),
-        Some(other) => Err(ApiError::bad_request(
-            Code::BadQuery,
-            format!("{name}: '{other}' is not true or false"),
-        )),
-    };
-    let dry_run = flag("dry_run")?;
-    let allow_shrink = flag("allow_shrink")?;
-    let replace = match params.get("mode").map(String::as_str) {
-        None | Some("upsert") => false,
-        Some("replace") => true,
-        Some(other) => {
-            return Err(ApiError::bad_request(
-                Code::BadQuery,
-                format!("mode: '{other}' is not upsert or replace"),
-            ))
-        }
-    };
+    let ImportRequest {
+        format,
+        encoding,
+        dry_run,
+        allow_shrink,
+        replace,
+    } = import_request(&request)?;
     let body = read_body(&request, payload, state.config.import_limit).await?;
     let limits = state.config.import_limits();
     let answer = web::block(move || -> Result<Imported, ApiError> {
@@ -222,8 +183,74 @@ pub async fn import(
     Ok(HttpResponse::Ok().json(answer))
 }
 
+/// What an import asks for, from its query (`IMPORT_QUERY`) and Content-Type: the same for the
+/// catalog's import and the needs'.
+pub struct ImportRequest {
+    pub format: Format,
+    pub encoding: Encoding,
+    pub dry_run: bool,
+    pub allow_shrink: bool,
+    /// `mode=replace` (else upsert).
+    pub replace: bool,
+}
+
+/// Reads an import's query parameters and Content-Type; a bad one is a 400.
+pub fn import_request(request: &HttpRequest) -> Result<ImportRequest, ApiError> {
+    let params = query_params(request, IMPORT_QUERY)?;
+    let format = match params.get("format") {
+        Some(format) => Format::parse(format).ok_or_else(|| {
+            ApiError::bad_request(Code::BadQuery, format!("format: '{format}' is not jsonl, csv or xlsx"))
+        })?,
+        None => request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(Format::from_content_type)
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    Code::UnknownFormat,
+                    "say the format with ?format=jsonl|csv|xlsx or a Content-Type (application/x-ndjson, text/csv, or the .xlsx type)",
+                )
+            })?,
+    };
+    let encoding = match params.get("encoding") {
+        Some(encoding) => Encoding::parse(encoding).ok_or_else(|| {
+            ApiError::bad_request(
+                Code::BadQuery,
+                format!("encoding: '{encoding}' is not utf-8 or gbk"),
+            )
+        })?,
+        None => Encoding::Detect,
+    };
+    let flag = |name: &str| match params.get(name).map(String::as_str) {
+        None | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") | Some("") => Ok(true),
+        Some(other) => Err(ApiError::bad_request(
+            Code::BadQuery,
+            format!("{name}: '{other}' is not true or false"),
+        )),
+    };
+    let replace = match params.get("mode").map(String::as_str) {
+        None | Some("upsert") => false,
+        Some("replace") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                Code::BadQuery,
+                format!("mode: '{other}' is not upsert or replace"),
+            ))
+        }
+    };
+    Ok(ImportRequest {
+        format,
+        encoding,
+        dry_run: flag("dry_run")?,
+        allow_shrink: flag("allow_shrink")?,
+        replace,
+    })
+}
+
 /// The answer to a refused upload: 422 with the first errors and the count of the rest, or 413.
-fn refusal_to_error(refusal: Refusal) -> ApiError {
+pub fn refusal_to_error(refusal: Refusal) -> ApiError {
     match refusal {
         Refusal::TooLarge { message, limit } => ApiError::TooLarge { message, limit },
         Refusal::Invalid {

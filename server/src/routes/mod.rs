@@ -15,6 +15,7 @@ use crate::error::{ApiError, Code};
 pub mod catalog;
 pub mod engagements;
 pub mod matching;
+pub mod needs;
 pub mod openapi;
 pub mod resources;
 pub mod setup;
@@ -91,6 +92,12 @@ pub fn routes() -> Vec<RouteSpec> {
         __path_transition,
     };
     use matching::{__path_match_need, __path_taxonomy};
+    use needs::{
+        __path_create as __path_create_need, __path_delete as __path_delete_need,
+        __path_export as __path_export_needs, __path_get as __path_get_need,
+        __path_import as __path_import_needs, __path_list as __path_list_needs, __path_matches,
+        __path_put as __path_put_need, __path_resource_needs,
+    };
     use resources::{
         __path_create as __path_create_resource, __path_delete as __path_delete_resource,
         __path_get as __path_get_resource, __path_list as __path_list_resources,
@@ -130,6 +137,18 @@ pub fn routes() -> Vec<RouteSpec> {
         route::<__path_transition>(&[], || web::route().to(engagements::transition)),
         route::<__path_stats>(engagements::STATS_QUERY, || {
             web::route().to(engagements::stats)
+        }),
+        // The fixed paths before `/api/v1/needs/{id}`, which would take them as ids.
+        route::<__path_import_needs>(catalog::IMPORT_QUERY, || web::route().to(needs::import)),
+        route::<__path_export_needs>(&[], || web::route().to(needs::export)),
+        route::<__path_list_needs>(needs::LIST_QUERY, || web::route().to(needs::list)),
+        route::<__path_create_need>(&[], || web::route().to(needs::create)),
+        route::<__path_get_need>(&[], || web::route().to(needs::get)),
+        route::<__path_put_need>(&[], || web::route().to(needs::put)),
+        route::<__path_delete_need>(&[], || web::route().to(needs::delete)),
+        route::<__path_matches>(needs::MATCHES_QUERY, || web::route().to(needs::matches)),
+        route::<__path_resource_needs>(needs::REVERSE_QUERY, || {
+            web::route().to(needs::resource_needs)
         }),
         route::<__path_dashboard>(&[], || web::route().to(engagements::dashboard)),
         route::<__path_dashboard_js>(&[], || web::route().to(engagements::dashboard_js)),

@@ -71,6 +71,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         (name = "resources", description = "The catalog's resources, one at a time"),
         (name = "catalog", description = "The whole catalog: import, export, the widget's snapshot"),
         (name = "engagements", description = "Engagements (对接记录) and their indicators"),
+        (name = "needs", description = "Stored needs (需求): the demand side, their matches, and the needs a resource fits"),
         (name = "system", description = "Health, metrics, this document, the caller's token")
     ),
     modifiers(&BearerScheme)
