@@ -33,6 +33,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
+    /// Stored needs (the demand side).
+    #[command(subcommand)]
+    Needs(commands::needs::NeedsCommand),
 }
 
 /// Parses the arguments, runs the command, and turns errors into a message and a non-zero exit.
@@ -45,6 +48,7 @@ pub fn main() -> ExitCode {
         Command::Bands(args) => commands::matching::bands(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Token(command) => commands::token::run(command),
+        Command::Needs(command) => commands::needs::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

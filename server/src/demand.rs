@@ -368,6 +368,16 @@ fn forward_all(
     blocks.into_iter().flat_map(|(_, lists)| lists).collect()
 }
 
+/// The need with `updated_at` set to now when it has none: when it was last written.
+pub fn stamped(mut need: NeedRecord) -> NeedRecord {
+    if need.updated_at.is_none() {
+        need.updated_at = Some(duijie_core::time::format_utc(
+            crate::engagement::now_seconds(),
+        ));
+    }
+    need
+}
+
 /// Who reads: what they may see of a need.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Viewer {
@@ -659,13 +669,15 @@ impl Shared {
                 .collect();
             let _guard = lock(&self.write_lock);
             let next = self.current().with_fits(latest.clone(), computed);
-            eprintln!(
-                "duijie serve: forward lists of {} needs on catalog {} computed in {} ms; {} pending",
-                needs.len(),
-                latest.version(),
-                started.elapsed().as_millis(),
-                next.pending
-            );
+            if !needs.is_empty() {
+                eprintln!(
+                    "duijie serve: forward lists of {} needs on catalog {} computed in {} ms; {} pending",
+                    needs.len(),
+                    latest.version(),
+                    started.elapsed().as_millis(),
+                    next.pending
+                );
+            }
             self.swap(Arc::new(next));
         }
     }

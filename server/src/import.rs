@@ -1054,7 +1054,7 @@ fn cell_text(cell: &calamine::DataRef<'_>) -> String {
 }
 
 /// An Excel date serial (days since 1899-12-30) that is a whole day, as `YYYY-MM-DD`.
-fn excel_date(serial: f64) -> Option<String> {
+pub(crate) fn excel_date(serial: f64) -> Option<String> {
     if serial.fract() != 0.0 || !(1.0..=2_958_465.0).contains(&serial) {
         return None;
     }

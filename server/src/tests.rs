@@ -301,6 +301,25 @@ fn core_schemas_match_the_core_types() {
         kinds: vec![Kind::Expert],
         budget: Some(10.0),
     };
+    let stored_need = duijie_core::model::NeedRecord {
+        id: "n".into(),
+        title: "t".into(),
+        text: "t".into(),
+        organization: "o".into(),
+        keywords: vec!["k".into()],
+        disciplines: vec!["d".into()],
+        industries: vec!["i".into()],
+        region: Some("440300".into()),
+        modes: vec![Mode::License],
+        min_maturity: Some(3),
+        kinds: vec![Kind::Expert],
+        budget: "50万元以内".into(),
+        deadline: Some("2026-06-30".into()),
+        status: duijie_core::model::NeedStatus::Matched,
+        visibility: duijie_core::model::Visibility::Members,
+        contact: Some(contact.clone()),
+        updated_at: Some("2026-01-01T00:00:00Z".into()),
+    };
     let filters = Filters {
         kinds: vec![Kind::Expert],
         region: Some("440300".into()),
@@ -342,6 +361,7 @@ fn core_schemas_match_the_core_types() {
         ("Patent", keys(&patent)),
         ("Contact", keys(&contact)),
         ("Need", keys(&need)),
+        ("NeedRecord", keys(&stored_need)),
         ("Filters", keys(&filters)),
         ("FieldError", keys(&field_error)),
         ("Weights", keys(Weights::default())),
@@ -362,6 +382,16 @@ fn core_schemas_match_the_core_types() {
         .map(|status| status.as_str())
         .collect();
     assert_eq!(enum_values(&document, "Status"), statuses);
+    let need_statuses: Vec<&str> = duijie_core::model::NeedStatus::ALL
+        .iter()
+        .map(|status| status.as_str())
+        .collect();
+    assert_eq!(enum_values(&document, "NeedStatus"), need_statuses);
+    let visibilities: Vec<&str> = duijie_core::model::Visibility::ALL
+        .iter()
+        .map(|visibility| visibility.as_str())
+        .collect();
+    assert_eq!(enum_values(&document, "Visibility"), visibilities);
     let scopes: Vec<&str> = crate::auth::Scope::ALL
         .iter()
         .map(|scope| scope.as_str())
@@ -610,4 +640,16 @@ fn the_formats_document_names_every_field_and_header() {
             "docs/formats.md: `{name}` is free text exactly when the field table says so"
         );
     }
+}
+
+/// A spreadsheet cell formatted as a date (a need's 截止日期) reads as the date it shows: Excel
+/// counts days from 1899-12-30. Fractions of a day and impossible serials stay unread.
+#[test]
+fn excel_date_cells_read_as_dates() {
+    use crate::import::excel_date;
+    assert_eq!(excel_date(25_569.0).as_deref(), Some("1970-01-01"));
+    assert_eq!(excel_date(45_473.0).as_deref(), Some("2024-06-30"));
+    assert_eq!(excel_date(45_473.5), None);
+    assert_eq!(excel_date(0.0), None);
+    assert_eq!(excel_date(-3.0), None);
 }

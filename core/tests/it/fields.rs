@@ -70,6 +70,9 @@ fn value_json(value: FieldValue<'_>) -> Value {
         FieldValue::Modes(modes) => {
             json!(modes.iter().map(|mode| mode.as_str()).collect::<Vec<_>>())
         }
+        FieldValue::Kinds(kinds) => {
+            json!(kinds.iter().map(|kind| kind.as_str()).collect::<Vec<_>>())
+        }
         FieldValue::Integer(number) => json!(number),
     }
 }

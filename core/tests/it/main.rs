@@ -4,6 +4,7 @@ mod checks;
 mod engagement;
 mod fields;
 mod filters;
+mod need_records;
 mod properties;
 mod spreadsheet;
 mod timestamps;

@@ -2,6 +2,7 @@
 
 pub mod eval;
 pub mod matching;
+pub mod needs;
 pub mod schedule;
 pub mod serve;
 pub mod token;

@@ -11,14 +11,14 @@ use std::collections::BTreeMap;
 use actix_web::{web, HttpRequest, HttpResponse};
 use duijie_core::matcher::MAX_TOP;
 use duijie_core::model::{NeedRecord, NeedStatus};
-use duijie_core::{Component, FieldError, MatchOptions, Matched, Reason};
+use duijie_core::{Band, Component, FieldError, MatchOptions, Matched, Reason};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::answer::{match_answer, MatchAnswer};
 use crate::auth::{caller, optional_caller, Scope};
-use crate::demand::{Demand, FitsStatus, Viewer};
+use crate::demand::{stamped, Demand, FitsStatus, Viewer};
 use crate::error::{ApiError, Code};
 use crate::import::{check_text_safety, decode_records, Record};
 use crate::routes::catalog::{import_request, refusal_to_error, ImportMode, ImportRequest};
@@ -127,6 +127,9 @@ pub struct NeedFit {
     need: NeedRecord,
     /// The fit of the (need, resource) pair, as the need's forward match gives it.
     score: f64,
+    /// The band of the fit: `strong`, `possible`, `weak` or `none`.
+    #[schema(value_type = crate::schema::Band)]
+    band: Band,
     /// Its rank (from 1) in the need's forward match.
     rank: usize,
     #[schema(value_type = Vec<crate::schema::Component>)]
@@ -342,16 +345,6 @@ fn need_from_body(mut value: Value, viewer: &Viewer) -> Result<NeedRecord, ApiEr
             Err(ApiError::invalid("the need is not valid", errors))
         }
     }
-}
-
-/// The need with `updated_at` set to now when it has none.
-pub fn stamped(mut need: NeedRecord) -> NeedRecord {
-    if need.updated_at.is_none() {
-        need.updated_at = Some(duijie_core::time::format_utc(
-            crate::engagement::now_seconds(),
-        ));
-    }
-    need
 }
 
 /// Create a stored need.
@@ -861,6 +854,7 @@ fn explain(
     Ok(NeedFit {
         need: viewer.view(&entry.need),
         score: entry.score,
+        band: result.band,
         rank: rank + 1,
         components: result.components,
         matched: result.matched,

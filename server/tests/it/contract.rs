@@ -572,6 +572,166 @@ fn every_answer_fits_the_document() {
     let embed = "/api/v1/embed/check";
     contract.call("GET", embed, embed, None, None);
 
+    // Stored needs.
+    let enterprise = crate::support::enterprise_token(&contract.server.data, "甲公司");
+    let needs = "/api/v1/needs";
+    let need = json!({
+        "id": "n-1", "title": "锂电池热失控预警", "text": "储能电站需要锂电池热失控的早期预警方案",
+        "organization": "甲公司", "keywords": ["锂电池"], "industries": ["C38"], "region": "440300",
+        "modes": ["joint_rd"], "min_maturity": 3, "kinds": ["achievement", "patent"],
+        "budget": "50万元以内", "deadline": "2026-12-31", "status": "open", "visibility": "members",
+        "contact": {"name": "赵经理", "phone": "0755-1", "email": "zhao@example.cn"},
+    });
+    let reply = contract.json("POST", needs, needs, Some(&enterprise), &need);
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    contract.json("POST", needs, needs, Some(&enterprise), &need);
+    contract.json("POST", needs, needs, Some(&broker), &need);
+    contract.json("POST", needs, needs, None, &need);
+    contract.json(
+        "POST",
+        needs,
+        needs,
+        Some(&editor),
+        &json!({"title": "x", "industries": ["Z9"]}),
+    );
+    contract.call(
+        "POST",
+        needs,
+        needs,
+        Some(&editor),
+        Some(("application/json", b"{".to_vec())),
+    );
+    contract.call(
+        "GET",
+        needs,
+        "/api/v1/needs?q=锂电池&region=440000&status=open,matched",
+        Some(&editor),
+        None,
+    );
+    contract.call("GET", needs, needs, None, None);
+    contract.call("GET", needs, "/api/v1/needs?status=flying", None, None);
+    let one = "/api/v1/needs/{id}";
+    contract.call("GET", one, "/api/v1/needs/n-1", Some(&enterprise), None);
+    contract.call("GET", one, "/api/v1/needs/n-1", None, None);
+    contract.call("GET", one, "/api/v1/needs/missing", None, None);
+    contract.json("PUT", one, "/api/v1/needs/n-1", Some(&editor), &need);
+    contract.json("PUT", one, "/api/v1/needs/n-2", Some(&editor), &need);
+    let other = crate::support::enterprise_token(&contract.server.data, "乙公司");
+    contract.json(
+        "PUT",
+        one,
+        "/api/v1/needs/n-1",
+        Some(&other),
+        &json!({"title": "x"}),
+    );
+    contract.call("GET", one, "/api/v1/needs/n-1", Some(&other), None);
+    let forward = "/api/v1/needs/{id}/matches";
+    let reply = contract.call(
+        "GET",
+        forward,
+        "/api/v1/needs/n-1/matches?limit=3",
+        Some(&broker),
+        None,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    contract.call("GET", forward, "/api/v1/needs/n-1/matches", None, None);
+    contract.call(
+        "GET",
+        forward,
+        "/api/v1/needs/n-1/matches?limit=0",
+        Some(&broker),
+        None,
+    );
+    contract.call("GET", forward, "/api/v1/needs/missing/matches", None, None);
+    let top = reply.json()["results"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let reverse = "/api/v1/resources/{id}/needs";
+    let started = std::time::Instant::now();
+    loop {
+        let reply = contract.call(
+            "GET",
+            reverse,
+            &format!("/api/v1/resources/{top}/needs"),
+            Some(&editor),
+            None,
+        );
+        if reply.json()["ready"] == true {
+            assert!(
+                !reply.json()["items"].as_array().unwrap().is_empty(),
+                "{}",
+                reply.text()
+            );
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 60, "{}", reply.text());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    contract.call(
+        "GET",
+        reverse,
+        &format!("/api/v1/resources/{top}/needs?status=closed&limit=3"),
+        None,
+        None,
+    );
+    contract.call(
+        "GET",
+        reverse,
+        "/api/v1/resources/missing/needs",
+        None,
+        None,
+    );
+    contract.call(
+        "GET",
+        reverse,
+        &format!("/api/v1/resources/{top}/needs?status=x"),
+        None,
+        None,
+    );
+    let import_needs = "/api/v1/needs/import";
+    let rows = "需求名称,企业名称,所属行业,截止日期\n锂电池回收,乙公司,C38,2026/6/30\n";
+    let reply = contract.call(
+        "POST",
+        import_needs,
+        "/api/v1/needs/import?format=csv",
+        Some(&editor),
+        Some(("text/csv", rows.as_bytes().to_vec())),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let bad = "需求名称,所属行业\n锂电池回收,Z9\n";
+    contract.call(
+        "POST",
+        import_needs,
+        import_needs,
+        Some(&editor),
+        Some(("text/csv", bad.as_bytes().to_vec())),
+    );
+    contract.call(
+        "POST",
+        import_needs,
+        import_needs,
+        Some(&editor),
+        Some(("application/octet-stream", b"x".to_vec())),
+    );
+    contract.call(
+        "POST",
+        import_needs,
+        "/api/v1/needs/import?format=jsonl&mode=replace",
+        Some(&editor),
+        Some((jsonl, b"{\"id\": \"n-9\", \"title\": \"x\"}\n".to_vec())),
+    );
+    contract.call("POST", import_needs, import_needs, Some(&broker), None);
+    contract.call("POST", import_needs, import_needs, None, None);
+    let export_needs = "/api/v1/needs/export";
+    contract.call("GET", export_needs, export_needs, Some(&editor), None);
+    contract.call("GET", export_needs, export_needs, Some(&broker), None);
+    contract.call("GET", export_needs, export_needs, None, None);
+    contract.call("DELETE", one, "/api/v1/needs/n-2", Some(&other), None);
+    contract.call("DELETE", one, "/api/v1/needs/n-2", Some(&editor), None);
+    contract.call("DELETE", one, "/api/v1/needs/n-2", Some(&editor), None);
+    contract.call("DELETE", one, "/api/v1/needs/n-2", None, None);
+
     // Every documented operation was called, and each documented error status of the main ones.
     let mut documented = Vec::new();
     for (template, operations) in contract.document["paths"].as_object().unwrap() {
@@ -592,6 +752,15 @@ fn every_answer_fits_the_document() {
         ("POST", "/api/v1/match", &[200, 400, 413, 422][..]),
         ("POST", "/api/v1/resources", &[201, 400, 401, 403, 409, 422]),
         ("POST", "/api/v1/import", &[200, 400, 401, 403, 422]),
+        ("POST", "/api/v1/needs", &[201, 400, 401, 403, 409, 422]),
+        (
+            "POST",
+            "/api/v1/needs/import",
+            &[200, 400, 401, 403, 409, 422],
+        ),
+        ("GET", "/api/v1/needs/{id}", &[200, 401, 403, 404]),
+        ("GET", "/api/v1/needs/{id}/matches", &[200, 400, 401, 404]),
+        ("GET", "/api/v1/resources/{id}/needs", &[200, 400, 404]),
         ("POST", "/api/v1/engagements", &[200, 201, 401, 409, 422]),
         (
             "POST",

@@ -667,22 +667,30 @@ enum Access {
     Writer,
     /// An editor or admin token, or the broker that recorded the engagement.
     Owner,
+    /// An editor, admin or enterprise token (a need of the enterprise's own organisation).
+    NeedWriter,
+    /// A broker, editor or admin token, or the owning enterprise (a members' need).
+    Member,
 }
 
 /// Who may call each route, written out; every route of the route table must be here.
 fn access_of(method: &str, path: &str) -> Option<Access> {
-    use Access::{Owner, Public, Token, Writer};
+    use Access::{Member, NeedWriter, Owner, Public, Token, Writer};
     Some(match (method, path) {
         ("GET", "/healthz" | "/metrics" | "/api/openapi.json" | "/api/v1/resources")
         | ("GET", "/api/v1/resources/{id}" | "/api/v1/snapshot" | "/api/v1/taxonomies/{name}")
         | ("GET", "/dashboard" | "/dashboard/dashboard.js")
         | ("GET", "/api/v1/import/templates" | "/api/v1/import/templates/{name}")
         | ("GET", "/api/v1/demo" | "/api/v1/embed/check")
+        | ("GET", "/api/v1/needs" | "/api/v1/resources/{id}/needs")
         | ("POST", "/api/v1/match") => Public,
         ("DELETE", "/api/v1/demo") => Writer,
-        ("POST", "/api/v1/resources" | "/api/v1/import")
-        | ("PUT" | "DELETE", "/api/v1/resources/{id}")
-        | ("GET", "/api/v1/export" | "/api/v1/engagements" | "/api/v1/stats") => Writer,
+        ("POST", "/api/v1/resources" | "/api/v1/import" | "/api/v1/needs/import")
+        | ("PUT" | "DELETE", "/api/v1/resources/{id}" | "/api/v1/needs/{id}")
+        | ("GET", "/api/v1/export" | "/api/v1/engagements" | "/api/v1/stats")
+        | ("GET", "/api/v1/needs/export") => Writer,
+        ("POST", "/api/v1/needs") => NeedWriter,
+        ("GET", "/api/v1/needs/{id}" | "/api/v1/needs/{id}/matches") => Member,
         ("GET", "/api/v1/whoami") | ("POST", "/api/v1/engagements") => Token,
         ("GET", "/api/v1/engagements/{id}") | ("POST", "/api/v1/engagements/{id}/transitions") => {
             Owner
@@ -713,12 +721,20 @@ fn auth_matrix_has_no_unexpected_success() {
         Some(&json!({"need": {"text": "锂电池"}, "resource_id": "r-00000"})),
     );
     let engagement = id_of(&created.json()["id"]);
+    // A members' need of an organisation that the matrix's enterprise token is not.
+    let need = json!({"id": "n-1", "title": "锂电池回收", "organization": "甲公司", "visibility": "members"});
+    let reply = server.send("POST", "/api/v1/needs", Some(&editor), Some(&need));
+    assert_eq!(reply.status, 201, "{}", reply.text());
     let tokens: Vec<(&str, Option<String>)> = vec![
         ("none", None),
         ("wrong", Some("f".repeat(64))),
         ("broker", Some(server.token("broker"))),
         ("editor", Some(editor.clone())),
         ("admin", Some(server.token("admin"))),
+        (
+            "enterprise",
+            Some(crate::support::enterprise_token(&server.data, "乙公司")),
+        ),
     ];
     let mut unexpected = Vec::new();
     let mut checked = 0;
@@ -731,6 +747,8 @@ fn auth_matrix_has_no_unexpected_success() {
                 "{id}",
                 if route.path.contains("engagements") {
                     &engagement
+                } else if route.path.starts_with("/api/v1/needs/") {
+                    "n-1"
                 } else {
                     "r-00001"
                 },
@@ -755,6 +773,18 @@ fn auth_matrix_has_no_unexpected_success() {
                 "application/json",
                 json!({"need": {"text": "x"}}).to_string().into_bytes(),
             )),
+            ("POST", "/api/v1/needs/import") => Some((
+                "application/x-ndjson",
+                jsonl(&[json!({"id": "n-2", "title": "储能", "organization": "甲公司"})]),
+            )),
+            // Without an organisation: an enterprise's own.
+            ("POST", "/api/v1/needs") => Some((
+                "application/json",
+                json!({"title": "储能"}).to_string().into_bytes(),
+            )),
+            ("PUT", "/api/v1/needs/{id}") => {
+                Some(("application/json", need.to_string().into_bytes()))
+            }
             ("POST" | "PUT", _) => Some((
                 "application/json",
                 resource("r-00001", "expert", "王五")
@@ -763,7 +793,7 @@ fn auth_matrix_has_no_unexpected_success() {
             )),
             _ => None,
         };
-        let path = if route.path == "/api/v1/import" {
+        let path = if route.path == "/api/v1/import" || route.path == "/api/v1/needs/import" {
             format!("{path}?format=jsonl&dry_run=true")
         } else {
             path
@@ -777,11 +807,13 @@ fn auth_matrix_has_no_unexpected_success() {
                 body.clone(),
             );
             checked += 1;
-            // The broker here is not the engagement's owner.
+            // The broker here is not the engagement's owner, the enterprise not the need's.
             let may = match access {
                 Access::Public => true,
-                Access::Token => matches!(*name, "broker" | "editor" | "admin"),
+                Access::Token => matches!(*name, "broker" | "editor" | "admin" | "enterprise"),
                 Access::Writer | Access::Owner => matches!(*name, "editor" | "admin"),
+                Access::NeedWriter => matches!(*name, "editor" | "admin" | "enterprise"),
+                Access::Member => matches!(*name, "broker" | "editor" | "admin"),
             };
             if (200..300).contains(&reply.status) && !may {
                 unexpected.push(format!(

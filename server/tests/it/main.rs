@@ -11,6 +11,7 @@ mod golden;
 mod holes;
 mod import;
 mod import_rules;
+mod needs;
 mod reliability;
 mod resources;
 mod rules;

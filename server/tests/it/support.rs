@@ -214,6 +214,21 @@ pub fn token(data: &Path, scope: &str) -> String {
     stdout.lines().last().unwrap().trim().to_string()
 }
 
+/// `duijie token create --scope enterprise --organization ORGANIZATION`: a token acting for that
+/// enterprise.
+pub fn enterprise_token(data: &Path, organization: &str) -> String {
+    let output = Command::new(server_bin())
+        .args(["token", "create", "--scope", "enterprise", "--organization"])
+        .arg(organization)
+        .arg("--data")
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    stdout.lines().last().unwrap().trim().to_string()
+}
+
 /// Writes `bytes` to a new connection and returns everything the server sends before it closes the
 /// connection (or `wait` passes).
 pub fn raw(addr: &str, bytes: &[u8], wait: Duration) -> String {
