@@ -602,44 +602,53 @@ fn an_older_engagement_table_gains_the_enterprise_columns() {
 }
 
 /// `docs/formats.md` has a row for every resource field (`duijie_core::fields::RESOURCE_FIELDS`),
-/// listing each Chinese header the importer reads for it, and says "list" of every list field,
-/// "private" of every private one and "free text" of exactly the free-text ones.
+/// and in its section on stored needs for every need field (`NEED_RECORD_FIELDS`), listing each
+/// Chinese header the importer reads for it, and says "list" of every list field, "private" of
+/// every private one and "free text" of exactly the free-text ones.
 #[test]
 fn the_formats_document_names_every_field_and_header() {
-    use duijie_core::fields::{Shape, RESOURCE_FIELDS};
+    use duijie_core::fields::{Field, Shape, NEED_RECORD_FIELDS, RESOURCE_FIELDS};
+
+    fn check<R>(section: &str, fields: &[Field<R>]) {
+        for field in fields {
+            let name = field.name;
+            let row = section
+                .lines()
+                .find(|line| line.starts_with(&format!("| `{name}` |")))
+                .unwrap_or_else(|| panic!("docs/formats.md has no row for `{name}`"));
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            for header in field.headers_zh {
+                assert!(
+                    cells[2].split(',').any(|listed| listed.trim() == *header),
+                    "docs/formats.md: the row of `{name}` does not list {header}"
+                );
+            }
+            if field.shape == Shape::List {
+                assert!(
+                    cells[3].contains("list"),
+                    "docs/formats.md: `{name}` is a list"
+                );
+            }
+            if field.private {
+                assert!(
+                    cells[3].contains("private"),
+                    "docs/formats.md: `{name}` is private"
+                );
+            }
+            assert_eq!(
+                cells[3].contains("free text"),
+                field.free_text,
+                "docs/formats.md: `{name}` is free text exactly when the field table says so"
+            );
+        }
+    }
 
     let document = include_str!("../../docs/formats.md");
-    for field in RESOURCE_FIELDS {
-        let name = field.name;
-        let row = document
-            .lines()
-            .find(|line| line.starts_with(&format!("| `{name}` |")))
-            .unwrap_or_else(|| panic!("docs/formats.md has no row for `{name}`"));
-        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
-        for header in field.headers_zh {
-            assert!(
-                cells[2].split(',').any(|listed| listed.trim() == *header),
-                "docs/formats.md: the row of `{name}` does not list {header}"
-            );
-        }
-        if field.shape == Shape::List {
-            assert!(
-                cells[3].contains("list"),
-                "docs/formats.md: `{name}` is a list"
-            );
-        }
-        if field.private {
-            assert!(
-                cells[3].contains("private"),
-                "docs/formats.md: `{name}` is private"
-            );
-        }
-        assert_eq!(
-            cells[3].contains("free text"),
-            field.free_text,
-            "docs/formats.md: `{name}` is free text exactly when the field table says so"
-        );
-    }
+    let (resources, needs) = document
+        .split_once("## Stored needs")
+        .expect("docs/formats.md has a section on stored needs");
+    check(resources, &RESOURCE_FIELDS);
+    check(needs, &NEED_RECORD_FIELDS);
 }
 
 /// A spreadsheet cell formatted as a date (a need's 截止日期) reads as the date it shows: Excel
