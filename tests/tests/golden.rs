@@ -3,7 +3,7 @@
 //! Regenerate after an intended scoring change with `cargo xtask golden --update`, and say why in the
 //! commit: every platform (native, wasm, server) is held to this file.
 
-use duijie_tests::{compute_golden, GOLDEN_SCORES};
+use duijie_tests::{check_golden, compute_golden, GOLDEN_SCORES};
 use serde_json::Value;
 
 #[test]
@@ -15,22 +15,7 @@ fn native_scores_match_the_golden_file() {
         std::fs::write(path, text).expect("golden file is writable");
         return;
     }
-    let expected: Value = serde_json::from_str(GOLDEN_SCORES).expect("golden/scores.json is JSON");
-    assert_eq!(
-        actual["catalog_version"], expected["catalog_version"],
-        "catalog version differs"
-    );
-    let actual_cases = actual["cases"].as_array().expect("cases");
-    let expected_cases = expected["cases"].as_array().expect("cases");
-    assert_eq!(
-        actual_cases.len(),
-        expected_cases.len(),
-        "number of golden cases differs"
-    );
-    for (index, (actual_case, expected_case)) in actual_cases.iter().zip(expected_cases).enumerate()
-    {
-        assert_eq!(actual_case, expected_case, "golden case {index} differs");
-    }
+    check_golden(&actual);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! API of `Matcher`, must both reproduce `tests/golden/scores.json` bit for bit.
 #![cfg(target_arch = "wasm32")]
 
-use duijie_tests::{compute_golden, golden_cases, GOLDEN_CATALOG, GOLDEN_SCORES};
+use duijie_tests::{check_golden, compute_golden, golden_cases, golden_result, GOLDEN_CATALOG};
 use duijie_wasm::{MatchResultJs, Matcher};
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
@@ -10,15 +10,10 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// The expected golden answer.
-fn expected() -> Value {
-    serde_json::from_str(GOLDEN_SCORES).expect("scores.json is JSON")
-}
-
 #[wasm_bindgen_test]
 fn core_on_wasm32_matches_the_golden_file() {
     let computed = compute_golden();
-    check(&computed, &expected());
+    check_golden(&computed);
 }
 
 #[wasm_bindgen_test]
@@ -37,30 +32,17 @@ fn javascript_api_matches_the_golden_file() {
         })
         .collect();
     let computed = json!({ "catalog_version": matcher.catalog_version(), "cases": cases });
-    check(&computed, &expected());
+    check_golden(&computed);
 }
 
-/// A JS-facing result in the golden file's shape (as `duijie_tests::results_json` writes it).
+/// A JS-facing result in the golden file's shape.
 fn result_json(result: &MatchResultJs) -> Value {
-    json!({
-        "id": result.id,
-        "score": format!("{:.6}", result.score),
-        "score_bits": format!("{:016x}", result.score.to_bits()),
-        "components": result.components.iter().map(|component| json!({
-            "name": component.name,
-            "applies": component.applies,
-            "value_bits": format!("{:016x}", component.value.to_bits()),
-        })).collect::<Vec<_>>(),
-    })
-}
-
-/// The one comparison: the same catalog version and, case by case, the same ids and bits.
-fn check(computed: &Value, expected: &Value) {
-    assert_eq!(computed["catalog_version"], expected["catalog_version"]);
-    let computed_cases = computed["cases"].as_array().expect("cases");
-    let expected_cases = expected["cases"].as_array().expect("cases");
-    assert_eq!(computed_cases.len(), expected_cases.len());
-    for (index, (got, want)) in computed_cases.iter().zip(expected_cases).enumerate() {
-        assert_eq!(got, want, "golden case {index} differs");
-    }
+    golden_result(
+        &result.id,
+        result.score,
+        result
+            .components
+            .iter()
+            .map(|component| (component.name.as_str(), component.applies, component.value)),
+    )
 }
