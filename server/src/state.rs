@@ -120,6 +120,9 @@ pub struct AppState {
     pub match_limiter: Option<RateLimiter>,
     /// The stored needs and their fits with the catalog (forward lists, reverse index).
     pub demand: DemandState,
+    /// Debug builds only: engagement bodies may carry `at` to backdate a step (`DUIJIE_TEST_CLOCK`
+    /// for `duijie serve`; set directly by the in-process tests). Release builds ignore it.
+    pub test_clock: bool,
 }
 
 impl AppState {
@@ -164,6 +167,7 @@ impl AppState {
                 f64::from(config.match_rate),
                 f64::from(config.match_burst.max(config.match_rate)),
             ),
+            test_clock: false,
             csp: actix_web::http::header::HeaderValue::from_str(&config.csp())
                 .unwrap_or_else(|_| actix_web::http::header::HeaderValue::from_static(crate::CSP)),
             config,

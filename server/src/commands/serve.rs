@@ -161,9 +161,10 @@ fn on_connect(
     }
 }
 
-pub fn run(args: ServeArgs) -> Result<()> {
-    let config = resolve_config(&args, |name| std::env::var(name).ok())?;
-    let max_connections = raise_open_file_limit(config.max_connections);
+/// The service's state for `config`: the store in `config.data`, opened (and created), with its
+/// catalog loaded (the demo catalog, when `config.demo`, into a store that never had one). The
+/// in-process tests build their service with it too, so they start as `duijie serve` does.
+pub fn open_state(config: &Config) -> Result<AppState> {
     let store = Arc::new(
         Store::open(&config.data)
             .with_context(|| format!("cannot open the store in {}", config.data.display()))?,
@@ -173,8 +174,15 @@ pub fn run(args: ServeArgs) -> Result<()> {
     } else {
         None
     };
-    let state = AppState::open(store, config.clone(), initial)
-        .map_err(|error| anyhow::anyhow!("cannot load the catalog: {error}"))?;
+    AppState::open(store, config.clone(), initial)
+        .map_err(|error| anyhow::anyhow!("cannot load the catalog: {error}"))
+}
+
+pub fn run(args: ServeArgs) -> Result<()> {
+    let config = resolve_config(&args, |name| std::env::var(name).ok())?;
+    let max_connections = raise_open_file_limit(config.max_connections);
+    let mut state = open_state(&config)?;
+    state.test_clock = std::env::var_os("DUIJIE_TEST_CLOCK").is_some();
     let state = web::Data::new(state);
     let demo = crate::demo::count_in(state.catalog().resources());
     if demo > 0 {

@@ -113,10 +113,11 @@ pub struct StatsAnswer<'a> {
     groups: &'a [Group],
 }
 
-/// Debug builds only: with `DUIJIE_TEST_CLOCK` set, create and transition bodies may carry `at`
-/// (RFC 3339) to backdate the step, so tests can build a history spread over months.
-fn test_clock() -> bool {
-    cfg!(debug_assertions) && std::env::var_os("DUIJIE_TEST_CLOCK").is_some()
+/// Debug builds only: with the test clock on (`DUIJIE_TEST_CLOCK` set), create and transition
+/// bodies may carry `at` (RFC 3339) to backdate the step, so tests can build a history spread over
+/// months.
+fn test_clock(state: &AppState) -> bool {
+    cfg!(debug_assertions) && state.test_clock
 }
 
 /// Record an engagement (status intent); idempotent per token and idempotency_key.
@@ -148,7 +149,8 @@ pub async fn create(
     let who = caller(&request, &state)?;
     let bytes = read_body(&request, payload, state.config.body_limit).await?;
     // Parsing and checking a body of up to `body_limit` is CPU work: off the async workers.
-    let checked = web::block(move || check_create(&bytes)).await??;
+    let clock = test_clock(&state);
+    let checked = web::block(move || check_create(&bytes, clock)).await??;
     let (body, need_value, resource_id, fair, note, key, enterprise, at, mut errors) = checked;
     let catalog = state.catalog();
     let resource = resource_id.as_deref().and_then(|id| catalog.get(id));
@@ -210,7 +212,7 @@ type CheckedCreate = (
     Vec<FieldError>,
 );
 
-fn check_create(bytes: &[u8]) -> Result<CheckedCreate, ApiError> {
+fn check_create(bytes: &[u8], test_clock: bool) -> Result<CheckedCreate, ApiError> {
     let body = parse_json(bytes)?;
     let mut errors = Vec::new();
     let mut fields = Fields::new(
@@ -225,6 +227,7 @@ fn check_create(bytes: &[u8]) -> Result<CheckedCreate, ApiError> {
             "idempotency_key",
         ],
         &mut errors,
+        test_clock,
     );
     let need_value = fields.take("need").cloned();
     let resource_id = fields.string("resource_id", 1, 128, true);
@@ -322,7 +325,8 @@ pub async fn transition(
     let who = caller(&request, &state)?;
     let reference = engagement_ref(&path)?;
     let bytes = read_body(&request, payload, state.config.body_limit).await?;
-    let (to, note, at) = web::block(move || check_transition(&bytes)).await??;
+    let clock = test_clock(&state);
+    let (to, note, at) = web::block(move || check_transition(&bytes, clock)).await??;
     let store = state.store.clone();
     let by = actor(&who);
     let at = at.unwrap_or_else(now_seconds);
@@ -348,10 +352,13 @@ pub async fn transition(
 }
 
 /// A transition body, parsed and checked (lengths first, then formulas): `(to, note, at)`.
-fn check_transition(bytes: &[u8]) -> Result<(Status, Option<String>, Option<i64>), ApiError> {
+fn check_transition(
+    bytes: &[u8],
+    test_clock: bool,
+) -> Result<(Status, Option<String>, Option<i64>), ApiError> {
     let body = parse_json(bytes)?;
     let mut errors = Vec::new();
-    let mut fields = Fields::new(&body, &["to", "note"], &mut errors);
+    let mut fields = Fields::new(&body, &["to", "note"], &mut errors, test_clock);
     let to = fields.string("to", 1, 32, true);
     let note = fields.string("note", 0, MAX_NOTE_CHARS, false);
     let at = fields.at();
@@ -737,22 +744,30 @@ struct Fields<'a> {
     object: Option<&'a Map<String, Value>>,
     known: Vec<&'static str>,
     errors: &'a mut Vec<FieldError>,
+    /// Whether `at` is read (`test_clock`).
+    test_clock: bool,
 }
 
 impl<'a> Fields<'a> {
-    fn new(body: &'a Value, known: &[&'static str], errors: &'a mut Vec<FieldError>) -> Fields<'a> {
+    fn new(
+        body: &'a Value,
+        known: &[&'static str],
+        errors: &'a mut Vec<FieldError>,
+        test_clock: bool,
+    ) -> Fields<'a> {
         let object = body.as_object();
         if object.is_none() {
             errors.push(FieldError::new("", "the body must be a JSON object"));
         }
         let mut known = known.to_vec();
-        if test_clock() {
+        if test_clock {
             known.push("at");
         }
         Fields {
             object,
             known,
             errors,
+            test_clock,
         }
     }
 
@@ -790,7 +805,7 @@ impl<'a> Fields<'a> {
 
     /// The test clock's `at`, when enabled and given.
     fn at(&mut self) -> Option<i64> {
-        if !test_clock() {
+        if !self.test_clock {
             return None;
         }
         let text = self.string("at", 1, 64, false)?;

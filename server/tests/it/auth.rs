@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{jsonl, request, resource, Server};
+use crate::support::{jsonl, resource, Server};
 
 #[test]
 fn every_route_with_no_wrong_and_right_token() {
@@ -50,7 +50,7 @@ fn every_route_with_no_wrong_and_right_token() {
                 _ if *method == "GET" || *method == "DELETE" => None,
                 _ => Some(("application/json", body.to_string().into_bytes())),
             };
-            request(method, &server.url(path), token, &[], payload)
+            server.request(method, path, token, &[], payload)
         };
         let reply = send(None);
         assert_eq!(reply.status, 401, "{method} {path}: {}", reply.text());
@@ -72,13 +72,7 @@ fn every_route_with_no_wrong_and_right_token() {
         &import_body,
     );
     assert_eq!(imported.status, 200, "{}", imported.text());
-    let exported = request(
-        "GET",
-        &server.url("/api/v1/export"),
-        Some(&admin),
-        &[],
-        None,
-    );
+    let exported = server.request("GET", "/api/v1/export", Some(&admin), &[], None);
     assert_eq!(exported.status, 200);
     let deleted = server.send("DELETE", "/api/v1/resources/a-1", Some(&editor), None);
     assert_eq!(deleted.status, 200, "{}", deleted.text());

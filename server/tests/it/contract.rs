@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{request, resource, Reply, Server};
+use crate::support::{resource, Reply, Server};
 
 /// A subset of JSON Schema (what utoipa writes), stricter than JSON Schema in one way: an object
 /// may only have the properties its schema names (or allows by `additionalProperties`), so that an
@@ -205,7 +205,7 @@ impl Contract {
             .as_ref()
             .filter(|(content_type, _)| *content_type == "application/json")
             .and_then(|(_, bytes)| serde_json::from_slice::<Value>(bytes).ok());
-        let reply = request(method, &self.server.url(path), token, &[], body);
+        let reply = self.server.request(method, path, token, &[], body);
         let checker = Checker {
             document: &self.document,
         };
@@ -918,7 +918,7 @@ fn documented_security_is_enforced() {
                 .all(|requirement| requirement.get("bearer").is_some());
             let path = template.replace("{id}", "1").replace("{name}", "modes");
             let method = method.to_ascii_uppercase();
-            let reply = request(&method, &server.url(&path), None, &[], None);
+            let reply = server.request(&method, &path, None, &[], None);
             if needs_token {
                 assert_eq!(reply.status, 401, "{method} {template}: {}", reply.text());
                 assert!(

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::support::{temp_dir, Server};
+use crate::support::Server;
 
 const STATUSES: [&str; 6] = [
     "intent",
@@ -115,11 +115,7 @@ fn catalog() -> Vec<Value> {
 
 /// A server with the test catalog and the test clock (`at` accepted), and an editor token.
 fn start(name: &str) -> (Server, String) {
-    let server = Server::start_with_env(
-        &temp_dir(name),
-        &["--no-demo"],
-        &[("DUIJIE_TEST_CLOCK", "1")],
-    );
+    let server = Server::start_with_test_clock(name);
     let editor = server.token("editor");
     let reply = server.import(
         "?format=jsonl",

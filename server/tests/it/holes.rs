@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::support::{jsonl, raw, raw_from, request, resource, small_catalog, Server};
+use crate::support::{jsonl, raw, raw_from, request, resource, small_catalog, Process, Server};
 use crate::xlsx::{workbook_with_sheet, XLSX};
 
 /// An engagement id as the answer gives it.
@@ -152,7 +152,8 @@ fn workbook_bounds_are_configurable_and_located() {
 /// A note (or need) of a million `+` used to take 20 s to refuse, on an async worker.
 #[test]
 fn a_million_signs_are_refused_within_a_second_and_health_answers() {
-    let server = Server::start("signs");
+    // Requests run at once on a real server's workers.
+    let server = Process::start("signs");
     let editor = server.token("editor");
     let broker = server.token("broker");
     let reply = server.import(
@@ -373,7 +374,7 @@ fn engagements_stored_with_sequential_ids_keep_working() {
 
 /// Imports the server refuses, and the growth of its peak memory (MiB) against the body's size.
 fn refused_import_growth(name: &str, body: &[u8]) -> (u64, u64, Value) {
-    let server = Server::start(name);
+    let server = Process::start(name);
     let editor = server.token("editor");
     let before = server.memory_kib("VmRSS");
     let reply = server.import("?format=jsonl", &editor, "application/x-ndjson", body);
@@ -486,7 +487,7 @@ fn an_empty_or_shrinking_replace_is_refused_unless_allowed() {
 /// of 1,024: another client (another loopback address) is still answered at once.
 #[test]
 fn idle_sockets_past_a_low_open_file_limit_leave_the_service_up() {
-    let server = Server::start_with_nofile("nofile", 1024);
+    let server = Process::start_with_nofile("nofile", 1024);
     let idle: Vec<TcpStream> = (0..2000)
         .filter_map(|_| TcpStream::connect(server.addr()).ok())
         .collect();
@@ -510,7 +511,7 @@ fn idle_sockets_past_a_low_open_file_limit_leave_the_service_up() {
 
 #[test]
 fn connections_are_capped_per_client_and_slow_heads_are_cut() {
-    let server = Server::start_config(
+    let server = Process::start_config(
         "conns",
         "max_connections_per_ip = 8\nclient_request_timeout_secs = 1\n",
     );
@@ -554,7 +555,7 @@ fn connections_are_capped_per_client_and_slow_heads_are_cut() {
 fn token_guessing_and_match_floods_get_429() {
     // The default allowance of unknown tokens; a small one for matches, so that a debug build's
     // slow matches cannot refill it.
-    let server = Server::start_config("flood", "match_rate = 2\nmatch_burst = 5\n");
+    let server = Process::start_config("flood", "match_rate = 2\nmatch_burst = 5\n");
     let mut limited = None;
     for guess in 0..200 {
         let reply = server.send(
@@ -610,7 +611,7 @@ fn metrics_can_need_a_token() {
 
 #[test]
 fn chunked_bodies_over_the_limit_trace_and_content_types() {
-    let server = Server::start_config("minor", "body_limit = 2000\n");
+    let server = Process::start_config("minor", "body_limit = 2000\n");
     let mut chunked = b"POST /api/v1/match HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_vec();
     for _ in 0..10 {
         chunked.extend_from_slice(b"3e8\r\n");
@@ -799,9 +800,9 @@ fn auth_matrix_has_no_unexpected_success() {
             path
         };
         for (name, token) in &tokens {
-            let reply = request(
+            let reply = server.request(
                 route.method.as_str(),
-                &server.url(&path),
+                &path,
                 token.as_deref(),
                 &[],
                 body.clone(),

@@ -189,13 +189,7 @@ fn export_imports_back_unchanged() {
         "application/x-ndjson",
         &jsonl(&catalog),
     );
-    let exported = crate::support::request(
-        "GET",
-        &server.url("/api/v1/export"),
-        Some(&editor),
-        &[],
-        None,
-    );
+    let exported = server.request("GET", "/api/v1/export", Some(&editor), &[], None);
     assert_eq!(exported.status, 200);
     assert!(
         exported.text().contains("010-12345678"),
@@ -213,12 +207,6 @@ fn export_imports_back_unchanged() {
     );
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!(second.catalog().1, version, "same content, same version");
-    let again = crate::support::request(
-        "GET",
-        &second.url("/api/v1/export"),
-        Some(&editor2),
-        &[],
-        None,
-    );
+    let again = second.request("GET", "/api/v1/export", Some(&editor2), &[], None);
     assert_eq!(again.body, exported.body);
 }

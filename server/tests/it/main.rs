@@ -1,5 +1,7 @@
-//! Integration tests of `duijie serve` and the `duijie` command line: real processes, over HTTP on a
-//! free port or through their output, one data folder per test under the system temp folder.
+//! Integration tests of the service and the `duijie` command line: the app in this process through
+//! actix's test service (`support::Server`), a real `duijie serve` where only a process shows the
+//! behaviour (`support::Process`), and the command line as a process; one data folder per test under
+//! the system temp folder.
 
 mod auth;
 mod catalog;

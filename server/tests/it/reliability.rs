@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::support::{jsonl, request, resource, small_catalog, temp_dir, Server};
+use crate::support::{jsonl, request, resource, small_catalog, temp_dir, Process, Server};
 
 #[test]
 fn catalog_and_tokens_survive_a_restart() {
     let data = temp_dir("restart");
-    let server = Server::start_with(&data, &["--no-demo"]);
+    let server = Process::start_with(&data, &["--no-demo"]);
     let editor = server.token("editor");
     server.import(
         "?format=jsonl",
@@ -21,7 +21,7 @@ fn catalog_and_tokens_survive_a_restart() {
     let before = server.catalog();
     let one = server.get("/api/v1/resources/r-00003").body;
     assert!(server.stop().success(), "SIGTERM shuts down gracefully");
-    let server = Server::start_with(&data, &["--no-demo"]);
+    let server = Process::start_with(&data, &["--no-demo"]);
     assert_eq!(server.catalog(), before);
     assert_eq!(server.get("/api/v1/resources/r-00003").body, one);
     let reply = server.send("DELETE", "/api/v1/resources/r-00003", Some(&editor), None);
@@ -47,7 +47,7 @@ fn big_catalog(n: usize) -> Vec<u8> {
 
 /// Sends `body` as a replacing import from another thread, ignoring the outcome (the server dies).
 fn import_in_background(
-    server: &Server,
+    server: &Process,
     token: &str,
     body: Vec<u8>,
 ) -> std::thread::JoinHandle<()> {
@@ -68,7 +68,7 @@ fn import_in_background(
 #[test]
 fn kill_9_inside_the_import_transaction_leaves_the_previous_catalog() {
     let data = temp_dir("kill9-tx");
-    let server = Server::start_with(&data, &["--no-demo"]);
+    let server = Process::start_with(&data, &["--no-demo"]);
     let editor = server.token("editor");
     server.import(
         "?format=jsonl",
@@ -79,7 +79,7 @@ fn kill_9_inside_the_import_transaction_leaves_the_previous_catalog() {
     let before = server.catalog();
     server.stop();
     let env = [("DUIJIE_TEST_COMMIT_DELAY_MS", "20000")];
-    let mut server = Server::start_with_env(&data, &["--no-demo"], &env);
+    let mut server = Process::start_with_env(&data, &["--no-demo"], &env);
     let sender = import_in_background(&server, &editor, jsonl(&small_catalog(2_000)));
     // The debug-build hook announces the open transaction: every row inserted, nothing committed.
     loop {
@@ -95,7 +95,7 @@ fn kill_9_inside_the_import_transaction_leaves_the_previous_catalog() {
     server.child.wait().unwrap();
     let _ = sender.join();
     drop(server);
-    let server = Server::start_with(&data, &["--no-demo"]);
+    let server = Process::start_with(&data, &["--no-demo"]);
     assert_eq!(server.catalog(), before);
     assert_eq!(server.get("/api/v1/resources?limit=1").json()["total"], 10);
 }
@@ -103,7 +103,7 @@ fn kill_9_inside_the_import_transaction_leaves_the_previous_catalog() {
 #[test]
 fn kill_9_at_some_moment_of_an_import_leaves_one_whole_catalog() {
     let data = temp_dir("kill9");
-    let server = Server::start_with(&data, &["--no-demo"]);
+    let server = Process::start_with(&data, &["--no-demo"]);
     let editor = server.token("editor");
     server.import(
         "?format=jsonl",
@@ -120,7 +120,7 @@ fn kill_9_at_some_moment_of_an_import_leaves_one_whole_catalog() {
     server.child.wait().unwrap();
     let _ = sender.join();
     drop(server);
-    let server = Server::start_with(&data, &["--no-demo"]);
+    let server = Process::start_with(&data, &["--no-demo"]);
     let after = server.catalog();
     // Either the import had committed (all 3,000) or nothing of it shows.
     assert!(
@@ -169,9 +169,9 @@ fn cors_allows_only_configured_origins() {
         &["--no-demo", "--cors-origin", "https://kx.example.cn"],
     );
     let preflight = |origin: &str| {
-        request(
+        server.request(
             "OPTIONS",
-            &server.url("/api/v1/match"),
+            "/api/v1/match",
             None,
             &[
                 ("Origin", origin),
@@ -243,8 +243,8 @@ fn replicas_on_one_store_follow_its_catalog_version() {
     std::fs::write(&config, "reload_secs = 1\ndemo = false\n").unwrap();
     let data = dir.join("data");
     let flags = ["--config", config.to_str().unwrap()];
-    let first = Server::start_with(&data, &flags);
-    let second = Server::start_with(&data, &flags);
+    let first = Process::start_with(&data, &flags);
+    let second = Process::start_with(&data, &flags);
     let editor = first.token("editor");
     let reply = first.import(
         "?format=jsonl",
@@ -270,7 +270,7 @@ fn replicas_on_one_store_follow_its_catalog_version() {
 fn initialized_store(name: &str) -> std::path::PathBuf {
     let data = temp_dir(name);
     // The store is written before the server listens, so once it listens it can go.
-    drop(Server::start_with(&data, &["--no-demo"]));
+    drop(Process::start_with(&data, &["--no-demo"]));
     data
 }
 
@@ -281,7 +281,7 @@ fn slow_requests_time_out_with_the_json_error() {
     std::fs::write(&config, "demo = false\nimport_timeout_secs = 1\n").unwrap();
     let env = [("DUIJIE_TEST_COMMIT_DELAY_MS", "3000")];
     let data = initialized_store("timeout-data");
-    let server = Server::start_with_env(&data, &["--config", config.to_str().unwrap()], &env);
+    let server = Process::start_with_env(&data, &["--config", config.to_str().unwrap()], &env);
     let editor = server.token("editor");
     let reply = server.import(
         "?format=jsonl",
@@ -298,7 +298,7 @@ fn slow_requests_time_out_with_the_json_error() {
 fn sigterm_lets_a_running_import_finish() {
     let data = initialized_store("sigterm");
     let env = [("DUIJIE_TEST_COMMIT_DELAY_MS", "1500")];
-    let server = Server::start_with_env(&data, &["--no-demo"], &env);
+    let server = Process::start_with_env(&data, &["--no-demo"], &env);
     let editor = server.token("editor");
     let url = server.url("/api/v1/import?format=jsonl");
     let body = jsonl(&small_catalog(4));
@@ -323,7 +323,7 @@ fn sigterm_lets_a_running_import_finish() {
     assert!(server.stop().success());
     let reply = sender.join().unwrap();
     assert_eq!(reply.status, 200, "{}", reply.text());
-    let server = Server::start_with(&data, &["--no-demo"]);
+    let server = Process::start_with(&data, &["--no-demo"]);
     assert_eq!(server.catalog().0, 4);
 }
 
@@ -334,8 +334,8 @@ fn a_write_from_a_stale_replica_is_redone_on_the_stored_catalog() {
     std::fs::write(&config, "reload_secs = 0\ndemo = false\n").unwrap();
     let data = dir.join("data");
     let flags = ["--config", config.to_str().unwrap()];
-    let first = Server::start_with(&data, &flags);
-    let second = Server::start_with(&data, &flags);
+    let first = Process::start_with(&data, &flags);
+    let second = Process::start_with(&data, &flags);
     let editor = first.token("editor");
     let reply = first.import(
         "?format=jsonl",
@@ -352,6 +352,6 @@ fn a_write_from_a_stale_replica_is_redone_on_the_stored_catalog() {
     assert_eq!(after.0, 6, "the write was redone on the stored catalog");
     drop(first);
     drop(second);
-    let fresh = Server::start_with(&data, &flags);
+    let fresh = Process::start_with(&data, &flags);
     assert_eq!(fresh.catalog(), after);
 }

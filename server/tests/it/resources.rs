@@ -199,7 +199,7 @@ fn demo_catalog_on_a_new_store_only() {
     assert_eq!(replaced.status, 200, "{}", replaced.text());
     let deleted = server.send("DELETE", "/api/v1/resources/last", Some(&editor), None);
     assert_eq!(deleted.status, 200, "{}", deleted.text());
-    server.stop();
+    drop(server);
     let server = Server::start_with(&data, &[]);
     let (after, after_version) = server.catalog();
     assert_eq!(after, 0);

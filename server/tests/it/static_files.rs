@@ -1,14 +1,24 @@
 //! The widget's files served as a CDN would: the precompressed variant the client accepts, ETag and
 //! 304, and the caching each kind of name gets.
 
-use crate::support::{request, temp_dir, Server};
+use crate::support::{temp_dir, Process, Server};
 
 const HASHED_WASM: &str = "duijie-web_bg.0123456789abcdef.wasm";
 
 /// A built folder as `cargo xtask web` writes it, with recognisable bytes in each variant: a hashed
 /// wasm with brotli and gzip variants, a page with both, `embed.js` with gzip only, a service worker
-/// and a matcher package file without variants.
+/// and a matcher package file without variants; served.
 fn served_folder(name: &str) -> (Server, std::path::PathBuf) {
+    let (dir, web) = built_folder(name);
+    let server = Server::start_with(
+        &dir.join("data"),
+        &["--no-demo", "--static", web.to_str().unwrap()],
+    );
+    (server, web)
+}
+
+/// The folder of `served_folder` in a new temporary folder: `(temporary folder, built folder)`.
+fn built_folder(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
     let dir = temp_dir(name);
     let web = dir.join("dist");
     let files: &[(&str, &[u8])] = &[
@@ -28,11 +38,7 @@ fn served_folder(name: &str) -> (Server, std::path::PathBuf) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, bytes).unwrap();
     }
-    let server = Server::start_with(
-        &dir.join("data"),
-        &["--no-demo", "--static", web.to_str().unwrap()],
-    );
-    (server, web)
+    (dir, web)
 }
 
 #[test]
@@ -72,13 +78,7 @@ fn the_variant_the_client_accepts_is_sent_as_built() {
         );
     }
     // No Accept-Encoding at all: the file as built.
-    let plain = request(
-        "GET",
-        &server.url(&format!("/{HASHED_WASM}")),
-        None,
-        &[],
-        None,
-    );
+    let plain = server.get(&format!("/{HASHED_WASM}"));
     assert_eq!(plain.text(), "\0asm identity bytes");
     // A file with a gzip variant only: gzip even when brotli is preferred.
     let embed = server.get_with("/embed.js", &[("Accept-Encoding", "br, gzip")]);
@@ -191,20 +191,24 @@ fn an_unchanged_file_is_revalidated_with_a_304_without_a_body() {
     }
 }
 
+/// On the wire (actix-http drops a HEAD answer's body, so a real process): a file's HEAD, and an
+/// API route's, give the length without the body.
 #[test]
 fn head_gives_the_length_without_the_body() {
-    let (server, _web) = served_folder("head");
-    let reply = request(
-        "HEAD",
-        &server.url(&format!("/{HASHED_WASM}")),
-        None,
-        &[("Accept-Encoding", "br")],
-        None,
+    let (dir, web) = built_folder("head");
+    let server = Process::start_with(
+        &dir.join("data"),
+        &["--no-demo", "--static", web.to_str().unwrap()],
     );
+    let path = format!("/{HASHED_WASM}");
+    let reply = server.request("HEAD", &path, None, &[("Accept-Encoding", "br")], None);
     assert_eq!(reply.status, 200);
     assert!(reply.body.is_empty());
     assert_eq!(reply.header("content-length"), Some("12"));
     assert_eq!(reply.header("content-encoding"), Some("br"));
+    let head = server.request("HEAD", "/healthz", None, &[], None);
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
 }
 
 #[test]

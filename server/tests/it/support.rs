@@ -1,18 +1,35 @@
-//! Starting `duijie serve` on a free port with its own data folder, tokens, and a small HTTP helper.
+//! The service under test, with its own data folder and tokens, and a small HTTP helper.
+//!
+//! `Server` is the app in this process: `duijie_server::create_app` on the state `duijie serve`
+//! builds, called through actix's test service (STYLE.md §5), with no socket and no child process.
+//! `Process` is a real `duijie serve` on a free port, for what only a process shows: kill -9 and
+//! SIGTERM, replicas sharing a store, connection caps, idle sockets and slow heads, limits by peer
+//! address, whole requests running concurrently, the process's memory. Both answer with a `Reply`.
 
+use std::future::Future;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use actix_web::body::{BodySize, MessageBody as _};
+use actix_web::dev::{Service as _, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::test::TestRequest;
+use actix_web::{web, HttpResponse};
+use duijie_server::auth::{create_token, Scope};
+use duijie_server::commands::serve::{open_state, resolve_config, ServeArgs};
+use duijie_server::state::AppState;
 use serde_json::Value;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_duijie");
 
-/// The binary the servers run: `BIN`, or `DUIJIE_TEST_BIN` when set (to run these tests against
-/// another build, such as one from before a fix, to see a regression test fail).
+/// The binary the processes run: `BIN`, or `DUIJIE_TEST_BIN` when set (to run the `Process` tests
+/// against another build, such as one from before a fix, to see a regression test fail).
 pub fn server_bin() -> String {
     std::env::var("DUIJIE_TEST_BIN").unwrap_or_else(|_| BIN.to_string())
 }
@@ -30,8 +47,234 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// A running `duijie serve`. Killed (SIGKILL) when dropped; `stop` ends it gracefully.
+/// The address in-process requests come from: a client on this host, as a test's requests to a
+/// `Process` are (it matters to `/metrics` and the limits kept per client).
+const CLIENT: &str = "127.0.0.1:40000";
+
+/// The app's service: a request in, its response (or the error actix-http turns into one) out.
+type Call = Box<
+    dyn Fn(TestRequest) -> Pin<Box<dyn Future<Output = Result<ServiceResponse, actix_web::Error>>>>,
+>;
+
+/// The service in this process, on its own data folder. Dropping it closes the store (and removes
+/// the folder when `start` or `start_config` made it).
 pub struct Server {
+    pub data: PathBuf,
+    pub state: web::Data<AppState>,
+    call: Call,
+    runtime: actix_web::rt::SystemRunner,
+    owned: Option<PathBuf>,
+}
+
+impl Server {
+    /// A service with a new, empty store (no demo catalog).
+    pub fn start(name: &str) -> Server {
+        let data = temp_dir(name);
+        let mut server = Server::open(&data, &["--no-demo"], false);
+        server.owned = Some(data);
+        server
+    }
+
+    /// A service on `data` with `duijie serve`'s flags (the demo catalog unless `--no-demo`).
+    pub fn start_with(data: &Path, flags: &[&str]) -> Server {
+        Server::open(data, flags, false)
+    }
+
+    /// A service with a new, empty store and `config` as its TOML configuration file.
+    pub fn start_config(name: &str, config: &str) -> Server {
+        let dir = temp_dir(name);
+        let file = dir.join("duijie.toml");
+        std::fs::write(&file, config).unwrap();
+        let flags = ["--no-demo", "--config", file.to_str().unwrap()];
+        let mut server = Server::open(&dir.join("data"), &flags, false);
+        server.owned = Some(dir);
+        server
+    }
+
+    /// A service with a new, empty store whose engagement bodies may carry `at` (the test clock
+    /// `DUIJIE_TEST_CLOCK` turns on in `duijie serve`).
+    pub fn start_with_test_clock(name: &str) -> Server {
+        let data = temp_dir(name);
+        let mut server = Server::open(&data, &["--no-demo"], true);
+        server.owned = Some(data);
+        server
+    }
+
+    /// The configuration `duijie serve --data DATA FLAGS` resolves (the environment left out), its
+    /// state built as `duijie serve` builds it, and the app on it.
+    fn open(data: &Path, flags: &[&str], test_clock: bool) -> Server {
+        use clap::Parser as _;
+        #[derive(clap::Parser)]
+        struct Serve {
+            #[command(flatten)]
+            args: ServeArgs,
+        }
+        let data_flag = ["--data", data.to_str().expect("a UTF-8 path")];
+        let argv =
+            std::iter::once("serve").chain(data_flag.into_iter().chain(flags.iter().copied()));
+        let args = Serve::try_parse_from(argv)
+            .expect("duijie serve's flags")
+            .args;
+        let config = resolve_config(&args, |_| None).expect("a valid configuration");
+        let mut state = open_state(&config).expect("the store opens");
+        state.test_clock = test_clock;
+        let state = web::Data::new(state);
+        let runtime = actix_web::rt::System::new();
+        let service = Rc::new(runtime.block_on(actix_web::test::init_service(
+            duijie_server::create_app(state.clone()),
+        )));
+        let call: Call = Box::new(move |request| {
+            let service = service.clone();
+            Box::pin(async move { service.call(request.to_request()).await })
+        });
+        Server {
+            data: data.to_path_buf(),
+            state,
+            call,
+            runtime,
+            owned: None,
+        }
+    }
+
+    /// A token of `scope`, created in this service's store (as `duijie token create` does).
+    pub fn token(&self, scope: &str) -> String {
+        let scope = Scope::parse(scope).unwrap_or_else(|| panic!("no scope '{scope}'"));
+        create_token(&self.state.store, scope).expect("a token")
+    }
+
+    /// Sends a request for `path` (a request target: path and query) and waits for its answer.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Reply {
+        let mut request = TestRequest::default()
+            .method(Method::from_bytes(method.as_bytes()).expect("a method"))
+            .uri(&request_target(path))
+            .peer_addr(CLIENT.parse().unwrap());
+        if let Some(token) = token {
+            request = request.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        for header in headers {
+            request = request.append_header(*header);
+        }
+        if let Some((content_type, bytes)) = body {
+            request = request
+                .insert_header(("Content-Type", content_type))
+                .set_payload(bytes);
+        }
+        self.runtime.block_on(async {
+            let response = match (self.call)(request).await {
+                Ok(response) => response.into_parts().1,
+                Err(error) => error.error_response(),
+            };
+            in_process_reply(response).await
+        })
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.request("GET", path, None, &[], None)
+    }
+
+    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        self.request("GET", path, None, headers, None)
+    }
+
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Reply {
+        let body = body.map(|body| ("application/json", body.to_string().into_bytes()));
+        self.request(method, path, token, &[], body)
+    }
+
+    pub fn import(&self, query: &str, token: &str, content_type: &str, body: &[u8]) -> Reply {
+        self.request(
+            "POST",
+            &format!("/api/v1/import{query}"),
+            Some(token),
+            &[],
+            Some((content_type, body.to_vec())),
+        )
+    }
+
+    /// `(total, catalog_version)` of the current catalog.
+    pub fn catalog(&self) -> (u64, String) {
+        catalog_of(&self.get("/healthz"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(folder) = &self.owned {
+            let _ = std::fs::remove_dir_all(folder);
+        }
+    }
+}
+
+/// `path` as a request target: the bytes an HTTP client would percent-encode (non-ASCII query
+/// values, spaces, quotes) percent-encoded.
+fn request_target(path: &str) -> String {
+    let mut target = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_graphic() && !b"\"<>\\^`{|}".contains(&byte) {
+            target.push(char::from(byte));
+        } else {
+            target.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    target
+}
+
+/// A response of the in-process service as a `Reply`, with the framing header actix-http's HTTP/1
+/// encoder adds from the body's size: `content-length` for a sized body (none for 1xx, 204 and
+/// 304), `transfer-encoding: chunked` for a stream. The body is kept whatever the method: on the
+/// wire actix-http drops a HEAD answer's body, so HEAD is tested on a `Process`.
+async fn in_process_reply(response: HttpResponse) -> Reply {
+    let status = response.status().as_u16();
+    let mut headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            let value = value.to_str().expect("an ASCII header value");
+            (name.as_str().to_string(), value.to_string())
+        })
+        .collect();
+    let body = response.into_body();
+    match body.size() {
+        BodySize::Sized(length) if !matches!(status, 100..=199 | 204 | 304) => {
+            headers.push(("content-length".into(), length.to_string()));
+        }
+        BodySize::Stream => headers.push(("transfer-encoding".into(), "chunked".into())),
+        _ => {}
+    }
+    let body = actix_web::body::to_bytes(body)
+        .await
+        .unwrap_or_else(|error| panic!("status {status}: the body failed: {error}"));
+    Reply {
+        status,
+        headers,
+        body: body.to_vec(),
+    }
+}
+
+/// `(total, catalog_version)` of a `/healthz` answer.
+fn catalog_of(health: &Reply) -> (u64, String) {
+    let health = health.json();
+    (
+        health["resources"].as_u64().unwrap(),
+        health["catalog_version"].as_str().unwrap().to_string(),
+    )
+}
+
+/// A running `duijie serve`. Killed (SIGKILL) when dropped; `stop` ends it gracefully.
+pub struct Process {
     pub child: Child,
     pub base: String,
     pub data: PathBuf,
@@ -39,46 +282,46 @@ pub struct Server {
     pub stderr: mpsc::Receiver<String>,
 }
 
-impl Server {
-    /// A server with a new, empty store (no demo catalog).
-    pub fn start(name: &str) -> Server {
-        Server::start_with(&temp_dir(name), &["--no-demo"])
+impl Process {
+    /// A process with a new, empty store (no demo catalog).
+    pub fn start(name: &str) -> Process {
+        Process::start_with(&temp_dir(name), &["--no-demo"])
     }
 
     /// A server on `data` with extra flags.
-    pub fn start_with(data: &Path, extra: &[&str]) -> Server {
-        Server::start_with_env(data, extra, &[])
+    pub fn start_with(data: &Path, extra: &[&str]) -> Process {
+        Process::start_with_env(data, extra, &[])
     }
 
-    /// A server with a new, empty store and `config` as its TOML configuration file.
-    pub fn start_config(name: &str, config: &str) -> Server {
+    /// A process with a new, empty store and `config` as its TOML configuration file.
+    pub fn start_config(name: &str, config: &str) -> Process {
         let dir = temp_dir(name);
         let file = dir.join("duijie.toml");
         std::fs::write(&file, config).unwrap();
-        Server::start_with(
+        Process::start_with(
             &dir.join("data"),
             &["--no-demo", "--config", file.to_str().unwrap()],
         )
     }
 
     /// A server on `data` with extra flags and environment variables.
-    pub fn start_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
-        Server::spawn(Command::new(server_bin()), data, extra, env)
+    pub fn start_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Process {
+        Process::spawn(Command::new(server_bin()), data, extra, env)
     }
 
-    /// A server with a new, empty store, started with a soft open-file limit of `limit` (through the
+    /// A process with a new, empty store, started with a soft open-file limit of `limit` (through the
     /// shell's `ulimit`), as on a machine whose default is low.
-    pub fn start_with_nofile(name: &str, limit: usize) -> Server {
+    pub fn start_with_nofile(name: &str, limit: usize) -> Process {
         let mut command = Command::new("sh");
         command.args([
             "-c",
             &format!("ulimit -Sn {limit} && exec \"$0\" \"$@\""),
             &server_bin(),
         ]);
-        Server::spawn(command, &temp_dir(name), &["--no-demo"], &[])
+        Process::spawn(command, &temp_dir(name), &["--no-demo"], &[])
     }
 
-    fn spawn(mut command: Command, data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+    fn spawn(mut command: Command, data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Process {
         let mut child = command
             .args(["serve", "--addr", "127.0.0.1:0", "--workers", "2", "--data"])
             .arg(data)
@@ -116,7 +359,7 @@ impl Server {
         let addr = receiver
             .recv_timeout(Duration::from_secs(60))
             .expect("duijie serve printed no address");
-        Server {
+        Process {
             child,
             base: format!("http://{addr}"),
             data: data.to_path_buf(),
@@ -156,12 +399,20 @@ impl Server {
         token(&self.data, scope)
     }
 
-    pub fn get(&self, path: &str) -> Reply {
-        request("GET", &self.url(path), None, &[], None)
+    /// Sends a request for `path` over HTTP and waits for its answer.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Reply {
+        request(method, &self.url(path), token, headers, body)
     }
 
-    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
-        request("GET", &self.url(path), None, headers, None)
+    pub fn get(&self, path: &str) -> Reply {
+        request("GET", &self.url(path), None, &[], None)
     }
 
     pub fn send(
@@ -187,15 +438,11 @@ impl Server {
 
     /// `(total, catalog_version)` of the current catalog.
     pub fn catalog(&self) -> (u64, String) {
-        let health = self.get("/healthz").json();
-        (
-            health["resources"].as_u64().unwrap(),
-            health["catalog_version"].as_str().unwrap().to_string(),
-        )
+        catalog_of(&self.get("/healthz"))
     }
 }
 
-impl Drop for Server {
+impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
