@@ -26,9 +26,19 @@ fn main() -> ExitCode {
     }
 }
 
+/// The cargo-deny version `.ci/run` installs.
+const CARGO_DENY: &str = "0.20.2";
+
 /// The checks of STYLE.md §8 that apply to what exists, in order, stopping at the first failure.
 fn ci() -> Result<(), String> {
     cargo(&["fmt", "--all", "--check"], &[])?;
+    // The dependencies' licences, duplicates and sources (deny.toml). Advisories need the RustSec
+    // database from GitHub, out of reach here (README.md, "Checks on the dependencies").
+    let deny = ["deny", "--locked", "check", "licenses", "bans", "sources"];
+    cargo(&deny, &[]).map_err(|error| {
+        let install = format!("cargo install cargo-deny --version {CARGO_DENY} --locked");
+        format!("{error}; install cargo-deny with: {install}")
+    })?;
     cargo(
         &[
             "clippy",
