@@ -178,7 +178,9 @@ pub fn need_record_from_json(value: &Value) -> Result<NeedRecord, Vec<FieldError
         status: NeedStatus::Open,
         visibility: Visibility::Public,
         contact: decoder.object(object, "contact").map(|contact| Contact {
-            name: decoder.need_text(contact, "contact.name").unwrap_or_default(),
+            name: decoder
+                .need_text(contact, "contact.name")
+                .unwrap_or_default(),
             phone: decoder.string(contact, "contact.phone").unwrap_or_default(),
             email: decoder.string(contact, "contact.email").unwrap_or_default(),
         }),

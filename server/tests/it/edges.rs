@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::support::{jsonl, request, temp_dir, Server, BIN};
+use crate::support::{jsonl, temp_dir, Process, Server, BIN};
 
 /// Every template the server lists can be downloaded and imports as it is, and the three formats
 /// give the same catalog.
@@ -61,13 +61,7 @@ fn each_import_template_imports_through_the_real_importer() {
         assert_eq!(reply.status, 200, "{url}: {}", reply.text());
         let reply = reply.json();
         assert_eq!(reply["imported"], 4, "{url}: one example per kind");
-        let export = request(
-            "GET",
-            &server.url("/api/v1/export"),
-            Some(&editor),
-            &[],
-            None,
-        );
+        let export = server.request("GET", "/api/v1/export", Some(&editor), &[], None);
         assert_eq!(export.status, 200);
         exports.push((
             url.to_string(),
@@ -127,8 +121,8 @@ fn token_create_says_a_or_an() {
 #[test]
 fn a_wrong_token_is_told_it_is_not_known() {
     let server = Server::start("wrong-token");
-    let url = server.url("/api/v1/export");
-    let none = request("GET", &url, None, &[], None);
+    let url = "/api/v1/export";
+    let none = server.request("GET", url, None, &[], None);
     assert_eq!(none.status, 401);
     assert_eq!(none.error_code(), "unauthorized");
     assert!(none.json()["error"]["message"]
@@ -137,7 +131,7 @@ fn a_wrong_token_is_told_it_is_not_known() {
         .contains("needs a token"));
     assert_eq!(none.header("www-authenticate"), Some("Bearer"));
 
-    let wrong = request("GET", &url, Some(&"0".repeat(64)), &[], None);
+    let wrong = server.request("GET", url, Some(&"0".repeat(64)), &[], None);
     assert_eq!(wrong.status, 401);
     assert_eq!(wrong.error_code(), "unauthorized");
     let message = wrong.json()["error"]["message"]
@@ -151,9 +145,9 @@ fn a_wrong_token_is_told_it_is_not_known() {
         Some("Bearer error=\"invalid_token\"")
     );
 
-    let basic = request(
+    let basic = server.request(
         "GET",
-        &url,
+        url,
         None,
         &[("Authorization", "Basic dXNlcjpwYXNz")],
         None,
@@ -169,7 +163,7 @@ fn a_wrong_token_is_told_it_is_not_known() {
 /// says how much of it is left, and `DELETE /api/v1/demo` removes it and nothing else.
 #[test]
 fn the_demo_catalog_is_counted_and_removed() {
-    let server = Server::start_with(&temp_dir("demo"), &[]);
+    let server = Process::start_with(&temp_dir("demo"), &[]);
     let hint = server
         .stderr
         .recv_timeout(std::time::Duration::from_secs(30))
@@ -252,11 +246,7 @@ fn the_embed_check_says_whether_an_origin_may_frame_the_widget() {
 
 /// A catalog of two resources in Beijing and Shenzhen, and a server with the test clock.
 fn engagement_server(name: &str) -> (Server, String) {
-    let server = Server::start_with_env(
-        &temp_dir(name),
-        &["--no-demo"],
-        &[("DUIJIE_TEST_CLOCK", "1")],
-    );
+    let server = Server::start_with_test_clock(name);
     let editor = server.token("editor");
     let catalog = vec![
         json!({"id": "bj-1", "kind": "achievement", "title": "北京的成果", "region": "110108"}),

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{jsonl, request, resource, Reply, Server};
+use crate::support::{jsonl, resource, Reply, Server};
 use crate::xlsx::{workbook, Cell, XLSX};
 
 /// Every error of a 422 answer.
@@ -486,13 +486,7 @@ fn html_in_text_fields_is_read_as_text() {
         server.get("/api/v1/resources/h-3").json()["title"],
         "研究院"
     );
-    let exported = request(
-        "GET",
-        &server.url("/api/v1/export"),
-        Some(&editor),
-        &[],
-        None,
-    );
+    let exported = server.request("GET", "/api/v1/export", Some(&editor), &[], None);
     assert!(
         exported.text().contains("010&nbsp;1"),
         "a phone number is not free text"

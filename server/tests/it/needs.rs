@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::support::{jsonl, request, server_bin, small_catalog, Reply, Server};
+use crate::support::{jsonl, server_bin, small_catalog, Reply, Server};
 use crate::xlsx::{workbook, Cell, XLSX};
 
 fn enterprise_token(server: &Server, organization: &str) -> String {
@@ -22,9 +22,9 @@ fn import_needs(
     content_type: &str,
     body: &[u8],
 ) -> Reply {
-    request(
+    server.request(
         "POST",
-        &server.url(&format!("/api/v1/needs/import{query}")),
+        &format!("/api/v1/needs/import{query}"),
         Some(token),
         &[],
         Some((content_type, body.to_vec())),
@@ -35,13 +35,7 @@ fn import_needs(
 fn wait_ready(server: &Server, token: &str) -> Value {
     let started = Instant::now();
     loop {
-        let reply = request(
-            "GET",
-            &server.url("/api/v1/needs?limit=1"),
-            Some(token),
-            &[],
-            None,
-        );
+        let reply = server.request("GET", "/api/v1/needs?limit=1", Some(token), &[], None);
         assert_eq!(reply.status, 200, "{}", reply.text());
         let fits = reply.json()["fits"].clone();
         if fits["ready"] == true {
@@ -381,9 +375,9 @@ fn every_need_route_with_each_token() {
             status
         );
     }
-    let reply = request(
+    let reply = server.request(
         "POST",
-        &server.url("/api/v1/needs/import?format=jsonl"),
+        "/api/v1/needs/import?format=jsonl",
         None,
         &[],
         Some(("application/x-ndjson", rows.clone())),

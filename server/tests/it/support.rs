@@ -139,7 +139,7 @@ impl Server {
     /// A token of `scope`, created in this service's store (as `duijie token create` does).
     pub fn token(&self, scope: &str) -> String {
         let scope = Scope::parse(scope).unwrap_or_else(|| panic!("no scope '{scope}'"));
-        create_token(&self.state.store, scope).expect("a token")
+        create_token(&self.state.store, scope, None).expect("a token")
     }
 
     /// Sends a request for `path` (a request target: path and query) and waits for its answer.
