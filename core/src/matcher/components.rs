@@ -157,7 +157,8 @@ impl Matcher {
                 .iter()
                 .filter_map(|id| prior.disciplines.get(id).copied())
                 .fold(0.0, f64::max);
-            scores.inferred = Some(best);
+            // Shares summed in voter order can round a whole vote to just above 1.
+            scores.inferred = Some(best.min(1.0));
         }
         if !need.industries.is_empty() {
             let mut best: f64 = 0.0;
