@@ -17,8 +17,8 @@ pub fn validate_resource(resource: &Resource) -> Vec<FieldError> {
             "must be 1–128 characters of A–Z, a–z, 0–9, '.', '_', ':' or '-'",
         ));
     }
-    if resource.title.trim().is_empty() {
-        errors.push(FieldError::new("title", required_title(resource.kind)));
+    if let Some(message) = missing_name(resource) {
+        errors.push(FieldError::new("title", message));
     }
     check_text(&mut errors, "title", &resource.title, MAX_TITLE_CHARS);
     check_text(&mut errors, "summary", &resource.summary, MAX_SUMMARY_CHARS);
@@ -83,14 +83,24 @@ pub fn validate_resource(resource: &Resource) -> Vec<FieldError> {
     errors
 }
 
-/// What an empty title is called for each kind: every resource is shown and found by its title,
-/// which is a person's name for an expert and an organisation's name for an organisation.
-fn required_title(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Expert => "is required: the expert's name (姓名)",
-        Kind::Organization => "is required: the organization's name (名称)",
-        Kind::Achievement => "is required: the achievement's title (名称)",
-        Kind::Patent => "is required: the patent's title (名称)",
+/// What is missing when a resource has nothing to be shown and found by: an expert needs a name and
+/// an organisation its name, whatever else they have; an achievement or a patent needs a title or,
+/// failing that, a description (catalogs exported from literature databases carry abstracts whose
+/// titles were lost, and the description is what matching reads most).
+fn missing_name(resource: &Resource) -> Option<&'static str> {
+    if !resource.title.trim().is_empty() {
+        return None;
+    }
+    match resource.kind {
+        Kind::Expert => Some("is required: the expert's name (姓名)"),
+        Kind::Organization => Some("is required: the organization's name (名称)"),
+        Kind::Achievement | Kind::Patent if !resource.summary.trim().is_empty() => None,
+        Kind::Achievement => {
+            Some("is required: the achievement's title (名称), or at least its description (简介)")
+        }
+        Kind::Patent => {
+            Some("is required: the patent's title (名称), or at least its description (简介)")
+        }
     }
 }
 

@@ -44,8 +44,9 @@ fn text_row(cells: &[&'static str]) -> Vec<Cell<'static>> {
     cells.iter().map(|text| Cell::Text(text)).collect()
 }
 
-/// An expert or an organisation without its name was accepted when it had a summary; every kind
-/// needs its title now, in every format, and the error names the record and where the name goes.
+/// An expert or an organisation without its name was accepted when it had a summary; now they need
+/// it in every format, and the error names the record and where the name goes. An achievement or a
+/// patent needs a title or at least a description.
 #[test]
 fn a_record_without_the_name_its_kind_needs_is_refused_in_every_format() {
     let server = Server::start("nameless");
@@ -107,6 +108,29 @@ fn a_record_without_the_name_its_kind_needs_is_refused_in_every_format() {
     let posted = server.send("POST", "/api/v1/resources", Some(&editor), Some(&nameless));
     assert_eq!(posted.status, 422, "{}", posted.text());
     assert_eq!(server.catalog().0, 0, "nothing was imported");
+
+    let mut untitled = resource("a-1", "achievement", "");
+    untitled["title"] = json!("");
+    untitled["summary"] = json!("");
+    let reply = server.import(
+        "?format=jsonl",
+        &editor,
+        "application/x-ndjson",
+        &jsonl(std::slice::from_ref(&untitled)),
+    );
+    let error = error_on(&reply, "a-1", "title");
+    assert!(
+        error["message"].as_str().unwrap().contains("description"),
+        "{error}"
+    );
+    untitled["summary"] = json!("对江苏省常州地区印染行业余热回收的现状进行了调查");
+    let reply = server.import(
+        "?format=jsonl",
+        &editor,
+        "application/x-ndjson",
+        &jsonl(&[untitled]),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
 }
 
 /// A region is read by code, name, short name or path in every format and route, and stored as its
