@@ -10,6 +10,7 @@ pub mod demand;
 pub mod demo;
 pub mod engagement;
 pub mod error;
+pub mod fair;
 pub mod import;
 pub mod metrics;
 pub mod routes;

@@ -14,6 +14,7 @@ use crate::error::{ApiError, Code};
 
 pub mod catalog;
 pub mod engagements;
+pub mod fairs;
 pub mod matching;
 pub mod needs;
 pub mod openapi;
@@ -91,6 +92,14 @@ pub fn routes() -> Vec<RouteSpec> {
         __path_get as __path_get_engagement, __path_list as __path_list_engagements, __path_stats,
         __path_transition,
     };
+    use fairs::{
+        __path_add_participant, __path_agenda_calendar, __path_agenda_page, __path_answer,
+        __path_create as __path_create_fair, __path_create_request, __path_get as __path_get_fair,
+        __path_import_participants, __path_list as __path_list_fairs, __path_participants,
+        __path_plan, __path_publish, __path_put as __path_put_fair, __path_put_participant,
+        __path_requests, __path_schedule, __path_send_requests, __path_suggestions,
+        __path_table_plan,
+    };
     use matching::{__path_match_need, __path_taxonomy};
     use needs::{
         __path_create as __path_create_need, __path_delete as __path_delete_need,
@@ -151,6 +160,30 @@ pub fn routes() -> Vec<RouteSpec> {
             web::route().to(needs::resource_needs)
         }),
         route::<__path_dashboard>(&[], || web::route().to(engagements::dashboard)),
+        route::<__path_list_fairs>(&[], || web::route().to(fairs::list)),
+        route::<__path_create_fair>(&[], || web::route().to(fairs::create)),
+        route::<__path_get_fair>(&[], || web::route().to(fairs::get)),
+        route::<__path_put_fair>(&[], || web::route().to(fairs::put)),
+        // The fixed paths before `.../participants/{participant}` and `.../requests/{request}`.
+        route::<__path_import_participants>(catalog::IMPORT_QUERY, || {
+            web::route().to(fairs::import_participants)
+        }),
+        route::<__path_participants>(&[], || web::route().to(fairs::participants)),
+        route::<__path_add_participant>(&[], || web::route().to(fairs::add_participant)),
+        route::<__path_put_participant>(&[], || web::route().to(fairs::put_participant)),
+        route::<__path_agenda_page>(&[], || web::route().to(fairs::agenda_page)),
+        route::<__path_agenda_calendar>(&[], || web::route().to(fairs::agenda_calendar)),
+        route::<__path_send_requests>(&[], || web::route().to(fairs::send_requests)),
+        route::<__path_requests>(&[], || web::route().to(fairs::requests)),
+        route::<__path_create_request>(&[], || web::route().to(fairs::create_request)),
+        route::<__path_answer>(&[], || web::route().to(fairs::answer)),
+        route::<__path_suggestions>(fairs::SUGGESTIONS_QUERY, || {
+            web::route().to(fairs::suggestions)
+        }),
+        route::<__path_plan>(&[], || web::route().to(fairs::plan)),
+        route::<__path_schedule>(&[], || web::route().to(fairs::schedule)),
+        route::<__path_publish>(&[], || web::route().to(fairs::publish)),
+        route::<__path_table_plan>(&[], || web::route().to(fairs::table_plan)),
         route::<__path_dashboard_js>(&[], || web::route().to(engagements::dashboard_js)),
     ]
 }

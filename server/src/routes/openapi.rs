@@ -72,6 +72,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         (name = "catalog", description = "The whole catalog: import, export, the widget's snapshot"),
         (name = "engagements", description = "Engagements (对接记录) and their indicators"),
         (name = "needs", description = "Stored needs (需求): the demand side, their matches, and the needs a resource fits"),
+        (name = "fairs", description = "Docking fairs (对接会): participants, meeting requests, the schedule, agendas and table plans"),
         (name = "system", description = "Health, metrics, this document, the caller's token")
     ),
     modifiers(&BearerScheme)

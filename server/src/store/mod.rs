@@ -1,5 +1,5 @@
-//! The embedded store: the catalog, its version, the API tokens, the engagements and the stored needs
-//! in one SQLite file in the data folder.
+//! The embedded store: the catalog, its version, the API tokens, the engagements, the stored needs
+//! and the docking fairs in one SQLite file in the data folder.
 //!
 //! Durability: WAL with `synchronous=FULL`, so an acknowledged write survives a power cut, and every
 //! catalog change (one resource or a whole import) is ONE transaction that also writes the catalog
@@ -12,6 +12,7 @@ use duijie_core::Resource;
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub mod engagements;
+pub mod fairs;
 pub mod needs;
 
 /// The file inside the data folder.
@@ -86,6 +87,8 @@ pub struct Store {
     /// Stored needs, on their own connection: a large import of needs does not hold up the
     /// catalog's.
     need_connection: Mutex<Connection>,
+    /// Docking fairs, on their own connection.
+    fair_connection: Mutex<Connection>,
     path: PathBuf,
 }
 
@@ -123,6 +126,7 @@ impl Store {
         )?;
         engagements::migrate(&connection)?;
         needs::migrate(&connection)?;
+        fairs::migrate(&connection)?;
         migrate_tokens(&connection)?;
         let token_connection = Connection::open(folder.join(DB_FILE))?;
         token_connection.pragma_update(None, "synchronous", "FULL")?;
@@ -134,7 +138,12 @@ impl Store {
         let need_connection = Connection::open(folder.join(DB_FILE))?;
         need_connection.pragma_update(None, "synchronous", "FULL")?;
         need_connection.busy_timeout(std::time::Duration::from_secs(10))?;
+        let fair_connection = Connection::open(folder.join(DB_FILE))?;
+        fair_connection.pragma_update(None, "synchronous", "FULL")?;
+        fair_connection.pragma_update(None, "foreign_keys", "ON")?;
+        fair_connection.busy_timeout(std::time::Duration::from_secs(10))?;
         Ok(Store {
+            fair_connection: Mutex::new(fair_connection),
             need_connection: Mutex::new(need_connection),
             connection: Mutex::new(connection),
             token_connection: Mutex::new(token_connection),

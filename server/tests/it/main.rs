@@ -9,6 +9,7 @@ mod cli;
 mod contract;
 mod edges;
 mod engagements;
+mod fairs;
 mod golden;
 mod holes;
 mod import;

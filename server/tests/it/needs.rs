@@ -1036,7 +1036,7 @@ const INDUSTRIES: &[&str] = &["C38", "C3841", "N77", "I63", "A01", "C26"];
 const MODES: &[&str] = &["transfer", "license", "joint_rd", "consulting", "training"];
 const KINDS: &[&str] = &["expert", "achievement", "patent", "organization"];
 
-fn random_catalog(seed: u64, n: usize) -> Vec<Value> {
+pub(crate) fn random_catalog(seed: u64, n: usize) -> Vec<Value> {
     let mut random = Random(seed.wrapping_mul(7919));
     (0..n)
         .map(|i| {
@@ -1060,7 +1060,7 @@ fn random_catalog(seed: u64, n: usize) -> Vec<Value> {
         .collect()
 }
 
-fn random_needs(seed: u64, n: usize) -> Vec<Value> {
+pub(crate) fn random_needs(seed: u64, n: usize) -> Vec<Value> {
     let mut random = Random(seed.wrapping_mul(104_729));
     let statuses = ["open", "open", "matched", "solved", "closed"];
     (0..n)
