@@ -50,13 +50,7 @@ impl<'a> Checker<'a> {
         if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
             // Each part may name only some of the properties; together they must name all.
             let mut named = Vec::new();
-            for part in parts {
-                let part = self.resolve(part);
-                self.check_open(part, value, at, problems);
-                if let Some(properties) = part.get("properties").and_then(Value::as_object) {
-                    named.extend(properties.keys().cloned());
-                }
-            }
+            self.check_parts(parts, value, at, problems, &mut named);
             if let Some(object) = value.as_object() {
                 for key in object.keys() {
                     if !named.contains(key) {
@@ -77,6 +71,29 @@ impl<'a> Checker<'a> {
                         problems.push(format!("{at}.{key}: not in the schema"));
                     }
                 }
+            }
+        }
+    }
+
+    /// Checks `value` against each part of an allOf (a part that is an allOf itself, as a
+    /// flattened struct that flattens another, part by part) and collects the properties they name.
+    fn check_parts(
+        &self,
+        parts: &'a [Value],
+        value: &Value,
+        at: &str,
+        problems: &mut Vec<String>,
+        named: &mut Vec<String>,
+    ) {
+        for part in parts {
+            let part = self.resolve(part);
+            if let Some(inner) = part.get("allOf").and_then(Value::as_array) {
+                self.check_parts(inner, value, at, problems, named);
+                continue;
+            }
+            self.check_open(part, value, at, problems);
+            if let Some(properties) = part.get("properties").and_then(Value::as_object) {
+                named.extend(properties.keys().cloned());
             }
         }
     }
@@ -732,6 +749,334 @@ fn every_answer_fits_the_document() {
     contract.call("DELETE", one, "/api/v1/needs/n-2", Some(&editor), None);
     contract.call("DELETE", one, "/api/v1/needs/n-2", None, None);
 
+    // Docking fairs.
+    let fairs = "/api/v1/fairs";
+    let settings = crate::fairs::settings(crate::fairs::PAST);
+    contract.json("POST", fairs, fairs, Some(&broker), &settings);
+    contract.json("POST", fairs, fairs, None, &settings);
+    contract.json("POST", fairs, fairs, Some(&editor), &json!({"name": ""}));
+    contract.call(
+        "POST",
+        fairs,
+        fairs,
+        Some(&editor),
+        Some(("application/json", b"{".to_vec())),
+    );
+    let reply = contract.json("POST", fairs, fairs, Some(&editor), &settings);
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let fair = reply.json()["id"].as_str().unwrap().to_string();
+    let reply = contract.json("POST", fairs, fairs, Some(&editor), &settings);
+    let unscheduled = reply.json()["id"].as_str().unwrap().to_string();
+    contract.call("GET", fairs, fairs, Some(&broker), None);
+    contract.call("GET", fairs, fairs, None, None);
+    let one_fair = "/api/v1/fairs/{id}";
+    let at = |tail: &str| format!("/api/v1/fairs/{fair}{tail}");
+    contract.call("GET", one_fair, &at(""), Some(&enterprise), None);
+    contract.call(
+        "GET",
+        one_fair,
+        "/api/v1/fairs/missing",
+        Some(&editor),
+        None,
+    );
+    contract.json("PUT", one_fair, &at(""), Some(&editor), &settings);
+    contract.json("PUT", one_fair, &at(""), Some(&broker), &settings);
+    contract.json(
+        "PUT",
+        one_fair,
+        &at(""),
+        Some(&editor),
+        &json!({"tables": -1}),
+    );
+    contract.json(
+        "PUT",
+        one_fair,
+        "/api/v1/fairs/missing",
+        Some(&editor),
+        &settings,
+    );
+    let resources: Vec<String> = contract
+        .server
+        .send(
+            "GET",
+            "/api/v1/needs/n-1/matches?limit=3",
+            Some(&editor),
+            None,
+        )
+        .json()["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|result| result["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(resources.len(), 3);
+    let participants = "/api/v1/fairs/{id}/participants";
+    let reply = contract.json(
+        "POST",
+        participants,
+        &at("/participants"),
+        Some(&editor),
+        &json!({"need": "n-1"}),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    for (token, body) in [
+        (Some(&editor), json!({"need": "n-1"})),
+        (Some(&editor), json!({"resource": resources[0]})),
+        (Some(&editor), json!({"need": "missing", "slots": [99]})),
+        (Some(&broker), json!({"need": "n-1"})),
+        (None, json!({"need": "n-1"})),
+    ] {
+        contract.json(
+            "POST",
+            participants,
+            &at("/participants"),
+            token.map(String::as_str),
+            &body,
+        );
+    }
+    contract.json(
+        "POST",
+        participants,
+        "/api/v1/fairs/missing/participants",
+        Some(&editor),
+        &json!({"need": "n-1"}),
+    );
+    let participant = "/api/v1/fairs/{id}/participants/{participant}";
+    let second = format!("resource:{}", resources[1]);
+    contract.json(
+        "PUT",
+        participant,
+        &at(&format!("/participants/{second}")),
+        Some(&editor),
+        &json!({"resource": resources[1], "slots": [0, 1, 2, 3]}),
+    );
+    contract.json(
+        "PUT",
+        participant,
+        &at(&format!("/participants/{second}")),
+        Some(&editor),
+        &json!({"resource": resources[2]}),
+    );
+    contract.json(
+        "PUT",
+        participant,
+        &at(&format!("/participants/{second}")),
+        Some(&broker),
+        &json!({"resource": resources[1]}),
+    );
+    let import_participants = "/api/v1/fairs/{id}/participants/import";
+    let rows = |rows: &[Value]| Some((jsonl, crate::support::jsonl(rows)));
+    contract.call(
+        "POST",
+        import_participants,
+        &at("/participants/import?format=jsonl"),
+        Some(&editor),
+        rows(&[json!({"resource": resources[2]})]),
+    );
+    contract.call(
+        "POST",
+        import_participants,
+        &at("/participants/import?format=jsonl"),
+        Some(&editor),
+        rows(&[json!({"resource": "missing"})]),
+    );
+    contract.call(
+        "POST",
+        import_participants,
+        &at("/participants/import?format=jsonl&mode=replace"),
+        Some(&editor),
+        rows(&[json!({"resource": resources[2]})]),
+    );
+    contract.call(
+        "POST",
+        import_participants,
+        &at("/participants/import?format=pdf"),
+        Some(&editor),
+        rows(&[json!({"resource": resources[2]})]),
+    );
+    contract.call(
+        "POST",
+        import_participants,
+        &at("/participants/import"),
+        Some(&broker),
+        None,
+    );
+    contract.call(
+        "GET",
+        participants,
+        &at("/participants"),
+        Some(&broker),
+        None,
+    );
+    let requests = "/api/v1/fairs/{id}/requests";
+    let pair = |resource: &str| json!({"need": "n-1", "resource": resource});
+    let reply = contract.json(
+        "POST",
+        requests,
+        &at("/requests"),
+        Some(&enterprise),
+        &pair(&resources[0]),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let first = reply.json()["id"].as_str().unwrap().to_string();
+    contract.json(
+        "POST",
+        requests,
+        &at("/requests"),
+        Some(&enterprise),
+        &pair(&resources[0]),
+    );
+    contract.json(
+        "POST",
+        requests,
+        &at("/requests"),
+        Some(&other),
+        &pair(&resources[1]),
+    );
+    contract.json(
+        "POST",
+        requests,
+        &at("/requests"),
+        Some(&editor),
+        &pair("missing"),
+    );
+    contract.json(
+        "POST",
+        requests,
+        "/api/v1/fairs/missing/requests",
+        Some(&editor),
+        &pair("x"),
+    );
+    let bulk = "/api/v1/fairs/{id}/requests/bulk";
+    let reply = contract.json(
+        "POST",
+        bulk,
+        &at("/requests/bulk"),
+        Some(&editor),
+        &json!({"requests": [pair(&resources[1]), pair(&resources[0])]}),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let sent = reply.json()["items"][0]["id"].as_str().unwrap().to_string();
+    contract.json(
+        "POST",
+        bulk,
+        &at("/requests/bulk"),
+        Some(&editor),
+        &json!({"requests": [{"need": 1}]}),
+    );
+    contract.json(
+        "POST",
+        bulk,
+        &at("/requests/bulk"),
+        Some(&broker),
+        &json!({"requests": []}),
+    );
+    contract.call("GET", requests, &at("/requests"), Some(&enterprise), None);
+    contract.call("GET", requests, &at("/requests"), None, None);
+    let suggestions = "/api/v1/fairs/{id}/suggestions";
+    contract.call(
+        "GET",
+        suggestions,
+        &at("/suggestions?limit=5"),
+        Some(&editor),
+        None,
+    );
+    contract.call(
+        "GET",
+        suggestions,
+        &at("/suggestions?limit=x"),
+        Some(&editor),
+        None,
+    );
+    contract.call("GET", suggestions, &at("/suggestions"), Some(&broker), None);
+    let answer = "/api/v1/fairs/{id}/requests/{request}/answer";
+    let answer_at = |id: &str| at(&format!("/requests/{id}/answer"));
+    let accept = json!({"decision": "accept"});
+    contract.json(
+        "POST",
+        answer,
+        &answer_at(&first),
+        Some(&broker),
+        &json!({"decision": "decline"}),
+    );
+    contract.json("POST", answer, &answer_at(&first), Some(&editor), &accept);
+    contract.json("POST", answer, &answer_at(&first), Some(&editor), &accept);
+    contract.json("POST", answer, &answer_at(&sent), Some(&other), &accept);
+    contract.json("POST", answer, &answer_at(&sent), Some(&broker), &accept);
+    contract.json(
+        "POST",
+        answer,
+        &answer_at("missing"),
+        Some(&broker),
+        &accept,
+    );
+    let plan = "/api/v1/fairs/{id}/schedule";
+    contract.call("POST", plan, &at("/schedule"), Some(&broker), None);
+    let reply = contract.call("POST", plan, &at("/schedule"), Some(&editor), None);
+    assert_eq!(
+        reply.json()["meetings"].as_array().unwrap().len(),
+        2,
+        "{}",
+        reply.text()
+    );
+    contract.call(
+        "POST",
+        plan,
+        "/api/v1/fairs/missing/schedule",
+        Some(&editor),
+        None,
+    );
+    contract.call("GET", plan, &at("/schedule"), Some(&broker), None);
+    contract.call("GET", plan, &at("/schedule"), Some(&enterprise), None);
+    let publish = "/api/v1/fairs/{id}/schedule/publish";
+    contract.call(
+        "POST",
+        publish,
+        &at("/schedule/publish"),
+        Some(&editor),
+        None,
+    );
+    contract.call(
+        "POST",
+        publish,
+        &format!("/api/v1/fairs/{unscheduled}/schedule/publish"),
+        Some(&editor),
+        None,
+    );
+    for (template, tail) in [
+        (
+            "/api/v1/fairs/{id}/participants/{participant}/agenda",
+            "agenda",
+        ),
+        (
+            "/api/v1/fairs/{id}/participants/{participant}/agenda.ics",
+            "agenda.ics",
+        ),
+    ] {
+        let own = at(&format!("/participants/need:n-1/{tail}"));
+        let reply = contract.call("GET", template, &own, Some(&enterprise), None);
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        contract.call("GET", template, &own, Some(&other), None);
+        contract.call("GET", template, &own, None, None);
+        contract.call(
+            "GET",
+            template,
+            &at(&format!("/participants/need:x/{tail}")),
+            Some(&editor),
+            None,
+        );
+    }
+    let table_plan = "/api/v1/fairs/{id}/plan";
+    contract.call("GET", table_plan, &at("/plan"), Some(&broker), None);
+    contract.call("GET", table_plan, &at("/plan"), Some(&enterprise), None);
+    contract.call(
+        "GET",
+        table_plan,
+        "/api/v1/fairs/missing/plan",
+        Some(&editor),
+        None,
+    );
+
     // Every documented operation was called, and each documented error status of the main ones.
     let mut documented = Vec::new();
     for (template, operations) in contract.document["paths"].as_object().unwrap() {
@@ -761,6 +1106,30 @@ fn every_answer_fits_the_document() {
         ("GET", "/api/v1/needs/{id}", &[200, 401, 403, 404]),
         ("GET", "/api/v1/needs/{id}/matches", &[200, 400, 401, 404]),
         ("GET", "/api/v1/resources/{id}/needs", &[200, 400, 404]),
+        ("POST", "/api/v1/fairs", &[201, 400, 401, 403, 422]),
+        ("PUT", "/api/v1/fairs/{id}", &[200, 403, 404, 422]),
+        (
+            "POST",
+            "/api/v1/fairs/{id}/participants",
+            &[201, 401, 403, 404, 409, 422],
+        ),
+        (
+            "POST",
+            "/api/v1/fairs/{id}/participants/import",
+            &[200, 400, 403, 409, 422],
+        ),
+        (
+            "POST",
+            "/api/v1/fairs/{id}/requests",
+            &[201, 403, 404, 409, 422],
+        ),
+        ("POST", "/api/v1/fairs/{id}/requests/bulk", &[201, 403, 422]),
+        (
+            "POST",
+            "/api/v1/fairs/{id}/requests/{request}/answer",
+            &[200, 403, 404, 409, 422],
+        ),
+        ("POST", "/api/v1/fairs/{id}/schedule/publish", &[200, 409]),
         ("POST", "/api/v1/engagements", &[200, 201, 401, 409, 422]),
         (
             "POST",

@@ -692,6 +692,25 @@ fn access_of(method: &str, path: &str) -> Option<Access> {
         | ("GET", "/api/v1/needs/export") => Writer,
         ("POST", "/api/v1/needs") => NeedWriter,
         ("GET", "/api/v1/needs/{id}" | "/api/v1/needs/{id}/matches") => Member,
+        ("POST", "/api/v1/fairs" | "/api/v1/fairs/{id}/participants")
+        | ("PUT", "/api/v1/fairs/{id}" | "/api/v1/fairs/{id}/participants/{participant}")
+        | ("POST", "/api/v1/fairs/{id}/participants/import" | "/api/v1/fairs/{id}/requests/bulk")
+        | ("POST", "/api/v1/fairs/{id}/schedule" | "/api/v1/fairs/{id}/schedule/publish")
+        | ("GET", "/api/v1/fairs/{id}/suggestions") => Writer,
+        ("GET", "/api/v1/fairs" | "/api/v1/fairs/{id}" | "/api/v1/fairs/{id}/participants")
+        | ("GET", "/api/v1/fairs/{id}/requests") => Token,
+        // The matrix's enterprise is not the need's: the request, its answer and the agendas
+        // are a broker's, the organiser's or the owning enterprise's.
+        (
+            "POST",
+            "/api/v1/fairs/{id}/requests" | "/api/v1/fairs/{id}/requests/{request}/answer",
+        )
+        | ("GET", "/api/v1/fairs/{id}/schedule" | "/api/v1/fairs/{id}/plan")
+        | (
+            "GET",
+            "/api/v1/fairs/{id}/participants/{participant}/agenda"
+            | "/api/v1/fairs/{id}/participants/{participant}/agenda.ics",
+        ) => Member,
         ("GET", "/api/v1/whoami") | ("POST", "/api/v1/engagements") => Token,
         ("GET", "/api/v1/engagements/{id}") | ("POST", "/api/v1/engagements/{id}/transitions") => {
             Owner
@@ -726,6 +745,30 @@ fn auth_matrix_has_no_unexpected_success() {
     let need = json!({"id": "n-1", "title": "锂电池回收", "organization": "甲公司", "visibility": "members"});
     let reply = server.send("POST", "/api/v1/needs", Some(&editor), Some(&need));
     assert_eq!(reply.status, 201, "{}", reply.text());
+    // A fair past its request deadline with that need and a resource registered, one request
+    // between them, and a schedule.
+    let settings = crate::fairs::settings(crate::fairs::PAST);
+    let reply = server.send("POST", "/api/v1/fairs", Some(&editor), Some(&settings));
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let fair = reply.json()["id"].as_str().unwrap().to_string();
+    for participant in [json!({"need": "n-1"}), json!({"resource": "r-00001"})] {
+        let reply = server.send(
+            "POST",
+            &format!("/api/v1/fairs/{fair}/participants"),
+            Some(&editor),
+            Some(&participant),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.text());
+    }
+    let pair = json!({"need": "n-1", "resource": "r-00001"});
+    let reply = server.send(
+        "POST",
+        &format!("/api/v1/fairs/{fair}/requests"),
+        Some(&editor),
+        Some(&pair),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let fair_request = reply.json()["id"].as_str().unwrap().to_string();
     let tokens: Vec<(&str, Option<String>)> = vec![
         ("none", None),
         ("wrong", Some("f".repeat(64))),
@@ -748,13 +791,17 @@ fn auth_matrix_has_no_unexpected_success() {
                 "{id}",
                 if route.path.contains("engagements") {
                     &engagement
+                } else if route.path.starts_with("/api/v1/fairs/") {
+                    &fair
                 } else if route.path.starts_with("/api/v1/needs/") {
                     "n-1"
                 } else {
                     "r-00001"
                 },
             )
-            .replace("{name}", "modes");
+            .replace("{name}", "modes")
+            .replace("{participant}", "need:n-1")
+            .replace("{request}", &fair_request);
         let body = match (route.method.as_str(), route.path.as_str()) {
             ("POST", "/api/v1/import") => Some((
                 "application/x-ndjson",
@@ -783,6 +830,33 @@ fn auth_matrix_has_no_unexpected_success() {
                 "application/json",
                 json!({"title": "储能"}).to_string().into_bytes(),
             )),
+            ("POST", "/api/v1/fairs") | ("PUT", "/api/v1/fairs/{id}") => {
+                Some(("application/json", settings.to_string().into_bytes()))
+            }
+            ("POST", "/api/v1/fairs/{id}/participants") => Some((
+                "application/json",
+                json!({"resource": "r-00002"}).to_string().into_bytes(),
+            )),
+            ("PUT", "/api/v1/fairs/{id}/participants/{participant}") => Some((
+                "application/json",
+                json!({"need": "n-1"}).to_string().into_bytes(),
+            )),
+            ("POST", "/api/v1/fairs/{id}/participants/import") => Some((
+                "application/x-ndjson",
+                jsonl(&[json!({"resource": "r-00003"})]),
+            )),
+            ("POST", "/api/v1/fairs/{id}/requests") => {
+                Some(("application/json", pair.to_string().into_bytes()))
+            }
+            ("POST", "/api/v1/fairs/{id}/requests/bulk") => Some((
+                "application/json",
+                json!({"requests": [pair]}).to_string().into_bytes(),
+            )),
+            ("POST", "/api/v1/fairs/{id}/requests/{request}/answer") => Some((
+                "application/json",
+                json!({"decision": "cancel"}).to_string().into_bytes(),
+            )),
+            ("POST", "/api/v1/fairs/{id}/schedule" | "/api/v1/fairs/{id}/schedule/publish") => None,
             ("PUT", "/api/v1/needs/{id}") => {
                 Some(("application/json", need.to_string().into_bytes()))
             }
@@ -794,7 +868,10 @@ fn auth_matrix_has_no_unexpected_success() {
             )),
             _ => None,
         };
-        let path = if route.path == "/api/v1/import" || route.path == "/api/v1/needs/import" {
+        let path = if route.path == "/api/v1/import"
+            || route.path == "/api/v1/needs/import"
+            || route.path == "/api/v1/fairs/{id}/participants/import"
+        {
             format!("{path}?format=jsonl&dry_run=true")
         } else {
             path
