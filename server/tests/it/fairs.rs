@@ -125,7 +125,7 @@ fn check_schedule(server: &Server, editor: &str, fair: &str) -> Value {
     }
     let mut busy: BTreeSet<(String, u64)> = BTreeSet::new();
     let mut seats: BTreeSet<(u64, u64)> = BTreeSet::new();
-    let mut count: HashMap<String, usize> = HashMap::new();
+    let mut count: BTreeMap<String, usize> = BTreeMap::new();
     for meeting in schedule["meetings"].as_array().unwrap() {
         let slot = meeting["slot"].as_u64().unwrap();
         let table = meeting["table"].as_u64().unwrap();
