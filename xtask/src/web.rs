@@ -20,6 +20,9 @@ use sha2::{Digest, Sha256};
 use crate::cargo;
 
 const TARGET: &str = "wasm32-unknown-unknown";
+/// The cargo profile of both wasm builds (in the root Cargo.toml): the release profile tuned for
+/// size, so the native builds keep theirs.
+const PROFILE: &str = "wasm-release";
 /// Features every wasm32 build of rustc 1.95 uses; wasm-opt must be told, as wasm-bindgen strips the
 /// target-features section.
 const WASM_FEATURES: &[&str] = &[
@@ -67,7 +70,7 @@ pub fn build() -> Result<(), String> {
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
-    let built = target_dir.join(TARGET).join("release");
+    let built = target_dir.join(TARGET).join(PROFILE);
     let cache = target_dir.join("xtask-web");
 
     // The widget, and the matcher package for portal developers (built apart, as before: one cargo
@@ -80,7 +83,8 @@ pub fn build() -> Result<(), String> {
                 package,
                 "--target",
                 TARGET,
-                "--release",
+                "--profile",
+                PROFILE,
                 "--locked",
             ],
             &[],
