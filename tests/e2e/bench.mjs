@@ -1,7 +1,7 @@
 // Widget figures (not a test): for each catalog size, a generated catalog imported into a real
 // `duijie serve`, then in headless Chromium on loopback: the duijie:results measure while typing a
 // 30-character need (median, p95), page load to first results, snapshot bytes on the wire per 1,000
-// resources, and the widget's wasm + JS size gzipped.
+// resources, and the widget's wasm + JS size gzipped (size.mjs, which CI checks against the budget).
 //
 //   node bench.mjs 20000 100000        (cargo xtask web and a release server build first)
 import { execFileSync } from 'node:child_process';
@@ -9,15 +9,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { root, dist, distName, startServer, importJsonl, launchBrowser, waitForCatalog } from './harness.mjs';
+import { describe, widgetGzipBytes } from './size.mjs';
+import { root, dist, startServer, importJsonl, launchBrowser, waitForCatalog } from './harness.mjs';
 
 const sizes = process.argv.slice(2).map(Number).filter(Boolean);
 if (sizes.length === 0) sizes.push(20000, 100000);
 
-const gz = (file) => gzipSync(readFileSync(join(dist, distName(file))), { level: 9 }).length;
-const widgetBytes = gz('duijie-web_bg.wasm') + gz('duijie-web.js') + gz('app.js');
-console.log(`widget wasm+JS gzip: ${(widgetBytes / 1024).toFixed(1)} KiB (${widgetBytes} bytes; budget 500 KB)`);
+console.log(describe(widgetGzipBytes(dist)));
 
 for (const size of sizes) {
   const work = mkdtempSync(join(tmpdir(), 'duijie-bench-'));

@@ -96,8 +96,24 @@ fn ci() -> Result<(), String> {
         ],
         &[("CHROMEDRIVER", chromedriver.as_str())],
     )?;
+    // Again as `cargo xtask web` optimizes the wasm it ships (the size-tuned `wasm-release` profile):
+    // the optimization level must not change a score.
+    cargo(
+        &[
+            "test",
+            "-p",
+            "duijie-wasm",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "wasm-release",
+            "--locked",
+        ],
+        &[("CHROMEDRIVER", chromedriver.as_str())],
+    )?;
     // The widget end to end: a release server, the built widget, headless Chromium.
     web::build()?;
+    web::size_check()?;
     cargo(
         &["build", "--release", "-p", "duijie-server", "--locked"],
         &[],

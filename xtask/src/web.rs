@@ -595,6 +595,20 @@ fn run(command: &mut Command) -> Result<(), String> {
     }
 }
 
+/// Stops when the widget is over its size budget: `tests/e2e/size.mjs` adds up the gzip -9 sizes of
+/// the wasm, its bindings and `app.js` in `web/dist` (as `bench.mjs` prints them) and fails above
+/// 500,000 bytes.
+pub fn size_check() -> Result<(), String> {
+    run(Command::new("node")
+        .arg("size.mjs")
+        .current_dir(workspace_root().join("tests/e2e")))
+    .map_err(|error| {
+        format!(
+            "{error}: the widget (wasm + JS, gzip) is over its 500,000-byte budget, or node failed"
+        )
+    })
+}
+
 /// Runs the end-to-end tests (`tests/e2e`, node's test runner) after installing their npm packages.
 pub fn e2e_test() -> Result<(), String> {
     let e2e = workspace_root().join("tests/e2e");
