@@ -97,7 +97,8 @@ if [ -n "$JS_LIBS" ] && [ ! -d "$PEERS_WORK/js/node_modules/flexsearch" ]; then
 fi
 if [ -n "$RUST_ENGINES" ]; then
   log "building the Rust peers (first build takes a few minutes)"
-  (cd "$PEERS_WORK/rust" && cargo build --release -q)
+  # Its own target folder: a CARGO_TARGET_DIR given for duijie must not move the peers' binary.
+  (cd "$PEERS_WORK/rust" && CARGO_TARGET_DIR="$PEERS_WORK/rust/target" cargo build --release -q)
 fi
 
 # ---------------------------------------------------------------- runs, one process each
