@@ -3,6 +3,7 @@
 //! Pure Rust with no I/O: it takes strings and values and returns values, so the same code scores in the
 //! browser (wasm32) and on the server with bit-identical results.
 
+pub mod demand;
 mod detmath;
 pub mod engagement;
 pub mod eval;

@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
+use duijie_core::demand::KeyPhrase;
 use duijie_core::model::NeedRecord;
 use duijie_core::{Filters, MatchOptions};
 use serde::Serialize;
@@ -37,19 +38,23 @@ pub const FORWARD: usize = 20;
 /// background worker.
 const COMPUTE_AT_ONCE: usize = 32;
 
-/// One resource of a forward list: its position in the catalog and its fit.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Fit {
-    pub resource: u32,
-    pub score: f64,
+pub use duijie_core::demand::Fit;
+
+/// What is computed for a need on one catalog: its forward list and its key phrases (for themes).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Forward {
+    /// Its best `FORWARD` resources of the catalog, best first.
+    pub fits: Vec<Fit>,
+    /// Its key phrases on the catalog (`Matcher::key_phrases`).
+    pub phrases: Vec<KeyPhrase>,
 }
 
 /// A stored need and its forward list.
 #[derive(Clone, Debug)]
 pub struct Entry {
     pub need: Arc<NeedRecord>,
-    /// Its best `FORWARD` resources of `Demand::catalog`, best first; `None` until computed.
-    pub fits: Option<Arc<[Fit]>>,
+    /// Its forward list and key phrases on `Demand::catalog`; `None` until computed.
+    pub fits: Option<Arc<Forward>>,
 }
 
 /// One need of a resource's reverse list.
@@ -179,7 +184,7 @@ impl Demand {
                     if Arc::ptr_eq(&entry.need, &need) {
                         entry.fits = Some(fits.clone());
                         self.pending -= 1;
-                        self.add(&need, &fits);
+                        self.add(&need, &fits.fits);
                     }
                 }
             }
@@ -197,7 +202,7 @@ impl Demand {
         let mut positions: Vec<u32> = old
             .iter()
             .filter_map(|entry| entry.fits.as_deref())
-            .flatten()
+            .flat_map(|forward| &forward.fits)
             .map(|fit| fit.resource)
             .collect();
         positions.sort_unstable();
@@ -234,7 +239,7 @@ impl Demand {
     fn with_fits(
         &self,
         catalog: Arc<Catalog>,
-        computed: HashMap<&str, (&Arc<NeedRecord>, Arc<[Fit]>)>,
+        computed: HashMap<&str, (&Arc<NeedRecord>, Arc<Forward>)>,
     ) -> Demand {
         let same = same_catalog(&self.catalog, &catalog);
         let mut pending = 0;
@@ -282,7 +287,7 @@ fn reverse_order(a: &Reverse, b: &Reverse) -> std::cmp::Ordering {
 fn build_reverse(needs: &BTreeMap<Arc<str>, Entry>, n_resources: usize) -> Vec<Arc<[Reverse]>> {
     let mut lists: Vec<Vec<Reverse>> = vec![Vec::new(); n_resources];
     for entry in needs.values() {
-        for fit in entry.fits.iter().flat_map(|fits| fits.iter()) {
+        for fit in entry.fits.iter().flat_map(|forward| forward.fits.iter()) {
             lists[fit.resource as usize].push(Reverse {
                 score: fit.score,
                 need: entry.need.clone(),
@@ -305,16 +310,17 @@ fn same_catalog(a: &Catalog, b: &Catalog) -> bool {
 }
 
 /// A need's forward list on `catalog`: what `POST /api/v1/match` ranks first for it, without
-/// explanations (they change no fit).
-pub fn forward(catalog: &Catalog, need: &NeedRecord) -> Arc<[Fit]> {
+/// explanations (they change no fit); and its key phrases.
+pub fn forward(catalog: &Catalog, need: &NeedRecord) -> Arc<Forward> {
     let options = MatchOptions {
         top: FORWARD,
         explain: 0,
         filters: Filters::default(),
     };
-    catalog
+    let need = need.need();
+    let fits = catalog
         .matcher
-        .match_need(&need.need(), &options)
+        .match_need(&need, &options)
         .iter()
         .filter_map(|result| {
             Some(Fit {
@@ -322,7 +328,11 @@ pub fn forward(catalog: &Catalog, need: &NeedRecord) -> Arc<[Fit]> {
                 score: result.score,
             })
         })
-        .collect()
+        .collect();
+    Arc::new(Forward {
+        fits,
+        phrases: catalog.matcher.key_phrases(&need),
+    })
 }
 
 /// The forward lists of `needs` on `catalog`, on every core; `done` counts the needs computed.
@@ -330,11 +340,11 @@ fn forward_all(
     catalog: &Catalog,
     needs: &[Arc<NeedRecord>],
     done: &AtomicUsize,
-) -> Vec<Arc<[Fit]>> {
+) -> Vec<Arc<Forward>> {
     const BLOCK: usize = 64;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let next = AtomicUsize::new(0);
-    let mut blocks: Vec<(usize, Vec<Arc<[Fit]>>)> = std::thread::scope(|scope| {
+    let mut blocks: Vec<(usize, Vec<Arc<Forward>>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
@@ -662,7 +672,7 @@ impl Shared {
             let started = Instant::now();
             let done = AtomicUsize::new(0);
             let lists = forward_all(&latest, &needs, &done);
-            let computed: HashMap<&str, (&Arc<NeedRecord>, Arc<[Fit]>)> = needs
+            let computed: HashMap<&str, (&Arc<NeedRecord>, Arc<Forward>)> = needs
                 .iter()
                 .zip(lists)
                 .map(|(need, fits)| (need.id.as_str(), (need, fits)))

@@ -1,6 +1,7 @@
 //! duijie-core's integration tests: one binary, one module per concern.
 
 mod checks;
+mod demand;
 mod engagement;
 mod fields;
 mod filters;

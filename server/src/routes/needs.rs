@@ -827,8 +827,10 @@ fn explain(
     let rank = demand
         .get(&entry.need.id)
         .and_then(|stored| stored.fits.as_ref())
-        .and_then(|fits| {
-            fits.iter()
+        .and_then(|forward| {
+            forward
+                .fits
+                .iter()
                 .position(|fit| Some(fit.resource as usize) == position)
         })
         .ok_or_else(|| ApiError::Internal(format!("need {} lost its list", entry.need.id)))?;
