@@ -33,6 +33,8 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
+    /// Demand analysis on files: open needs by industry, province or theme, and their coverage.
+    Demand(commands::demand::DemandArgs),
     /// Stored needs (the demand side).
     #[command(subcommand)]
     Needs(commands::needs::NeedsCommand),
@@ -48,6 +50,7 @@ pub fn main() -> ExitCode {
         Command::Bands(args) => commands::matching::bands(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Token(command) => commands::token::run(command),
+        Command::Demand(args) => commands::demand::run(args),
         Command::Needs(command) => commands::needs::run(command),
     };
     match result {

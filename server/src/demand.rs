@@ -336,7 +336,7 @@ pub fn forward(catalog: &Catalog, need: &NeedRecord) -> Arc<Forward> {
 }
 
 /// The forward lists of `needs` on `catalog`, on every core; `done` counts the needs computed.
-fn forward_all(
+pub fn forward_all(
     catalog: &Catalog,
     needs: &[Arc<NeedRecord>],
     done: &AtomicUsize,

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod demand;
+pub mod demand_answer;
 pub mod demo;
 pub mod engagement;
 pub mod error;

@@ -1,5 +1,6 @@
 //! One module per `duijie` subcommand.
 
+pub mod demand;
 pub mod eval;
 pub mod matching;
 pub mod needs;

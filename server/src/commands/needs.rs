@@ -2,7 +2,7 @@
 //! validated as `POST /api/v1/needs/import` validates them, all or nothing. A `duijie serve` on the
 //! same folder follows within `reload_secs` and computes the new needs' forward lists.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use duijie_core::model::NeedRecord;
@@ -52,42 +52,16 @@ pub fn run(command: NeedsCommand) -> Result<()> {
             allow_shrink,
             dry_run,
         } => {
-            let format = match format {
-                Some(format) => Format::parse(&format)
-                    .with_context(|| format!("--format {format}: not jsonl, csv or xlsx"))?,
-                None => file
-                    .extension()
-                    .and_then(|extension| extension.to_str())
-                    .and_then(Format::parse)
-                    .with_context(|| {
-                        format!(
-                            "{}: say the format with --format jsonl|csv|xlsx",
-                            file.display()
-                        )
-                    })?,
-            };
-            let encoding = match encoding {
-                Some(encoding) => Encoding::parse(&encoding)
-                    .with_context(|| format!("--encoding {encoding}: not utf-8 or gbk"))?,
-                None => Encoding::Detect,
-            };
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let started = std::time::Instant::now();
-            let needs: Vec<NeedRecord> =
-                match decode_records(format, &bytes, encoding, &Limits::default()) {
-                    Ok(needs) => needs.into_iter().map(stamped).collect(),
-                    Err(Refusal::Invalid { errors, total, .. }) => {
-                        let mut message = describe_errors(&file, &errors);
-                        if total > errors.len() {
-                            message.push_str(&format!(" ({total} errors in all)"));
-                        }
-                        bail!("{message}\nnothing was imported");
-                    }
-                    Err(Refusal::TooLarge { message, .. }) => {
-                        bail!("{}: {message}; nothing was imported", file.display())
-                    }
-                };
+            let needs: Vec<NeedRecord> = read_needs(
+                &file,
+                format.as_deref(),
+                encoding.as_deref(),
+                "nothing was imported",
+            )?
+            .into_iter()
+            .map(stamped)
+            .collect();
             let decoded = started.elapsed();
             if replace && needs.is_empty() {
                 bail!(
@@ -138,6 +112,49 @@ pub fn run(command: NeedsCommand) -> Result<()> {
                 decoded.as_millis()
             );
             Ok(())
+        }
+    }
+}
+
+/// The needs of a file, validated as the import validates them; its format from `format` or its
+/// extension. Any bad row refuses the file, with every error located and `consequence` said.
+pub fn read_needs(
+    file: &Path,
+    format: Option<&str>,
+    encoding: Option<&str>,
+    consequence: &str,
+) -> Result<Vec<NeedRecord>> {
+    let format = match format {
+        Some(format) => Format::parse(format)
+            .with_context(|| format!("--format {format}: not jsonl, csv or xlsx"))?,
+        None => file
+            .extension()
+            .and_then(|extension| extension.to_str())
+            .and_then(Format::parse)
+            .with_context(|| {
+                format!(
+                    "{}: say the format with --format jsonl|csv|xlsx",
+                    file.display()
+                )
+            })?,
+    };
+    let encoding = match encoding {
+        Some(encoding) => Encoding::parse(encoding)
+            .with_context(|| format!("--encoding {encoding}: not utf-8 or gbk"))?,
+        None => Encoding::Detect,
+    };
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    match decode_records(format, &bytes, encoding, &Limits::default()) {
+        Ok(needs) => Ok(needs),
+        Err(Refusal::Invalid { errors, total, .. }) => {
+            let mut message = describe_errors(file, &errors);
+            if total > errors.len() {
+                message.push_str(&format!(" ({total} errors in all)"));
+            }
+            bail!("{message}\n{consequence}");
+        }
+        Err(Refusal::TooLarge { message, .. }) => {
+            bail!("{}: {message}; {consequence}", file.display())
         }
     }
 }

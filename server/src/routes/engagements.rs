@@ -680,7 +680,7 @@ fn non_empty<'a>(params: &'a BTreeMap<String, String>, name: &str) -> Option<&'a
 
 /// `since` (inclusive) and `until` (exclusive) as stored-format UTC strings; each an RFC 3339 time
 /// or a date (its midnight UTC).
-fn time_range(
+pub(crate) fn time_range(
     params: &BTreeMap<String, String>,
 ) -> Result<(Option<String>, Option<String>), ApiError> {
     let parse = |name: &str| -> Result<Option<String>, ApiError> {

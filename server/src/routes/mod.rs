@@ -13,6 +13,7 @@ use utoipa::openapi::{RefOr, Schema};
 use crate::error::{ApiError, Code};
 
 pub mod catalog;
+pub mod demand;
 pub mod engagements;
 pub mod fairs;
 pub mod matching;
@@ -87,6 +88,10 @@ fn route<Doc: Documented>(
 /// Every route of the service.
 pub fn routes() -> Vec<RouteSpec> {
     use catalog::{__path_export, __path_import, __path_snapshot};
+    use demand::{
+        __path_dashboard as __path_demand_dashboard,
+        __path_dashboard_js as __path_demand_dashboard_js, __path_demand,
+    };
     use engagements::{
         __path_create as __path_create_engagement, __path_dashboard, __path_dashboard_js,
         __path_get as __path_get_engagement, __path_list as __path_list_engagements, __path_stats,
@@ -159,6 +164,7 @@ pub fn routes() -> Vec<RouteSpec> {
         route::<__path_resource_needs>(needs::REVERSE_QUERY, || {
             web::route().to(needs::resource_needs)
         }),
+        route::<__path_demand>(demand::DEMAND_QUERY, || web::route().to(demand::demand)),
         route::<__path_dashboard>(&[], || web::route().to(engagements::dashboard)),
         route::<__path_list_fairs>(&[], || web::route().to(fairs::list)),
         route::<__path_create_fair>(&[], || web::route().to(fairs::create)),
@@ -185,6 +191,8 @@ pub fn routes() -> Vec<RouteSpec> {
         route::<__path_publish>(&[], || web::route().to(fairs::publish)),
         route::<__path_table_plan>(&[], || web::route().to(fairs::table_plan)),
         route::<__path_dashboard_js>(&[], || web::route().to(engagements::dashboard_js)),
+        route::<__path_demand_dashboard>(&[], || web::route().to(demand::dashboard)),
+        route::<__path_demand_dashboard_js>(&[], || web::route().to(demand::dashboard_js)),
     ]
 }
 

@@ -727,7 +727,7 @@ pub async fn matches(
 }
 
 /// One request's share of the per-client match allowance (`match_rate`).
-fn take_match(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+pub(crate) fn take_match(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
     if let Some(limiter) = &state.match_limiter {
         limiter
             .take(crate::throttle::client_ip(request))

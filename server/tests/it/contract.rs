@@ -706,6 +706,27 @@ fn every_answer_fits_the_document() {
         None,
         None,
     );
+    let demand = "/api/v1/demand";
+    for query in [
+        "",
+        "?group_by=region",
+        "?group_by=theme&limit=5",
+        "?group_by=industry&region=440000&industry=C&since=2020-01-01&until=2100-01-01",
+        "?group_by=planet",
+        "?since=yesterday",
+    ] {
+        contract.call("GET", demand, &format!("{demand}{query}"), None, None);
+    }
+    contract.call(
+        "GET",
+        demand,
+        "/api/v1/demand?group_by=theme",
+        Some(&broker),
+        None,
+    );
+    contract.call("GET", "/dashboard/demand", "/dashboard/demand", None, None);
+    let script = "/dashboard/demand.js";
+    contract.call("GET", script, script, None, None);
     let import_needs = "/api/v1/needs/import";
     let rows = "需求名称,企业名称,所属行业,截止日期\n锂电池回收,乙公司,C38,2026/6/30\n";
     let reply = contract.call(

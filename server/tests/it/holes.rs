@@ -681,6 +681,7 @@ fn access_of(method: &str, path: &str) -> Option<Access> {
         ("GET", "/healthz" | "/metrics" | "/api/openapi.json" | "/api/v1/resources")
         | ("GET", "/api/v1/resources/{id}" | "/api/v1/snapshot" | "/api/v1/taxonomies/{name}")
         | ("GET", "/dashboard" | "/dashboard/dashboard.js")
+        | ("GET", "/dashboard/demand" | "/dashboard/demand.js" | "/api/v1/demand")
         | ("GET", "/api/v1/import/templates" | "/api/v1/import/templates/{name}")
         | ("GET", "/api/v1/demo" | "/api/v1/embed/check")
         | ("GET", "/api/v1/needs" | "/api/v1/resources/{id}/needs")

@@ -7,6 +7,7 @@ mod auth;
 mod catalog;
 mod cli;
 mod contract;
+mod demand;
 mod edges;
 mod engagements;
 mod fairs;
