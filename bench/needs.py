@@ -3,7 +3,8 @@
 generated stored needs.
 
 usage: bench/needs.py [--resources 20000] [--needs 100000] [--seed 1] [--requests 2000]
-                      [--clients 1,4] [--work /tmp/duijie-bench-needs] [--bin target/release/duijie]
+                      [--clients 1,4] [--demand-requests 20] [--work /tmp/duijie-bench-needs]
+                      [--bin target/release/duijie]
 
 1. Generates the catalog and the needs with bench/gen_needs.py (reused when present).
 2. Starts `duijie serve --no-demo` on a fresh data folder (match_rate = 0), creates an editor token,
@@ -13,7 +14,9 @@ usage: bench/needs.py [--resources 20000] [--needs 100000] [--seed 1] [--request
    are computed (`fits.ready` of GET /api/v1/needs).
 4. Times GET /api/v1/resources/{id}/needs (no token: public open needs, 10 explained a page) for
    random resources, with each number of concurrent clients: p50, p95, p99.
-5. Prints the server's peak resident memory (VmHWM) with both loaded.
+5. Times GET /api/v1/demand (editor token: every need) for each group_by, over the province with
+   the most needs and over all needs: p50, p95, max of --demand-requests requests each.
+6. Prints the server's peak resident memory (VmHWM) with both loaded.
 
 Build first: cargo build --release -p duijie-server. Prints one line per figure.
 """
@@ -54,6 +57,7 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--clients", default="1,4")
+    parser.add_argument("--demand-requests", type=int, default=20)
     parser.add_argument("--work", default="/tmp/duijie-bench-needs")
     parser.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "duijie"))
     args = parser.parse_args()
@@ -153,6 +157,31 @@ def main():
                      1000 * percentile(latencies, 0.95), 1000 * percentile(latencies, 0.99),
                      sum(totals) / len(totals), max(totals)))
         del rng
+
+        # The province with the most needs (of those with a region).
+        provinces = {}
+        for line in needs.splitlines():
+            region = json.loads(line).get("region")
+            if region:
+                provinces[region[:2] + "0000"] = provinces.get(region[:2] + "0000", 0) + 1
+        province = max(sorted(provinces), key=lambda code: provinces[code])
+        for scope, query in [("province %s (%d needs)" % (province, provinces[province]), "&region=" + province),
+                             ("all %d needs" % args.needs, "")]:
+            for group_by in ["industry", "region", "theme"]:
+                path = "/api/v1/demand?group_by=%s%s" % (group_by, query)
+                latencies = []
+                answer = None
+                for _ in range(args.demand_requests + 1):
+                    began = time.monotonic()
+                    status, body = request(connection, "GET", path, token=token)
+                    latencies.append(time.monotonic() - began)
+                    assert status == 200, body[:300]
+                    answer = json.loads(body)
+                latencies = latencies[1:]  # The first is a warm-up.
+                print("GET /api/v1/demand?group_by=%s over %s: p50 %.0f ms, p95 %.0f ms, max %.0f ms (%d requests; %d open needs, %d groups, %.1f%% covered)"
+                      % (group_by, scope, 1000 * percentile(latencies, 0.5), 1000 * percentile(latencies, 0.95),
+                         1000 * max(latencies), len(latencies), answer["overall"]["open"], answer["total_groups"],
+                         100 * answer["overall"]["covered_share"]))
 
         with open("/proc/%d/status" % server.pid) as f:
             status = dict(line.split(":", 1) for line in f if ":" in line)
