@@ -56,7 +56,7 @@ def main():
     parser.add_argument("--needs", type=int, default=100000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--clients", default="1,4")
+    parser.add_argument("--clients", default="1,4", help="numbers of concurrent clients; empty to skip step 4")
     parser.add_argument("--demand-requests", type=int, default=20)
     parser.add_argument("--work", default="/tmp/duijie-bench-needs")
     parser.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "duijie"))
@@ -119,7 +119,7 @@ def main():
 
         ids = [json.loads(line)["id"] for line in catalog.splitlines()]
         rng = random.Random(args.seed)
-        for clients in [int(n) for n in args.clients.split(",")]:
+        for clients in [int(n) for n in args.clients.split(",") if n.strip()]:
             latencies = []
             totals = []
             lock = threading.Lock()
@@ -165,6 +165,8 @@ def main():
             if region:
                 provinces[region[:2] + "0000"] = provinces.get(region[:2] + "0000", 0) + 1
         province = max(sorted(provinces), key=lambda code: provinces[code])
+        # A new connection: the first may have been closed while idle.
+        connection = http.client.HTTPConnection(host, int(port), timeout=3600)
         for scope, query in [("province %s (%d needs)" % (province, provinces[province]), "&region=" + province),
                              ("all %d needs" % args.needs, "")]:
             for group_by in ["industry", "region", "theme"]:
