@@ -522,6 +522,20 @@ pub fn compute(
     (groups, overall)
 }
 
+/// The indicators of the group `key` over every engagement: an empty group (no engagement, no
+/// median) when none counts in it.
+pub fn one_group(prepared: &Prepared, group_by: GroupBy, key: &str) -> Group {
+    let (groups, _) = compute(prepared, group_by, i64::MIN, i64::MAX);
+    groups
+        .into_iter()
+        .find(|group| group.key == key)
+        .unwrap_or_else(|| Group {
+            key: key.to_string(),
+            name: group_by.name(key),
+            ..Group::default()
+        })
+}
+
 /// Per group (then the overall group, last): the `TOP_RESOURCES` resources with the most pairs,
 /// most first, ties by id.
 fn top_resources(

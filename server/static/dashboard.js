@@ -1,6 +1,8 @@
 // The engagement indicators dashboard: reads /api/v1/stats with the token kept in sessionStorage and
 // draws the funnel, conversion by province (the resource's or the enterprise's) and the monthly
-// trend as SVG, and a table of any grouping (fair, society, …) with its CSV. Chinese by default,
+// trend as SVG, a table of any grouping (fair, society, …) with its CSV, and one docking fair's
+// figures (/api/v1/fairs/{id}/stats: requests, the schedule, tables used, follow-ups and their
+// later stages) as bars and a table. Chinese by default,
 // English with the button (or ?lang=en); the choice is kept in localStorage. All data goes in as
 // text (textContent and SVG attributes), never as markup.
 "use strict";
@@ -65,6 +67,38 @@ const WORDS = {
     download_failed: "无法下载：",
     unauthorized: "令牌未被接受：请检查是否输入完整、是否已撤销，或是否为本服务的数据目录创建（duijie token create --data 目录 --scope editor）。",
     forbidden: "此令牌不能查看统计：需要 editor 或 admin 令牌（broker 令牌只能记录意向）。",
+    fair_title: "对接会统计",
+    fair_pick: "对接会",
+    fair_note: "后续对接：“对接会”字段等于该对接会编号的对接记录，及其后续阶段。洽谈是否举行、是否缺席尚未记录（签到功能尚未实现）。",
+    fair_none: "暂无对接会",
+    fair_failed: "无法加载对接会统计：",
+    fair_forbidden: "此令牌不能查看对接会统计：需要 broker、editor 或 admin 令牌。",
+    figure: "指标",
+    value: "数值",
+    fig_participants: "参会方",
+    fig_needs: "企业需求",
+    fig_enterprises: "企业",
+    fig_resources: "资源（专家、成果、专利、机构）",
+    fig_present: "出席",
+    fig_absent: "已标记缺席",
+    fig_requests: "洽谈申请",
+    fig_suggested: "其中按推荐发送",
+    fig_pending: "待答复",
+    fig_accepted: "已接受",
+    fig_declined: "已拒绝",
+    fig_declined_because: "拒绝原因：",
+    fig_cancelled: "已取消",
+    fig_scheduled: "已排洽谈",
+    fig_published: "已发布",
+    fig_unscheduled: "已接受未排上",
+    fig_tables_used: "桌位使用（时段×桌）",
+    fig_held: "已举行",
+    fig_no_shows: "洽谈缺席",
+    not_recorded: "未记录",
+    fig_follow_ups: "后续对接（意向）",
+    fig_reached: "曾达到：",
+    fig_now: "当前：",
+    reasons: { not_relevant: "不相关", too_early: "为时过早", no_capacity: "无余力", other: "其他" },
     statuses: { intent: "意向", contacted: "已联系", negotiating: "洽谈中", signed: "已签约", landed: "已落地", dropped: "已终止" },
     kinds: { expert: "专家", achievement: "科技成果", patent: "专利", organization: "机构" },
   },
@@ -123,6 +157,38 @@ const WORDS = {
     download_failed: "Could not download: ",
     unauthorized: "The token was not accepted: check that it is complete, not revoked, and made for this service's data folder (duijie token create --data DIR --scope editor).",
     forbidden: "This token cannot read the indicators: it takes an editor or admin token (a broker token only records intents).",
+    fair_title: "Docking fair",
+    fair_pick: "Fair",
+    fair_note: "Follow-ups: the engagements whose fair is this fair's id, and their later stages. Whether meetings were held or missed is not recorded yet (the check-in is not built).",
+    fair_none: "no fairs",
+    fair_failed: "Could not load the fair's figures: ",
+    fair_forbidden: "This token cannot read a fair's figures: it takes a broker, editor or admin token.",
+    figure: "figure",
+    value: "value",
+    fig_participants: "participants",
+    fig_needs: "needs",
+    fig_enterprises: "enterprises",
+    fig_resources: "resources",
+    fig_present: "present",
+    fig_absent: "marked no-show",
+    fig_requests: "meeting requests",
+    fig_suggested: "of which suggested",
+    fig_pending: "pending",
+    fig_accepted: "accepted",
+    fig_declined: "declined",
+    fig_declined_because: "declined: ",
+    fig_cancelled: "cancelled",
+    fig_scheduled: "meetings scheduled",
+    fig_published: "published",
+    fig_unscheduled: "accepted, not scheduled",
+    fig_tables_used: "tables used (slot × table)",
+    fig_held: "held",
+    fig_no_shows: "meeting no-shows",
+    not_recorded: "not recorded",
+    fig_follow_ups: "follow-ups (intents)",
+    fig_reached: "reached: ",
+    fig_now: "now: ",
+    reasons: { not_relevant: "not relevant", too_early: "too early", no_capacity: "no capacity", other: "other" },
     statuses: {},
     kinds: {},
   },
@@ -181,6 +247,8 @@ function applyLanguage() {
   if (shown.region) drawProvinces(shown.region.groups);
   if (shown.month) drawTrend(shown.month.groups);
   if (shown.group) drawGroups(shown.group);
+  if (shown.fairs) fillFairs(shown.fairs);
+  if (shown.fair) drawFair(shown.fair);
 }
 
 // `group_by` and `province_of` of a choice such as `region:need`.
@@ -199,14 +267,14 @@ function query(choice, format) {
   return "/api/v1/stats?" + params.toString();
 }
 
-async function fetchStats(url) {
+async function fetchStats(url, forbidden) {
   const response = await fetch(url, {
     headers: { Authorization: "Bearer " + $("token").value.trim() },
   });
   if (!response.ok) {
     let message = response.status + " " + response.statusText;
     if (response.status === 401) message = t("unauthorized");
-    else if (response.status === 403) message = t("forbidden");
+    else if (response.status === 403) message = t(forbidden || "forbidden");
     else {
       try {
         const body = await response.json();
@@ -340,6 +408,97 @@ function drawGroups(answer) {
   $("group-table").dataset.groupBy = groupBy + (answer.province_of ? ":" + answer.province_of : "");
 }
 
+// The fair picker: every fair, by id, showing its name and first day.
+function fillFairs(fairs) {
+  const pick = $("fair-pick");
+  const chosen = pick.value;
+  pick.replaceChildren();
+  if (fairs.length === 0) pick.append(el("option", { value: "" }, t("fair_none")));
+  for (const fair of fairs) {
+    pick.append(el("option", { value: fair.id }, fair.name + " (" + (fair.days[0] || "") + ")"));
+  }
+  if (fairs.some((fair) => fair.id === chosen)) pick.value = chosen;
+}
+
+// One fair's figures: the path from requests to signed follow-ups as bars, and every figure in a
+// table. Outcomes the server does not record yet (null) are said so, not drawn.
+function drawFair(answer) {
+  const { participants, requests, schedule, outcomes, follow_ups: followUps } = answer;
+  const reasons = WORDS[lang].reasons || WORDS.zh.reasons;
+  const bars = [
+    [t("fig_requests"), requests.total],
+    [t("fig_accepted"), requests.accepted],
+    [t("fig_scheduled"), schedule.scheduled],
+    [t("fig_published"), schedule.published],
+    [t("fig_follow_ups"), followUps.engagements],
+  ].concat(Object.keys(followUps.reached).slice(1).map((status) =>
+    [t("fig_reached") + statusName(status), followUps.reached[status]]));
+  const max = Math.max(1, ...bars.map(([, value]) => value));
+  barChart($("fair-chart"), bars.map(([label, value]) => ({ label, value, max, text: value })), "#3d74b6");
+  const notRecorded = (value) => (value === null || value === undefined ? t("not_recorded") : value);
+  const rows = [
+    [t("fig_participants"), participants.total],
+    [t("fig_needs"), participants.needs],
+    [t("fig_enterprises"), participants.enterprises],
+    [t("fig_resources"), participants.resources],
+    [t("fig_present"), participants.present],
+    [t("fig_absent"), participants.no_show],
+    [t("fig_requests"), requests.total],
+    [t("fig_suggested"), requests.suggested],
+    [t("fig_pending"), requests.pending],
+    [t("fig_accepted"), requests.accepted],
+    [t("fig_declined"), requests.declined],
+  ].concat(Object.keys(requests.decline_reasons).map((reason) =>
+    [t("fig_declined_because") + (reasons[reason] || reason), requests.decline_reasons[reason]]))
+    .concat([
+      [t("fig_cancelled"), requests.cancelled],
+      [t("fig_scheduled"), schedule.scheduled],
+      [t("fig_published"), schedule.published],
+      [t("fig_unscheduled"), schedule.unscheduled],
+      [t("fig_tables_used"), schedule.places_used + " / " + schedule.places + " (" + pct(schedule.tables_used) + ")"],
+      [t("fig_held"), notRecorded(outcomes.held)],
+      [t("fig_no_shows"), notRecorded(outcomes.no_shows)],
+      [t("fig_follow_ups"), followUps.engagements],
+    ])
+    .concat(Object.keys(followUps.reached).slice(1).map((status) =>
+      [t("fig_reached") + statusName(status), followUps.reached[status]]))
+    .concat(Object.keys(followUps.status).map((status) =>
+      [t("fig_now") + statusName(status), followUps.status[status]]));
+  fillTable($("fair-table"), [t("figure"), t("value")], rows);
+  $("fair-table").dataset.fair = answer.fair;
+}
+
+function setFairStatus(text, isError) {
+  const status = $("fair-status");
+  status.textContent = text;
+  status.className = isError ? "error" : "";
+}
+
+async function showFair() {
+  const id = $("fair-pick").value;
+  if (!id) {
+    shown.fair = null;
+    $("fair-chart").replaceChildren();
+    $("fair-table").replaceChildren();
+    return;
+  }
+  shown.fair = await (await fetchStats("/api/v1/fairs/" + encodeURIComponent(id) + "/stats", "fair_forbidden")).json();
+  drawFair(shown.fair);
+}
+
+// Loaded apart from the indicators: a broker token reads the fairs' figures but not /api/v1/stats.
+async function showFairs() {
+  try {
+    const answer = await (await fetchStats("/api/v1/fairs", "fair_forbidden")).json();
+    shown.fairs = answer.items;
+    fillFairs(shown.fairs);
+    await showFair();
+    setFairStatus("");
+  } catch (error) {
+    setFairStatus(t("fair_failed") + error.message, true);
+  }
+}
+
 const provinceChoice = () => "region:" + $("province-of").value;
 
 async function showProvinces() {
@@ -356,6 +515,7 @@ async function showGroups() {
 async function show() {
   sessionStorage.setItem(TOKEN_KEY, $("token").value.trim());
   setStatus(t("loading"));
+  showFairs();
   try {
     const [, month] = await Promise.all([
       showProvinces(),
@@ -398,6 +558,11 @@ $("province-of").addEventListener("change", () => {
 });
 $("group-by").addEventListener("change", () => {
   if ($("token").value) showGroups().catch((error) => setStatus(t("load_failed") + error.message, true));
+});
+$("fair-pick").addEventListener("change", () => {
+  if ($("token").value) {
+    showFair().then(() => setFairStatus(""), (error) => setFairStatus(t("fair_failed") + error.message, true));
+  }
 });
 $("province-csv").addEventListener("click", () => downloadCsv(provinceChoice()));
 $("group-csv").addEventListener("click", () => downloadCsv($("group-by").value));

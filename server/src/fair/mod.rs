@@ -5,6 +5,7 @@
 //! knows HTTP or SQL.
 
 pub mod day;
+pub mod figures;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -554,24 +554,9 @@ pub async fn stats(
         }
     };
     let (since, until) = time_range(&params)?;
-    let store = state.store.clone();
-    let prepared_stats = state.prepared_stats.clone();
     let (since_echo, until_echo) = (since.clone(), until.clone());
     let (groups, overall) = web::block(move || {
-        let rows = store.engagement_stat_rows()?;
-        let prepared = {
-            let mut cached = prepared_stats
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            match &*cached {
-                Some(prepared) if prepared.is_of(&rows) => prepared.clone(),
-                _ => {
-                    let prepared = Arc::new(Prepared::new(rows));
-                    *cached = Some(prepared.clone());
-                    prepared
-                }
-            }
-        };
+        let prepared = prepared_stats(&state)?;
         let since = since
             .as_deref()
             .and_then(parse_time_or_date)
@@ -609,6 +594,24 @@ pub async fn stats(
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(body))
+}
+
+/// The engagement rows in columns for the indicators, rebuilt only when the rows changed (shared by
+/// `/api/v1/stats` and a fair's figures). Blocking: call it in `web::block`.
+pub fn prepared_stats(state: &AppState) -> Result<Arc<Prepared>, ApiError> {
+    let rows = state.store.engagement_stat_rows()?;
+    let mut cached = state
+        .prepared_stats
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    Ok(match &*cached {
+        Some(prepared) if prepared.is_of(&rows) => prepared.clone(),
+        _ => {
+            let prepared = Arc::new(Prepared::new(rows));
+            *cached = Some(prepared.clone());
+            prepared
+        }
+    })
 }
 
 const DASHBOARD_HTML: &str = include_str!("../../static/dashboard.html");

@@ -3,11 +3,11 @@
 //! the organiser and enterprises request meetings, duijie suggests the best-fitting pairs, the other
 //! side accepts or declines; the organiser schedules the accepted requests (`duijie-schedule`),
 //! publishes the schedule and re-plans after changes without moving a published meeting; agendas and
-//! table plans print as pages and load into calendars (`.ics`).
+//! table plans print as pages and load into calendars (`.ics`); the fair's figures feed the dashboard.
 //!
 //! Who may do what: any token reads fairs, their participants and (an enterprise: its own needs')
-//! requests; brokers, editors and admins read the schedule and the table plan, and an enterprise its
-//! own agendas; only editors and admins change fairs, participants and schedules.
+//! requests; brokers, editors and admins read the schedule, the table plan and the fair's figures, and
+//! an enterprise its own agendas; only editors and admins change fairs, participants and schedules.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -20,6 +20,9 @@ use utoipa::ToSchema;
 
 use crate::auth::{caller, Caller, Scope};
 use crate::error::ApiError;
+use crate::fair::figures::{
+    figures, Figures, OutcomeFigures, ParticipantFigures, RequestFigures, ScheduleFigures,
+};
 use crate::fair::{
     day, fits_of, need_participant, pair_fit, resource_participant, Answer, Decision, Fair,
     FairData, Meeting, MeetingRequest, NewRequest, Participant, Presence, Registration,
@@ -32,6 +35,7 @@ use crate::routes::openapi::{
 };
 use crate::routes::{number_param, query_params, read_body, read_json};
 use crate::state::AppState;
+use crate::stats::{one_group, Group, GroupBy};
 use crate::store::engagements::new_public_id;
 
 pub const SUGGESTIONS_QUERY: &[&str] = &["limit"];
@@ -1614,4 +1618,72 @@ pub async fn table_plan(
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
         .body(page))
+}
+
+/// `GET /api/v1/fairs/{id}/stats`: the fair's figures for the dashboard.
+#[derive(Serialize, ToSchema)]
+pub struct FairStats {
+    /// The fair's id.
+    fair: String,
+    /// The fair's name.
+    name: String,
+    participants: ParticipantFigures,
+    requests: RequestFigures,
+    schedule: ScheduleFigures,
+    outcomes: OutcomeFigures,
+    /// The engagements recorded at this fair (follow-ups): those whose `fair` is exactly this
+    /// fair's id (not its name: names are free text and need not be unique), over all time, with
+    /// their later stages as `GET /api/v1/stats?group_by=fair` counts them (its group `key` is the
+    /// fair's id; an empty group when there is none).
+    #[schema(value_type = crate::stats::GroupSchema)]
+    follow_ups: Group,
+}
+
+/// A fair's figures: participants, requests by status and decline reason, the schedule and the
+/// tables it uses, and the follow-ups (engagements) the fair started with their later stages.
+///
+/// A broker, editor or admin token. Meeting outcomes (held, no-show) are not recorded yet (the
+/// widget's check-in is not built): `outcomes` holds nulls. Follow-ups are the engagements whose
+/// `fair` equals the fair's id.
+#[utoipa::path(
+    get,
+    path = "/api/v1/fairs/{id}/stats",
+    tag = "fairs",
+    operation_id = "fair_stats",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The fair's id.")),
+    responses(
+        (status = 200, description = "The figures.", body = FairStats),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound)
+    )
+)]
+pub async fn stats(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    member(&request, &state)?;
+    let answer = web::block(move || {
+        let data = load(&state, &path)?;
+        let Figures {
+            participants,
+            requests,
+            schedule,
+            outcomes,
+        } = figures(&data);
+        let prepared = crate::routes::engagements::prepared_stats(&state)?;
+        Ok::<_, ApiError>(FairStats {
+            follow_ups: one_group(&prepared, GroupBy::Fair, &data.fair.id),
+            fair: data.fair.id,
+            name: data.fair.settings.name,
+            participants,
+            requests,
+            schedule,
+            outcomes,
+        })
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(answer))
 }

@@ -102,8 +102,8 @@ pub fn routes() -> Vec<RouteSpec> {
         __path_create as __path_create_fair, __path_create_request, __path_get as __path_get_fair,
         __path_import_participants, __path_list as __path_list_fairs, __path_participants,
         __path_plan, __path_publish, __path_put as __path_put_fair, __path_put_participant,
-        __path_requests, __path_schedule, __path_send_requests, __path_suggestions,
-        __path_table_plan,
+        __path_requests, __path_schedule, __path_send_requests, __path_stats as __path_fair_stats,
+        __path_suggestions, __path_table_plan,
     };
     use matching::{__path_match_need, __path_taxonomy};
     use needs::{
@@ -190,6 +190,7 @@ pub fn routes() -> Vec<RouteSpec> {
         route::<__path_schedule>(&[], || web::route().to(fairs::schedule)),
         route::<__path_publish>(&[], || web::route().to(fairs::publish)),
         route::<__path_table_plan>(&[], || web::route().to(fairs::table_plan)),
+        route::<__path_fair_stats>(&[], || web::route().to(fairs::stats)),
         route::<__path_dashboard_js>(&[], || web::route().to(engagements::dashboard_js)),
         route::<__path_demand_dashboard>(&[], || web::route().to(demand::dashboard)),
         route::<__path_demand_dashboard_js>(&[], || web::route().to(demand::dashboard_js)),

@@ -1097,6 +1097,18 @@ fn every_answer_fits_the_document() {
         Some(&editor),
         None,
     );
+    let fair_stats = "/api/v1/fairs/{id}/stats";
+    let reply = contract.call("GET", fair_stats, &at("/stats"), Some(&broker), None);
+    assert_eq!(reply.json()["schedule"]["scheduled"], 2, "{}", reply.text());
+    contract.call("GET", fair_stats, &at("/stats"), Some(&enterprise), None);
+    contract.call("GET", fair_stats, &at("/stats"), None, None);
+    contract.call(
+        "GET",
+        fair_stats,
+        "/api/v1/fairs/missing/stats",
+        Some(&editor),
+        None,
+    );
 
     // Every documented operation was called, and each documented error status of the main ones.
     let mut documented = Vec::new();
@@ -1151,6 +1163,7 @@ fn every_answer_fits_the_document() {
             &[200, 403, 404, 409, 422],
         ),
         ("POST", "/api/v1/fairs/{id}/schedule/publish", &[200, 409]),
+        ("GET", "/api/v1/fairs/{id}/stats", &[200, 401, 403, 404]),
         ("POST", "/api/v1/engagements", &[200, 201, 401, 409, 422]),
         (
             "POST",

@@ -1034,6 +1034,257 @@ fn agendas_print_and_calendars_keep_their_uids_across_a_replan() {
 
 /// Parses the calendar with Python's `icalendar` and checks its events; skipped (with a note) when
 /// Python or the package is missing, unless `DUIJIE_REQUIRE_ICALENDAR` is set (as CI sets it).
+/// The fair's figures (`GET /api/v1/fairs/{id}/stats`), each checked against what the test set up:
+/// participants, requests by status and decline reason, the schedule and the places it uses, and
+/// the engagements recorded with the fair's id and their later stages.
+#[test]
+fn a_fairs_figures_count_what_was_set_up() {
+    let (server, editor) = setup("fair-stats");
+    let fair = create_fair(&server, &editor, PAST);
+    let stats_path = format!("/api/v1/fairs/{fair}/stats");
+    let needs = register(&server, &editor, &fair, 8, 30);
+    // A resource that will not come.
+    ok(
+        server.send(
+            "PUT",
+            &format!("/api/v1/fairs/{fair}/participants/resource:r-3-029"),
+            Some(&editor),
+            Some(&json!({"resource": "r-3-029", "presence": "no_show"})),
+        ),
+        200,
+    );
+    let stored: HashMap<String, Value> = random_needs(3, 16)
+        .into_iter()
+        .map(|need| (need["id"].as_str().unwrap().to_string(), need))
+        .collect();
+    let enterprises: BTreeSet<&str> = needs
+        .iter()
+        .map(|id| stored[id]["organization"].as_str().unwrap())
+        .collect();
+
+    // Before any request: every count 0, no place used, no follow-up.
+    let broker = server.token("broker");
+    let empty = ok(server.send("GET", &stats_path, Some(&broker), None), 200);
+    assert_eq!(empty["fair"], fair.as_str());
+    assert_eq!(empty["name"], "2030 佛山科技成果对接会");
+    assert_eq!(
+        empty["participants"],
+        json!({"total": 38, "needs": 8, "enterprises": enterprises.len(), "resources": 30,
+               "present": 37, "no_show": 1})
+    );
+    assert_eq!(empty["requests"]["total"], 0);
+    assert_eq!(
+        empty["schedule"],
+        json!({"revision": 0, "scheduled": 0, "published": 0, "unscheduled": 0, "slots": 16,
+               "tables": 3, "places_used": 0, "places": 48, "tables_used": 0.0})
+    );
+    assert_eq!(empty["outcomes"], json!({"held": null, "no_shows": null}));
+    assert_eq!(empty["follow_ups"]["key"], fair.as_str());
+    assert_eq!(empty["follow_ups"]["engagements"], 0);
+    assert_eq!(
+        empty["follow_ups"]["median_days"]["intent_to_signed"],
+        Value::Null
+    );
+
+    // The organiser sends 22 suggestions; a broker requests one more pair.
+    let suggested = ok(
+        server.send(
+            "GET",
+            &format!("/api/v1/fairs/{fair}/suggestions?limit=22"),
+            Some(&editor),
+            None,
+        ),
+        200,
+    );
+    let pairs: Vec<Value> = suggested["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| json!({"need": item["need"], "resource": item["resource"]}))
+        .collect();
+    assert_eq!(pairs.len(), 22, "{suggested}");
+    let sent = ok(
+        server.send(
+            "POST",
+            &format!("/api/v1/fairs/{fair}/requests/bulk"),
+            Some(&editor),
+            Some(&json!({"requests": pairs})),
+        ),
+        201,
+    );
+    let ids: Vec<String> = sent["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|request| request["id"].as_str().unwrap().to_string())
+        .collect();
+    let more = ok(
+        server.send(
+            "GET",
+            &format!("/api/v1/fairs/{fair}/suggestions?limit=1"),
+            Some(&editor),
+            None,
+        ),
+        200,
+    );
+    let pair = &more["items"][0];
+    ok(
+        server.send(
+            "POST",
+            &format!("/api/v1/fairs/{fair}/requests"),
+            Some(&broker),
+            Some(&json!({"need": pair["need"], "resource": pair["resource"]})),
+        ),
+        201,
+    );
+    // Past the deadline the organiser answers: 12 accepted, 4 declined (two not relevant, one
+    // without capacity, one other), one accepted then cancelled, one cancelled while pending, the
+    // other 4 suggested and the broker's left pending.
+    let answer = |id: &str, body: Value| {
+        ok(
+            server.send(
+                "POST",
+                &format!("/api/v1/fairs/{fair}/requests/{id}/answer"),
+                Some(&editor),
+                Some(&body),
+            ),
+            200,
+        );
+    };
+    for id in &ids[..12] {
+        answer(id, json!({"decision": "accept"}));
+    }
+    for (id, reason) in
+        ids[12..16]
+            .iter()
+            .zip(["not_relevant", "not_relevant", "no_capacity", "other"])
+    {
+        answer(id, json!({"decision": "decline", "reason": reason}));
+    }
+    answer(&ids[16], json!({"decision": "accept"}));
+    answer(&ids[16], json!({"decision": "cancel"}));
+    answer(&ids[17], json!({"decision": "cancel"}));
+
+    // Scheduled and published.
+    let path = format!("/api/v1/fairs/{fair}/schedule");
+    ok(server.send("POST", &path, Some(&editor), None), 200);
+    ok(
+        server.send("POST", &format!("{path}/publish"), Some(&editor), None),
+        200,
+    );
+    let schedule = check_schedule(&server, &editor, &fair);
+    let meetings = schedule["meetings"].as_array().unwrap();
+    assert!(!meetings.is_empty());
+    let places: BTreeSet<(u64, u64)> = meetings
+        .iter()
+        .map(|meeting| {
+            (
+                meeting["slot"].as_u64().unwrap(),
+                meeting["table"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // Every accepted request is between present participants: seated or unscheduled.
+    let unscheduled = schedule["unscheduled"].as_array().unwrap().len();
+    assert_eq!(meetings.len() + unscheduled, 12);
+
+    // Engagements recorded at the fair, by its id: one signed, one dropped, one still an intent;
+    // one recorded with the fair's name and one at another fair are not the fair's.
+    let engagement = |fair_field: &str| {
+        let created = ok(
+            server.send(
+                "POST",
+                "/api/v1/engagements",
+                Some(&broker),
+                Some(
+                    &json!({"need": {"text": "锂电池回收"}, "resource_id": "r-3-001",
+                             "fair": fair_field}),
+                ),
+            ),
+            201,
+        );
+        created["id"].as_str().unwrap().to_string()
+    };
+    let move_to = |id: &str, steps: &[&str]| {
+        for step in steps {
+            ok(
+                server.send(
+                    "POST",
+                    &format!("/api/v1/engagements/{id}/transitions"),
+                    Some(&broker),
+                    Some(&json!({"to": step})),
+                ),
+                200,
+            );
+        }
+    };
+    let signed = engagement(&fair);
+    move_to(&signed, &["contacted", "negotiating", "signed"]);
+    let dropped = engagement(&fair);
+    move_to(&dropped, &["contacted", "dropped"]);
+    engagement(&fair);
+    engagement("2030 佛山科技成果对接会");
+    engagement("another fair");
+
+    let figures = ok(server.send("GET", &stats_path, Some(&broker), None), 200);
+    assert_eq!(figures["participants"], empty["participants"]);
+    assert_eq!(
+        figures["requests"],
+        json!({"total": 23, "suggested": 22, "pending": 5, "accepted": 12, "declined": 4,
+               "cancelled": 2,
+               "decline_reasons": {"not_relevant": 2, "too_early": 0, "no_capacity": 1, "other": 1}})
+    );
+    assert_eq!(
+        figures["schedule"],
+        json!({"revision": 1, "scheduled": meetings.len(), "published": meetings.len(),
+               "unscheduled": unscheduled, "slots": 16, "tables": 3,
+               "places_used": places.len(), "places": 48,
+               "tables_used": places.len() as f64 / 48.0})
+    );
+    assert_eq!(figures["outcomes"], json!({"held": null, "no_shows": null}));
+    let follow_ups = &figures["follow_ups"];
+    assert_eq!(follow_ups["key"], fair.as_str());
+    assert_eq!(follow_ups["engagements"], 3);
+    assert_eq!(
+        follow_ups["status"],
+        json!({"intent": 1, "contacted": 0, "negotiating": 0, "signed": 1, "landed": 0,
+               "dropped": 1})
+    );
+    assert_eq!(
+        follow_ups["reached"],
+        json!({"intent": 3, "contacted": 2, "negotiating": 1, "signed": 1, "landed": 0})
+    );
+    // The same group as `GET /api/v1/stats?group_by=fair` gives.
+    let by_fair = ok(
+        server.send("GET", "/api/v1/stats?group_by=fair", Some(&editor), None),
+        200,
+    );
+    let group = by_fair["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|group| group["key"] == fair.as_str())
+        .unwrap();
+    assert_eq!(follow_ups, group);
+
+    // Brokers, editors and admins read the figures; an enterprise does not.
+    let own = stored[&needs[0]]["organization"].as_str().unwrap();
+    let enterprise = create_token(&server.state.store, Scope::Enterprise, Some(own)).unwrap();
+    assert_eq!(
+        server
+            .send("GET", &stats_path, Some(&enterprise), None)
+            .status,
+        403
+    );
+    assert_eq!(server.send("GET", &stats_path, None, None).status, 401);
+    assert_eq!(
+        server
+            .send("GET", "/api/v1/fairs/missing/stats", Some(&editor), None)
+            .status,
+        404
+    );
+}
+
 pub fn python_icalendar(body: &[u8], events: usize) {
     let script = r#"
 import sys, icalendar

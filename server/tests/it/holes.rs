@@ -707,6 +707,7 @@ fn access_of(method: &str, path: &str) -> Option<Access> {
             "/api/v1/fairs/{id}/requests" | "/api/v1/fairs/{id}/requests/{request}/answer",
         )
         | ("GET", "/api/v1/fairs/{id}/schedule" | "/api/v1/fairs/{id}/plan")
+        | ("GET", "/api/v1/fairs/{id}/stats")
         | (
             "GET",
             "/api/v1/fairs/{id}/participants/{participant}/agenda"
