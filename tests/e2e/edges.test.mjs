@@ -250,3 +250,38 @@ test('the dashboard is Chinese with an English switch, groups by fair or the ent
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
   await page.close();
 });
+
+test('the dashboard shows a docking fair\'s figures from a broker token, with outcomes said to be not recorded', async () => {
+  const settings = {
+    name: '仪表盘佛山对接会', days: ['2030-06-01'], day_start: '09:00', day_end: '10:00',
+    slot_minutes: 20, tables: 2, max_meetings: 3, request_deadline: '2030-05-01T00:00:00+08:00',
+  };
+  const fair = await api('/api/v1/fairs', server.token, { method: 'POST', body: JSON.stringify(settings) });
+  assert.equal(fair.status, 201, JSON.stringify(fair.body));
+  const id = fair.body.id;
+  const broker = createToken(server, 'broker');
+  const catalog = await (await fetch(`${server.base}/api/v1/resources?limit=1`)).json();
+  // Two intents recorded with the fair's id; one with its name, which is not the fair's.
+  for (const fairField of [id, id, settings.name]) {
+    const body = { need: { text: '对接会随访需求' }, resource_id: catalog.items[0].id, fair: fairField };
+    const created = await api('/api/v1/engagements', broker, { method: 'POST', body: JSON.stringify(body) });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+  }
+  const page = await browser.context.newPage();
+  await page.goto(`${server.base}/dashboard?lang=zh`);
+  await page.fill('#token', broker);
+  await page.click('#controls button[type=submit]');
+  // The indicators refuse a broker; the fair's figures do not.
+  await page.waitForFunction(() => document.querySelector('#status').classList.contains('error'));
+  await page.locator(`#fair-pick option[value="${id}"]`).waitFor({ state: 'attached' });
+  await page.selectOption('#fair-pick', id);
+  await page.waitForFunction((fair) => document.querySelector('#fair-table')?.dataset.fair === fair, id);
+  const value = async (label) => page.locator('#fair-table tr', { has: page.locator('td', { hasText: new RegExp(`^${label}$`) }) }).locator('td').nth(1).textContent();
+  assert.equal(await value('后续对接（意向）'), '2');
+  assert.equal(await value('洽谈申请'), '0');
+  assert.equal(await value('桌位使用（时段×桌）'), '0 / 6 (0.0%)');
+  assert.equal(await value('已举行'), '未记录');
+  assert.equal(await page.locator('#fair-chart svg rect').count(), 9);
+  assert.equal(await page.locator('#fair-status').textContent(), '');
+  await page.close();
+});

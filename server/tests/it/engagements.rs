@@ -1071,4 +1071,7 @@ fn the_dashboard_is_served_with_the_csp() {
     let js = script.text();
     assert!(!js.contains("innerHTML") && !js.contains("eval(") && !js.contains("document.write"));
     assert!(js.contains("textContent") && js.contains("sessionStorage"));
+    // The per-fair section: a picker of the fairs and their figures.
+    assert!(html.contains(r#"<select id="fair-pick">"#) && html.contains(r#"id="fair-table""#));
+    assert!(js.contains(r#""/api/v1/fairs/" + encodeURIComponent(id) + "/stats""#));
 }
