@@ -65,6 +65,9 @@ pub struct NewEngagementRequest {
     /// or by name or path (佛山市, 广东省佛山市); stored as its code.
     #[schema(min_length = 1, max_length = 64)]
     enterprise_region: Option<String>,
+    /// The id of the stored need (`POST /api/v1/needs`) this engagement answers, kept as given.
+    #[schema(min_length = 1, max_length = 128)]
+    need_id: Option<String>,
     /// The same key from the same token with the same body returns the original record (200)
     /// instead of a new one; with another body, 409.
     #[schema(min_length = 1, max_length = 200)]
@@ -224,6 +227,7 @@ fn check_create(bytes: &[u8], test_clock: bool) -> Result<CheckedCreate, ApiErro
             "note",
             "enterprise",
             "enterprise_region",
+            "need_id",
             "idempotency_key",
         ],
         &mut errors,
@@ -237,6 +241,7 @@ fn check_create(bytes: &[u8], test_clock: bool) -> Result<CheckedCreate, ApiErro
     let enterprise = fields.string("enterprise", 1, MAX_FAIR_CHARS, false);
     // A path of names in full (新疆维吾尔自治区伊犁哈萨克自治州伊宁市) takes more than a code.
     let enterprise_region = fields.string("enterprise_region", 1, 64, false);
+    let need_id = fields.string("need_id", 1, 128, false);
     let at = fields.at();
     fields.finish();
     errors.extend(check_text_safety(&body));
@@ -281,6 +286,7 @@ fn check_create(bytes: &[u8], test_clock: bool) -> Result<CheckedCreate, ApiErro
     let enterprise = Enterprise {
         name: enterprise,
         region: enterprise_region,
+        need_id,
     };
     Ok((
         body,

@@ -4,7 +4,8 @@
 //!
 //! Who sees what (`demand::Viewer`): without a token, public needs without `contact`; a broker,
 //! every need without `contact`; an editor or admin, everything; an enterprise token, only its own
-//! organisation's needs, with `contact`, and it may create and change only those.
+//! organisation's needs, with `contact`, and it may create and change only those. A broker may
+//! create a need for an enterprise it names (the widget's "save as need"), but not change one.
 
 use std::collections::BTreeMap;
 
@@ -309,12 +310,12 @@ fn no_need(id: &str) -> ApiError {
     ApiError::NotFound(format!("no need with id '{id}'"))
 }
 
-/// The caller of a need write: an editor, an admin or an enterprise (401 without a token, 403 for a
-/// broker).
-fn need_writer(request: &HttpRequest, state: &AppState) -> Result<Viewer, ApiError> {
+/// The caller of a need write: an editor, an admin or an enterprise, and for a create a broker too
+/// (401 without a token, 403 for a broker replacing or deleting).
+fn need_writer(request: &HttpRequest, state: &AppState, create: bool) -> Result<Viewer, ApiError> {
     let who = caller(request, state)?;
     match who.scope {
-        Scope::Broker => Err(ApiError::Forbidden(who.scope.to_string())),
+        Scope::Broker if !create => Err(ApiError::Forbidden(who.scope.to_string())),
         _ => Ok(Viewer::of(Some(&who))),
     }
 }
@@ -335,6 +336,20 @@ fn need_from_body(mut value: Value, viewer: &Viewer) -> Result<NeedRecord, ApiEr
             Some(_) => return Err(ApiError::Forbidden("enterprise".to_string())),
         }
     }
+    // A broker records a need for an enterprise, which it must name.
+    if *viewer == Viewer::Member
+        && value["organization"]
+            .as_str()
+            .is_none_or(|given| given.trim().is_empty())
+    {
+        return Err(ApiError::invalid(
+            "the need is not valid",
+            vec![FieldError::new(
+                "organization",
+                "is required: the enterprise the broker records the need for",
+            )],
+        ));
+    }
     NeedRecord::complete(&mut value);
     let mut errors = check_text_safety(&value);
     match NeedRecord::from_json(&value) {
@@ -349,9 +364,12 @@ fn need_from_body(mut value: Value, viewer: &Viewer) -> Result<NeedRecord, ApiEr
 
 /// Create a stored need.
 ///
-/// An editor, admin or enterprise token (an enterprise's need is of its organisation: without
-/// `organization` it is filled in, with another it is 403). Without `id`, the need gets
-/// `need-` and 16 hex digits derived from its organisation and title, as an import would give it.
+/// An editor, admin, enterprise or broker token (an enterprise's need is of its organisation:
+/// without `organization` it is filled in, with another it is 403; a broker must name the
+/// `organization` it records the need for). Without `id`, the need gets `need-` and 16 hex digits
+/// derived from its organisation and title, as an import would give it. A retry is safe: the same
+/// need again (the same `id` and fields, `updated_at` aside) answers 200 with the stored record; a
+/// different need under an existing id is 409.
 #[utoipa::path(
     post,
     path = "/api/v1/needs",
@@ -362,6 +380,7 @@ fn need_from_body(mut value: Value, viewer: &Viewer) -> Result<NeedRecord, ApiEr
     responses(
         (status = 201, description = "Created.", body = NeedWritten,
             headers(("Location" = String, description = "The new need's URL."))),
+        (status = 200, description = "A retry: the same need as the one stored under its id; the stored record.", body = NeedWritten),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
@@ -375,10 +394,22 @@ pub async fn create(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = need_writer(&request, &state)?;
+    let viewer = need_writer(&request, &state, true)?;
     let value = read_json(&request, payload, state.config.body_limit).await?;
     let answer = web::block(move || {
         let need = need_from_body(value, &viewer)?;
+        if let Some(entry) = state.demand.current().get(&need.id) {
+            if same_need(&entry.need, &need) {
+                return Ok::<_, ApiError>((
+                    false,
+                    NeedWritten {
+                        id: need.id.clone(),
+                        need: viewer.view(&entry.need),
+                        fits: state.demand.status(),
+                    },
+                ));
+            }
+        }
         state.demand.write(
             &state.store,
             NeedChange::Upsert(std::slice::from_ref(&need)),
@@ -390,16 +421,31 @@ pub async fn create(
                 None => Ok(()),
             },
         )?;
-        Ok::<_, ApiError>(NeedWritten {
-            id: need.id.clone(),
-            need: viewer.view(&need),
-            fits: state.demand.status(),
-        })
+        Ok((
+            true,
+            NeedWritten {
+                id: need.id.clone(),
+                need: viewer.view(&need),
+                fits: state.demand.status(),
+            },
+        ))
     })
     .await??;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/needs/{}", answer.id)))
-        .json(answer))
+    match answer {
+        (true, answer) => Ok(HttpResponse::Created()
+            .insert_header(("Location", format!("/api/v1/needs/{}", answer.id)))
+            .json(answer)),
+        (false, answer) => Ok(HttpResponse::Ok().json(answer)),
+    }
+}
+
+/// Whether a create repeats the stored need: the same fields, whenever each was stamped.
+fn same_need(stored: &NeedRecord, new: &NeedRecord) -> bool {
+    let unstamped = |need: &NeedRecord| NeedRecord {
+        updated_at: None,
+        ..need.clone()
+    };
+    unstamped(stored) == unstamped(new)
 }
 
 /// Create or replace a stored need.
@@ -429,7 +475,7 @@ pub async fn put(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = need_writer(&request, &state)?;
+    let viewer = need_writer(&request, &state, false)?;
     let mut value = read_json(&request, payload, state.config.body_limit).await?;
     let id = path.into_inner();
     if let Value::Object(object) = &mut value {
@@ -501,7 +547,7 @@ pub async fn delete(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = need_writer(&request, &state)?;
+    let viewer = need_writer(&request, &state, false)?;
     let id = path.into_inner();
     web::block(move || {
         state.demand.write(

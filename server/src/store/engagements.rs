@@ -55,11 +55,14 @@ pub struct NewEngagement {
     pub idempotency: Option<(String, String)>,
 }
 
-/// The need's side of an engagement: the enterprise and where it is (both optional).
+/// The need's side of an engagement: the enterprise, where it is, and the stored need it answers
+/// (each optional).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Enterprise {
     pub name: Option<String>,
     pub region: Option<String>,
+    /// The id of a stored need (`/api/v1/needs/{id}`), as the broker's widget gave it.
+    pub need_id: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -191,6 +194,8 @@ pub struct EngagementBody<'a> {
     enterprise: Option<&'a str>,
     /// Where the enterprise is: a GB/T 2260 code.
     enterprise_region: Option<&'a str>,
+    /// The stored need (`/api/v1/needs/{id}`) the engagement answers, when the broker saved one.
+    need_id: Option<&'a str>,
     /// RFC 3339 UTC, whole seconds.
     created_at: &'a str,
     created_by: Option<&'a Actor>,
@@ -226,6 +231,7 @@ impl Engagement {
             note: self.history.first().and_then(|step| step.note.as_deref()),
             enterprise: self.enterprise.name.as_deref(),
             enterprise_region: self.enterprise.region.as_deref(),
+            need_id: self.enterprise.need_id.as_deref(),
             created_at: &self.created_at,
             created_by: self.history.first().map(|step| &step.by),
             updated_at: &self.updated_at,
@@ -318,8 +324,8 @@ pub(crate) fn migrate(connection: &Connection) -> Result<(), StoreError> {
         )?;
     }
     transaction.commit()?;
-    // Columns added later still: the enterprise's side. A store made before gets them, empty.
-    for column in ["enterprise", "enterprise_region"] {
+    // Columns added later still: the need's side. A store made before gets them, empty.
+    for column in ["enterprise", "enterprise_region", "need_id"] {
         if connection
             .prepare(&format!("SELECT {column} FROM engagements LIMIT 0"))
             .is_err()
@@ -352,7 +358,8 @@ const MAX_IDLE_READERS: usize = 8;
 
 const ENGAGEMENT_COLUMNS: &str =
     "id, status, need, resource_id, kind, title, region, disciplines, \
-     industries, society, fair, created_at, updated_at, public_id, enterprise, enterprise_region";
+     industries, society, fair, created_at, updated_at, public_id, enterprise, enterprise_region, \
+     need_id";
 
 /// The row id of the engagement `reference` names, when it exists and (with `owner`) was created by
 /// that token.
@@ -453,9 +460,9 @@ impl Store {
         transaction.execute(
             "INSERT INTO engagements (status, need, resource_id, kind, title, region, disciplines,
                  industries, society, fair, created_at, updated_at, idempotency_owner,
-                 idempotency_key, request_hash, public_id, enterprise, enterprise_region)
+                 idempotency_key, request_hash, public_id, enterprise, enterprise_region, need_id)
              VALUES ('intent', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14,
-                 ?15, ?16)",
+                 ?15, ?16, ?17)",
             params![
                 serde_json::to_string(&new.need)?,
                 new.resource_id,
@@ -473,6 +480,7 @@ impl Store {
                 new_public_id()?,
                 new.enterprise.name,
                 new.enterprise.region,
+                new.enterprise.need_id,
             ],
         )?;
         let id = transaction.last_insert_rowid();
@@ -718,6 +726,7 @@ fn read_engagement(connection: &Connection, id: i64) -> Result<Option<Engagement
                 Enterprise {
                     name: row.get(14)?,
                     region: row.get(15)?,
+                    need_id: row.get(16)?,
                 },
             ))
         })

@@ -466,6 +466,7 @@ fn every_answer_fits_the_document() {
         "resource_id": reply.json()["results"][0]["id"],
         "fair": "2026 科博会", "note": "首次接触", "idempotency_key": "k-1",
         "enterprise": "示例储能科技有限公司", "enterprise_region": "440305",
+        "need_id": "need-w-1",
     });
     let created = contract.json("POST", engagements, engagements, Some(&broker), &engagement);
     assert_eq!(created.status, 201, "{}", created.text());
@@ -601,8 +602,16 @@ fn every_answer_fits_the_document() {
     });
     let reply = contract.json("POST", needs, needs, Some(&enterprise), &need);
     assert_eq!(reply.status, 201, "{}", reply.text());
-    contract.json("POST", needs, needs, Some(&enterprise), &need);
-    contract.json("POST", needs, needs, Some(&broker), &need);
+    // A retry (200), another need under its id (409), another enterprise's need (403), a broker's
+    // need with no enterprise (422).
+    let reply = contract.json("POST", needs, needs, Some(&enterprise), &need);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let mut changed = need.clone();
+    changed["text"] = json!("另一项需求");
+    contract.json("POST", needs, needs, Some(&enterprise), &changed);
+    let stranger = crate::support::enterprise_token(&contract.server.data, "乙公司");
+    contract.json("POST", needs, needs, Some(&stranger), &changed);
+    contract.json("POST", needs, needs, Some(&broker), &json!({"text": "x"}));
     contract.json("POST", needs, needs, None, &need);
     contract.json(
         "POST",
@@ -1130,7 +1139,11 @@ fn every_answer_fits_the_document() {
         ("POST", "/api/v1/match", &[200, 400, 413, 422][..]),
         ("POST", "/api/v1/resources", &[201, 400, 401, 403, 409, 422]),
         ("POST", "/api/v1/import", &[200, 400, 401, 403, 422]),
-        ("POST", "/api/v1/needs", &[201, 400, 401, 403, 409, 422]),
+        (
+            "POST",
+            "/api/v1/needs",
+            &[200, 201, 400, 401, 403, 409, 422],
+        ),
         (
             "POST",
             "/api/v1/needs/import",

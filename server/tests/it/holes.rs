@@ -668,7 +668,8 @@ enum Access {
     Writer,
     /// An editor or admin token, or the broker that recorded the engagement.
     Owner,
-    /// An editor, admin or enterprise token (a need of the enterprise's own organisation).
+    /// An editor, admin or enterprise token (a need of the enterprise's own organisation), or a
+    /// broker (creating a need for an enterprise it names; it may not replace or delete one).
     NeedWriter,
     /// A broker, editor or admin token, or the owning enterprise (a members' need).
     Member,
@@ -892,7 +893,9 @@ fn auth_matrix_has_no_unexpected_success() {
                 Access::Public => true,
                 Access::Token => matches!(*name, "broker" | "editor" | "admin" | "enterprise"),
                 Access::Writer | Access::Owner => matches!(*name, "editor" | "admin"),
-                Access::NeedWriter => matches!(*name, "editor" | "admin" | "enterprise"),
+                Access::NeedWriter => {
+                    matches!(*name, "broker" | "editor" | "admin" | "enterprise")
+                }
                 Access::Member => matches!(*name, "broker" | "editor" | "admin"),
             };
             if (200..300).contains(&reply.status) && !may {

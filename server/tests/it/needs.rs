@@ -102,14 +102,10 @@ fn every_need_route_with_each_token() {
     );
     assert_eq!(imported.status, 200, "{}", imported.text());
 
-    // Creating: 401 without or with a wrong token, 403 for a broker; an enterprise creates needs
-    // of its own organisation only.
+    // Creating: 401 without or with a wrong token (a broker's create is
+    // `a_broker_saves_a_need_once`); an enterprise creates needs of its own organisation only.
     let public = need("n-public", "甲公司", "public", "锂电池储能");
-    for (token, status) in [
-        (None, 401),
-        (Some(wrong.as_str()), 401),
-        (Some(broker.as_str()), 403),
-    ] {
+    for (token, status) in [(None, 401), (Some(wrong.as_str()), 401)] {
         let reply = server.send("POST", "/api/v1/needs", token, Some(&public));
         assert_eq!(reply.status, status, "{}", reply.text());
     }
@@ -120,7 +116,13 @@ fn every_need_route_with_each_token() {
     assert_eq!(reply.status, 201, "{}", reply.text());
     assert_eq!(reply.header("location"), Some("/api/v1/needs/n-public"));
     assert_eq!(reply.json()["need"]["contact"]["phone"], "0755-88886666");
+    // The same need again is a retry (200, the stored record); another under its id is 409.
     let reply = server.send("POST", "/api/v1/needs", Some(&jia), Some(&public));
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.json()["id"], "n-public");
+    let mut another = public.clone();
+    another["text"] = json!("另一项需求：储能电站的热管理。");
+    let reply = server.send("POST", "/api/v1/needs", Some(&jia), Some(&another));
     assert_eq!(reply.status, 409, "{}", reply.text());
     // Without an organisation, an enterprise's need is its own; without an id, it gets one.
     let mut members = need("n-members", "", "members", "污水处理");
@@ -462,6 +464,84 @@ fn every_need_route_with_each_token() {
 }
 
 /// `duijie token create --scope enterprise` needs an organisation, and only it takes one.
+/// The widget's "save as need": a broker creates a need for an enterprise it names, with an id it
+/// fixed when it queued the need, so a retry after a lost answer stores it once; the broker cannot
+/// replace or delete it; an engagement names the stored need.
+#[test]
+fn a_broker_saves_a_need_once() {
+    let server = Server::start("needs-broker");
+    let editor = server.token("editor");
+    let broker = server.token("broker");
+    let imported = server.import(
+        "?format=jsonl",
+        &editor,
+        "application/x-ndjson",
+        &jsonl(&small_catalog(6)),
+    );
+    assert_eq!(imported.status, 200, "{}", imported.text());
+    let saved = json!({
+        "id": "need-w-00ff00ff00ff00ff00ff00ff00ff00ff",
+        "text": "我公司需要锂电池储能方面的技术支持",
+        "organization": "示例储能科技",
+        "visibility": "members",
+    });
+    let first = server.send("POST", "/api/v1/needs", Some(&broker), Some(&saved));
+    assert_eq!(first.status, 201, "{}", first.text());
+    assert_eq!(first.json()["need"]["organization"], "示例储能科技");
+    // The answer was lost; the widget sends the same body again.
+    let again = server.send("POST", "/api/v1/needs", Some(&broker), Some(&saved));
+    assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(again.json()["need"], first.json()["need"]);
+    let listed = server.send("GET", "/api/v1/needs", Some(&editor), None);
+    assert_eq!(listed.json()["total"], 1, "{}", listed.text());
+    // The same id with another need is a conflict, not a silent change.
+    let mut changed = saved.clone();
+    changed["text"] = json!("另一项需求");
+    let reply = server.send("POST", "/api/v1/needs", Some(&broker), Some(&changed));
+    assert_eq!(reply.status, 409, "{}", reply.text());
+    // A broker names the enterprise; it cannot replace or delete a need.
+    let mut nameless = saved.clone();
+    nameless["id"] = json!("need-w-1");
+    nameless.as_object_mut().unwrap().remove("organization");
+    let reply = server.send("POST", "/api/v1/needs", Some(&broker), Some(&nameless));
+    assert_eq!(reply.status, 422, "{}", reply.text());
+    assert!(reply.text().contains("organization"), "{}", reply.text());
+    let path = "/api/v1/needs/need-w-00ff00ff00ff00ff00ff00ff00ff00ff";
+    assert_eq!(
+        server
+            .send("PUT", path, Some(&broker), Some(&changed))
+            .status,
+        403
+    );
+    assert_eq!(server.send("DELETE", path, Some(&broker), None).status, 403);
+    // An engagement names the stored need, and gives it back.
+    let resource = small_catalog(6)[0]["id"].as_str().unwrap().to_string();
+    let engagement = json!({
+        "need": {"text": "我公司需要锂电池储能方面的技术支持"},
+        "resource_id": resource,
+        "need_id": "need-w-00ff00ff00ff00ff00ff00ff00ff00ff",
+        "idempotency_key": "w-1",
+    });
+    let reply = server.send(
+        "POST",
+        "/api/v1/engagements",
+        Some(&broker),
+        Some(&engagement),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let id = reply.json()["id"].as_str().unwrap().to_string();
+    let reply = server.send(
+        "GET",
+        &format!("/api/v1/engagements/{id}"),
+        Some(&broker),
+        None,
+    );
+    assert_eq!(
+        reply.json()["need_id"],
+        "need-w-00ff00ff00ff00ff00ff00ff00ff00ff"
+    );
+}
+
 #[test]
 fn enterprise_tokens_name_their_organization() {
     let data = crate::support::temp_dir("enterprise-token");
