@@ -1,7 +1,7 @@
 // End-to-end tests of the widget in headless Chromium against a real release `duijie serve`:
 // typing shows results, the server answers while the snapshot loads, offline reload still matches, embedding posts the shortlist to the portal's
 // origin only, hostile catalog text renders as text, and intents queued offline reach the server
-// exactly once.
+// exactly once, as does a need a broker saves offline, which the intents recorded after it name.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, importJsonl, launchBrowser, startPageServer, readStatic, waitForCatalog, createToken } from './harness.mjs';
@@ -245,6 +245,77 @@ test('intents queued offline are sent exactly once when the network returns, eve
     }, id, { timeout: 30000 });
     assert.equal(posts.length, sent, 'a reload sends nothing again');
     assert.equal((await engagementsOf(id)).length, 1);
+  } finally {
+    await own.close();
+  }
+});
+
+test('a need saved offline is stored exactly once when the network returns, and the intents recorded for it name it', async () => {
+  const broker = createToken(server, 'broker');
+  const need = '储能电站电池簇热管理与消防联动';
+  const organization = '示例储能装备有限公司';
+  const storedNeeds = async () => {
+    const response = await fetch(`${server.base}/api/v1/needs?limit=200`, { headers: { authorization: `Bearer ${server.token}` } });
+    assert.equal(response.status, 200);
+    return (await response.json()).items.filter((item) => item.text === need);
+  };
+  const own = await launchBrowser();
+  const page = await own.context.newPage();
+  try {
+    await page.goto(`${server.base}/`);
+    await waitForCatalog(page);
+    await page.locator('textarea[name=need]').fill(need);
+    const first = page.locator('.results [data-resource-id]').first();
+    await first.waitFor();
+    const id = await first.getAttribute('data-resource-id');
+    await first.locator('button.toggle').click();
+    // Not signed in: no way to save the need.
+    assert.equal(await page.locator('form.save-need').count(), 0);
+    await page.fill('input[name=broker-token]', broker);
+    await page.click('button.sign-in');
+    await page.locator('.shortlist .broker[data-signed-in]').waitFor();
+
+    // Offline: the need waits in the queue.
+    await own.context.setOffline(true);
+    await page.fill('input[name=need-organization]', organization);
+    await page.click('button.save-need-submit');
+    await page.locator('[data-saved-need=queued]').waitFor();
+    await page.waitForTimeout(500);
+    assert.equal((await storedNeeds()).length, 0, 'nothing reached the server while offline');
+
+    // Online again, and the first reply is lost after the server stored the need.
+    const posts = [];
+    const statuses = [];
+    await own.context.route('**/api/v1/needs', async (route) => {
+      const request = route.request();
+      if (request.method() !== 'POST') return route.continue();
+      posts.push(request.postData());
+      const response = await route.fetch();
+      statuses.push(response.status());
+      if (posts.length === 1) return route.abort('connectionreset');
+      return route.fulfill({ response });
+    });
+    await own.context.setOffline(false);
+    await page.locator('[data-saved-need=sent]').waitFor({ timeout: 30000 });
+    assert.ok(posts.length >= 2, `the lost reply was retried (${posts.length} POSTs)`);
+    assert.equal(statuses[0], 201, 'the server stored the need whose reply was lost');
+    assert.equal(statuses.at(-1), 200, 'the retry was answered with the need already stored');
+    assert.ok(posts.every((body) => body === posts[0]), 'every retry is the same request');
+    const stored = await storedNeeds();
+    assert.equal(stored.length, 1, 'stored exactly once');
+    assert.equal(stored[0].organization, organization);
+    assert.equal(stored[0].id, JSON.parse(posts[0]).id);
+
+    // An intent recorded for this need names the stored need.
+    const item = page.locator(`.shortlist li[data-resource-id="${id}"]`);
+    await item.locator('button.intent').click();
+    await item.locator('button.intent-submit').click();
+    await item.locator('[data-engagement=sent]').waitFor({ timeout: 30000 });
+    const response = await fetch(`${server.base}/api/v1/engagements?limit=500`, { headers: { authorization: `Bearer ${server.token}` } });
+    const recorded = (await response.json()).items.filter((entry) => entry.need.text === need);
+    assert.equal(recorded.length, 1);
+    assert.equal(recorded[0].need_id, stored[0].id);
+    assert.equal(recorded[0].enterprise, organization, 'the intent form offers the need\'s enterprise');
   } finally {
     await own.close();
   }

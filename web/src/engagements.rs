@@ -1,6 +1,7 @@
 //! Intended engagements (对接意向) recorded at the fair: queued in localStorage, sent to
 //! `POST /api/v1/engagements` with a broker token when the server is reachable, and followed by
-//! their status.
+//! their status. The same queue carries the needs a broker saves as stored needs (`POST
+//! /api/v1/needs`, for an enterprise the broker names); an intent recorded for a saved need names it.
 //!
 //! Exactly once: each entry gets an idempotency key when it is queued and keeps the exact request
 //! body, so a retry after a dropped connection (the server may have recorded it) is the same
@@ -46,6 +47,10 @@ pub struct Entry {
     /// Why the server refused it; such an entry is not sent again.
     #[serde(default)]
     pub error: Option<String>,
+    /// A need saved as a stored need (sent to `/api/v1/needs`, its id fixed in the body) rather
+    /// than an intent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub saves_need: bool,
 }
 
 /// What the broker says of an intent besides the need and the resource: the fair it is recorded
@@ -56,6 +61,8 @@ pub struct Details {
     pub note: Option<String>,
     pub enterprise: Option<String>,
     pub enterprise_region: Option<String>,
+    /// The stored need the intent answers (a need the broker saved).
+    pub need_id: Option<String>,
 }
 
 impl Details {
@@ -88,6 +95,7 @@ impl Entry {
             ("note", &details.note),
             ("enterprise", &details.enterprise),
             ("enterprise_region", &details.enterprise_region),
+            ("need_id", &details.need_id),
         ] {
             if let Some(value) = value
                 .as_deref()
@@ -107,6 +115,45 @@ impl Entry {
         }
     }
 
+    /// The need as typed, saved for `organization`: a members' need whose id is fixed now, from
+    /// the key, so that a retry is the same request and stores it once.
+    pub fn saved_need(key: String, need: &str, organization: &str, recorded_at: String) -> Entry {
+        let body = json!({
+            "id": format!("need-{key}"),
+            "text": need,
+            "organization": organization.trim(),
+            "visibility": "members",
+        });
+        Entry {
+            key,
+            body: body.to_string(),
+            recorded_at,
+            saves_need: true,
+            ..Entry::default()
+        }
+    }
+
+    /// Where the entry is sent.
+    pub fn path(&self) -> &'static str {
+        if self.saves_need {
+            "/api/v1/needs"
+        } else {
+            "/api/v1/engagements"
+        }
+    }
+
+    /// For a saved need: its stored id and the need's text as saved.
+    pub fn saved(&self) -> Option<(String, String)> {
+        if !self.saves_need {
+            return None;
+        }
+        let body: Value = serde_json::from_str(&self.body).ok()?;
+        Some((
+            body["id"].as_str()?.to_string(),
+            body["text"].as_str()?.to_string(),
+        ))
+    }
+
     /// Waiting to be sent.
     pub fn pending(&self) -> bool {
         self.id.is_none() && self.error.is_none()
@@ -114,7 +161,8 @@ impl Entry {
 
     /// Sent, and still moving on the server (worth asking for its status).
     pub fn open(&self) -> bool {
-        self.id.is_some()
+        !self.saves_need
+            && self.id.is_some()
             && !self
                 .status
                 .as_deref()
@@ -136,10 +184,14 @@ pub enum Outcome {
     Retry,
 }
 
-/// Reads a reply to `POST /api/v1/engagements`.
+/// Reads a reply to `POST /api/v1/engagements` (the record) or `POST /api/v1/needs` (the need
+/// under `need`).
 pub fn outcome(status: u16, body: &Value) -> Outcome {
     match status {
-        200 | 201 => match (record_id(&body["id"]), body["status"].as_str()) {
+        200 | 201 => match (
+            record_id(&body["id"]),
+            body["status"].as_str().or(body["need"]["status"].as_str()),
+        ) {
             (Some(id), Some(state)) => Outcome::Recorded {
                 id,
                 status: state.to_string(),
@@ -249,6 +301,35 @@ pub fn enqueue(need: &str, resource_id: &str, details: &Details) {
     {
         let _ = storage.set_item(ENTERPRISE_KEY, &text);
     }
+}
+
+/// Queues the need as typed, to be saved as a stored need of `organization`; remembers the
+/// enterprise for the intents that follow.
+pub fn enqueue_need(need: &str, organization: &str) {
+    let mut queue = load();
+    let recorded_at = String::from(js_sys::Date::new_0().to_iso_string());
+    queue.push(Entry::saved_need(
+        new_key(),
+        need,
+        organization,
+        recorded_at,
+    ));
+    save(&queue);
+    let mut last = last_enterprise();
+    last.enterprise = Some(organization.trim().to_string());
+    if let (Some(storage), Ok(text)) = (storage(), serde_json::to_string(&last)) {
+        let _ = storage.set_item(ENTERPRISE_KEY, &text);
+    }
+}
+
+/// The newest saved need whose text is `need` (trimmed), if the broker saved it and the server
+/// did not refuse it.
+pub fn saved_need_for(queue: &[Entry], need: &str) -> Option<Entry> {
+    queue
+        .iter()
+        .rev()
+        .find(|entry| entry.error.is_none() && entry.saved().is_some_and(|(_, text)| text == need))
+        .cloned()
 }
 
 /// The enterprise of the last intent (name and region), to offer for the next one.
@@ -378,7 +459,7 @@ pub async fn send_pending(token: &str) -> SendReport {
         if !entry.pending() {
             continue;
         }
-        let outcome = match request("POST", "/api/v1/engagements", token, Some(&entry.body)).await {
+        let outcome = match request("POST", entry.path(), token, Some(&entry.body)).await {
             Ok((status, body)) => outcome(status, &body),
             Err(()) => Outcome::Retry,
         };
@@ -513,6 +594,36 @@ mod tests {
         let entry = Entry::new("w-10".into(), "需要", "a-10", String::new(), &blank);
         assert!(!entry.body.contains("note"));
         assert_eq!(details.enterprise_only().note, None);
+    }
+
+    #[test]
+    fn a_saved_need_has_a_fixed_id_and_intents_name_it() {
+        let entry = Entry::saved_need("w-5".into(), "热失控预警", " 示例储能科技 ", String::new());
+        let body: Value = serde_json::from_str(&entry.body).unwrap();
+        assert_eq!(
+            body,
+            json!({"id": "need-w-5", "text": "热失控预警", "organization": "示例储能科技",
+                "visibility": "members"})
+        );
+        assert_eq!(entry.path(), "/api/v1/needs");
+        assert!(entry.pending() && !entry.open());
+        let queue = vec![entry.clone()];
+        assert_eq!(saved_need_for(&queue, "热失控预警"), Some(entry.clone()));
+        assert_eq!(saved_need_for(&queue, "另一个需求"), None);
+        // The server answers a saved need with the need under `need`.
+        let mut sent = entry;
+        let reply = json!({"id": "need-w-5", "need": {"id": "need-w-5", "status": "open"}});
+        apply(&mut sent, &outcome(201, &reply));
+        assert_eq!(sent.id.as_deref(), Some("need-w-5"));
+        assert!(!sent.pending() && !sent.open());
+        let details = Details {
+            need_id: Some("need-w-5".into()),
+            ..Details::default()
+        };
+        let intent = Entry::new("w-6".into(), "热失控预警", "a-1", String::new(), &details);
+        let body: Value = serde_json::from_str(&intent.body).unwrap();
+        assert_eq!(body["need_id"], "need-w-5");
+        assert_eq!(intent.path(), "/api/v1/engagements");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The shortlist: marked resources, CSV export for Excel, intended engagements queued at the fair
 //! and sent with a broker token when the network allows, each with its status. An intent carries
 //! the fair (chosen at sign-in, or given by the page), a note, and the enterprise and its region.
+//! A signed-in broker can save the typed need as a stored need for an enterprise, queued the same
+//! way; the intents recorded for that need then name it.
 
 use std::cell::Cell;
 
@@ -64,6 +66,15 @@ fn entry_status(lang: Lang, entry: &Entry, signed_in: bool) -> (&'static str, St
         ),
         None if signed_in => ("queued", lang.t("intent_queued").to_string()),
         None => ("queued", lang.t("intent_queued_sign_in").to_string()),
+    }
+}
+
+/// The state word of a saved need, and its label.
+fn saved_need_status(lang: Lang, entry: &Entry) -> (&'static str, String) {
+    match (&entry.error, &entry.id) {
+        (Some(error), _) => ("failed", format!("{}: {error}", lang.t("intent_failed"))),
+        (None, Some(id)) => ("sent", format!("{} · {id}", lang.t("need_saved"))),
+        (None, None) => ("queued", lang.t("need_queued").to_string()),
     }
 }
 
@@ -161,6 +172,10 @@ pub fn shortlist(props: &Props) -> Html {
                 <p class="fair" data-fair={state.fair.clone().unwrap_or_default()}>
                     { fair_line(lang, state.fair.as_deref()) }
                 </p>
+                if !need.is_empty() {
+                    <SaveNeed need={need.clone()} {lang} dispatcher={state.dispatcher()}
+                        saved={engagements::saved_need_for(&state.engagements, &need)} />
+                }
             </div>
         }
     } else {
@@ -296,6 +311,9 @@ fn intent_form(props: &IntentFormProps) -> Html {
                 enterprise_region: region
                     .cast::<HtmlSelectElement>()
                     .and_then(|region| text(region.value())),
+                need_id: engagements::saved_need_for(&engagements::load(), &need)
+                    .and_then(|entry| entry.saved())
+                    .map(|(id, _)| id),
             };
             engagements::enqueue(&need, &id, &details);
             dispatcher.dispatch(engagements::stored());
@@ -344,6 +362,58 @@ fn intent_form(props: &IntentFormProps) -> Html {
             <p class="hint fair">{ fair_line(lang, props.fair.as_deref()) }</p>
             <button type="submit" class="intent-submit">{ lang.t("intent_record") }</button>
             <button type="button" class="intent-cancel" onclick={on_cancel}>{ lang.t("cancel") }</button>
+        </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct SaveNeedProps {
+    need: String,
+    lang: Lang,
+    dispatcher: UseReducerDispatcher<State>,
+    /// The need as saved already, if the broker saved this text.
+    saved: Option<Entry>,
+}
+
+/// "Save as need": the typed need queued as a stored need of the enterprise the broker names
+/// (prefilled with the last intent's), or, once queued, what the server said of it.
+#[function_component(SaveNeed)]
+fn save_need(props: &SaveNeedProps) -> Html {
+    let lang = props.lang;
+    let organization = use_node_ref();
+    if let Some(entry) = &props.saved {
+        let (state_name, label) = saved_need_status(lang, entry);
+        return html! {
+            <p class="saved-need" data-saved-need={state_name} role="status">{ label }</p>
+        };
+    }
+    let on_submit = {
+        let organization = organization.clone();
+        let need = props.need.clone();
+        let dispatcher = props.dispatcher.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let Some(name) = organization
+                .cast::<HtmlInputElement>()
+                .map(|input| input.value().trim().to_string())
+                .filter(|name| !name.is_empty())
+            else {
+                return;
+            };
+            engagements::enqueue_need(&need, &name);
+            dispatcher.dispatch(engagements::stored());
+            sync_engagements(dispatcher.clone());
+        })
+    };
+    html! {
+        <form class="save-need" onsubmit={on_submit}>
+            <label>
+                <span>{ lang.t("need_organization") }</span>
+                <input type="text" name="need-organization" maxlength="200" required=true
+                    autocomplete="organization" ref={organization}
+                    value={engagements::last_enterprise().enterprise.unwrap_or_default()} />
+            </label>
+            <button type="submit" class="save-need-submit">{ lang.t("save_need") }</button>
         </form>
     }
 }
