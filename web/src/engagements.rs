@@ -322,14 +322,19 @@ pub fn enqueue_need(need: &str, organization: &str) {
     }
 }
 
-/// The newest saved need whose text is `need` (trimmed), if the broker saved it and the server
-/// did not refuse it.
-pub fn saved_need_for(queue: &[Entry], need: &str) -> Option<Entry> {
+/// The newest saved need whose text is `need` (trimmed), refused or not.
+pub fn saved_entry_for(queue: &[Entry], need: &str) -> Option<Entry> {
     queue
         .iter()
         .rev()
-        .find(|entry| entry.error.is_none() && entry.saved().is_some_and(|(_, text)| text == need))
+        .find(|entry| entry.saved().is_some_and(|(_, text)| text == need))
         .cloned()
+}
+
+/// The newest saved need whose text is `need`, if the server did not refuse it: the one the
+/// intents for this need name.
+pub fn saved_need_for(queue: &[Entry], need: &str) -> Option<Entry> {
+    saved_entry_for(queue, need).filter(|entry| entry.error.is_none())
 }
 
 /// The enterprise of the last intent (name and region), to offer for the next one.
@@ -577,6 +582,7 @@ mod tests {
             note: Some(" 三个月内试点 ".into()),
             enterprise: Some("示例储能科技".into()),
             enterprise_region: Some("440305".into()),
+            need_id: None,
         };
         let entry = Entry::new("w-9".into(), "热失控预警", "a-9", String::new(), &details);
         let body: Value = serde_json::from_str(&entry.body).unwrap();
@@ -610,6 +616,11 @@ mod tests {
         let queue = vec![entry.clone()];
         assert_eq!(saved_need_for(&queue, "热失控预警"), Some(entry.clone()));
         assert_eq!(saved_need_for(&queue, "另一个需求"), None);
+        // A refused need is shown, but intents do not name it.
+        let mut refused = queue.clone();
+        apply(&mut refused[0], &Outcome::Refused("no".into()));
+        assert!(saved_entry_for(&refused, "热失控预警").is_some());
+        assert_eq!(saved_need_for(&refused, "热失控预警"), None);
         // The server answers a saved need with the need under `need`.
         let mut sent = entry;
         let reply = json!({"id": "need-w-5", "need": {"id": "need-w-5", "status": "open"}});

@@ -174,7 +174,7 @@ pub fn shortlist(props: &Props) -> Html {
                 </p>
                 if !need.is_empty() {
                     <SaveNeed need={need.clone()} {lang} dispatcher={state.dispatcher()}
-                        saved={engagements::saved_need_for(&state.engagements, &need)} />
+                        saved={engagements::saved_entry_for(&state.engagements, &need)} />
                 }
             </div>
         }
@@ -371,21 +371,27 @@ struct SaveNeedProps {
     need: String,
     lang: Lang,
     dispatcher: UseReducerDispatcher<State>,
-    /// The need as saved already, if the broker saved this text.
+    /// The need as saved already, if the broker saved this text (perhaps refused).
     saved: Option<Entry>,
 }
 
 /// "Save as need": the typed need queued as a stored need of the enterprise the broker names
-/// (prefilled with the last intent's), or, once queued, what the server said of it.
+/// (prefilled with the last intent's), or, once queued, what the server said of it; a refused
+/// need can be saved again (for another enterprise, say).
 #[function_component(SaveNeed)]
 fn save_need(props: &SaveNeedProps) -> Html {
     let lang = props.lang;
     let organization = use_node_ref();
-    if let Some(entry) = &props.saved {
+    let status = props.saved.as_ref().map(|entry| {
         let (state_name, label) = saved_need_status(lang, entry);
-        return html! {
-            <p class="saved-need" data-saved-need={state_name} role="status">{ label }</p>
-        };
+        html! { <p class="saved-need" data-saved-need={state_name} role="status">{ label }</p> }
+    });
+    if props
+        .saved
+        .as_ref()
+        .is_some_and(|entry| entry.error.is_none())
+    {
+        return status.unwrap_or_default();
     }
     let on_submit = {
         let organization = organization.clone();
@@ -406,6 +412,8 @@ fn save_need(props: &SaveNeedProps) -> Html {
         })
     };
     html! {
+        <>
+        { status.unwrap_or_default() }
         <form class="save-need" onsubmit={on_submit}>
             <label>
                 <span>{ lang.t("need_organization") }</span>
@@ -415,5 +423,6 @@ fn save_need(props: &SaveNeedProps) -> Html {
             </label>
             <button type="submit" class="save-need-submit">{ lang.t("save_need") }</button>
         </form>
+        </>
     }
 }
