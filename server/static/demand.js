@@ -2,7 +2,9 @@
 // one the public needs only) and draws coverage by province and by industry and the themes with the
 // most uncovered needs as SVG bars (covered and uncovered open needs), each with its table. Chinese
 // by default, English with the button (or ?lang=en); the choice is kept in localStorage. All data
-// goes in as text (textContent and SVG attributes), never as markup.
+// goes in as text (textContent and SVG attributes), never as markup. Below them, the enterprises a
+// resource could serve: the stored needs it fits best (GET /api/v1/resources/{id}/needs), for an
+// expert's or a society's page to link to with ?resource=ID.
 "use strict";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -46,6 +48,16 @@ const WORDS = {
     pending: (count) => `；另有 ${count} 条需求的匹配仍在计算`,
     load_failed: "无法加载：",
     unauthorized: "令牌未被接受：请检查是否输入完整、是否已撤销。不填令牌可查看公开需求。",
+    resource_title: "这项资源能服务哪些企业",
+    resource_id: "资源编号（专家、成果、专利或机构）",
+    find: "查找",
+    need: "需求",
+    enterprise: "企业",
+    fit: "匹配度",
+    band: "匹配程度",
+    rank: "在该需求中的名次",
+    resource_loaded: (total, shown) => `这项资源位列 ${total} 条开放需求的推荐结果中；显示最匹配的 ${shown} 条`,
+    resource_none: "还没有开放需求的推荐结果包含这项资源",
   },
   en: {
     page_title: "duijie demand analysis",
@@ -80,8 +92,26 @@ const WORDS = {
     pending: (count) => `; ${count} needs still being matched`,
     load_failed: "Could not load: ",
     unauthorized: "The token was not accepted: check that it is complete and not revoked. Leave it empty to see public needs.",
+    resource_title: "Which enterprises this resource could serve",
+    resource_id: "Resource id (expert, achievement, patent or organisation)",
+    find: "Find",
+    need: "need",
+    enterprise: "enterprise",
+    fit: "fit",
+    band: "band",
+    rank: "its rank for the need",
+    resource_loaded: (total, shown) => `The resource is among the results of ${total} open needs; the ${shown} it fits best are shown`,
+    resource_none: "No open need has this resource among its results yet",
   },
 };
+
+// The bands' labels, as core's `Band::label_zh` and `label_en` write them.
+const BANDS = {
+  zh: { strong: "高度匹配", possible: "可能匹配", weak: "弱相关", none: "不匹配" },
+  en: { strong: "strong match", possible: "possible match", weak: "weak match", none: "no match" },
+};
+// How many needs a resource's list shows.
+const RESOURCE_NEEDS = 20;
 
 const $ = (id) => document.getElementById(id);
 
@@ -201,6 +231,7 @@ function applyLanguage() {
   if (shown.region) drawGroups("region", shown.region);
   if (shown.industry) drawGroups("industry", shown.industry);
   if (shown.theme) drawThemes(shown.theme);
+  if (shown.resource) drawResource(shown.resource);
 }
 
 function query(groupBy, limit) {
@@ -250,7 +281,45 @@ async function show() {
   }
 }
 
+function setResourceStatus(text, isError) {
+  const status = $("resource-status");
+  status.textContent = text;
+  status.className = isError ? "error" : "";
+}
+
+// A resource's needs: each with its enterprise, the pair's fit (0–100, as the widget shows it) and
+// band, and the resource's rank in the need's own results.
+function drawResource(answer) {
+  fillTable($("resource-table"),
+    [t("need"), t("enterprise"), t("fit"), t("band"), t("rank")],
+    answer.items.map((item) => [
+      item.need.title || item.need.text.slice(0, 40) || item.need.id, item.need.organization || t("none"),
+      Math.round(item.score * 100), BANDS[lang][item.band] ?? item.band, item.rank,
+    ]), [1]);
+  setResourceStatus(answer.total === 0 ? t("resource_none") : t("resource_loaded")(answer.total, answer.items.length));
+}
+
+async function showResource() {
+  const id = $("resource-id").value.trim();
+  if (!id) return;
+  setResourceStatus(t("loading"));
+  try {
+    const answer = await fetchDemand(`/api/v1/resources/${encodeURIComponent(id)}/needs?limit=${RESOURCE_NEEDS}`);
+    shown.resource = answer;
+    drawResource(answer);
+  } catch (error) {
+    $("resource-table").replaceChildren();
+    setResourceStatus(t("load_failed") + error.message, true);
+  }
+}
+
 $("token").value = sessionStorage.getItem(TOKEN_KEY) || "";
+$("resource-form").addEventListener("submit", (event) => { event.preventDefault(); showResource(); });
+const askedResource = new URLSearchParams(location.search).get("resource");
+if (askedResource) {
+  $("resource-id").value = askedResource;
+  showResource();
+}
 $("controls").addEventListener("submit", (event) => { event.preventDefault(); show(); });
 $("lang").addEventListener("click", () => {
   lang = lang === "zh" ? "en" : "zh";

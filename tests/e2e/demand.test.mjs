@@ -1,7 +1,7 @@
 // The demand dashboard (/dashboard/demand, issue 18) in headless Chromium against a real release
 // `duijie serve` with stored needs: the charts and tables by province, industry and theme drawn from
 // GET /api/v1/demand, public needs only without a token and every need with a broker's, no CSP
-// violation, and the English switch.
+// violation, the English switch, and the needs a resource could serve (?resource=ID).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, createToken } from './harness.mjs';
@@ -107,6 +107,27 @@ test('the demand dashboard draws coverage by province, industry and theme from t
   assert.match(await page.locator('#region-table thead').textContent(), /open needs/);
   await page.click('#lang');
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+
+  // An expert's or a society's page links here with ?resource=ID: the needs the resource fits best,
+  // as GET /api/v1/resources/{id}/needs gives them (public needs without a token).
+  const resourceId = catalog.items[0].id;
+  const reverse = await get(`/api/v1/resources/${encodeURIComponent(resourceId)}/needs?limit=20`);
+  assert.ok(reverse.items.length >= 1, JSON.stringify(reverse));
+  await page.goto(`${server.base}/dashboard/demand?resource=${encodeURIComponent(resourceId)}`);
+  await page.waitForFunction(() => document.querySelector('#resource-status').textContent.includes('这项资源位列'));
+  const resourceRows = page.locator('#resource-table tbody tr');
+  assert.equal(await resourceRows.count(), reverse.items.length);
+  const best = reverse.items[0];
+  const bestCells = await resourceRows.first().locator('td').allTextContents();
+  assert.deepEqual(bestCells, [
+    best.need.title, best.need.organization, String(Math.round(best.score * 100)),
+    { strong: '高度匹配', possible: '可能匹配', weak: '弱相关', none: '不匹配' }[best.band], String(best.rank),
+  ]);
+  await page.fill('#resource-id', 'no-such-resource');
+  await page.click('#resource-form button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#resource-status').classList.contains('error'));
+  assert.equal(await resourceRows.count(), 0);
+  assert.doesNotMatch(await page.content(), /0755-88886666/);
   assert.deepEqual(violations, []);
   await page.close();
 });
