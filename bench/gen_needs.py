@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate stored needs (the demand side) for scale measurements, next to a generated catalog.
 
-usage: gen_needs.py N_RESOURCES N_NEEDS SEED OUTDIR [--shared DIR]
+usage: gen_needs.py N_RESOURCES N_NEEDS SEED OUTDIR [--shared DIR] [--home PROVINCE:SHARE]
 
 Runs ../shared/bench/gen_catalog.py N_RESOURCES N_NEEDS SEED OUTDIR, which writes OUTDIR/catalog.jsonl
 (the same catalog it makes for N_RESOURCES and SEED) and OUTDIR/queries.jsonl, and turns each of its
@@ -13,6 +13,10 @@ contact. Deterministic for a given seed.
 
 --shared DIR names the shared folder holding bench/gen_catalog.py (default: $SHARED, else ../shared
 beside the repository, else /work/shared).
+
+--home PROVINCE:SHARE (say 440000:0.2) draws SHARE of the needs' counties from that province, as a
+provincial portal's needs come mostly from its own province; without it every county is equally
+likely, so no province holds more than a few percent of the needs.
 """
 import csv
 import json
@@ -32,8 +36,14 @@ def shared_folder(argv):
     sys.exit("gen_needs.py: cannot find bench/gen_catalog.py; pass --shared DIR or set SHARED")
 
 
+def option(argv, name):
+    return argv[argv.index(name) + 1] if name in argv else None
+
+
 def main(argv):
-    args = [arg for i, arg in enumerate(argv) if arg != "--shared" and (i == 0 or argv[i - 1] != "--shared")]
+    flags = ("--shared", "--home")
+    args = [arg for i, arg in enumerate(argv) if arg not in flags and (i == 0 or argv[i - 1] not in flags)]
+    home = option(argv, "--home")
     if len(args) != 4 or not all(arg.isdigit() for arg in args[:3]):
         sys.exit(__doc__)
     n_res, n_needs, seed, out = int(args[0]), int(args[1]), int(args[2]), args[3]
@@ -46,6 +56,13 @@ def main(argv):
     with open(os.path.join(data, "regions", "admin-divisions-gbt2260.csv"), encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     counties = [row["code"] for row in rows if row["level"] == "3"]
+    home_counties, home_share = [], 0.0
+    if home:
+        province, share = home.split(":")
+        home_counties = [code for code in counties if code[:2] == province[:2]]
+        home_share = float(share)
+        if not home_counties or not 0.0 <= home_share <= 1.0:
+            sys.exit("gen_needs.py: --home takes a province code with counties and a share in [0, 1]")
     names = {row["code"]: row["name"] for row in rows}
     with open(os.path.join(data, "classification", "gbt4754-2017-classes.csv"), encoding="utf-8") as f:
         industries = [row["code"] for row in csv.DictReader(f)]
@@ -71,7 +88,10 @@ def main(argv):
         for n, line in enumerate(queries):
             query = json.loads(line)
             source = query["relevant"][0]
-            county = rng.choice(counties)
+            if home_counties and rng.random() < home_share:
+                county = rng.choice(home_counties)
+            else:
+                county = rng.choice(counties)
             city = names.get(county[:4] + "00", names.get(county, ""))
             organization = "%s%s%s%s有限公司" % (
                 city.replace("市", "")[:3], rng.choice(name_words), rng.choice(name_words), rng.choice(business)

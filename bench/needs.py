@@ -2,7 +2,7 @@
 """The demand side's figures (issue 18): a release `duijie serve` with a generated catalog and
 generated stored needs.
 
-usage: bench/needs.py [--resources 20000] [--needs 100000] [--seed 1] [--requests 2000]
+usage: bench/needs.py [--resources 20000] [--needs 100000] [--seed 1] [--requests 2000] [--home PROVINCE:SHARE]
                       [--clients 1,4] [--demand-requests 20] [--work /tmp/duijie-bench-needs]
                       [--bin target/release/duijie]
 
@@ -60,13 +60,16 @@ def main():
     parser.add_argument("--demand-requests", type=int, default=20)
     parser.add_argument("--work", default="/tmp/duijie-bench-needs")
     parser.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "duijie"))
+    parser.add_argument("--home", help="PROVINCE:SHARE: that share of the needs' counties in one province (gen_needs.py)")
     args = parser.parse_args()
 
     work = os.path.join(args.work, "%d-%d-%d" % (args.resources, args.needs, args.seed))
+    if args.home:
+        work += "-home-" + args.home.replace(":", "-")
     if not os.path.exists(os.path.join(work, "needs.jsonl")):
         subprocess.run(
             [sys.executable, os.path.join(ROOT, "bench", "gen_needs.py"), str(args.resources), str(args.needs),
-             str(args.seed), work],
+             str(args.seed), work] + (["--home", args.home] if args.home else []),
             check=True,
         )
     data = os.path.join(work, "data-%d" % os.getpid())
