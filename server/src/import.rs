@@ -549,7 +549,7 @@ fn text_bytes(value: &Value) -> usize {
     }
 }
 
-fn check_row<R: Record>((line, value, mut row_errors): Pending) -> CheckedRow<R> {
+fn check_row<R: Record>((line, value, row_errors): Pending) -> CheckedRow<R> {
     let Some(mut value) = value else {
         return (line, None, Err(row_errors), 0);
     };
@@ -559,15 +559,7 @@ fn check_row<R: Record>((line, value, mut row_errors): Pending) -> CheckedRow<R>
         .get("id")
         .and_then(Value::as_str)
         .map(|id| id.trim().to_string());
-    row_errors.extend(check_text_safety(&value));
-    let outcome = match R::from_json(&value) {
-        Ok(resource) if row_errors.is_empty() => Ok(resource),
-        Ok(_) => Err(row_errors),
-        Err(more) => {
-            row_errors.extend(more);
-            Err(row_errors)
-        }
-    };
+    let outcome = checked(&value, row_errors, R::from_json);
     (line, id, outcome, bytes)
 }
 
@@ -603,6 +595,26 @@ fn check_rows_in_parallel<R: Record>(rows: Vec<Pending>) -> Vec<CheckedRow<R>> {
             })
             .collect()
     })
+}
+
+/// One record read as an import row is: the text rules (`check_text_safety`) and then `decode`,
+/// with every error of both added to `errors` (the ones found before, such as a row's unreadable
+/// cells). The import, the routes that take one record (a resource, a need, a fair's settings, a
+/// participant, a meeting request) and nothing else apply them.
+pub fn checked<T>(
+    value: &Value,
+    mut errors: Vec<FieldError>,
+    decode: impl FnOnce(&Value) -> Result<T, Vec<FieldError>>,
+) -> Result<T, Vec<FieldError>> {
+    errors.extend(check_text_safety(value));
+    match decode(value) {
+        Ok(record) if errors.is_empty() => Ok(record),
+        Ok(_) => Err(errors),
+        Err(more) => {
+            errors.extend(more);
+            Err(errors)
+        }
+    }
 }
 
 /// Formula and script checks on every string of a record, located by field.

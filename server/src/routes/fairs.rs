@@ -28,7 +28,7 @@ use crate::fair::{
     FairData, Meeting, MeetingRequest, NewRequest, Participant, Presence, Registration,
     RequestStatus, Requester, Settings, Slot,
 };
-use crate::import::{check_text_safety, decode_records};
+use crate::import::{check_text_safety, checked, decode_records};
 use crate::routes::catalog::{import_request, refusal_to_error, ImportMode, ImportRequest};
 use crate::routes::openapi::{
     BadRequest, Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge, Unauthorized,
@@ -262,15 +262,8 @@ fn member(request: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> {
 }
 
 fn settings_from(value: &Value) -> Result<Settings, ApiError> {
-    let mut errors = check_text_safety(value);
-    match Settings::from_json(value) {
-        Ok(settings) if errors.is_empty() => Ok(settings),
-        Ok(_) => Err(ApiError::invalid("the fair is not valid", errors)),
-        Err(more) => {
-            errors.extend(more);
-            Err(ApiError::invalid("the fair is not valid", errors))
-        }
-    }
+    checked(value, Vec::new(), Settings::from_json)
+        .map_err(|errors| ApiError::invalid("the fair is not valid", errors))
 }
 
 /// Create a docking fair.
@@ -492,15 +485,8 @@ fn participant_of(
 }
 
 fn registration_from(value: &Value) -> Result<Registration, ApiError> {
-    let mut errors = check_text_safety(value);
-    match Registration::from_json(value) {
-        Ok(registration) if errors.is_empty() => Ok(registration),
-        Ok(_) => Err(ApiError::invalid("the participant is not valid", errors)),
-        Err(more) => {
-            errors.extend(more);
-            Err(ApiError::invalid("the participant is not valid", errors))
-        }
-    }
+    checked(value, Vec::new(), Registration::from_json)
+        .map_err(|errors| ApiError::invalid("the participant is not valid", errors))
 }
 
 /// Register a participant.
@@ -938,15 +924,8 @@ pub async fn create_request(
 ) -> Result<HttpResponse, ApiError> {
     let who = caller(&request, &state)?;
     let value = read_json(&request, payload, state.config.body_limit).await?;
-    let mut errors = check_text_safety(&value);
-    let new = match NewRequest::from_json(&value, "") {
-        Ok(new) if errors.is_empty() => new,
-        Ok(_) => return Err(ApiError::invalid("the request is not valid", errors)),
-        Err(more) => {
-            errors.extend(more);
-            return Err(ApiError::invalid("the request is not valid", errors));
-        }
-    };
+    let new = checked(&value, Vec::new(), |value| NewRequest::from_json(value, ""))
+        .map_err(|errors| ApiError::invalid("the request is not valid", errors))?;
     if new.priority.is_some() && !who.scope.can_write() {
         return Err(ApiError::invalid(
             "the request is not valid",

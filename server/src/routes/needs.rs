@@ -21,7 +21,7 @@ use crate::answer::{match_answer, MatchAnswer};
 use crate::auth::{caller, optional_caller, Scope};
 use crate::demand::{stamped, Demand, FitsStatus, Viewer};
 use crate::error::{ApiError, Code};
-use crate::import::{check_text_safety, decode_records, Record};
+use crate::import::{checked, decode_records, Record};
 use crate::routes::catalog::{import_request, refusal_to_error, ImportMode, ImportRequest};
 use crate::routes::openapi::{
     BadRequest, Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge, TooManyRequests,
@@ -351,15 +351,9 @@ fn need_from_body(mut value: Value, viewer: &Viewer) -> Result<NeedRecord, ApiEr
         ));
     }
     NeedRecord::complete(&mut value);
-    let mut errors = check_text_safety(&value);
-    match NeedRecord::from_json(&value) {
-        Ok(need) if errors.is_empty() => Ok(stamped(need)),
-        Ok(_) => Err(ApiError::invalid("the need is not valid", errors)),
-        Err(more) => {
-            errors.extend(more);
-            Err(ApiError::invalid("the need is not valid", errors))
-        }
-    }
+    checked(&value, Vec::new(), NeedRecord::from_json)
+        .map(stamped)
+        .map_err(|errors| ApiError::invalid("the need is not valid", errors))
 }
 
 /// Create a stored need.

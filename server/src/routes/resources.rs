@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::auth::require_writer;
 use crate::error::{ApiError, Code};
-use crate::import::check_text_safety;
+use crate::import::checked;
 use crate::routes::openapi::{
     BadRequest, Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge, Unauthorized,
 };
@@ -263,13 +263,8 @@ pub async fn get(
 
 /// A resource from a request body, validated as an import row is.
 fn resource_from_body(value: &Value) -> Result<Resource, ApiError> {
-    let mut errors = check_text_safety(value);
-    match resource_from_json(value) {
-        Ok(resource) if errors.is_empty() => return Ok(resource),
-        Ok(_) => {}
-        Err(more) => errors.extend(more),
-    }
-    Err(ApiError::invalid("the resource is not valid", errors))
+    checked(value, Vec::new(), resource_from_json)
+        .map_err(|errors| ApiError::invalid("the resource is not valid", errors))
 }
 
 /// Create a resource.
