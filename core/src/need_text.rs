@@ -13,9 +13,9 @@
 //! catalog.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
+use crate::index::{FxMap, FxSet};
 use crate::model::{Mode, Need};
 use crate::taxonomy::names::short_region_name;
 use crate::taxonomy::taxonomies;
@@ -282,12 +282,14 @@ pub fn read_need(text: &str) -> NeedText {
     // where the need is, which its region says, not what it is about). Each only where something
     // of the need is left without it: a need that is only a place (江西) is about that place.
     let before_talk = weights.clone();
+    let talk = talk_by_first();
     let mut offset = 0;
     while offset < text.len() {
         let rest = &text[offset..];
         let Some(c) = rest.chars().next() else { break };
         if is_han(c) {
-            if let Some(word) = TALK.iter().find(|word| rest.starts_with(*word)) {
+            let words = talk.get(&c).map_or(&[][..], Vec::as_slice);
+            if let Some(word) = words.iter().find(|word| rest.starts_with(*word)) {
                 for weight in &mut weights[offset..offset + word.len()] {
                     if *weight > 0.0 {
                         *weight = 0.0;
@@ -308,23 +310,25 @@ pub fn read_need(text: &str) -> NeedText {
     while offset < text.len() {
         let rest = &text[offset..];
         let Some(c) = rest.chars().next() else { break };
-        if is_han(c)
-            && places
-                .range(c.to_string()..)
-                .next()
-                .is_some_and(|name| name.starts_with(c))
-        {
-            // The ends of the rest's first 2..=MAX_PLACE_CHARS characters, the longest name first.
-            let ends: Vec<usize> = rest
-                .char_indices()
-                .map(|(at, c)| at + c.len_utf8())
-                .take(MAX_PLACE_CHARS)
-                .skip(1)
-                .collect();
-            let longest = ends
-                .into_iter()
+        let lengths = if is_han(c) {
+            places.lengths.get(&c).copied().unwrap_or(0)
+        } else {
+            0
+        };
+        if lengths != 0 {
+            // The ends of the rest's first 1..=MAX_PLACE_CHARS characters; the longest name of two
+            // characters or more first, looked up only at the lengths some name starting with `c` has.
+            let mut ends = [0usize; MAX_PLACE_CHARS];
+            let mut count = 0;
+            for (at, c) in rest.char_indices().take(MAX_PLACE_CHARS) {
+                ends[count] = at + c.len_utf8();
+                count += 1;
+            }
+            let longest = (2..=count)
                 .rev()
-                .find(|&end| places.contains(&rest[..end]));
+                .filter(|&chars| lengths & (1 << (chars - 1)) != 0)
+                .map(|chars| ends[chars - 1])
+                .find(|&end| places.names.contains(&rest[..end]));
             if let Some(end) = longest {
                 for weight in &mut weights[offset..offset + end] {
                     if *weight > 0.0 {
@@ -353,24 +357,57 @@ fn has_evidence(text: &str, weights: &[f32]) -> bool {
 /// Longest place name looked for, in characters.
 const MAX_PLACE_CHARS: usize = 12;
 
+/// The names a need's text may give its place by (`place_names`), and per character some name
+/// starts with, the lengths in characters of such names up to `MAX_PLACE_CHARS` (bit `n - 1` for
+/// `n`): most characters of a need start no name, and a name is looked up only at a length one has.
+struct PlaceNames {
+    names: FxSet<String>,
+    lengths: FxMap<char, u32>,
+}
+
 /// The names a need's text may give its place by: every province and prefecture-level city as
 /// named and in short (广东, 佛山), and every county-level name as named (禅城区, 沛县). A county's short
 /// name is left out: many are words (通道, 矿区 is 阳泉市矿区).
-fn place_names() -> &'static BTreeSet<String> {
-    static NAMES: OnceLock<BTreeSet<String>> = OnceLock::new();
+fn place_names() -> &'static PlaceNames {
+    static NAMES: OnceLock<PlaceNames> = OnceLock::new();
     NAMES.get_or_init(|| {
-        let mut names = BTreeSet::new();
+        let mut places = PlaceNames {
+            names: FxSet::default(),
+            lengths: FxMap::default(),
+        };
+        let mut add = |name: String| {
+            let chars = name.chars().count();
+            if let Some(first) = name.chars().next().filter(|_| chars <= MAX_PLACE_CHARS) {
+                *places.lengths.entry(first).or_insert(0) |= 1 << (chars - 1);
+            }
+            places.names.insert(name);
+        };
         for node in taxonomies().regions.nodes() {
             if node.name.chars().count() >= 2 {
-                names.insert(node.name.clone());
+                add(node.name.clone());
             }
             if node.level <= 2 {
                 if let Some(short) = short_region_name(&node.name) {
-                    names.insert(short.to_string());
+                    add(short.to_string());
                 }
             }
         }
-        names
+        places
+    })
+}
+
+/// The words of `TALK` by their first character, each list in `TALK`'s order (so the longest
+/// still comes first where one starts another): a character that starts none is passed at once.
+fn talk_by_first() -> &'static FxMap<char, Vec<&'static str>> {
+    static WORDS: OnceLock<FxMap<char, Vec<&'static str>>> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        let mut words: FxMap<char, Vec<&'static str>> = FxMap::default();
+        for &word in TALK {
+            if let Some(first) = word.chars().next() {
+                words.entry(first).or_default().push(word);
+            }
+        }
+        words
     })
 }
 
