@@ -62,6 +62,11 @@ impl Matcher {
         scratch: &mut Scratch,
     ) -> Vec<Candidate> {
         scratch.begin(self.index.n_docs);
+        // The accumulators as locals, so that the posting loops keep the epoch and the slots'
+        // place in registers rather than reading them again after every write to a slot.
+        let epoch = scratch.epoch;
+        let slots = scratch.slots.as_mut_slice();
+        let touched = &mut scratch.touched;
         // A catalog no larger than the stage-two pool is scored in full, so nothing is pruned: there,
         // a share of an eighth is one or two resources, and pruning would drop resources that share
         // an even rarer term with the need than the first one walked.
@@ -74,23 +79,22 @@ impl Matcher {
             let range = self.index.posting_range(term.id);
             let docs = &self.index.postings.items[range.clone()];
             let impacts = &self.impacts[range];
-            let only_found =
-                (term.refines || term.frequency > common) && !scratch.touched.is_empty();
+            let only_found = (term.refines || term.frequency > common) && !touched.is_empty();
             for (&doc, &impact) in docs.iter().zip(impacts) {
                 let doc_index = doc as usize;
                 if allowed.is_some_and(|allowed| !allowed[doc_index]) {
                     continue;
                 }
-                let slot = &mut scratch.slots[doc_index];
-                if slot.stamp != scratch.epoch {
+                let slot = &mut slots[doc_index];
+                if slot.stamp != epoch {
                     if only_found {
                         continue;
                     }
                     *slot = Slot {
-                        stamp: scratch.epoch,
+                        stamp: epoch,
                         ..Slot::default()
                     };
-                    scratch.touched.push(doc);
+                    touched.push(doc);
                 }
                 slot.text += term.weight * f64::from(impact);
                 slot.cover += term.weight;
@@ -103,13 +107,13 @@ impl Matcher {
                 if allowed.is_some_and(|allowed| !allowed[doc_index]) {
                     continue;
                 }
-                let slot = &mut scratch.slots[doc_index];
-                if slot.stamp != scratch.epoch {
+                let slot = &mut slots[doc_index];
+                if slot.stamp != epoch {
                     *slot = Slot {
-                        stamp: scratch.epoch,
+                        stamp: epoch,
                         ..Slot::default()
                     };
-                    scratch.touched.push(doc);
+                    touched.push(doc);
                 }
                 slot.phrase += phrase.weight;
             }
@@ -131,8 +135,8 @@ impl Matcher {
         let words = query.terms.iter().filter(|term| !term.refines).count() as f64;
         let short =
             ((LONG_NEED_WORDS - words) / (LONG_NEED_WORDS - SHORT_NEED_WORDS)).clamp(0.0, 1.0);
-        let found = scratch.touched.iter().map(|&doc| {
-            let slot = &scratch.slots[doc as usize];
+        let found = touched.iter().map(|&doc| {
+            let slot = &slots[doc as usize];
             // BM25F times the share of the need's term weight the resource covers: a resource
             // with every term of the need beats one that repeats a few of them.
             let coverage = if query.total_weight > 0.0 {
