@@ -243,8 +243,14 @@ fn best_candidates(
             .total_cmp(&a.stage_one)
             .then(id_rank[a.doc as usize].cmp(&id_rank[b.doc as usize]))
     };
-    others.sort_by(order);
-    others.truncate(keep_others);
+    // The best `keep_others` of the others by a selection, not a sort: the order is total (ranks
+    // differ), so they are the ones sorting would keep, and the sort below orders them.
+    if others.len() > keep_others {
+        if keep_others > 0 {
+            others.select_nth_unstable_by(keep_others - 1, order);
+        }
+        others.truncate(keep_others);
+    }
     chosen.extend(others);
     chosen.sort_by(order);
     chosen
