@@ -40,15 +40,23 @@ const OWN_VOTE_SHARE: f64 = 0.1;
 
 impl Matcher {
     /// The candidates' positions by text evidence, best first, ties by id: the voters of the
-    /// discipline prior and of the related keywords.
+    /// discipline prior and of the related keywords, as many as either takes.
     pub(crate) fn by_text(&self, candidates: &[Candidate]) -> Vec<usize> {
-        let mut by_text: Vec<usize> = (0..candidates.len()).collect();
-        by_text.sort_by(|&a, &b| {
+        let order = |&a: &usize, &b: &usize| {
             let (a, b) = (&candidates[a], &candidates[b]);
             b.text_raw
                 .total_cmp(&a.text_raw)
                 .then(self.id_rank[a.doc as usize].cmp(&self.id_rank[b.doc as usize]))
-        });
+        };
+        let mut by_text: Vec<usize> = (0..candidates.len()).collect();
+        // The voters by a selection, and only they sorted: the order is total (ranks differ), so
+        // they are the first of sorting every candidate.
+        let voters = PRIOR_VOTERS.max(RELATED_VOTERS);
+        if by_text.len() > voters {
+            by_text.select_nth_unstable_by(voters - 1, order);
+            by_text.truncate(voters);
+        }
+        by_text.sort_by(order);
         by_text
     }
 
