@@ -276,23 +276,52 @@ struct BestOf {
     limit: usize,
 }
 
-/// A buffered item, small so that selecting moves little: the key, the other stage-one score, the
-/// resource and its id rank.
+/// A buffered item, small so that selecting moves little: the key (as `worse_first`), the other
+/// stage-one score, the resource and its id rank.
 struct Ranked {
-    key: f64,
+    order: u64,
     other: f64,
     doc: u32,
     rank: u32,
 }
 
+impl Ranked {
+    fn key(&self) -> f64 {
+        key_of(self.order)
+    }
+}
+
 impl Ord for Ranked {
     /// Worse is greater: a smaller key, or the same key and a larger rank.
     fn cmp(&self, other: &Ranked) -> std::cmp::Ordering {
-        other
-            .key
-            .total_cmp(&self.key)
+        self.order
+            .cmp(&other.order)
             .then(self.rank.cmp(&other.rank))
     }
+}
+
+/// A key as an integer that orders as `f64::total_cmp` orders the keys, reversed (a larger key is
+/// a smaller integer): computed once per offer, so that a selection compares integers.
+/// `total_cmp`'s own transform flips the bits other than the sign of a negative number; flipping
+/// the sign bit too orders them as unsigned integers, and flipping every bit reverses that.
+fn worse_first(key: f64) -> u64 {
+    let bits = key.to_bits();
+    let ascending = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    };
+    !ascending
+}
+
+/// The key `worse_first` was given.
+fn key_of(order: u64) -> f64 {
+    let ascending = !order;
+    f64::from_bits(if ascending >> 63 == 1 {
+        ascending & !(1 << 63)
+    } else {
+        !ascending
+    })
 }
 
 impl PartialOrd for Ranked {
@@ -329,7 +358,7 @@ impl BestOf {
     /// comparison, before the call); its rank is read (at a random place) only then.
     fn offer(&mut self, key: f64, candidate: Candidate, id_rank: &[u32]) {
         let ranked = Ranked {
-            key,
+            order: worse_first(key),
             other: if self.by_text {
                 candidate.stage_one
             } else {
@@ -354,7 +383,7 @@ impl BestOf {
         // `Ranked` orders worse as greater: the first `capacity` are then the best.
         self.items.select_nth_unstable(self.capacity - 1);
         self.items.truncate(self.capacity);
-        self.floor = self.items[self.capacity - 1].key;
+        self.floor = self.items[self.capacity - 1].key();
     }
 
     fn into_vec(mut self) -> Vec<Candidate> {
@@ -363,9 +392,9 @@ impl BestOf {
             .into_iter()
             .map(|ranked| {
                 let (text_raw, stage_one) = if self.by_text {
-                    (ranked.key, ranked.other)
+                    (ranked.key(), ranked.other)
                 } else {
-                    (ranked.other, ranked.key)
+                    (ranked.other, ranked.key())
                 };
                 Candidate {
                     doc: ranked.doc,
@@ -409,10 +438,19 @@ impl Scratch {
 
 #[cfg(test)]
 mod tests {
-    use super::{best_candidates, Candidate};
+    use super::{best_candidates, key_of, worse_first, Candidate};
     use proptest::prelude::*;
 
     proptest! {
+        /// `worse_first` orders any two keys (any bits: negative, zeros, infinities, NaNs) as
+        /// `total_cmp` does, reversed, and `key_of` gives the key back bit for bit.
+        #[test]
+        fn worse_first_is_total_cmp_reversed(a in any::<u64>(), b in any::<u64>()) {
+            let (a, b) = (f64::from_bits(a), f64::from_bits(b));
+            prop_assert_eq!(worse_first(a).cmp(&worse_first(b)), b.total_cmp(&a));
+            prop_assert_eq!(key_of(worse_first(a)).to_bits(), a.to_bits());
+        }
+
         /// The one-pass choice is the one of sorting everything: the best `keep` by text, then the
         /// best `keep_others` of the rest by stage one, whatever the ties (keys drawn from a
         /// handful of values) and whatever the id order.
