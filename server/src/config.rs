@@ -58,6 +58,12 @@ pub struct Config {
     pub auth_failures_per_min: u32,
     /// Who may read `/metrics` (`DUIJIE_METRICS_ACCESS`, `--metrics-access`).
     pub metrics_access: MetricsAccess,
+    /// The SMTP relay e-mail digests of push go through, `smtp://HOST:PORT` (`DUIJIE_SMTP`,
+    /// `--smtp`); none: e-mail deliveries wait, failing, until one is set.
+    pub smtp: Option<String>,
+    /// The service's address as links in pushed deliveries give it (`DUIJIE_PUBLIC_URL`,
+    /// `--public-url`); default `http://` and `addr`.
+    pub public_url: Option<String>,
 }
 
 /// Who may read `/metrics`.
@@ -109,6 +115,8 @@ impl Default for Config {
             match_burst: 100,
             auth_failures_per_min: 30,
             metrics_access: MetricsAccess::Loopback,
+            smtp: None,
+            public_url: None,
         }
     }
 }
@@ -277,6 +285,12 @@ impl Config {
             "DUIJIE_AUTH_FAILURES_PER_MIN",
             &mut self.auth_failures_per_min,
         )?;
+        if let Some(smtp) = get("DUIJIE_SMTP") {
+            self.smtp = Some(smtp);
+        }
+        if let Some(url) = get("DUIJIE_PUBLIC_URL") {
+            self.public_url = Some(url);
+        }
         if let Some(access) = get("DUIJIE_METRICS_ACCESS") {
             self.metrics_access =
                 MetricsAccess::parse(&access).ok_or_else(|| ConfigError::Env {

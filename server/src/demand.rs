@@ -458,7 +458,8 @@ impl Viewer {
 }
 
 /// The demand side of a running service: the current `Demand`, writes, and the background worker
-/// that computes the forward lists.
+/// that computes the forward lists. A clone shares them.
+#[derive(Clone)]
 pub struct DemandState {
     shared: Arc<Shared>,
 }

@@ -14,6 +14,8 @@ pub mod error;
 pub mod fair;
 pub mod import;
 pub mod metrics;
+pub mod push;
+pub mod push_mail;
 pub mod routes;
 pub mod schema;
 pub mod state;

@@ -120,6 +120,8 @@ pub struct AppState {
     pub match_limiter: Option<RateLimiter>,
     /// The stored needs and their fits with the catalog (forward lists, reverse index).
     pub demand: DemandState,
+    /// Subscriptions' derive and delivery workers, and the push clock.
+    pub push: crate::push::Push,
     /// Debug builds only: engagement bodies may carry `at` to backdate a step (`DUIJIE_TEST_CLOCK`
     /// for `duijie serve`; set directly by the in-process tests). Release builds ignore it.
     pub test_clock: bool,
@@ -138,7 +140,7 @@ impl AppState {
             None => {
                 let resources = initial.unwrap_or_default();
                 let version = catalog_version(&resources, &weights);
-                store.apply(&Change::Replace(&resources), &version, None)?;
+                store.apply(&Change::Replace(&resources), &version, None, &[], 0)?;
                 store
                     .catalog()?
                     .ok_or_else(|| ApiError::Internal("the catalog row vanished".into()))?
@@ -151,8 +153,21 @@ impl AppState {
             weights.clone(),
         ));
         let demand = DemandState::start(catalog.clone(), store.needs()?);
+        let push = crate::push::Push::start(
+            store.clone(),
+            demand.clone(),
+            catalog.clone(),
+            config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", config.addr))
+                .trim_end_matches('/')
+                .to_string(),
+            config.smtp.clone(),
+        );
         Ok(AppState {
             demand,
+            push,
             store,
             metrics: Metrics::default(),
             weights,
@@ -229,10 +244,19 @@ impl AppState {
                 )));
             }
             let started = std::time::Instant::now();
-            let generation = match self
-                .store
-                .apply(&change, &version, Some(current.generation))
-            {
+            let changed = match &change {
+                Change::Replace(incoming) | Change::Upsert(incoming) => {
+                    crate::push::changed_resources(&current, incoming)
+                }
+                Change::Delete(_) | Change::DeleteMany(_) => Vec::new(),
+            };
+            let generation = match self.store.apply(
+                &change,
+                &version,
+                Some(current.generation),
+                &changed,
+                self.push.clock().now(),
+            ) {
                 Ok(generation) => generation,
                 Err(StoreError::Stale) => {
                     self.reload_from_store()?;
@@ -267,7 +291,8 @@ impl AppState {
             .catalog
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = catalog.clone();
-        self.demand.follow(catalog);
+        self.demand.follow(catalog.clone());
+        self.push.follow(catalog);
     }
 
     /// Replaces the in-memory catalog with the stored one. The caller holds `write_lock`.

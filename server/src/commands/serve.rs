@@ -53,11 +53,18 @@ pub struct ServeArgs {
     /// [default: loopback; env DUIJIE_METRICS_ACCESS].
     #[arg(long, value_parser = parse_metrics_access)]
     pub metrics_access: Option<MetricsAccess>,
+    /// The SMTP relay of push's e-mail digests, smtp://HOST:PORT [env DUIJIE_SMTP].
+    #[arg(long)]
+    pub smtp: Option<String>,
+    /// The service's address as links in pushed deliveries give it [default: http:// and the
+    /// address; env DUIJIE_PUBLIC_URL].
+    #[arg(long)]
+    pub public_url: Option<String>,
     /// A TOML file with any of the settings above (keys: addr, data, static_dir, cors_origins, demo,
     /// body_limit, import_limit, request_timeout_secs, import_timeout_secs, workers, reload_secs,
     /// import_max_rows, xlsx_max_columns, xlsx_max_cells, xlsx_max_bytes, max_connections,
     /// max_connections_per_ip, client_request_timeout_secs, match_rate, match_burst,
-    /// auth_failures_per_min, metrics_access) [env DUIJIE_CONFIG].
+    /// auth_failures_per_min, metrics_access, smtp, public_url) [env DUIJIE_CONFIG].
     #[arg(long)]
     pub config: Option<PathBuf>,
 }
@@ -102,6 +109,12 @@ pub fn resolve_config(args: &ServeArgs, env: impl Fn(&str) -> Option<String>) ->
     }
     if let Some(access) = args.metrics_access {
         config.metrics_access = access;
+    }
+    if let Some(smtp) = &args.smtp {
+        config.smtp = Some(smtp.clone());
+    }
+    if let Some(url) = &args.public_url {
+        config.public_url = Some(url.clone());
     }
     config.check()?;
     Ok(config)

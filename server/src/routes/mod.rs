@@ -21,6 +21,7 @@ pub mod needs;
 pub mod openapi;
 pub mod resources;
 pub mod setup;
+pub mod subscriptions;
 pub mod system;
 
 /// One route: its method and path (from its documentation), the query parameters it accepts, and
@@ -120,6 +121,12 @@ pub fn routes() -> Vec<RouteSpec> {
     use setup::{
         __path_demo, __path_embed_check, __path_remove_demo, __path_template, __path_templates,
     };
+    use subscriptions::{
+        __path_create as __path_create_subscription, __path_delete as __path_delete_subscription,
+        __path_feed, __path_get as __path_get_subscription,
+        __path_list as __path_list_subscriptions, __path_patch as __path_patch_subscription,
+        __path_unsubscribe, __path_unsubscribe_post,
+    };
     use system::{__path_healthz, __path_metrics, __path_openapi, __path_whoami};
     vec![
         route::<__path_healthz>(&[], || web::route().to(system::healthz)),
@@ -164,6 +171,14 @@ pub fn routes() -> Vec<RouteSpec> {
         route::<__path_resource_needs>(needs::REVERSE_QUERY, || {
             web::route().to(needs::resource_needs)
         }),
+        route::<__path_list_subscriptions>(&[], || web::route().to(subscriptions::list)),
+        route::<__path_create_subscription>(&[], || web::route().to(subscriptions::create)),
+        route::<__path_get_subscription>(&[], || web::route().to(subscriptions::get)),
+        route::<__path_patch_subscription>(&[], || web::route().to(subscriptions::patch)),
+        route::<__path_delete_subscription>(&[], || web::route().to(subscriptions::delete)),
+        route::<__path_unsubscribe>(&[], || web::route().to(subscriptions::unsubscribe)),
+        route::<__path_unsubscribe_post>(&[], || web::route().to(subscriptions::unsubscribe_post)),
+        route::<__path_feed>(&[], || web::route().to(subscriptions::feed)),
         route::<__path_demand>(demand::DEMAND_QUERY, || web::route().to(demand::demand)),
         route::<__path_dashboard>(&[], || web::route().to(engagements::dashboard)),
         route::<__path_list_fairs>(&[], || web::route().to(fairs::list)),
@@ -245,6 +260,7 @@ pub fn methods_of(path: &str) -> Vec<&'static str> {
             "GET" => &["GET", "HEAD"],
             "POST" => &["POST"],
             "PUT" => &["PUT"],
+            "PATCH" => &["PATCH"],
             "DELETE" => &["DELETE"],
             _ => &[],
         };

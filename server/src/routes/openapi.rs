@@ -28,6 +28,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
             "GET" => utoipa::openapi::HttpMethod::Get,
             "POST" => utoipa::openapi::HttpMethod::Post,
             "PUT" => utoipa::openapi::HttpMethod::Put,
+            "PATCH" => utoipa::openapi::HttpMethod::Patch,
             "DELETE" => utoipa::openapi::HttpMethod::Delete,
             other => panic!("no OpenAPI method for {other}"),
         };

@@ -112,13 +112,13 @@ pub async fn metrics(
         }
     }
     let catalog = state.catalog();
+    let mut body = state
+        .metrics
+        .render(catalog.resources().len(), catalog.version());
+    body.push_str(&state.push.render_metrics());
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(
-            state
-                .metrics
-                .render(catalog.resources().len(), catalog.version()),
-        ))
+        .body(body))
 }
 
 /// This document.

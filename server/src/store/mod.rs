@@ -14,6 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 pub mod engagements;
 pub mod fairs;
 pub mod needs;
+pub mod push;
 
 /// The file inside the data folder.
 pub const DB_FILE: &str = "duijie.sqlite3";
@@ -89,6 +90,9 @@ pub struct Store {
     need_connection: Mutex<Connection>,
     /// Docking fairs, on their own connection.
     fair_connection: Mutex<Connection>,
+    /// Subscriptions, the outbox and deliveries, on their own connection (the change log rows are
+    /// written on the catalog's, inside its transaction).
+    push_connection: Mutex<Connection>,
     path: PathBuf,
 }
 
@@ -127,6 +131,7 @@ impl Store {
         engagements::migrate(&connection)?;
         needs::migrate(&connection)?;
         fairs::migrate(&connection)?;
+        push::migrate(&connection)?;
         migrate_tokens(&connection)?;
         let token_connection = Connection::open(folder.join(DB_FILE))?;
         token_connection.pragma_update(None, "synchronous", "FULL")?;
@@ -142,7 +147,12 @@ impl Store {
         fair_connection.pragma_update(None, "synchronous", "FULL")?;
         fair_connection.pragma_update(None, "foreign_keys", "ON")?;
         fair_connection.busy_timeout(std::time::Duration::from_secs(10))?;
+        let push_connection = Connection::open(folder.join(DB_FILE))?;
+        push_connection.pragma_update(None, "synchronous", "FULL")?;
+        push_connection.pragma_update(None, "foreign_keys", "ON")?;
+        push_connection.busy_timeout(std::time::Duration::from_secs(10))?;
         Ok(Store {
+            push_connection: Mutex::new(push_connection),
             fair_connection: Mutex::new(fair_connection),
             need_connection: Mutex::new(need_connection),
             connection: Mutex::new(connection),
@@ -201,13 +211,16 @@ impl Store {
     }
 
     /// Applies `change` and records `version`, all in one transaction, provided the stored generation is
-    /// still `expected` (when given): otherwise `StoreError::Stale` and nothing is written. Returns the
-    /// new generation.
+    /// still `expected` (when given): otherwise `StoreError::Stale` and nothing is written. The same
+    /// transaction writes the push change log row of `changed` (the resources the change added or
+    /// changed, see `push`), stamped `now`. Returns the new generation.
     pub fn apply(
         &self,
         change: &Change<'_>,
         version: &str,
         expected: Option<i64>,
+        changed: &[push::ChangedResource],
+        now: i64,
     ) -> Result<i64, StoreError> {
         let mut connection = self.connection();
         // IMMEDIATE takes the write lock at once, so the generation read below cannot change before
@@ -251,6 +264,7 @@ impl Store {
             params![version],
             |row| row.get(0),
         )?;
+        push::record_change(&transaction, generation, version, changed, now)?;
         transaction.commit()?;
         Ok(generation)
     }

@@ -1,0 +1,783 @@
+//! Precise push: stored needs subscribe, and after each catalog change the resources it added or
+//! changed that now rank in a need's own top `top` with fit ≥ `min_fit` reach the subscriber once
+//! per content version, by webhook (signed), e-mail digest or Atom feed.
+//!
+//! How it stays exact and exactly once:
+//! - `Store::apply` writes the change log row (which resources the change added or changed, with
+//!   their content hashes, `changed_resources`) in the catalog change's own transaction.
+//! - The derive worker reads the rows not yet derived and, for each active subscription, runs the
+//!   need's forward match on the catalog of that change (`MatchOptions { top, kinds }`, as
+//!   `GET /api/v1/needs/{id}/matches` does); the results that are in the change and reach `min_fit`
+//!   are the items. When the demand side's forward list of the need is computed on the same catalog
+//!   and `top` ≤ its length with no kinds, a need whose list holds none of the changed resources is
+//!   skipped without matching: that list is the same match's first results, so the skip is exact.
+//!   The items, their deliveries and the row's `derived` mark are one transaction, and items are
+//!   unique per (subscription, resource, content hash): a crash anywhere derives again or finds it
+//!   done, never twice.
+//! - The delivery worker sends the deliveries due: a webhook POST signed with HMAC-SHA256, retried
+//!   with exponential backoff and jitter under the same `delivery_id`; a subscription whose every
+//!   attempt failed for 3 days is paused with the reason. The clock is `Clock`, which tests move.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::time::Duration;
+
+use duijie_core::{Filters, Kind, MatchOptions, Resource};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::demand::{DemandState, FORWARD};
+use crate::error::ApiError;
+use crate::state::Catalog;
+use crate::store::push::{ChangedResource, DueDelivery, NewItem, PendingChange, Subscription};
+use crate::store::{Store, StoreError};
+
+/// A subscription whose every delivery attempt failed for this long is paused.
+pub const PAUSE_AFTER_SECS: i64 = 3 * 86_400;
+
+/// The first retry waits about this long; each next one twice as long, up to `MAX_BACKOFF_SECS`.
+const FIRST_BACKOFF_SECS: i64 = 10;
+const MAX_BACKOFF_SECS: i64 = 3_600;
+
+/// Deliveries sent at once by the delivery worker.
+const SENDERS: usize = 8;
+
+/// The push clock: the system's time plus an offset that tests move (`advance`).
+#[derive(Clone, Default)]
+pub struct Clock {
+    offset: Arc<AtomicI64>,
+}
+
+impl Clock {
+    /// Unix seconds, now.
+    pub fn now(&self) -> i64 {
+        crate::engagement::now_seconds() + self.offset.load(Ordering::SeqCst)
+    }
+
+    /// Moves the clock `seconds` ahead.
+    pub fn advance(&self, seconds: i64) {
+        self.offset.fetch_add(seconds, Ordering::SeqCst);
+    }
+}
+
+/// The content version of a resource: the SHA-256 of its public fields but `updated_at`, so an
+/// edit that changes nothing a reader or the matcher sees is no new version.
+pub fn content_hash(resource: &Resource) -> String {
+    let mut public = resource.public();
+    public.updated_at = None;
+    let bytes = serde_json::to_vec(&public).unwrap_or_default();
+    hex(&Sha256::digest(&bytes)[..16])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut out, byte| {
+        let _ = write!(out, "{byte:02x}");
+        out
+    })
+}
+
+/// The resources of `incoming` that `before` lacks (`new`) or holds with other content
+/// (`updated`), by id.
+pub fn changed_resources(before: &Catalog, incoming: &[Resource]) -> Vec<ChangedResource> {
+    let mut changed: BTreeMap<&str, ChangedResource> = BTreeMap::new();
+    for resource in incoming {
+        let change = match before.get(&resource.id) {
+            None => "new",
+            Some(old) if old == resource => continue,
+            Some(old) => {
+                if content_hash(old) == content_hash(resource) {
+                    continue;
+                }
+                "updated"
+            }
+        };
+        changed.insert(
+            &resource.id,
+            ChangedResource {
+                id: resource.id.clone(),
+                hash: content_hash(resource),
+                change: change.to_string(),
+            },
+        );
+    }
+    changed.into_values().collect()
+}
+
+/// HMAC-SHA256 (RFC 2104) of `message` under `key`.
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let mut inner = Sha256::new();
+    inner.update(block.map(|byte| byte ^ 0x36));
+    inner.update(message);
+    let mut outer = Sha256::new();
+    outer.update(block.map(|byte| byte ^ 0x5c));
+    outer.update(inner.finalize());
+    outer.finalize().into()
+}
+
+/// The `Duijie-Signature` header of a webhook body sent at `t`:
+/// `t=UNIX_SECONDS,v1=HEX(HMAC-SHA256(secret, "t.body"))`.
+pub fn signature(secret: &str, t: i64, body: &[u8]) -> String {
+    let mut message = format!("{t}.").into_bytes();
+    message.extend_from_slice(body);
+    format!(
+        "t={t},v1={}",
+        hex(&hmac_sha256(secret.as_bytes(), &message))
+    )
+}
+
+/// The wait before retry number `attempts` (1 for the first retry): exponential, capped, with up
+/// to a quarter of jitter either way.
+pub fn backoff(attempts: i64) -> i64 {
+    let base = FIRST_BACKOFF_SECS
+        .saturating_mul(1i64 << attempts.clamp(1, 20).saturating_sub(1))
+        .min(MAX_BACKOFF_SECS);
+    let mut byte = [0u8; 2];
+    let jitter = match getrandom::fill(&mut byte) {
+        Ok(()) => i64::from(u16::from_le_bytes(byte)) % (base / 2 + 1) - base / 4,
+        Err(_) => 0,
+    };
+    (base + jitter).max(1)
+}
+
+/// Counters for `/metrics`.
+#[derive(Default)]
+struct Counters {
+    /// (channel, outcome) → attempts.
+    deliveries: BTreeMap<(String, &'static str), u64>,
+    /// Seconds from a change's commit to the delivery of its items: bucket counts, sum, count.
+    latency: ([u64; LATENCY_BUCKETS.len()], f64, u64),
+    items: u64,
+}
+
+const LATENCY_BUCKETS: [f64; 8] = [1.0, 5.0, 30.0, 60.0, 300.0, 3_600.0, 86_400.0, 604_800.0];
+
+/// The push side of a running service: the catalogs changes are derived on, the clock and the two
+/// workers (derive and deliver), which end when it is dropped.
+pub struct Push {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    store: Arc<Store>,
+    demand: DemandState,
+    /// Catalogs by generation, kept until their change is derived.
+    catalogs: Mutex<BTreeMap<i64, Arc<Catalog>>>,
+    clock: Clock,
+    /// The service's address as links in deliveries give it (`http://HOST:PORT`).
+    base_url: String,
+    /// The SMTP relay e-mail digests go through (`smtp://HOST:PORT`).
+    smtp: Option<String>,
+    derive_signal: Signal,
+    deliver_signal: Signal,
+    counters: Mutex<Counters>,
+    agent: ureq::Agent,
+}
+
+#[derive(Default)]
+struct Signal {
+    flag: Mutex<bool>,
+    condvar: Condvar,
+}
+
+impl Signal {
+    fn raise(&self) {
+        *lock(&self.flag) = true;
+        self.condvar.notify_all();
+    }
+
+    fn wait(&self, timeout: Duration) -> bool {
+        let mut flag = lock(&self.flag);
+        if !*flag {
+            flag = self
+                .condvar
+                .wait_timeout(flag, timeout)
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .0;
+        }
+        std::mem::take(&mut *flag)
+    }
+}
+
+impl Push {
+    /// Starts the workers on `catalog` (the stored one).
+    pub fn start(
+        store: Arc<Store>,
+        demand: DemandState,
+        catalog: Arc<Catalog>,
+        base_url: String,
+        smtp: Option<String>,
+    ) -> Push {
+        let shared = Arc::new(Shared {
+            store,
+            demand,
+            catalogs: Mutex::new(BTreeMap::from([(catalog.generation, catalog)])),
+            clock: Clock::default(),
+            base_url,
+            smtp,
+            derive_signal: Signal::default(),
+            deliver_signal: Signal::default(),
+            counters: Mutex::new(Counters::default()),
+            agent: ureq::AgentBuilder::new()
+                .timeout_connect(Duration::from_secs(5))
+                .timeout(Duration::from_secs(10))
+                .redirects(0)
+                .build(),
+        });
+        shared.derive_signal.raise();
+        shared.deliver_signal.raise();
+        let weak = Arc::downgrade(&shared);
+        std::thread::Builder::new()
+            .name("duijie-push-derive".to_string())
+            .spawn(move || run(weak, |shared| &shared.derive_signal, Shared::derive))
+            .expect("a thread for the push worker");
+        let weak = Arc::downgrade(&shared);
+        std::thread::Builder::new()
+            .name("duijie-push-deliver".to_string())
+            .spawn(move || run(weak, |shared| &shared.deliver_signal, Shared::deliver))
+            .expect("a thread for the delivery worker");
+        Push { shared }
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.shared.clock
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// A new catalog is served: changes committed with it can be derived.
+    pub fn follow(&self, catalog: Arc<Catalog>) {
+        let mut catalogs = lock(&self.shared.catalogs);
+        catalogs.insert(catalog.generation, catalog);
+        // Changes not derived by now are derived on the newest catalog (see `Shared::derive`).
+        while catalogs.len() > 16 {
+            catalogs.pop_first();
+        }
+        drop(catalogs);
+        self.shared.derive_signal.raise();
+    }
+
+    /// Wakes both workers (a subscription was resumed, a test moved the clock).
+    pub fn wake(&self) {
+        self.shared.derive_signal.raise();
+        self.shared.deliver_signal.raise();
+    }
+
+    /// Derives and delivers everything due now, in this thread: for tests and the command line.
+    pub fn run_now(&self) -> Result<(), ApiError> {
+        self.shared.derive()?;
+        self.shared.deliver()
+    }
+
+    /// The Prometheus series of push.
+    pub fn render_metrics(&self) -> String {
+        let mut out = String::new();
+        let counts = self.shared.store.push_counts().unwrap_or_default();
+        out.push_str("# HELP duijie_push_queue_depth Deliveries not yet through.\n");
+        out.push_str("# TYPE duijie_push_queue_depth gauge\n");
+        let _ = writeln!(out, "duijie_push_queue_depth {}", counts.queued);
+        out.push_str(
+            "# HELP duijie_push_waiting_items Items waiting for a daily or weekly digest.\n",
+        );
+        out.push_str("# TYPE duijie_push_waiting_items gauge\n");
+        let _ = writeln!(out, "duijie_push_waiting_items {}", counts.waiting_items);
+        out.push_str("# HELP duijie_push_subscriptions Subscriptions, and of them paused.\n");
+        out.push_str("# TYPE duijie_push_subscriptions gauge\n");
+        let _ = writeln!(
+            out,
+            "duijie_push_subscriptions{{state=\"active\"}} {}",
+            counts.subscriptions - counts.paused
+        );
+        let _ = writeln!(
+            out,
+            "duijie_push_subscriptions{{state=\"paused\"}} {}",
+            counts.paused
+        );
+        let counters = lock(&self.shared.counters);
+        out.push_str("# HELP duijie_push_items_total Items derived from catalog changes.\n");
+        out.push_str("# TYPE duijie_push_items_total counter\n");
+        let _ = writeln!(out, "duijie_push_items_total {}", counters.items);
+        out.push_str(
+            "# HELP duijie_push_deliveries_total Delivery attempts by channel and outcome.\n",
+        );
+        out.push_str("# TYPE duijie_push_deliveries_total counter\n");
+        for ((channel, outcome), count) in &counters.deliveries {
+            let _ = writeln!(
+                out,
+                "duijie_push_deliveries_total{{channel=\"{channel}\",outcome=\"{outcome}\"}} {count}"
+            );
+        }
+        out.push_str("# HELP duijie_push_latency_seconds From a catalog change's commit to the delivery of its items.\n");
+        out.push_str("# TYPE duijie_push_latency_seconds histogram\n");
+        let (buckets, sum, count) = &counters.latency;
+        for (bucket, bound) in buckets.iter().zip(LATENCY_BUCKETS) {
+            let _ = writeln!(
+                out,
+                "duijie_push_latency_seconds_bucket{{le=\"{bound}\"}} {bucket}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "duijie_push_latency_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
+        let _ = writeln!(out, "duijie_push_latency_seconds_sum {sum}");
+        let _ = writeln!(out, "duijie_push_latency_seconds_count {count}");
+        out
+    }
+}
+
+/// A worker: waits for its signal (or half a second), works, and ends once the state is dropped.
+fn run(
+    shared: Weak<Shared>,
+    signal: fn(&Shared) -> &Signal,
+    work: fn(&Shared) -> Result<(), ApiError>,
+) {
+    loop {
+        let Some(strong) = shared.upgrade() else {
+            return;
+        };
+        let _ = signal(&strong).wait(Duration::from_millis(500));
+        if let Err(error) = work(&strong) {
+            eprintln!("duijie serve: push: {error}");
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+}
+
+impl Shared {
+    /// Derives every pending change whose catalog is here; a change committed before its catalog
+    /// is swapped in waits for it (`follow` wakes this again).
+    fn derive(&self) -> Result<(), ApiError> {
+        for change in self.store.pending_changes()? {
+            let catalog = {
+                let catalogs = lock(&self.catalogs);
+                let newest = catalogs.last_key_value().map(|(generation, _)| *generation);
+                match catalogs.get(&change.generation) {
+                    Some(catalog) => catalog.clone(),
+                    // Not yet swapped in: later.
+                    None if newest.is_none_or(|newest| newest < change.generation) => return Ok(()),
+                    // Its catalog is gone (a crash, then later changes, or many changes in a
+                    // row): the newest one ranks, and items carry that catalog's content hashes.
+                    None => catalogs
+                        .last_key_value()
+                        .map(|(_, catalog)| catalog.clone())
+                        .expect("a catalog"),
+                }
+            };
+            self.derive_one(&change, &catalog)?;
+            let mut catalogs = lock(&self.catalogs);
+            while catalogs.len() > 1
+                && catalogs
+                    .first_key_value()
+                    .is_some_and(|(generation, _)| *generation < change.generation)
+            {
+                catalogs.pop_first();
+            }
+        }
+        Ok(())
+    }
+
+    fn derive_one(&self, change: &PendingChange, catalog: &Arc<Catalog>) -> Result<(), ApiError> {
+        let subscriptions: Vec<Subscription> = self
+            .store
+            .subscriptions()?
+            .into_iter()
+            .filter(|subscription| !subscription.paused)
+            .collect();
+        let changed: HashMap<&str, &ChangedResource> = change
+            .changed
+            .iter()
+            .map(|resource| (resource.id.as_str(), resource))
+            .collect();
+        let changed_positions: Vec<bool> = {
+            let mut flags = vec![false; catalog.resources().len()];
+            for id in changed.keys() {
+                if let Some(position) = catalog.position(id) {
+                    flags[position] = true;
+                }
+            }
+            flags
+        };
+        let demand = self.demand.current();
+        let same_lists = demand.catalog.version() == catalog.version()
+            && demand.catalog.resources().len() == catalog.resources().len();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = subscriptions.len().div_ceil(threads).max(1);
+        let items: Vec<NewItem> = std::thread::scope(|scope| {
+            let workers: Vec<_> = subscriptions
+                .chunks(chunk)
+                .map(|part| {
+                    let demand = &demand;
+                    let changed = &changed;
+                    let changed_positions = &changed_positions;
+                    scope.spawn(move || {
+                        let mut items = Vec::new();
+                        for subscription in part {
+                            let Some(entry) = demand.get(&subscription.need_id) else {
+                                continue;
+                            };
+                            if same_lists && subscription.kinds.is_empty() {
+                                if let Some(forward) = entry.fits.as_deref() {
+                                    if subscription.top <= FORWARD {
+                                        let any =
+                                            forward.fits.iter().take(subscription.top).any(|fit| {
+                                                fit.score >= subscription.min_fit
+                                                    && changed_positions[fit.resource as usize]
+                                            });
+                                        if !any {
+                                            continue;
+                                        }
+                                    }
+                                }
+                            }
+                            items.extend(items_for(catalog, &entry.need, subscription, changed));
+                        }
+                        items
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|worker| {
+                    worker
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        });
+        let now = self.clock.now();
+        let (n_items, n_deliveries) =
+            self.store
+                .commit_derived(change, catalog.version(), &items, &subscriptions, now)?;
+        lock(&self.counters).items += n_items as u64;
+        if n_deliveries > 0 {
+            self.deliver_signal.raise();
+        }
+        Ok(())
+    }
+
+    /// Cuts the digests due, then sends every delivery due, `SENDERS` at a time.
+    fn deliver(&self) -> Result<(), ApiError> {
+        let now = self.clock.now();
+        self.store.cut_digests(now)?;
+        loop {
+            let due = self.store.due_deliveries(now, 256)?;
+            if due.is_empty() {
+                return Ok(());
+            }
+            let chunk = due.len().div_ceil(SENDERS).max(1);
+            let results: Vec<Result<(), StoreError>> = std::thread::scope(|scope| {
+                let workers: Vec<_> = due
+                    .chunks(chunk)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            part.iter()
+                                .map(|delivery| self.attempt(delivery))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .flat_map(|worker| {
+                        worker
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                    })
+                    .collect()
+            });
+            for result in results {
+                result?;
+            }
+        }
+    }
+
+    /// One attempt of a delivery, recorded.
+    fn attempt(&self, delivery: &DueDelivery) -> Result<(), StoreError> {
+        let subscription = &delivery.subscription;
+        let sent = match subscription.channel.as_str() {
+            "webhook" => self.send_webhook(delivery),
+            "email" => self.send_email(delivery),
+            other => Err(format!("channel {other} has no deliveries")),
+        };
+        let now = self.clock.now();
+        let outcome = match &sent {
+            Ok(()) => {
+                self.store
+                    .delivery_done(&delivery.id, &subscription.id, now)?;
+                "delivered"
+            }
+            Err(error) => {
+                let paused = self.store.delivery_failed(
+                    &delivery.id,
+                    &subscription.id,
+                    now,
+                    now + backoff(delivery.attempts + 1),
+                    error,
+                    PAUSE_AFTER_SECS,
+                )?;
+                if paused {
+                    eprintln!(
+                        "duijie serve: push: subscription {} paused: every delivery failed for 3 days ({error})",
+                        subscription.id
+                    );
+                }
+                "failed"
+            }
+        };
+        let mut counters = lock(&self.counters);
+        *counters
+            .deliveries
+            .entry((subscription.channel.clone(), outcome))
+            .or_default() += 1;
+        if sent.is_ok() {
+            let seconds = (now - delivery.changed_at).max(0) as f64;
+            for (bucket, bound) in counters.latency.0.iter_mut().zip(LATENCY_BUCKETS) {
+                if seconds <= bound {
+                    *bucket += 1;
+                }
+            }
+            counters.latency.1 += seconds;
+            counters.latency.2 += 1;
+        }
+        Ok(())
+    }
+
+    /// The webhook body of a delivery.
+    fn webhook_body(&self, delivery: &DueDelivery) -> Vec<u8> {
+        let items: Vec<Value> = delivery
+            .items
+            .iter()
+            .filter_map(|item| serde_json::from_str(item).ok())
+            .collect();
+        let subscription = &delivery.subscription;
+        serde_json::to_vec(&json!({
+            "delivery_id": delivery.id,
+            "subscription_id": subscription.id,
+            "need_id": subscription.need_id,
+            "catalog_version": delivery.catalog_version,
+            "items": items,
+            "unsubscribe_url": unsubscribe_url(&self.base_url, subscription),
+        }))
+        .unwrap_or_default()
+    }
+
+    fn send_webhook(&self, delivery: &DueDelivery) -> Result<(), String> {
+        let subscription = &delivery.subscription;
+        let url = subscription.url.as_deref().ok_or("no url")?;
+        let body = self.webhook_body(delivery);
+        let t = self.clock.now();
+        match self
+            .agent
+            .post(url)
+            .set("Content-Type", "application/json")
+            .set("Duijie-Delivery", &delivery.id)
+            .set(
+                "Duijie-Signature",
+                &signature(&subscription.secret, t, &body),
+            )
+            .send_bytes(&body)
+        {
+            Ok(_) => Ok(()),
+            Err(ureq::Error::Status(status, _)) => Err(format!("HTTP {status}")),
+            Err(error) => Err(error.to_string()),
+        }
+    }
+
+    fn send_email(&self, delivery: &DueDelivery) -> Result<(), String> {
+        let relay = self.smtp.as_deref().ok_or("no SMTP relay (--smtp)")?;
+        let subscription = &delivery.subscription;
+        let to = subscription.email.as_deref().ok_or("no email")?;
+        let need = self
+            .demand
+            .current()
+            .get(&subscription.need_id)
+            .map(|entry| entry.need.title.clone())
+            .unwrap_or_else(|| subscription.need_id.clone());
+        let message = crate::push_mail::digest(
+            &need,
+            delivery,
+            &self.base_url,
+            &unsubscribe_url(&self.base_url, subscription),
+        );
+        crate::push_mail::send(relay, to, &message)
+    }
+}
+
+/// The items of one subscription for a change: its forward match on `catalog`, the results in the
+/// change with fit ≥ `min_fit`, explained.
+fn items_for(
+    catalog: &Catalog,
+    need: &duijie_core::model::NeedRecord,
+    subscription: &Subscription,
+    changed: &HashMap<&str, &ChangedResource>,
+) -> Vec<NewItem> {
+    let need = need.need();
+    let mut options = MatchOptions {
+        top: subscription.top,
+        explain: 0,
+        filters: Filters {
+            kinds: subscription
+                .kinds
+                .iter()
+                .filter_map(|kind| Kind::parse(kind))
+                .collect(),
+            ..Filters::default()
+        },
+    };
+    let qualifies = |result: &duijie_core::MatchResult| {
+        result.score >= subscription.min_fit && changed.contains_key(result.id.as_str())
+    };
+    let results = catalog.matcher.match_need(&need, &options);
+    let Some(last) = results.iter().rposition(qualifies) else {
+        return Vec::new();
+    };
+    options.explain = last + 1;
+    let results = catalog.matcher.match_need(&need, &options);
+    results
+        .iter()
+        .enumerate()
+        .filter(|(_, result)| qualifies(result))
+        .filter_map(|(rank, result)| {
+            let resource = catalog.get(&result.id)?;
+            let change = changed.get(result.id.as_str())?;
+            let body = json!({
+                "resource": resource.public(),
+                "fit": result.score,
+                "band": result.band,
+                "rank": rank + 1,
+                "components": result.components,
+                "reasons": result.reasons,
+                "change": change.change,
+                "catalog_version": catalog.version(),
+            });
+            Some(NewItem {
+                subscription_id: subscription.id.clone(),
+                resource_id: result.id.clone(),
+                hash: content_hash(resource),
+                change: change.change.clone(),
+                body: body.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The one-click unsubscribe link of a subscription.
+pub fn unsubscribe_url(base: &str, subscription: &Subscription) -> String {
+    format!("{base}/unsubscribe/{}", subscription.unsubscribe_token)
+}
+
+/// The Atom feed link of a subscription.
+pub fn feed_url(base: &str, subscription: &Subscription) -> String {
+    format!("{base}/feeds/{}.atom", subscription.feed_token)
+}
+
+/// A subscription's Atom 1.0 feed of its newest items (`items`: made at, item JSON; newest first).
+pub fn atom_feed(
+    base: &str,
+    subscription: &Subscription,
+    need_title: &str,
+    items: &[(i64, String)],
+) -> String {
+    let updated = items.first().map_or(subscription.created_at, |(at, _)| *at);
+    let mut out = String::new();
+    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    out.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    let _ = writeln!(
+        out,
+        "  <id>urn:duijie:subscription:{}</id>",
+        xml(&subscription.id)
+    );
+    let _ = writeln!(out, "  <title>对接推送：{}</title>", xml(need_title));
+    let _ = writeln!(
+        out,
+        "  <updated>{}</updated>",
+        duijie_core::time::format_utc(updated)
+    );
+    let _ = writeln!(
+        out,
+        "  <link rel=\"self\" href=\"{}\"/>",
+        xml(&feed_url(base, subscription))
+    );
+    out.push_str("  <author><name>duijie</name></author>\n");
+    for (at, body) in items {
+        let Ok(item) = serde_json::from_str::<Value>(body) else {
+            continue;
+        };
+        let resource = &item["resource"];
+        let id = resource["id"].as_str().unwrap_or_default();
+        let title = resource["title"].as_str().unwrap_or(id);
+        let fit = item["fit"].as_f64().unwrap_or(0.0);
+        let reasons: Vec<&str> = item["reasons"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|reason| reason["zh"].as_str())
+            .collect();
+        let link = format!("{base}/api/v1/resources/{id}");
+        out.push_str("  <entry>\n");
+        let _ = writeln!(
+            out,
+            "    <id>urn:duijie:item:{}:{}:{}</id>",
+            xml(&subscription.id),
+            xml(id),
+            xml(item["catalog_version"].as_str().unwrap_or_default())
+        );
+        let _ = writeln!(out, "    <title>{}</title>", xml(title));
+        let _ = writeln!(
+            out,
+            "    <updated>{}</updated>",
+            duijie_core::time::format_utc(*at)
+        );
+        let _ = writeln!(out, "    <link href=\"{}\"/>", xml(&link));
+        let _ = writeln!(
+            out,
+            "    <content type=\"text\">匹配度 {:.0}%（{}）。{}</content>",
+            fit * 100.0,
+            if item["change"] == "updated" {
+                "更新"
+            } else {
+                "新增"
+            },
+            xml(&reasons.join("；"))
+        );
+        out.push_str("  </entry>\n");
+    }
+    out.push_str("</feed>\n");
+    out
+}
+
+/// Text for XML character data and attribute values.
+pub fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 does not allow.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A panic while holding one of these locks leaves nothing half-written, so a poisoned lock is
+/// still safe to use.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

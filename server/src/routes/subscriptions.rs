@@ -1,0 +1,621 @@
+//! `/api/v1/subscriptions`: a stored need's standing order for precise push (create, list, read,
+//! change, delete), the one-click unsubscribe link (`/unsubscribe/{token}`) and the Atom feed
+//! (`/feeds/{token}.atom`). What is pushed and how is `crate::push`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use duijie_core::{Band, FieldError, Kind};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::auth::{caller, Caller, Scope};
+use crate::demand::Viewer;
+use crate::error::{ApiError, Code};
+use crate::push::{feed_url, unsubscribe_url};
+use crate::routes::openapi::{
+    BadRequest, Forbidden, Invalid, NotFound, PayloadTooLarge, Unauthorized,
+};
+use crate::routes::read_json;
+use crate::state::AppState;
+use crate::store::push::{random_id, Subscription};
+
+/// The most results a subscription's forward match may rank.
+pub const MAX_TOP: usize = 100;
+
+/// A subscription as its owner reads it (never the webhook secret).
+#[derive(Serialize, ToSchema)]
+pub struct SubscriptionView {
+    pub id: String,
+    pub need_id: String,
+    /// The need's enterprise.
+    pub organization: String,
+    /// `webhook`, `email` or `feed`.
+    pub channel: String,
+    /// The webhook's URL.
+    pub url: Option<String>,
+    /// The e-mail address of the digest.
+    pub email: Option<String>,
+    /// Items need at least this fit.
+    pub min_fit: f64,
+    /// Items must rank within the need's top `top`.
+    pub top: usize,
+    /// `immediate`, `daily` or `weekly`.
+    pub frequency: String,
+    /// Resource kinds the need's forward match keeps; empty: all.
+    pub kinds: Vec<String>,
+    pub paused: bool,
+    /// Why it is paused (by its owner, or after 3 days of failed deliveries).
+    pub paused_reason: Option<String>,
+    /// The last delivery error, while deliveries fail.
+    pub last_error: Option<String>,
+    /// Since when every delivery attempt failed (RFC 3339).
+    pub failing_since: Option<String>,
+    pub created_at: String,
+    /// The subscription's Atom feed (a secret URL).
+    pub feed_url: String,
+    /// The one-click unsubscribe link every delivery carries.
+    pub unsubscribe_url: String,
+}
+
+/// A new subscription, with the webhook secret (shown this once).
+#[derive(Serialize, ToSchema)]
+pub struct SubscriptionCreated {
+    pub subscription: SubscriptionView,
+    /// The HMAC-SHA256 key of the `Duijie-Signature` header: `t=UNIX_SECONDS,v1=HEX(HMAC-SHA256(secret, "t.body"))`.
+    pub secret: String,
+}
+
+/// The subscriptions the caller may manage.
+#[derive(Serialize, ToSchema)]
+pub struct SubscriptionList {
+    pub items: Vec<SubscriptionView>,
+}
+
+/// A deleted subscription.
+#[derive(Serialize, ToSchema)]
+pub struct SubscriptionDeleted {
+    pub id: String,
+    pub deleted: bool,
+}
+
+/// The body of a create or change.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SubscriptionBody {
+    /// The stored need (create only).
+    need_id: Option<String>,
+    /// `webhook`, `email` or `feed` (create only).
+    channel: Option<String>,
+    /// A webhook's `http://` URL.
+    url: Option<String>,
+    /// An e-mail digest's address.
+    email: Option<String>,
+    /// Default: the lower edge of the strong band.
+    min_fit: Option<f64>,
+    /// Default 10, at most 100.
+    top: Option<usize>,
+    /// `immediate` (default), `daily` or `weekly`.
+    frequency: Option<String>,
+    kinds: Option<Vec<String>>,
+    paused: Option<bool>,
+}
+
+fn view(state: &AppState, subscription: &Subscription) -> SubscriptionView {
+    let base = state.push.base_url();
+    SubscriptionView {
+        id: subscription.id.clone(),
+        need_id: subscription.need_id.clone(),
+        organization: subscription.organization.clone(),
+        channel: subscription.channel.clone(),
+        url: subscription.url.clone(),
+        email: subscription.email.clone(),
+        min_fit: subscription.min_fit,
+        top: subscription.top,
+        frequency: subscription.frequency.clone(),
+        kinds: subscription.kinds.clone(),
+        paused: subscription.paused,
+        paused_reason: subscription.paused_reason.clone(),
+        last_error: subscription.last_error.clone(),
+        failing_since: subscription
+            .failing_since
+            .map(duijie_core::time::format_utc),
+        created_at: duijie_core::time::format_utc(subscription.created_at),
+        feed_url: feed_url(base, subscription),
+        unsubscribe_url: unsubscribe_url(base, subscription),
+    }
+}
+
+/// Who may manage subscriptions: every scope, an enterprise only those of its own needs.
+fn manager(request: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> {
+    caller(request, state)
+}
+
+fn may_manage(who: &Caller, organization: &str) -> Result<(), ApiError> {
+    match who.scope {
+        Scope::Enterprise if who.organization.as_deref() != Some(organization) => {
+            Err(ApiError::Forbidden("enterprise".to_string()))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn no_subscription(id: &str) -> ApiError {
+    ApiError::NotFound(format!("no subscription with id '{id}'"))
+}
+
+/// Reads the settings of `body` onto `subscription`, every error located by field.
+fn apply_body(
+    subscription: &mut Subscription,
+    body: &serde_json::Map<String, Value>,
+    errors: &mut Vec<FieldError>,
+) {
+    for (name, value) in body {
+        match name.as_str() {
+            "url" => match value.as_str() {
+                Some(url) if url.starts_with("http://") && url.len() > 7 && url.len() <= 2048 => {
+                    subscription.url = Some(url.to_string())
+                }
+                Some(url) if url.starts_with("https://") => errors.push(FieldError::new(
+                    "url",
+                    "this build sends webhooks over http:// only (no TLS client); put a TLS proxy in front of the receiver",
+                )),
+                _ => errors.push(FieldError::new("url", "must be an http:// URL")),
+            },
+            "email" => match value.as_str() {
+                Some(email)
+                    if email.contains('@')
+                        && email.len() <= 254
+                        && !email.contains(['\r', '\n', '<', '>', ' ', ',']) =>
+                {
+                    subscription.email = Some(email.to_string())
+                }
+                _ => errors.push(FieldError::new("email", "must be an e-mail address")),
+            },
+            "min_fit" => match value.as_f64() {
+                Some(fit) if (0.0..=1.0).contains(&fit) => subscription.min_fit = fit,
+                _ => errors.push(FieldError::new("min_fit", "must be a number from 0 to 1")),
+            },
+            "top" => match value.as_u64() {
+                Some(top) if (1..=MAX_TOP as u64).contains(&top) => {
+                    subscription.top = top as usize
+                }
+                _ => errors.push(FieldError::new(
+                    "top",
+                    format!("must be an integer from 1 to {MAX_TOP}"),
+                )),
+            },
+            "frequency" => match value.as_str() {
+                Some(frequency @ ("immediate" | "daily" | "weekly")) => {
+                    subscription.frequency = frequency.to_string()
+                }
+                _ => errors.push(FieldError::new(
+                    "frequency",
+                    "must be immediate, daily or weekly",
+                )),
+            },
+            "kinds" => {
+                let kinds: Option<Vec<String>> = value.as_array().and_then(|kinds| {
+                    kinds
+                        .iter()
+                        .map(|kind| {
+                            kind.as_str()
+                                .filter(|kind| Kind::parse(kind).is_some())
+                                .map(str::to_string)
+                        })
+                        .collect()
+                });
+                match kinds {
+                    Some(kinds) => subscription.kinds = kinds,
+                    None => errors.push(FieldError::new(
+                        "kinds",
+                        "must be a list of expert, achievement, patent, organization",
+                    )),
+                }
+            }
+            "paused" => match value.as_bool() {
+                Some(paused) => {
+                    subscription.paused = paused;
+                    if paused {
+                        subscription.paused_reason = Some("paused by its owner".to_string());
+                    } else {
+                        subscription.paused_reason = None;
+                        subscription.failing_since = None;
+                    }
+                }
+                None => errors.push(FieldError::new("paused", "must be true or false")),
+            },
+            "need_id" | "channel" => {}
+            other => errors.push(FieldError::new(other, "is not a field of a subscription")),
+        }
+    }
+}
+
+/// Create a subscription of a stored need.
+///
+/// The need's enterprise token (its own needs only), a broker, editor or admin token. After each
+/// catalog change, every resource the change added or changed that now ranks in the need's top
+/// `top` with fit ≥ `min_fit` is pushed once per content version, on the channel: a signed webhook
+/// POST, an e-mail digest (`daily`/`weekly`, or each change), or the Atom feed. A webhook's
+/// `secret` is in this answer only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/subscriptions",
+    tag = "subscriptions",
+    operation_id = "create_subscription",
+    security(("bearer" = [])),
+    request_body(content = SubscriptionBody, description = "`need_id` and `channel`; `url` for a webhook, `email` for e-mail; the rest optional."),
+    responses(
+        (status = 201, description = "Created.", body = SubscriptionCreated,
+            headers(("Location" = String, description = "The new subscription's URL."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Invalid)
+    )
+)]
+pub async fn create(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = manager(&request, &state)?;
+    let value = read_json(&request, payload, state.config.body_limit).await?;
+    let Value::Object(body) = value else {
+        return Err(ApiError::bad_request(
+            Code::BadJson,
+            "the body must be a JSON object",
+        ));
+    };
+    let need_id = body
+        .get("need_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let channel = body
+        .get("channel")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let mut errors = Vec::new();
+    if need_id.is_empty() {
+        errors.push(FieldError::new("need_id", "is required"));
+    }
+    if !matches!(channel.as_str(), "webhook" | "email" | "feed") {
+        errors.push(FieldError::new("channel", "must be webhook, email or feed"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid("the subscription is not valid", errors));
+    }
+    let need = {
+        let demand = state.demand.current();
+        let entry = demand
+            .get(&need_id)
+            .ok_or_else(|| ApiError::NotFound(format!("no need with id '{need_id}'")))?;
+        Viewer::of(Some(&who)).may_read(&entry.need)?;
+        entry.need.clone()
+    };
+    may_manage(&who, &need.organization)?;
+    let now = state.push.clock().now();
+    let mut subscription = Subscription {
+        id: random_id("sub-")?,
+        need_id,
+        organization: need.organization.clone(),
+        channel,
+        url: None,
+        email: None,
+        min_fit: Band::Strong.min_fit(),
+        top: 10,
+        frequency: "immediate".to_string(),
+        kinds: Vec::new(),
+        paused: false,
+        paused_reason: None,
+        secret: random_id("whsec_")?,
+        feed_token: random_id("")?,
+        unsubscribe_token: random_id("")?,
+        created_at: now,
+        failing_since: None,
+        last_error: None,
+        last_batch_at: now,
+    };
+    apply_body(&mut subscription, &body, &mut errors);
+    if subscription.channel == "webhook" && subscription.url.is_none() {
+        errors.push(FieldError::new("url", "is required for a webhook"));
+    }
+    if subscription.channel == "email" && subscription.email.is_none() {
+        errors.push(FieldError::new("email", "is required for e-mail"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid("the subscription is not valid", errors));
+    }
+    let stored = subscription.clone();
+    let store = state.store.clone();
+    web::block(move || store.insert_subscription(&stored)).await??;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            "Location",
+            format!("/api/v1/subscriptions/{}", subscription.id),
+        ))
+        .json(SubscriptionCreated {
+            subscription: view(&state, &subscription),
+            secret: subscription.secret.clone(),
+        }))
+}
+
+/// List subscriptions.
+///
+/// Any token; an enterprise sees those of its own needs only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/subscriptions",
+    tag = "subscriptions",
+    operation_id = "list_subscriptions",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The subscriptions the caller may manage, by id.", body = SubscriptionList),
+        (status = 401, response = Unauthorized)
+    )
+)]
+pub async fn list(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = manager(&request, &state)?;
+    let store = state.store.clone();
+    let subscriptions = web::block(move || store.subscriptions()).await??;
+    let items = subscriptions
+        .iter()
+        .filter(|subscription| may_manage(&who, &subscription.organization).is_ok())
+        .map(|subscription| view(&state, subscription))
+        .collect();
+    Ok(HttpResponse::Ok().json(SubscriptionList { items }))
+}
+
+async fn managed(
+    request: &HttpRequest,
+    state: &web::Data<AppState>,
+    id: &str,
+) -> Result<Subscription, ApiError> {
+    let who = manager(request, state)?;
+    let store = state.store.clone();
+    let wanted = id.to_string();
+    let subscription = web::block(move || store.subscription(&wanted))
+        .await??
+        .ok_or_else(|| no_subscription(id))?;
+    may_manage(&who, &subscription.organization)?;
+    Ok(subscription)
+}
+
+/// Read a subscription.
+#[utoipa::path(
+    get,
+    path = "/api/v1/subscriptions/{id}",
+    tag = "subscriptions",
+    operation_id = "get_subscription",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The subscription's id.")),
+    responses(
+        (status = 200, description = "The subscription.", body = SubscriptionView),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound)
+    )
+)]
+pub async fn get(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let subscription = managed(&request, &state, &path).await?;
+    Ok(HttpResponse::Ok().json(view(&state, &subscription)))
+}
+
+/// Change a subscription: pause or resume it, its frequency, thresholds, kinds or address.
+///
+/// Resuming (`"paused": false`) clears the reason and retries its waiting deliveries now.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/subscriptions/{id}",
+    tag = "subscriptions",
+    operation_id = "patch_subscription",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The subscription's id.")),
+    request_body(content = SubscriptionBody, description = "The fields to change (not `need_id` or `channel`)."),
+    responses(
+        (status = 200, description = "Changed.", body = SubscriptionView),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Invalid)
+    )
+)]
+pub async fn patch(
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let mut subscription = managed(&request, &state, &path).await?;
+    let value = read_json(&request, payload, state.config.body_limit).await?;
+    let Value::Object(body) = value else {
+        return Err(ApiError::bad_request(
+            Code::BadJson,
+            "the body must be a JSON object",
+        ));
+    };
+    let mut errors = Vec::new();
+    for fixed in ["need_id", "channel"] {
+        if body
+            .get(fixed)
+            .is_some_and(|given| given.as_str() != Some(field_of(&subscription, fixed)))
+        {
+            errors.push(FieldError::new(
+                fixed,
+                "cannot change: delete the subscription and create another",
+            ));
+        }
+    }
+    apply_body(&mut subscription, &body, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::invalid("the change is not valid", errors));
+    }
+    let stored = subscription.clone();
+    let store = state.store.clone();
+    web::block(move || store.update_subscription(&stored)).await??;
+    state.push.wake();
+    Ok(HttpResponse::Ok().json(view(&state, &subscription)))
+}
+
+fn field_of<'a>(subscription: &'a Subscription, name: &str) -> &'a str {
+    match name {
+        "need_id" => &subscription.need_id,
+        _ => &subscription.channel,
+    }
+}
+
+/// Delete a subscription, with its waiting items and deliveries.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/subscriptions/{id}",
+    tag = "subscriptions",
+    operation_id = "delete_subscription",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The subscription's id.")),
+    responses(
+        (status = 200, description = "Deleted.", body = SubscriptionDeleted),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound)
+    )
+)]
+pub async fn delete(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let subscription = managed(&request, &state, &path).await?;
+    let store = state.store.clone();
+    let id = subscription.id.clone();
+    web::block(move || store.delete_subscription(&id)).await??;
+    Ok(HttpResponse::Ok().json(SubscriptionDeleted {
+        id: subscription.id,
+        deleted: true,
+    }))
+}
+
+/// One-click unsubscribe: the link every delivery carries deletes its subscription.
+///
+/// No token: the link's secret is the authority. `POST` is the RFC 8058 one-click form mail
+/// clients send (`List-Unsubscribe-Post`).
+#[utoipa::path(
+    get,
+    path = "/unsubscribe/{token}",
+    tag = "subscriptions",
+    operation_id = "unsubscribe",
+    params(("token" = String, Path, description = "The subscription's unsubscribe secret.")),
+    responses(
+        (status = 200, description = "Unsubscribed (a page saying so).", body = String, content_type = "text/html"),
+        (status = 404, response = NotFound)
+    )
+)]
+pub async fn unsubscribe(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    // A HEAD (a link checker's) changes nothing.
+    let head = request.method() == actix_web::http::Method::HEAD;
+    let token = path.into_inner();
+    let store = state.store.clone();
+    let gone = web::block(move || -> Result<Option<Subscription>, ApiError> {
+        let Some(subscription) = store.subscription_by_token("unsubscribe_token", &token)? else {
+            return Ok(None);
+        };
+        if !head {
+            store.delete_subscription(&subscription.id)?;
+        }
+        Ok(Some(subscription))
+    })
+    .await??
+    .ok_or_else(|| {
+        ApiError::NotFound("no subscription has this link (already unsubscribed?)".to_string())
+    })?;
+    let need = crate::push::xml(&gone.need_id);
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(format!(
+            "<!doctype html><html lang=\"zh\"><meta charset=\"utf-8\"><title>已退订</title>\
+             <p>已退订：需求 {need} 不再推送。</p></html>"
+        )))
+}
+
+/// One-click unsubscribe by `POST` (RFC 8058).
+#[utoipa::path(
+    post,
+    path = "/unsubscribe/{token}",
+    tag = "subscriptions",
+    operation_id = "unsubscribe_post",
+    params(("token" = String, Path, description = "The subscription's unsubscribe secret.")),
+    responses(
+        (status = 200, description = "Unsubscribed.", body = String, content_type = "text/html"),
+        (status = 404, response = NotFound)
+    )
+)]
+pub async fn unsubscribe_post(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    unsubscribe(request, path, state).await
+}
+
+/// A subscription's Atom 1.0 feed: its newest 100 items.
+///
+/// No token: the URL's secret is the authority.
+#[utoipa::path(
+    get,
+    path = "/feeds/{token}.atom",
+    tag = "subscriptions",
+    operation_id = "subscription_feed",
+    params(("token" = String, Path, description = "The subscription's feed secret.")),
+    responses(
+        (status = 200, description = "The feed.", body = String, content_type = "application/atom+xml"),
+        (status = 404, response = NotFound)
+    )
+)]
+pub async fn feed(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let token = path.into_inner();
+    let store = state.store.clone();
+    let found = web::block(move || -> Result<_, ApiError> {
+        let Some(subscription) = store.subscription_by_token("feed_token", &token)? else {
+            return Ok(None);
+        };
+        let items = store.subscription_items(&subscription.id, 100)?;
+        Ok(Some((subscription, items)))
+    })
+    .await??;
+    let (subscription, items) =
+        found.ok_or_else(|| ApiError::NotFound("no feed at this address".to_string()))?;
+    let title = state
+        .demand
+        .current()
+        .get(&subscription.need_id)
+        .map_or_else(
+            || subscription.need_id.clone(),
+            |entry| entry.need.title.clone(),
+        );
+    Ok(HttpResponse::Ok()
+        .content_type("application/atom+xml; charset=utf-8")
+        .body(crate::push::atom_feed(
+            state.push.base_url(),
+            &subscription,
+            &title,
+            &items,
+        )))
+}
