@@ -177,6 +177,10 @@ struct Shared {
     smtp: Option<String>,
     derive_signal: Signal,
     deliver_signal: Signal,
+    /// One derive at a time, and one delivery round at a time (the worker's or `run_now`'s), so a
+    /// due delivery is never sent twice by this process.
+    derive_lock: Mutex<()>,
+    deliver_lock: Mutex<()>,
     counters: Mutex<Counters>,
     agent: ureq::Agent,
 }
@@ -224,6 +228,8 @@ impl Push {
             smtp,
             derive_signal: Signal::default(),
             deliver_signal: Signal::default(),
+            derive_lock: Mutex::new(()),
+            deliver_lock: Mutex::new(()),
             counters: Mutex::new(Counters::default()),
             agent: ureq::AgentBuilder::new()
                 .timeout_connect(Duration::from_secs(5))
@@ -357,6 +363,7 @@ impl Shared {
     /// Derives every pending change whose catalog is here; a change committed before its catalog
     /// is swapped in waits for it (`follow` wakes this again).
     fn derive(&self) -> Result<(), ApiError> {
+        let _guard = lock(&self.derive_lock);
         for change in self.store.pending_changes()? {
             let catalog = {
                 let catalogs = lock(&self.catalogs);
@@ -467,6 +474,7 @@ impl Shared {
 
     /// Cuts the digests due, then sends every delivery due, `SENDERS` at a time.
     fn deliver(&self) -> Result<(), ApiError> {
+        let _guard = lock(&self.deliver_lock);
         let now = self.clock.now();
         self.store.cut_digests(now)?;
         loop {

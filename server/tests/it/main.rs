@@ -16,6 +16,7 @@ mod holes;
 mod import;
 mod import_rules;
 mod needs;
+mod push;
 mod reliability;
 mod resources;
 mod rules;

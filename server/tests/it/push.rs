@@ -1,0 +1,903 @@
+//! Precise push over HTTP: subscriptions and the auth of every route, the pushed set against a
+//! brute-force forward match on random catalogs, needs and changes, nothing for an unchanged
+//! re-import, one push per content version, webhooks at a real receiver (signature, retries under
+//! one delivery id, pause after 3 days), the Atom feed, the unsubscribe link, e-mail digests at a
+//! real SMTP server, and kill -9 during an import with subscriptions.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use duijie_server::auth::{create_token, Scope};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+use crate::support::{jsonl, resource, Reply, Server};
+
+/// One request a receiver got.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub headers: BTreeMap<String, String>,
+    pub body: Vec<u8>,
+}
+
+/// A webhook receiver on a free local port: records every request and answers each with the next
+/// status of its queue (200 once the queue is empty).
+pub struct Receiver {
+    pub url: String,
+    pub requests: Arc<Mutex<Vec<Received>>>,
+    pub statuses: Arc<Mutex<VecDeque<u16>>>,
+}
+
+impl Receiver {
+    pub fn start() -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let requests: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let statuses: Arc<Mutex<VecDeque<u16>>> = Arc::default();
+        let (got, answers) = (requests.clone(), statuses.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let (got, answers) = (got.clone(), answers.clone());
+                std::thread::spawn(move || {
+                    let mut writer = stream.try_clone().unwrap();
+                    let mut reader = BufReader::new(stream);
+                    loop {
+                        let mut headers = BTreeMap::new();
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        loop {
+                            line.clear();
+                            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                                return;
+                            }
+                            let trimmed = line.trim_end();
+                            if trimmed.is_empty() {
+                                break;
+                            }
+                            if let Some((name, value)) = trimmed.split_once(':') {
+                                headers.insert(name.to_ascii_lowercase(), value.trim().to_string());
+                            }
+                        }
+                        let length: usize = headers
+                            .get("content-length")
+                            .and_then(|length| length.parse().ok())
+                            .unwrap_or(0);
+                        let mut body = vec![0; length];
+                        if reader.read_exact(&mut body).is_err() {
+                            return;
+                        }
+                        got.lock().unwrap().push(Received { headers, body });
+                        let status = answers.lock().unwrap().pop_front().unwrap_or(200);
+                        let answer = format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n");
+                        if writer.write_all(answer.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Receiver {
+            url,
+            requests,
+            statuses,
+        }
+    }
+
+    pub fn bodies(&self) -> Vec<Value> {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|request| serde_json::from_slice(&request.body).unwrap())
+            .collect()
+    }
+
+    /// Waits until it has `n` requests (or 20 s), and returns them.
+    pub fn wait_for(&self, n: usize) -> Vec<Received> {
+        let started = Instant::now();
+        while self.requests.lock().unwrap().len() < n && started.elapsed() < Duration::from_secs(20)
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+/// HMAC-SHA256 written out here from RFC 2104, independent of the server's.
+fn hmac(key: &[u8], message: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let ipad: Vec<u8> = block.iter().map(|b| b ^ 0x36).collect();
+    let opad: Vec<u8> = block.iter().map(|b| b ^ 0x5c).collect();
+    let inner = Sha256::digest([ipad.as_slice(), message].concat());
+    let outer = Sha256::digest([opad.as_slice(), inner.as_slice()].concat());
+    outer.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether `header` (`t=…,v1=…`) signs `body` with `secret`.
+fn verifies(header: &str, secret: &str, body: &[u8]) -> bool {
+    let mut t = None;
+    let mut v1 = None;
+    for part in header.split(',') {
+        match part.split_once('=') {
+            Some(("t", value)) => t = Some(value),
+            Some(("v1", value)) => v1 = Some(value),
+            _ => {}
+        }
+    }
+    let (Some(t), Some(v1)) = (t, v1) else {
+        return false;
+    };
+    let message = [format!("{t}.").as_bytes(), body].concat();
+    hmac(secret.as_bytes(), &message) == v1
+}
+
+fn need_row(id: &str, organization: &str, text: &str) -> Value {
+    json!({
+        "id": id,
+        "title": format!("{text}需求"),
+        "text": format!("我公司需要{text}方面的技术支持。"),
+        "organization": organization,
+        "visibility": "public",
+    })
+}
+
+fn import_needs(server: &Server, token: &str, needs: &[Value]) {
+    let reply = server.request(
+        "POST",
+        "/api/v1/needs/import",
+        Some(token),
+        &[],
+        Some(("application/x-ndjson", jsonl(needs))),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+}
+
+fn import(server: &Server, token: &str, query: &str, resources: &[Value]) -> Reply {
+    let reply = server.import(query, token, "application/x-ndjson", &jsonl(resources));
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    reply
+}
+
+fn subscribe(server: &Server, token: &str, body: Value) -> Value {
+    let reply = server.send("POST", "/api/v1/subscriptions", Some(token), Some(&body));
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    reply.json()
+}
+
+/// Derives and delivers what is due, in this thread.
+fn settle(server: &Server) {
+    server.state.push.run_now().unwrap();
+}
+
+/// The feed's entries as (resource id, catalog version).
+fn feed_entries(server: &Server, feed_url: &str) -> Vec<(String, String)> {
+    let path = &feed_url[feed_url.find("/feeds/").unwrap()..];
+    let reply = server.get(path);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let text = reply.text();
+    text.match_indices("<id>urn:duijie:item:")
+        .map(|(at, tag)| {
+            let rest = &text[at + tag.len()..];
+            let id = &rest[..rest.find("</id>").unwrap()];
+            let mut parts = id.split(':');
+            let _subscription = parts.next().unwrap();
+            (
+                parts.next().unwrap().to_string(),
+                parts.next().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn topic(i: usize) -> &'static str {
+    ["锂电池储能", "污水处理", "智能制造", "作物育种"][i % 4]
+}
+
+#[test]
+fn every_route_asks_the_right_token() {
+    let server = Server::start("push-auth");
+    let editor = server.token("editor");
+    let broker = server.token("broker");
+    let own = create_token(&server.state.store, Scope::Enterprise, Some("甲公司")).unwrap();
+    let other = create_token(&server.state.store, Scope::Enterprise, Some("乙公司")).unwrap();
+    import_needs(&server, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
+    let body = json!({"need_id": "n-1", "channel": "feed"});
+    // None: 401; another enterprise: 403; its own enterprise, a broker, an editor: 201.
+    assert_eq!(
+        server
+            .send("POST", "/api/v1/subscriptions", None, Some(&body))
+            .status,
+        401
+    );
+    let refused = server.send("POST", "/api/v1/subscriptions", Some(&other), Some(&body));
+    assert_eq!(refused.status, 403, "{}", refused.text());
+    let created = subscribe(&server, &own, body.clone());
+    subscribe(&server, &broker, body.clone());
+    subscribe(&server, &editor, body.clone());
+    let id = created["subscription"]["id"].as_str().unwrap().to_string();
+    assert_eq!(created["subscription"]["min_fit"], 0.35);
+    assert_eq!(created["subscription"]["top"], 10);
+    let path = format!("/api/v1/subscriptions/{id}");
+    for (method, body) in [
+        ("GET", None),
+        ("PATCH", Some(json!({"paused": true}))),
+        ("DELETE", None),
+    ] {
+        let none = server.send(method, &path, None, body.as_ref());
+        assert_eq!(none.status, 401, "{method} without a token");
+        let wrong = server.send(method, &path, Some(&other), body.as_ref());
+        assert_eq!(wrong.status, 403, "{method} by another enterprise");
+        let missing = server.send(
+            method,
+            "/api/v1/subscriptions/sub-none",
+            Some(&editor),
+            body.as_ref(),
+        );
+        assert_eq!(missing.status, 404, "{method} of no subscription");
+    }
+    assert_eq!(server.get("/api/v1/subscriptions").status, 401);
+    // Lists: an enterprise sees its own; another sees none; a broker sees all three.
+    let list = |token: &str| {
+        server
+            .send("GET", "/api/v1/subscriptions", Some(token), None)
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(list(&own), 3);
+    assert_eq!(list(&other), 0);
+    assert_eq!(list(&broker), 3);
+    let paused = server.send(
+        "PATCH",
+        &path,
+        Some(&own),
+        Some(&json!({"paused": true, "top": 5})),
+    );
+    assert_eq!(paused.status, 200, "{}", paused.text());
+    assert_eq!(paused.json()["paused"], true);
+    assert_eq!(paused.json()["top"], 5);
+    let bad = server.send(
+        "PATCH",
+        &path,
+        Some(&own),
+        Some(&json!({"top": 0, "channel": "email"})),
+    );
+    assert_eq!(bad.status, 422, "{}", bad.text());
+    let answer = bad.json();
+    let fields: BTreeSet<&str> = answer["error"]["details"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| error["field"].as_str().unwrap())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(fields, BTreeSet::from(["top", "channel"]));
+    // The channel's address is required, and the need must exist.
+    let no_url = server.send(
+        "POST",
+        "/api/v1/subscriptions",
+        Some(&editor),
+        Some(&json!({"need_id": "n-1", "channel": "webhook"})),
+    );
+    assert_eq!(no_url.status, 422);
+    let no_need = server.send(
+        "POST",
+        "/api/v1/subscriptions",
+        Some(&editor),
+        Some(&json!({"need_id": "n-none", "channel": "feed"})),
+    );
+    assert_eq!(no_need.status, 404);
+    assert_eq!(server.send("DELETE", &path, Some(&own), None).status, 200);
+    assert_eq!(server.send("GET", &path, Some(&own), None).status, 404);
+    // The secret links need no token, and an unknown one is 404.
+    assert_eq!(server.get("/unsubscribe/nothing").status, 404);
+    assert_eq!(server.get("/feeds/nothing.atom").status, 404);
+}
+
+#[test]
+fn a_webhook_gets_each_fitting_new_resource_once_signed() {
+    let server = Server::start("push-webhook");
+    let editor = server.token("editor");
+    let receiver = Receiver::start();
+    import(
+        &server,
+        &editor,
+        "",
+        &(0..8)
+            .map(|i| {
+                resource(
+                    &format!("r-{i}"),
+                    "achievement",
+                    &format!("{}技术{i}", topic(i)),
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    import_needs(&server, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
+    let created = subscribe(
+        &server,
+        &editor,
+        json!({"need_id": "n-1", "channel": "webhook", "url": receiver.url, "min_fit": 0.0}),
+    );
+    let secret = created["secret"].as_str().unwrap().to_string();
+    let subscription = created["subscription"].clone();
+    // Nothing changed yet: nothing is pushed.
+    settle(&server);
+    assert!(receiver.requests.lock().unwrap().is_empty());
+
+    let new = vec![
+        resource("r-new-1", "patent", "锂电池储能热管理技术"),
+        resource("r-new-2", "achievement", "污水处理膜技术"),
+    ];
+    let reply = import(&server, &editor, "", &new);
+    let version = reply.json()["catalog_version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    settle(&server);
+    let got = receiver.wait_for(1);
+    assert_eq!(got.len(), 1);
+    let body: Value = serde_json::from_slice(&got[0].body).unwrap();
+    assert_eq!(body["subscription_id"], subscription["id"]);
+    assert_eq!(body["need_id"], "n-1");
+    assert_eq!(body["catalog_version"], version.as_str());
+    assert!(body["unsubscribe_url"]
+        .as_str()
+        .unwrap()
+        .contains("/unsubscribe/"));
+    let header = &got[0].headers["duijie-signature"];
+    assert!(verifies(header, &secret, &got[0].body), "{header}");
+    assert!(!verifies(header, "whsec_wrong", &got[0].body));
+    let mut tampered = got[0].body.clone();
+    tampered[10] ^= 1;
+    assert!(!verifies(header, &secret, &tampered));
+
+    // Exactly what the forward match shows among the changed resources.
+    let matches = server.get("/api/v1/needs/n-1/matches?limit=10").json();
+    let expected: BTreeSet<String> = matches["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|result| result["id"].as_str().unwrap().to_string())
+        .filter(|id| id.starts_with("r-new"))
+        .collect();
+    let pushed: BTreeSet<String> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["resource"]["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(pushed, expected);
+    assert!(pushed.contains("r-new-1"));
+    let item = &body["items"][0];
+    assert_eq!(item["change"], "new");
+    assert!(item["fit"].as_f64().unwrap() > 0.0);
+    assert!(!item["reasons"].as_array().unwrap().is_empty());
+    assert!(item["components"].as_array().is_some());
+    assert!(
+        item["resource"].get("contact").is_none(),
+        "public fields only"
+    );
+
+    // The same import again changes nothing: no push.
+    import(&server, &editor, "", &new);
+    settle(&server);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(receiver.requests.lock().unwrap().len(), 1);
+
+    // Edited twice: pushed twice, as `updated`; an edit of `updated_at` only: nothing.
+    let mut edited = new[0].clone();
+    edited["summary"] = json!("锂电池储能热管理技术：第二版。");
+    import(&server, &editor, "", std::slice::from_ref(&edited));
+    settle(&server);
+    edited["summary"] = json!("锂电池储能热管理技术：第三版。");
+    import(&server, &editor, "", std::slice::from_ref(&edited));
+    settle(&server);
+    edited["updated_at"] = json!("2026-01-02T03:04:05Z");
+    import(&server, &editor, "", std::slice::from_ref(&edited));
+    settle(&server);
+    let got = receiver.wait_for(3);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(receiver.requests.lock().unwrap().len(), 3);
+    for request in &got[1..] {
+        let body: Value = serde_json::from_slice(&request.body).unwrap();
+        assert_eq!(body["items"].as_array().unwrap().len(), 1, "{body}");
+        assert_eq!(body["items"][0]["change"], "updated");
+        assert_eq!(body["items"][0]["resource"]["id"], "r-new-1");
+    }
+    let ids: BTreeSet<String> = receiver
+        .bodies()
+        .iter()
+        .map(|body| body["delivery_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 3, "each delivery has its own id");
+    let metrics = server.get("/metrics").text();
+    assert!(
+        metrics
+            .contains("duijie_push_deliveries_total{channel=\"webhook\",outcome=\"delivered\"} 3"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("duijie_push_queue_depth 0"), "{metrics}");
+}
+
+#[test]
+fn retries_keep_one_delivery_id_and_three_days_of_failures_pause() {
+    let server = Server::start("push-retry");
+    let editor = server.token("editor");
+    let receiver = Receiver::start();
+    import_needs(&server, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
+    let created = subscribe(
+        &server,
+        &editor,
+        json!({"need_id": "n-1", "channel": "webhook", "url": receiver.url, "min_fit": 0.0}),
+    );
+    let id = created["subscription"]["id"].as_str().unwrap().to_string();
+    receiver.statuses.lock().unwrap().extend([500, 503]);
+    import(
+        &server,
+        &editor,
+        "",
+        &[resource("r-1", "patent", "锂电池储能技术")],
+    );
+    settle(&server);
+    receiver.wait_for(1);
+    // Backoff: nothing before the clock moves; then the same delivery again.
+    let clock = server.state.push.clock().clone();
+    for _ in 0..2 {
+        clock.advance(3_600);
+        settle(&server);
+    }
+    let got = receiver.wait_for(3);
+    assert_eq!(got.len(), 3);
+    let ids: BTreeSet<String> = receiver
+        .bodies()
+        .iter()
+        .map(|body| body["delivery_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 1, "one delivery id for every attempt");
+    for request in &got {
+        assert!(verifies(
+            &request.headers["duijie-signature"],
+            created["secret"].as_str().unwrap(),
+            &request.body
+        ));
+    }
+    // Delivered at the third attempt: nothing more, however long we wait.
+    clock.advance(86_400);
+    settle(&server);
+    assert_eq!(receiver.requests.lock().unwrap().len(), 3);
+
+    // A receiver that always fails: retried for 3 days, then the subscription is paused with why.
+    receiver
+        .statuses
+        .lock()
+        .unwrap()
+        .extend(std::iter::repeat_n(500, 1000));
+    import(
+        &server,
+        &editor,
+        "",
+        &[resource("r-2", "patent", "锂电池储能系统")],
+    );
+    settle(&server);
+    let mut attempts_by_day = Vec::new();
+    for hour in 1..=80 {
+        clock.advance(3_600);
+        settle(&server);
+        if hour % 24 == 0 {
+            attempts_by_day.push(receiver.requests.lock().unwrap().len());
+        }
+    }
+    let reply = server.send(
+        "GET",
+        &format!("/api/v1/subscriptions/{id}"),
+        Some(&editor),
+        None,
+    );
+    let subscription = reply.json();
+    assert_eq!(subscription["paused"], true, "{subscription}");
+    assert!(
+        subscription["paused_reason"]
+            .as_str()
+            .unwrap()
+            .contains("3 days"),
+        "{subscription}"
+    );
+    assert_eq!(subscription["last_error"], "HTTP 500");
+    // Retried all along the first day and after it.
+    assert!(
+        attempts_by_day[0] > 4 && attempts_by_day[1] > attempts_by_day[0],
+        "{attempts_by_day:?}"
+    );
+    let paused_at = receiver.requests.lock().unwrap().len();
+    clock.advance(86_400);
+    settle(&server);
+    assert_eq!(
+        receiver.requests.lock().unwrap().len(),
+        paused_at,
+        "a paused subscription is not tried"
+    );
+    // Resumed: the waiting delivery goes through.
+    receiver.statuses.lock().unwrap().clear();
+    let resumed = server.send(
+        "PATCH",
+        &format!("/api/v1/subscriptions/{id}"),
+        Some(&editor),
+        Some(&json!({"paused": false})),
+    );
+    assert_eq!(resumed.json()["paused_reason"], Value::Null);
+    clock.advance(3_600);
+    settle(&server);
+    assert_eq!(receiver.wait_for(paused_at + 1).len(), paused_at + 1);
+}
+
+#[test]
+fn the_feed_is_atom_and_the_unsubscribe_link_works() {
+    let server = Server::start("push-feed");
+    let editor = server.token("editor");
+    import_needs(&server, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
+    let created = subscribe(
+        &server,
+        &editor,
+        json!({"need_id": "n-1", "channel": "feed", "min_fit": 0.0}),
+    );
+    let view = &created["subscription"];
+    import(
+        &server,
+        &editor,
+        "",
+        &[
+            resource("r-1", "patent", "锂电池储能<技术>&"),
+            resource("r-2", "expert", "污水处理"),
+        ],
+    );
+    settle(&server);
+    let feed_url = view["feed_url"].as_str().unwrap();
+    let path = &feed_url[feed_url.find("/feeds/").unwrap()..];
+    let reply = server.get(path);
+    assert_eq!(reply.status, 200);
+    assert!(reply
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/atom+xml"));
+    let text = reply.text();
+    // Well-formed, and what Atom 1.0 requires of a feed and its entries.
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let mut open: Vec<String> = Vec::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Start(tag) => {
+                let name = String::from_utf8_lossy(tag.name().as_ref().as_bytes()).into_owned();
+                open.push(name);
+                *seen.entry(open.join("/")).or_default() += 1;
+            }
+            quick_xml::events::Event::Empty(tag) => {
+                let name = String::from_utf8_lossy(tag.name().as_ref().as_bytes()).into_owned();
+                *seen
+                    .entry(format!("{}/{name}", open.join("/")))
+                    .or_default() += 1;
+            }
+            quick_xml::events::Event::End(_) => {
+                open.pop();
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert!(text.contains("xmlns=\"http://www.w3.org/2005/Atom\""));
+    for required in ["feed/id", "feed/title", "feed/updated", "feed/author"] {
+        assert_eq!(seen.get(required), Some(&1), "{required} in {text}");
+    }
+    let entries = seen["feed/entry"];
+    assert!(entries >= 1, "{text}");
+    for required in [
+        "feed/entry/id",
+        "feed/entry/title",
+        "feed/entry/updated",
+        "feed/entry/link",
+        "feed/entry/content",
+    ] {
+        assert_eq!(seen.get(required), Some(&entries), "{required} in {text}");
+    }
+    assert!(text.contains("锂电池储能&lt;技术&gt;&amp;"));
+    // The unsubscribe link: a HEAD changes nothing, the GET unsubscribes, a second says so.
+    let link = view["unsubscribe_url"].as_str().unwrap();
+    let link = &link[link.find("/unsubscribe/").unwrap()..];
+    assert_eq!(server.request("HEAD", link, None, &[], None).status, 200);
+    let id = view["id"].as_str().unwrap();
+    assert_eq!(
+        server
+            .send(
+                "GET",
+                &format!("/api/v1/subscriptions/{id}"),
+                Some(&editor),
+                None
+            )
+            .status,
+        200
+    );
+    let page = server.get(link);
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("已退订"));
+    assert_eq!(
+        server
+            .send(
+                "GET",
+                &format!("/api/v1/subscriptions/{id}"),
+                Some(&editor),
+                None
+            )
+            .status,
+        404
+    );
+    assert_eq!(server.get(link).status, 404);
+    assert_eq!(server.get(path).status, 404);
+}
+
+/// A small catalog drawn from a few topics, so needs and resources share words.
+fn catalog_strategy() -> impl Strategy<Value = Vec<(usize, usize, usize)>> {
+    prop::collection::vec((0usize..6, 0usize..4, 0usize..3), 3..14)
+}
+
+fn random_resource(i: usize, (topic_at, kind, extra): (usize, usize, usize)) -> Value {
+    let topics = [
+        "锂电池储能",
+        "污水处理",
+        "智能制造",
+        "作物育种",
+        "储能电站",
+        "膜分离水处理",
+    ];
+    let kinds = ["achievement", "expert", "patent", "organization"];
+    let extras = ["技术", "系统", "方法"];
+    resource(
+        &format!("r-{i:03}"),
+        kinds[kind],
+        &format!("{}{}{i}", topics[topic_at], extras[extra]),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, .. ProptestConfig::default() })]
+
+    /// After each random change, each subscription's pushed items are exactly the resources the
+    /// change added or changed that the need's forward match (`GET /api/v1/needs/{id}/matches`,
+    /// limit `top`) ranks with fit ≥ `min_fit`.
+    #[test]
+    fn the_pushed_set_is_the_forward_match_among_the_changed(
+        base in catalog_strategy(),
+        changes in prop::collection::vec(
+            (prop::collection::vec((0usize..20, (0usize..6, 0usize..4, 0usize..3)), 1..6), any::<bool>()),
+            1..3,
+        ),
+        settings in prop::collection::vec((0usize..4, 1usize..8, 0u32..45), 1..4),
+    ) {
+        let server = Server::start("push-prop");
+        let editor = server.token("editor");
+        let mut catalog: BTreeMap<String, Value> = base
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| {
+                let resource = random_resource(i, *spec);
+                (resource["id"].as_str().unwrap().to_string(), resource)
+            })
+            .collect();
+        import(&server, &editor, "", &catalog.values().cloned().collect::<Vec<_>>());
+        let needs: Vec<Value> = (0..4).map(|i| need_row(&format!("n-{i}"), "甲公司", topic(i))).collect();
+        import_needs(&server, &editor, &needs);
+        let subscriptions: Vec<(String, String, usize, f64)> = settings
+            .iter()
+            .map(|(need, top, fit)| {
+                let min_fit = f64::from(*fit) / 100.0;
+                let created = subscribe(&server, &editor, json!({
+                    "need_id": format!("n-{need}"), "channel": "feed", "top": top, "min_fit": min_fit,
+                }));
+                (
+                    format!("n-{need}"),
+                    created["subscription"]["feed_url"].as_str().unwrap().to_string(),
+                    *top,
+                    min_fit,
+                )
+            })
+            .collect();
+        for (edits, replace) in changes {
+            let mut changed: BTreeSet<String> = BTreeSet::new();
+            let mut next = catalog.clone();
+            for (slot, spec) in edits {
+                let resource = random_resource(slot, spec);
+                let id = resource["id"].as_str().unwrap().to_string();
+                if catalog.get(&id) != Some(&resource) {
+                    changed.insert(id.clone());
+                }
+                next.insert(id, resource);
+            }
+            let query = if replace { "?mode=replace&allow_shrink=true" } else { "" };
+            let reply = import(&server, &editor, query, &next.values().cloned().collect::<Vec<_>>());
+            let version = reply.json()["catalog_version"].as_str().unwrap().to_string();
+            catalog = next;
+            settle(&server);
+            for (need, feed, top, min_fit) in &subscriptions {
+                let matches = server.get(&format!("/api/v1/needs/{need}/matches?limit={top}")).json();
+                let expected: BTreeSet<String> = matches["results"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|result| result["score"].as_f64().unwrap() >= *min_fit)
+                    .map(|result| result["id"].as_str().unwrap().to_string())
+                    .filter(|id| changed.contains(id))
+                    .collect();
+                let pushed: BTreeSet<String> = feed_entries(&server, feed)
+                    .into_iter()
+                    .filter(|(_, at)| *at == version)
+                    .map(|(id, _)| id)
+                    .collect();
+                prop_assert_eq!(&pushed, &expected, "need {} top {} min_fit {}", need, top, min_fit);
+            }
+        }
+    }
+}
+
+/// Runs Python's aiosmtpd as a real SMTP server writing each message to `dir`; `None` (with a
+/// note) when Python or the package is missing, unless `DUIJIE_REQUIRE_ICALENDAR` is set (as CI
+/// sets it, having installed both).
+fn smtp_server(dir: &std::path::Path) -> Option<(std::process::Child, u16)> {
+    let required = std::env::var_os("DUIJIE_REQUIRE_ICALENDAR").is_some();
+    let script = r#"
+import asyncio, sys, os, itertools
+from aiosmtpd.controller import Controller
+out = sys.argv[1]
+counter = itertools.count()
+class Handler:
+    async def handle_DATA(self, server, session, envelope):
+        path = os.path.join(out, "m%03d.eml" % next(counter))
+        with open(path + ".tmp", "wb") as f:
+            f.write(("RCPT " + ",".join(envelope.rcpt_tos) + "\n").encode() + envelope.original_content)
+        os.rename(path + ".tmp", path)
+        return "250 OK"
+import socket
+probe = socket.socket()
+probe.bind(("127.0.0.1", 0))
+port = probe.getsockname()[1]
+probe.close()
+controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+controller.start()
+print(port, flush=True)
+sys.stdin.read()
+"#;
+    let child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        assert!(!required, "python3 is not installed");
+        eprintln!("python3 is not installed: the SMTP test is skipped");
+        return None;
+    };
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    match line.trim().parse::<u16>() {
+        Ok(port) => Some((child, port)),
+        Err(_) => {
+            let mut stderr = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut stderr)
+                .unwrap();
+            let _ = child.wait();
+            if stderr.contains("No module named 'aiosmtpd'") && !required {
+                eprintln!("Python's aiosmtpd is not installed: the SMTP test is skipped");
+                return None;
+            }
+            panic!("aiosmtpd did not start: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn an_email_digest_reaches_a_real_smtp_server_in_chinese() {
+    let mail_dir = crate::support::temp_dir("push-mail");
+    let Some((mut smtp, port)) = smtp_server(&mail_dir) else {
+        return;
+    };
+    let data = crate::support::temp_dir("push-email");
+    let relay = format!("smtp://127.0.0.1:{port}");
+    let server = Server::start_with(&data, &["--no-demo", "--smtp", &relay]);
+    let editor = server.token("editor");
+    import_needs(&server, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
+    let created = subscribe(
+        &server,
+        &editor,
+        json!({
+            "need_id": "n-1", "channel": "email", "email": "zhao@example.cn", "min_fit": 0.0, "frequency": "daily",
+        }),
+    );
+    import(
+        &server,
+        &editor,
+        "",
+        &[resource("r-1", "patent", "锂电池储能热管理技术")],
+    );
+    settle(&server);
+    // Daily: nothing before the day is over.
+    assert!(std::fs::read_dir(&mail_dir).unwrap().next().is_none());
+    server.state.push.clock().advance(86_400);
+    settle(&server);
+    let started = Instant::now();
+    let message = loop {
+        let found: Vec<_> = std::fs::read_dir(&mail_dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "eml"))
+            .collect();
+        if let Some(entry) = found.first() {
+            assert_eq!(found.len(), 1);
+            break std::fs::read_to_string(entry.path()).unwrap();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no mail arrived"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let _ = smtp.kill();
+    let _ = smtp.wait();
+    assert!(message.starts_with("RCPT zhao@example.cn"), "{message}");
+    let (head, body) = message.split_once("\r\n\r\n").unwrap();
+    assert!(head.contains("List-Unsubscribe: <"), "{head}");
+    let text = String::from_utf8(decode_base64(&body.replace(['\r', '\n'], ""))).unwrap();
+    assert!(text.contains("锂电池储能需求"), "{text}");
+    assert!(text.contains("锂电池储能热管理技术"), "{text}");
+    assert!(text.contains("匹配度"), "{text}");
+    assert!(text.contains("理由"), "{text}");
+    assert!(text.contains("/api/v1/resources/r-1"), "{text}");
+    let unsubscribe = created["subscription"]["unsubscribe_url"].as_str().unwrap();
+    assert!(text.contains(unsubscribe), "{text}");
+    let _ = std::fs::remove_dir_all(&mail_dir);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+fn decode_base64(text: &str) -> Vec<u8> {
+    let value = |c: u8| -> u32 {
+        match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'+' => 62,
+            _ => 63,
+        }
+    };
+    let mut out = Vec::new();
+    for chunk in text.as_bytes().chunks(4) {
+        let pad = chunk.iter().filter(|&&c| c == b'=').count();
+        let n = chunk
+            .iter()
+            .map(|&c| if c == b'=' { 0 } else { value(c) })
+            .fold(0u32, |acc, v| acc << 6 | v);
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..3 - pad]);
+    }
+    out
+}
