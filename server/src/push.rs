@@ -292,6 +292,15 @@ impl Push {
         out.push_str("# TYPE duijie_push_queue_depth gauge\n");
         let _ = writeln!(out, "duijie_push_queue_depth {}", counts.queued);
         out.push_str(
+            "# HELP duijie_push_pending_changes Catalog changes not yet derived into items.\n",
+        );
+        out.push_str("# TYPE duijie_push_pending_changes gauge\n");
+        let _ = writeln!(
+            out,
+            "duijie_push_pending_changes {}",
+            counts.pending_changes
+        );
+        out.push_str(
             "# HELP duijie_push_waiting_items Items waiting for a daily or weekly digest.\n",
         );
         out.push_str("# TYPE duijie_push_waiting_items gauge\n");
@@ -461,6 +470,8 @@ impl Shared {
                 })
                 .collect()
         });
+        #[cfg(debug_assertions)]
+        pause_for_crash_tests("DUIJIE_TEST_DERIVE_DELAY_MS", "push items derived");
         let now = self.clock.now();
         let (n_items, n_deliveries) =
             self.store
@@ -517,6 +528,8 @@ impl Shared {
             "email" => self.send_email(delivery),
             other => Err(format!("channel {other} has no deliveries")),
         };
+        #[cfg(debug_assertions)]
+        pause_for_crash_tests("DUIJIE_TEST_DELIVER_DELAY_MS", "push delivery sent");
         let now = self.clock.now();
         let outcome = match &sent {
             Ok(()) => {
@@ -618,6 +631,20 @@ impl Shared {
             &unsubscribe_url(&self.base_url, subscription),
         );
         crate::push_mail::send(relay, to, &message)
+    }
+}
+
+/// Debug builds only: when the variable `name` is set, waits that many milliseconds (announcing it
+/// on standard error as `what`, not yet recorded), so the integration tests can kill -9 the server
+/// between a step and its record.
+#[cfg(debug_assertions)]
+fn pause_for_crash_tests(name: &str, what: &str) {
+    if let Some(ms) = std::env::var(name)
+        .ok()
+        .and_then(|ms| ms.parse::<u64>().ok())
+    {
+        eprintln!("duijie serve: test hook: {what}, recording in {ms} ms");
+        std::thread::sleep(Duration::from_millis(ms));
     }
 }
 

@@ -99,6 +99,8 @@ pub struct PushCounts {
     pub delivered: i64,
     /// Items waiting for a daily or weekly digest.
     pub waiting_items: i64,
+    /// Catalog changes not yet derived into items.
+    pub pending_changes: i64,
 }
 
 pub(crate) fn migrate(connection: &Connection) -> Result<(), StoreError> {
@@ -639,6 +641,7 @@ impl Store {
             queued: count("SELECT COUNT(*) FROM push_deliveries WHERE status = 'pending'")?,
             delivered: count("SELECT COUNT(*) FROM push_deliveries WHERE status = 'delivered'")?,
             waiting_items: count("SELECT COUNT(*) FROM push_items WHERE delivery_id IS NULL")?,
+            pending_changes: count("SELECT COUNT(*) FROM push_changes WHERE derived = 0")?,
         })
     }
 }
