@@ -31,8 +31,10 @@ use sha2::{Digest, Sha256};
 use crate::demand::{DemandState, FORWARD};
 use crate::error::ApiError;
 use crate::state::Catalog;
-use crate::store::push::{ChangedResource, DueDelivery, NewItem, PendingChange, Subscription};
-use crate::store::{Store, StoreError};
+use crate::store::push::{
+    Attempt, ChangedResource, DueDelivery, NewItem, PendingChange, Subscription,
+};
+use crate::store::Store;
 
 /// A subscription whose every delivery attempt failed for this long is paused.
 pub const PAUSE_AFTER_SECS: i64 = 3 * 86_400;
@@ -172,7 +174,7 @@ struct Shared {
     catalogs: Mutex<BTreeMap<i64, Arc<Catalog>>>,
     clock: Clock,
     /// The service's address as links in deliveries give it (`http://HOST:PORT`).
-    base_url: String,
+    base_url: Mutex<String>,
     /// The SMTP relay e-mail digests go through (`smtp://HOST:PORT`).
     smtp: Option<String>,
     derive_signal: Signal,
@@ -224,7 +226,7 @@ impl Push {
             demand,
             catalogs: Mutex::new(BTreeMap::from([(catalog.generation, catalog)])),
             clock: Clock::default(),
-            base_url,
+            base_url: Mutex::new(base_url),
             smtp,
             derive_signal: Signal::default(),
             deliver_signal: Signal::default(),
@@ -256,8 +258,13 @@ impl Push {
         &self.shared.clock
     }
 
-    pub fn base_url(&self) -> &str {
-        &self.shared.base_url
+    pub fn base_url(&self) -> String {
+        lock(&self.shared.base_url).clone()
+    }
+
+    /// Sets the address links give (`duijie serve` once it knows the port it listens on).
+    pub fn set_base_url(&self, url: String) {
+        *lock(&self.shared.base_url) = url;
     }
 
     /// A new catalog is served: changes committed with it can be derived.
@@ -403,6 +410,7 @@ impl Shared {
     }
 
     fn derive_one(&self, change: &PendingChange, catalog: &Arc<Catalog>) -> Result<(), ApiError> {
+        self.wait_for_lists(change, catalog);
         let subscriptions: Vec<Subscription> = self
             .store
             .subscriptions()?
@@ -483,6 +491,26 @@ impl Shared {
         Ok(())
     }
 
+    /// Waits (up to two minutes) for the demand side's forward lists on `catalog`, which let most
+    /// subscriptions be skipped without a match, unless a newer catalog is already here (then the
+    /// lists will follow that one, and the items of this change are matched one by one).
+    fn wait_for_lists(&self, change: &PendingChange, catalog: &Catalog) {
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(120) {
+            let status = self.demand.status();
+            if status.ready && status.catalog_version == catalog.version() {
+                return;
+            }
+            let newer = lock(&self.catalogs)
+                .last_key_value()
+                .is_some_and(|(generation, _)| *generation > change.generation);
+            if newer || status.catalog_version != catalog.version() && status.ready {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Cuts the digests due, then sends every delivery due, `SENDERS` at a time.
     fn deliver(&self) -> Result<(), ApiError> {
         let _guard = lock(&self.deliver_lock);
@@ -494,13 +522,13 @@ impl Shared {
                 return Ok(());
             }
             let chunk = due.len().div_ceil(SENDERS).max(1);
-            let results: Vec<Result<(), StoreError>> = std::thread::scope(|scope| {
+            let attempts: Vec<(Attempt, &DueDelivery)> = std::thread::scope(|scope| {
                 let workers: Vec<_> = due
                     .chunks(chunk)
                     .map(|part| {
                         scope.spawn(move || {
                             part.iter()
-                                .map(|delivery| self.attempt(delivery))
+                                .map(|delivery| (self.attempt(delivery), delivery))
                                 .collect::<Vec<_>>()
                         })
                     })
@@ -514,14 +542,42 @@ impl Shared {
                     })
                     .collect()
             });
-            for result in results {
-                result?;
+            let records: Vec<Attempt> = attempts
+                .iter()
+                .map(|(attempt, _)| attempt.clone())
+                .collect();
+            for id in self.store.record_attempts(&records, PAUSE_AFTER_SECS)? {
+                eprintln!(
+                    "duijie serve: push: subscription {id} paused: every delivery failed for 3 days"
+                );
+            }
+            let mut counters = lock(&self.counters);
+            for (attempt, delivery) in &attempts {
+                let outcome = if attempt.failure.is_none() {
+                    "delivered"
+                } else {
+                    "failed"
+                };
+                *counters
+                    .deliveries
+                    .entry((delivery.subscription.channel.clone(), outcome))
+                    .or_default() += 1;
+                if attempt.failure.is_none() {
+                    let seconds = (attempt.at - delivery.changed_at).max(0) as f64;
+                    for (bucket, bound) in counters.latency.0.iter_mut().zip(LATENCY_BUCKETS) {
+                        if seconds <= bound {
+                            *bucket += 1;
+                        }
+                    }
+                    counters.latency.1 += seconds;
+                    counters.latency.2 += 1;
+                }
             }
         }
     }
 
-    /// One attempt of a delivery, recorded.
-    fn attempt(&self, delivery: &DueDelivery) -> Result<(), StoreError> {
+    /// One attempt of a delivery (recorded by the caller, with the others of its round).
+    fn attempt(&self, delivery: &DueDelivery) -> Attempt {
         let subscription = &delivery.subscription;
         let sent = match subscription.channel.as_str() {
             "webhook" => self.send_webhook(delivery),
@@ -531,46 +587,14 @@ impl Shared {
         #[cfg(debug_assertions)]
         pause_for_crash_tests("DUIJIE_TEST_DELIVER_DELAY_MS", "push delivery sent");
         let now = self.clock.now();
-        let outcome = match &sent {
-            Ok(()) => {
-                self.store
-                    .delivery_done(&delivery.id, &subscription.id, now)?;
-                "delivered"
-            }
-            Err(error) => {
-                let paused = self.store.delivery_failed(
-                    &delivery.id,
-                    &subscription.id,
-                    now,
-                    now + backoff(delivery.attempts + 1),
-                    error,
-                    PAUSE_AFTER_SECS,
-                )?;
-                if paused {
-                    eprintln!(
-                        "duijie serve: push: subscription {} paused: every delivery failed for 3 days ({error})",
-                        subscription.id
-                    );
-                }
-                "failed"
-            }
-        };
-        let mut counters = lock(&self.counters);
-        *counters
-            .deliveries
-            .entry((subscription.channel.clone(), outcome))
-            .or_default() += 1;
-        if sent.is_ok() {
-            let seconds = (now - delivery.changed_at).max(0) as f64;
-            for (bucket, bound) in counters.latency.0.iter_mut().zip(LATENCY_BUCKETS) {
-                if seconds <= bound {
-                    *bucket += 1;
-                }
-            }
-            counters.latency.1 += seconds;
-            counters.latency.2 += 1;
+        Attempt {
+            delivery_id: delivery.id.clone(),
+            subscription_id: subscription.id.clone(),
+            at: now,
+            failure: sent
+                .err()
+                .map(|error| (error, now + backoff(delivery.attempts + 1))),
         }
-        Ok(())
     }
 
     /// The webhook body of a delivery.
@@ -587,7 +611,7 @@ impl Shared {
             "need_id": subscription.need_id,
             "catalog_version": delivery.catalog_version,
             "items": items,
-            "unsubscribe_url": unsubscribe_url(&self.base_url, subscription),
+            "unsubscribe_url": unsubscribe_url(&lock(&self.base_url), subscription),
         }))
         .unwrap_or_default()
     }
@@ -624,11 +648,12 @@ impl Shared {
             .get(&subscription.need_id)
             .map(|entry| entry.need.title.clone())
             .unwrap_or_else(|| subscription.need_id.clone());
+        let base = lock(&self.base_url).clone();
         let message = crate::push_mail::digest(
             &need,
             delivery,
-            &self.base_url,
-            &unsubscribe_url(&self.base_url, subscription),
+            &base,
+            &unsubscribe_url(&base, subscription),
         );
         crate::push_mail::send(relay, to, &message)
     }

@@ -234,6 +234,12 @@ pub fn run(args: ServeArgs) -> Result<()> {
             .bind(&config.addr)
             .with_context(|| format!("cannot listen on {}", config.addr))?;
         let addrs = server.addrs();
+        if config.public_url.is_none() {
+            if let Some(addr) = addrs.first() {
+                // Links in pushed deliveries name the port actually bound (`--addr HOST:0`).
+                state.push.set_base_url(format!("http://{addr}"));
+            }
+        }
         let catalog = state.catalog();
         let data = config.data.clone();
         // The server installs its SIGTERM and SIGINT handlers when first polled (below), so the address

@@ -101,7 +101,7 @@ pub struct SubscriptionBody {
 }
 
 fn view(state: &AppState, subscription: &Subscription) -> SubscriptionView {
-    let base = state.push.base_url();
+    let base = &state.push.base_url();
     SubscriptionView {
         id: subscription.id.clone(),
         need_id: subscription.need_id.clone(),
@@ -613,7 +613,7 @@ pub async fn feed(
     Ok(HttpResponse::Ok()
         .content_type("application/atom+xml; charset=utf-8")
         .body(crate::push::atom_feed(
-            state.push.base_url(),
+            &state.push.base_url(),
             &subscription,
             &title,
             &items,

@@ -89,6 +89,17 @@ pub struct DueDelivery {
     pub changed_at: i64,
 }
 
+/// One attempt of a delivery, to record.
+#[derive(Clone, Debug)]
+pub struct Attempt {
+    pub delivery_id: String,
+    pub subscription_id: String,
+    /// When it was made.
+    pub at: i64,
+    /// `None`: delivered; else the error and when to try again.
+    pub failure: Option<(String, i64)>,
+}
+
 /// The counts the dashboard and the metrics show.
 #[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct PushCounts {
@@ -555,57 +566,55 @@ impl Store {
         Ok(due)
     }
 
-    /// Records a delivery that went through.
-    pub fn delivery_done(
+    /// Records a round of delivery attempts in one transaction: a success marks the delivery
+    /// delivered and clears its subscription's failure; a failure sets the next try and, once the
+    /// subscription has failed for `pause_after` seconds or more, pauses it with the reason.
+    /// Returns the subscriptions it paused.
+    pub fn record_attempts(
         &self,
-        id: &str,
-        subscription_id: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        let mut connection = self.push_connection();
-        let transaction = connection.transaction()?;
-        transaction.execute(
-            "UPDATE push_deliveries SET status = 'delivered', attempts = attempts + 1,
-                 delivered_at = ?2, last_error = NULL WHERE id = ?1",
-            params![id, now],
-        )?;
-        transaction.execute(
-            "UPDATE subscriptions SET failing_since = NULL, last_error = NULL WHERE id = ?1",
-            params![subscription_id],
-        )?;
-        transaction.commit()?;
-        Ok(())
-    }
-
-    /// Records a failed attempt: the delivery is tried again at `retry_at`; a subscription failing
-    /// for `pause_after` seconds or more is paused with the reason. Returns whether it paused it.
-    pub fn delivery_failed(
-        &self,
-        id: &str,
-        subscription_id: &str,
-        now: i64,
-        retry_at: i64,
-        error: &str,
+        attempts: &[Attempt],
         pause_after: i64,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Vec<String>, StoreError> {
         let mut connection = self.push_connection();
         let transaction = connection.transaction()?;
-        transaction.execute(
-            "UPDATE push_deliveries SET attempts = attempts + 1, due_at = ?2, last_error = ?3
-             WHERE id = ?1",
-            params![id, retry_at, error],
-        )?;
-        transaction.execute(
-            "UPDATE subscriptions SET failing_since = COALESCE(failing_since, ?2), last_error = ?3
-             WHERE id = ?1",
-            params![subscription_id, now, error],
-        )?;
-        let paused = transaction.execute(
-            "UPDATE subscriptions SET paused = 1,
-                 paused_reason = 'every delivery failed for 3 days; last error: ' || ?2
-             WHERE id = ?1 AND paused = 0 AND failing_since <= ?3",
-            params![subscription_id, error, now - pause_after],
-        )? > 0;
+        let mut paused = Vec::new();
+        for attempt in attempts {
+            match &attempt.failure {
+                None => {
+                    transaction.execute(
+                        "UPDATE push_deliveries SET status = 'delivered', attempts = attempts + 1,
+                             delivered_at = ?2, last_error = NULL WHERE id = ?1",
+                        params![attempt.delivery_id, attempt.at],
+                    )?;
+                    transaction.execute(
+                        "UPDATE subscriptions SET failing_since = NULL, last_error = NULL
+                         WHERE id = ?1 AND failing_since IS NOT NULL",
+                        params![attempt.subscription_id],
+                    )?;
+                }
+                Some((error, retry_at)) => {
+                    transaction.execute(
+                        "UPDATE push_deliveries SET attempts = attempts + 1, due_at = ?2,
+                             last_error = ?3 WHERE id = ?1",
+                        params![attempt.delivery_id, retry_at, error],
+                    )?;
+                    transaction.execute(
+                        "UPDATE subscriptions SET failing_since = COALESCE(failing_since, ?2),
+                             last_error = ?3 WHERE id = ?1",
+                        params![attempt.subscription_id, attempt.at, error],
+                    )?;
+                    if transaction.execute(
+                        "UPDATE subscriptions SET paused = 1,
+                             paused_reason = 'every delivery failed for 3 days; last error: ' || ?2
+                         WHERE id = ?1 AND paused = 0 AND failing_since <= ?3",
+                        params![attempt.subscription_id, error, attempt.at - pause_after],
+                    )? > 0
+                    {
+                        paused.push(attempt.subscription_id.clone());
+                    }
+                }
+            }
+        }
         transaction.commit()?;
         Ok(paused)
     }
