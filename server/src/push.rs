@@ -415,7 +415,9 @@ impl Shared {
             .store
             .subscriptions()?
             .into_iter()
-            .filter(|subscription| !subscription.paused)
+            .filter(|subscription| {
+                !subscription.paused && subscription.since_generation < change.generation
+            })
             .collect();
         let changed: HashMap<&str, &ChangedResource> = change
             .changed

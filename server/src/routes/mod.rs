@@ -244,8 +244,16 @@ pub fn methods_of(path: &str) -> Vec<&'static str> {
             match (wanted.next(), given.next()) {
                 (None, None) => return true,
                 (Some(want), Some(segment)) => {
-                    let any = want.starts_with('{') && want.ends_with('}');
-                    let same = (any && !segment.is_empty()) || want == segment;
+                    // `{name}` takes any segment; `{name}.atom` any that ends so.
+                    let same = match (want.find('{'), want.find('}')) {
+                        (Some(open), Some(close)) if open < close => {
+                            let (before, after) = (&want[..open], &want[close + 1..]);
+                            segment.len() > before.len() + after.len()
+                                && segment.starts_with(before)
+                                && segment.ends_with(after)
+                        }
+                        _ => want == segment,
+                    };
                     if !same {
                         return false;
                     }

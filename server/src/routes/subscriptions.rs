@@ -298,6 +298,11 @@ pub async fn create(
     };
     may_manage(&who, &need.organization)?;
     let now = state.push.clock().now();
+    // Changes committed from now on are pushed to it, not those before (even if not yet derived).
+    let since_generation = state
+        .store
+        .version()?
+        .map_or(0, |(_, generation)| generation);
     let mut subscription = Subscription {
         id: random_id("sub-")?,
         need_id,
@@ -318,6 +323,7 @@ pub async fn create(
         failing_since: None,
         last_error: None,
         last_batch_at: now,
+        since_generation,
     };
     apply_body(&mut subscription, &body, &mut errors);
     if subscription.channel == "webhook" && subscription.url.is_none() {

@@ -63,6 +63,8 @@ pub struct Subscription {
     pub last_error: Option<String>,
     /// When the last digest (daily or weekly) was cut.
     pub last_batch_at: i64,
+    /// The catalog generation when it was made: only later changes are pushed to it.
+    pub since_generation: i64,
 }
 
 /// One item derived for a subscription.
@@ -135,7 +137,8 @@ pub(crate) fn migrate(connection: &Connection) -> Result<(), StoreError> {
              created_at INTEGER NOT NULL,
              failing_since INTEGER,
              last_error TEXT,
-             last_batch_at INTEGER NOT NULL
+             last_batch_at INTEGER NOT NULL,
+             since_generation INTEGER NOT NULL DEFAULT 0
          );
          CREATE TABLE IF NOT EXISTS push_changes (
              generation INTEGER PRIMARY KEY,
@@ -197,7 +200,7 @@ pub(crate) fn record_change(
 
 const SUBSCRIPTION_COLUMNS: &str = "id, need_id, organization, channel, url, email, min_fit, top, \
     frequency, kinds, paused, paused_reason, secret, feed_token, unsubscribe_token, created_at, \
-    failing_since, last_error, last_batch_at";
+    failing_since, last_error, last_batch_at, since_generation";
 
 fn subscription_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<Subscription> {
     subscription_of_at(row, 0)
@@ -234,7 +237,7 @@ impl Store {
         self.push_connection().execute(
             &format!(
                 "INSERT INTO subscriptions ({SUBSCRIPTION_COLUMNS}) VALUES \
-                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
             ),
             params![
                 subscription.id,
@@ -256,6 +259,7 @@ impl Store {
                 subscription.failing_since,
                 subscription.last_error,
                 subscription.last_batch_at,
+                subscription.since_generation,
             ],
         )?;
         Ok(())
@@ -678,5 +682,6 @@ fn subscription_of_at(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Su
         failing_since: row.get(at + 16)?,
         last_error: row.get(at + 17)?,
         last_batch_at: row.get(at + 18)?,
+        since_generation: row.get(at + 19)?,
     })
 }

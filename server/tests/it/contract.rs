@@ -651,6 +651,119 @@ fn every_answer_fits_the_document() {
         &json!({"title": "x"}),
     );
     contract.call("GET", one, "/api/v1/needs/n-1", Some(&other), None);
+    // Subscriptions of a stored need (push).
+    let subscriptions = "/api/v1/subscriptions";
+    let webhook = json!({"need_id": "n-1", "channel": "webhook", "url": "http://127.0.0.1:9/hook"});
+    let reply = contract.json(
+        "POST",
+        subscriptions,
+        subscriptions,
+        Some(&enterprise),
+        &webhook,
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let created = reply.json()["subscription"].clone();
+    contract.json("POST", subscriptions, subscriptions, Some(&other), &webhook);
+    contract.json("POST", subscriptions, subscriptions, None, &webhook);
+    contract.json(
+        "POST",
+        subscriptions,
+        subscriptions,
+        Some(&editor),
+        &json!({"need_id": "n-1", "channel": "pigeon"}),
+    );
+    contract.json(
+        "POST",
+        subscriptions,
+        subscriptions,
+        Some(&editor),
+        &json!({"need_id": "missing", "channel": "feed"}),
+    );
+    contract.call(
+        "POST",
+        subscriptions,
+        subscriptions,
+        Some(&editor),
+        Some(("application/json", b"[".to_vec())),
+    );
+    contract.call("GET", subscriptions, subscriptions, Some(&enterprise), None);
+    contract.call("GET", subscriptions, subscriptions, None, None);
+    let subscription = "/api/v1/subscriptions/{id}";
+    let own = format!("/api/v1/subscriptions/{}", created["id"].as_str().unwrap());
+    contract.call("GET", subscription, &own, Some(&broker), None);
+    contract.call("GET", subscription, &own, Some(&other), None);
+    contract.call(
+        "GET",
+        subscription,
+        "/api/v1/subscriptions/missing",
+        Some(&editor),
+        None,
+    );
+    contract.json(
+        "PATCH",
+        subscription,
+        &own,
+        Some(&enterprise),
+        &json!({"paused": true, "frequency": "daily"}),
+    );
+    contract.json(
+        "PATCH",
+        subscription,
+        &own,
+        Some(&enterprise),
+        &json!({"top": 1000}),
+    );
+    contract.call(
+        "PATCH",
+        subscription,
+        &own,
+        Some(&enterprise),
+        Some(("application/json", b"1".to_vec())),
+    );
+    let feed = created["feed_url"].as_str().unwrap();
+    let feed = &feed[feed.find("/feeds/").unwrap()..];
+    let reply = contract.call("GET", "/feeds/{token}.atom", feed, None, None);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    contract.call(
+        "GET",
+        "/feeds/{token}.atom",
+        "/feeds/missing.atom",
+        None,
+        None,
+    );
+    contract.call("DELETE", subscription, &own, Some(&other), None);
+    let reply = contract.call("DELETE", subscription, &own, Some(&enterprise), None);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    contract.call("DELETE", subscription, &own, Some(&enterprise), None);
+    let reply = contract.json(
+        "POST",
+        subscriptions,
+        subscriptions,
+        Some(&broker),
+        &json!({"need_id": "n-1", "channel": "feed"}),
+    );
+    let link = reply.json()["subscription"]["unsubscribe_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let link = &link[link.find("/unsubscribe/").unwrap()..];
+    let reply = contract.call("POST", "/unsubscribe/{token}", link, None, None);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    contract.call("GET", "/unsubscribe/{token}", link, None, None);
+    let reply = contract.json(
+        "POST",
+        subscriptions,
+        subscriptions,
+        Some(&broker),
+        &json!({"need_id": "n-1", "channel": "feed"}),
+    );
+    let link = reply.json()["subscription"]["unsubscribe_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let link = &link[link.find("/unsubscribe/").unwrap()..];
+    contract.call("GET", "/unsubscribe/{token}", link, None, None);
+    contract.call("POST", "/unsubscribe/{token}", link, None, None);
     let forward = "/api/v1/needs/{id}/matches";
     let reply = contract.call(
         "GET",

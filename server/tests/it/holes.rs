@@ -714,6 +714,9 @@ fn access_of(method: &str, path: &str) -> Option<Access> {
             "/api/v1/fairs/{id}/participants/{participant}/agenda"
             | "/api/v1/fairs/{id}/participants/{participant}/agenda.ics",
         ) => Member,
+        ("GET" | "POST", "/api/v1/subscriptions")
+        | ("GET" | "PATCH" | "DELETE", "/api/v1/subscriptions/{id}") => Token,
+        ("GET" | "POST", "/unsubscribe/{token}") | ("GET", "/feeds/{token}.atom") => Public,
         ("GET", "/api/v1/whoami") | ("POST", "/api/v1/engagements") => Token,
         ("GET", "/api/v1/engagements/{id}") | ("POST", "/api/v1/engagements/{id}/transitions") => {
             Owner
