@@ -451,21 +451,34 @@ impl Shared {
                             let Some(entry) = demand.get(&subscription.need_id) else {
                                 continue;
                             };
-                            if same_lists && subscription.kinds.is_empty() {
+                            // The rank of the last qualifying result, when the need's forward
+                            // list tells it (the same match's first results): none, skip.
+                            let mut known = None;
+                            if same_lists
+                                && subscription.kinds.is_empty()
+                                && subscription.top <= FORWARD
+                            {
                                 if let Some(forward) = entry.fits.as_deref() {
-                                    if subscription.top <= FORWARD {
-                                        let any =
-                                            forward.fits.iter().take(subscription.top).any(|fit| {
+                                    let last =
+                                        forward.fits.iter().take(subscription.top).rposition(
+                                            |fit| {
                                                 fit.score >= subscription.min_fit
                                                     && changed_positions[fit.resource as usize]
-                                            });
-                                        if !any {
-                                            continue;
-                                        }
+                                            },
+                                        );
+                                    match last {
+                                        None => continue,
+                                        Some(last) => known = Some(last),
                                     }
                                 }
                             }
-                            items.extend(items_for(catalog, &entry.need, subscription, changed));
+                            items.extend(items_for(
+                                catalog,
+                                &entry.need,
+                                subscription,
+                                changed,
+                                known,
+                            ));
                         }
                         items
                     })
@@ -676,12 +689,14 @@ fn pause_for_crash_tests(name: &str, what: &str) {
 }
 
 /// The items of one subscription for a change: its forward match on `catalog`, the results in the
-/// change with fit ≥ `min_fit`, explained.
+/// change with fit ≥ `min_fit`, explained. `known_last`: the rank of the last of them, when the
+/// need's forward list on `catalog` says it (one match, explained, instead of two).
 fn items_for(
     catalog: &Catalog,
     need: &duijie_core::model::NeedRecord,
     subscription: &Subscription,
     changed: &HashMap<&str, &ChangedResource>,
+    known_last: Option<usize>,
 ) -> Vec<NewItem> {
     let need = need.need();
     let mut options = MatchOptions {
@@ -699,9 +714,15 @@ fn items_for(
     let qualifies = |result: &duijie_core::MatchResult| {
         result.score >= subscription.min_fit && changed.contains_key(result.id.as_str())
     };
-    let results = catalog.matcher.match_need(&need, &options);
-    let Some(last) = results.iter().rposition(qualifies) else {
-        return Vec::new();
+    let last = match known_last {
+        Some(last) => last,
+        None => {
+            let results = catalog.matcher.match_need(&need, &options);
+            let Some(last) = results.iter().rposition(qualifies) else {
+                return Vec::new();
+            };
+            last
+        }
     };
     options.explain = last + 1;
     let results = catalog.matcher.match_need(&need, &options);

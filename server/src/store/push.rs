@@ -461,6 +461,11 @@ impl Store {
             "UPDATE push_changes SET derived = 1 WHERE generation = ?1",
             params![change.generation],
         )?;
+        // Derived rows serve no one any more (the items remember what was pushed).
+        transaction.execute(
+            "DELETE FROM push_changes WHERE derived = 1 AND generation < ?1",
+            params![change.generation],
+        )?;
         transaction.commit()?;
         Ok((n_items, n_deliveries))
     }
