@@ -426,8 +426,8 @@ impl Shared {
             .collect();
         let changed_positions: Vec<bool> = {
             let mut flags = vec![false; catalog.resources().len()];
-            for id in changed.keys() {
-                if let Some(position) = catalog.position(id) {
+            for resource in &change.changed {
+                if let Some(position) = catalog.position(&resource.id) {
                     flags[position] = true;
                 }
             }
