@@ -1088,3 +1088,78 @@ fn kill_9_at_any_step_of_an_import_loses_and_duplicates_nothing() {
     );
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn the_signature_is_rfc_hmac_sha256() {
+    // RFC 4231, test case 2.
+    let mac = duijie_server::push::hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+    let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        hex,
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+    // A key longer than the block is hashed first (RFC 4231, test case 6).
+    let mac = duijie_server::push::hmac_sha256(
+        &[0xaa; 131],
+        b"Test Using Larger Than Block-Size Key - Hash Key First",
+    );
+    let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        hex,
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+    );
+    let header = duijie_server::push::signature("whsec_x", 1_700_000_000, b"{}");
+    assert!(header.starts_with("t=1700000000,v1="), "{header}");
+    assert!(verifies(&header, "whsec_x", b"{}"));
+}
+
+#[test]
+fn kinds_narrow_the_forward_match() {
+    let server = Server::start("push-kinds");
+    let editor = server.token("editor");
+    import_needs(&server, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
+    let created = subscribe(
+        &server,
+        &editor,
+        json!({"need_id": "n-1", "channel": "feed", "kinds": ["expert"], "min_fit": 0.0, "top": 2}),
+    );
+    let new: Vec<Value> = (0..6)
+        .map(|i| {
+            resource(
+                &format!("r-{i}"),
+                ["patent", "expert"][i % 2],
+                &format!("锂电池储能技术{i}"),
+            )
+        })
+        .collect();
+    let reply = import(&server, &editor, "", &new);
+    let version = reply.json()["catalog_version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    settle(&server);
+    // The need's forward match with the kinds filter: its best two experts.
+    let matched = server.send(
+        "POST",
+        "/api/v1/match",
+        None,
+        Some(&json!({"need": {"title": "锂电池储能需求", "text": "我公司需要锂电池储能方面的技术支持。"},
+                     "limit": 2, "filters": {"kinds": ["expert"]}})),
+    );
+    let expected: BTreeSet<String> = matched.json()["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|result| result["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(expected.len(), 2);
+    let pushed: BTreeSet<String> = feed_entries(
+        &server,
+        created["subscription"]["feed_url"].as_str().unwrap(),
+    )
+    .into_iter()
+    .filter(|(_, at)| *at == version)
+    .map(|(id, _)| id)
+    .collect();
+    assert_eq!(pushed, expected);
+}
