@@ -123,7 +123,7 @@ def main():
                            check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
     log = os.path.join(work, "push-server-%d.log" % os.getpid())
     server = subprocess.Popen(
-        [args.bin, "serve", "--no-demo", "--addr", "127.0.0.1:0", "--data", data, "--config", config],
+        [args.bin, "serve", "--no-demo", "--webhook-private-hosts", "--addr", "127.0.0.1:0", "--data", data, "--config", config],
         stdout=subprocess.PIPE, stderr=open(log, "w"), text=True,
     )
     try:

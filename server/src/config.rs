@@ -64,6 +64,10 @@ pub struct Config {
     /// The service's address as links in pushed deliveries give it (`DUIJIE_PUBLIC_URL`,
     /// `--public-url`); default `http://` and `addr`.
     pub public_url: Option<String>,
+    /// Whether webhooks may go to loopback, private and link-local addresses
+    /// (`DUIJIE_WEBHOOK_PRIVATE_HOSTS`, `--webhook-private-hosts`); off, a subscription cannot make
+    /// the service call hosts inside its own network (`server/src/webhook_hosts.rs`).
+    pub webhook_private_hosts: bool,
 }
 
 /// Who may read `/metrics`.
@@ -117,6 +121,7 @@ impl Default for Config {
             metrics_access: MetricsAccess::Loopback,
             smtp: None,
             public_url: None,
+            webhook_private_hosts: false,
         }
     }
 }
@@ -290,6 +295,18 @@ impl Config {
         }
         if let Some(url) = get("DUIJIE_PUBLIC_URL") {
             self.public_url = Some(url);
+        }
+        if let Some(flag) = get("DUIJIE_WEBHOOK_PRIVATE_HOSTS") {
+            self.webhook_private_hosts = match flag.trim() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" | "" => false,
+                _ => {
+                    return Err(ConfigError::Env {
+                        name: "DUIJIE_WEBHOOK_PRIVATE_HOSTS",
+                        message: format!("'{flag}' is not true or false"),
+                    })
+                }
+            };
         }
         if let Some(access) = get("DUIJIE_METRICS_ACCESS") {
             self.metrics_access =

@@ -23,6 +23,7 @@ pub mod static_files;
 pub mod stats;
 pub mod store;
 pub mod throttle;
+pub mod webhook_hosts;
 
 #[cfg(test)]
 mod tests;

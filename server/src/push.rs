@@ -185,6 +185,8 @@ struct Shared {
     deliver_lock: Mutex<()>,
     counters: Mutex<Counters>,
     agent: ureq::Agent,
+    /// Whether webhooks may go to hosts inside the operator's network (`webhook_private_hosts`).
+    private_hosts: bool,
 }
 
 #[derive(Default)]
@@ -220,6 +222,7 @@ impl Push {
         catalog: Arc<Catalog>,
         base_url: String,
         smtp: Option<String>,
+        private_hosts: bool,
     ) -> Push {
         let shared = Arc::new(Shared {
             store,
@@ -237,7 +240,11 @@ impl Push {
                 .timeout_connect(Duration::from_secs(5))
                 .timeout(Duration::from_secs(10))
                 .redirects(0)
+                .resolver(crate::webhook_hosts::Resolver {
+                    allow_private: private_hosts,
+                })
                 .build(),
+            private_hosts,
         });
         shared.derive_signal.raise();
         shared.deliver_signal.raise();
@@ -256,6 +263,11 @@ impl Push {
 
     pub fn clock(&self) -> &Clock {
         &self.shared.clock
+    }
+
+    /// Whether webhooks may go to hosts inside the operator's network (`webhook_private_hosts`).
+    pub fn allows_private_hosts(&self) -> bool {
+        self.shared.private_hosts
     }
 
     pub fn base_url(&self) -> String {

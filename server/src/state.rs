@@ -164,6 +164,7 @@ impl AppState {
                 .trim_end_matches('/')
                 .to_string(),
             config.smtp.clone(),
+            config.webhook_private_hosts,
         );
         Ok(AppState {
             demand,

@@ -4,6 +4,7 @@ use duijie_core::FieldError;
 
 use crate::commands::serve::{resolve_config, ServeArgs};
 use crate::import::{decode, is_formula, is_script_url, Encoding, Format};
+use crate::webhook_hosts::{is_public, refusal, Resolver};
 
 fn check_formula(text: &str, expect: bool) {
     assert_eq!(is_formula(text), expect, "{text:?}");
@@ -661,4 +662,65 @@ fn excel_date_cells_read_as_dates() {
     assert_eq!(excel_date(45_473.5), None);
     assert_eq!(excel_date(0.0), None);
     assert_eq!(excel_date(-3.0), None);
+}
+
+// Webhook hosts (server/src/webhook_hosts.rs).
+
+#[test]
+fn addresses_inside_a_network_are_not_public() {
+    for private in [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "224.0.0.1",
+        "255.255.255.255",
+        "::1",
+        "::",
+        "fc00::1",
+        "fd12::1",
+        "fe80::1",
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",
+    ] {
+        assert!(!is_public(private.parse().unwrap()), "{private}");
+    }
+    for public in ["8.8.8.8", "1.1.1.1", "223.5.5.5", "2400:3200::1"] {
+        assert!(is_public(public.parse().unwrap()), "{public}");
+    }
+}
+
+#[test]
+fn literal_private_hosts_are_refused_when_written() {
+    for url in [
+        "http://127.0.0.1:9000/hook",
+        "http://localhost/hook",
+        "http://LOCALHOST.:80/",
+        "http://[::1]:8080/x",
+        "http://user@169.254.169.254/latest/meta-data",
+        "http://10.0.0.5",
+    ] {
+        assert!(refusal(url).is_some(), "{url}");
+    }
+    for url in ["http://hooks.example.com/x", "http://8.8.8.8:80/"] {
+        assert!(refusal(url).is_none(), "{url}");
+    }
+}
+
+#[test]
+fn a_name_resolving_to_loopback_reaches_nothing_unless_allowed() {
+    let strict = Resolver {
+        allow_private: false,
+    };
+    let error = ureq::Resolver::resolve(&strict, "localhost:80").unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::PermissionDenied);
+    let open = Resolver {
+        allow_private: true,
+    };
+    assert!(!ureq::Resolver::resolve(&open, "localhost:80")
+        .unwrap()
+        .is_empty());
 }

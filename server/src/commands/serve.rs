@@ -60,11 +60,16 @@ pub struct ServeArgs {
     /// address; env DUIJIE_PUBLIC_URL].
     #[arg(long)]
     pub public_url: Option<String>,
+    /// Lets webhooks go to loopback, private and link-local addresses (a receiver inside the
+    /// operator's network); off by default [env DUIJIE_WEBHOOK_PRIVATE_HOSTS].
+    #[arg(long)]
+    pub webhook_private_hosts: bool,
     /// A TOML file with any of the settings above (keys: addr, data, static_dir, cors_origins, demo,
     /// body_limit, import_limit, request_timeout_secs, import_timeout_secs, workers, reload_secs,
     /// import_max_rows, xlsx_max_columns, xlsx_max_cells, xlsx_max_bytes, max_connections,
     /// max_connections_per_ip, client_request_timeout_secs, match_rate, match_burst,
-    /// auth_failures_per_min, metrics_access, smtp, public_url) [env DUIJIE_CONFIG].
+    /// auth_failures_per_min, metrics_access, smtp, public_url, webhook_private_hosts) [env
+    /// DUIJIE_CONFIG].
     #[arg(long)]
     pub config: Option<PathBuf>,
 }
@@ -115,6 +120,9 @@ pub fn resolve_config(args: &ServeArgs, env: impl Fn(&str) -> Option<String>) ->
     }
     if let Some(url) = &args.public_url {
         config.public_url = Some(url.clone());
+    }
+    if args.webhook_private_hosts {
+        config.webhook_private_hosts = true;
     }
     config.check()?;
     Ok(config)

@@ -147,13 +147,17 @@ fn no_subscription(id: &str) -> ApiError {
 fn apply_body(
     subscription: &mut Subscription,
     body: &serde_json::Map<String, Value>,
+    private_hosts: bool,
     errors: &mut Vec<FieldError>,
 ) {
     for (name, value) in body {
         match name.as_str() {
             "url" => match value.as_str() {
                 Some(url) if url.starts_with("http://") && url.len() > 7 && url.len() <= 2048 => {
-                    subscription.url = Some(url.to_string())
+                    match crate::webhook_hosts::refusal(url).filter(|_| !private_hosts) {
+                        Some(why) => errors.push(FieldError::new("url", why)),
+                        None => subscription.url = Some(url.to_string()),
+                    }
                 }
                 Some(url) if url.starts_with("https://") => errors.push(FieldError::new(
                     "url",
@@ -325,7 +329,12 @@ pub async fn create(
         last_batch_at: now,
         since_generation,
     };
-    apply_body(&mut subscription, &body, &mut errors);
+    apply_body(
+        &mut subscription,
+        &body,
+        state.push.allows_private_hosts(),
+        &mut errors,
+    );
     if subscription.channel == "webhook" && subscription.url.is_none() {
         errors.push(FieldError::new("url", "is required for a webhook"));
     }
@@ -464,7 +473,12 @@ pub async fn patch(
             ));
         }
     }
-    apply_body(&mut subscription, &body, &mut errors);
+    apply_body(
+        &mut subscription,
+        &body,
+        state.push.allows_private_hosts(),
+        &mut errors,
+    );
     if !errors.is_empty() {
         return Err(ApiError::invalid("the change is not valid", errors));
     }

@@ -653,7 +653,8 @@ fn every_answer_fits_the_document() {
     contract.call("GET", one, "/api/v1/needs/n-1", Some(&other), None);
     // Subscriptions of a stored need (push).
     let subscriptions = "/api/v1/subscriptions";
-    let webhook = json!({"need_id": "n-1", "channel": "webhook", "url": "http://127.0.0.1:9/hook"});
+    let webhook =
+        json!({"need_id": "n-1", "channel": "webhook", "url": "http://hooks.example.com/hook"});
     let reply = contract.json(
         "POST",
         subscriptions,

@@ -201,13 +201,65 @@ fn feed_entries(server: &Server, feed_url: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The receivers of these tests listen on loopback, which a service refuses to call unless told.
+const RECEIVER_FLAGS: &[&str] = &["--no-demo", "--webhook-private-hosts"];
+
 fn topic(i: usize) -> &'static str {
     ["锂电池储能", "污水处理", "智能制造", "作物育种"][i % 4]
 }
 
 #[test]
+fn webhooks_go_only_to_public_hosts_unless_allowed() {
+    // A subscription's URL is chosen by an enterprise or broker token; by default the service must
+    // not be made to call hosts inside its own network (loopback, private, link-local, metadata).
+    let server = Server::start("push-hosts");
+    let editor = server.token("editor");
+    import_needs(&server, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
+    let receiver = Receiver::start();
+    for url in [
+        receiver.url.as_str(),
+        "http://localhost:8080/admin",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/x",
+        "http://10.0.0.7/hook",
+    ] {
+        let body = json!({"need_id": "n-1", "channel": "webhook", "url": url});
+        let refused = server.send("POST", "/api/v1/subscriptions", Some(&editor), Some(&body));
+        assert_eq!(refused.status, 422, "{url}: {}", refused.text());
+        assert_eq!(
+            refused.json()["error"]["details"]["errors"][0]["field"],
+            "url",
+            "{url}"
+        );
+    }
+    // A PATCH cannot move a subscription there either.
+    let body = json!({"need_id": "n-1", "channel": "webhook", "url": "http://hooks.example.com/x"});
+    let created = subscribe(&server, &editor, body);
+    let path = format!(
+        "/api/v1/subscriptions/{}",
+        created["subscription"]["id"].as_str().unwrap()
+    );
+    let moved = server.send(
+        "PATCH",
+        &path,
+        Some(&editor),
+        Some(&json!({"url": receiver.url})),
+    );
+    assert_eq!(moved.status, 422, "{}", moved.text());
+    // With --webhook-private-hosts the receiver on loopback is accepted.
+    let open = Server::start_flags("push-hosts-open", RECEIVER_FLAGS);
+    let editor = open.token("editor");
+    import_needs(&open, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
+    subscribe(
+        &open,
+        &editor,
+        json!({"need_id": "n-1", "channel": "webhook", "url": receiver.url}),
+    );
+}
+
+#[test]
 fn every_route_asks_the_right_token() {
-    let server = Server::start("push-auth");
+    let server = Server::start_flags("push-auth", RECEIVER_FLAGS);
     let editor = server.token("editor");
     let broker = server.token("broker");
     let own = create_token(&server.state.store, Scope::Enterprise, Some("甲公司")).unwrap();
@@ -310,7 +362,7 @@ fn every_route_asks_the_right_token() {
 
 #[test]
 fn a_webhook_gets_each_fitting_new_resource_once_signed() {
-    let server = Server::start("push-webhook");
+    let server = Server::start_flags("push-webhook", RECEIVER_FLAGS);
     let editor = server.token("editor");
     let receiver = Receiver::start();
     import(
@@ -436,7 +488,7 @@ fn a_webhook_gets_each_fitting_new_resource_once_signed() {
 
 #[test]
 fn retries_keep_one_delivery_id_and_three_days_of_failures_pause() {
-    let server = Server::start("push-retry");
+    let server = Server::start_flags("push-retry", RECEIVER_FLAGS);
     let editor = server.token("editor");
     let receiver = Receiver::start();
     import_needs(&server, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
@@ -547,7 +599,7 @@ fn retries_keep_one_delivery_id_and_three_days_of_failures_pause() {
 
 #[test]
 fn the_feed_is_atom_and_the_unsubscribe_link_works() {
-    let server = Server::start("push-feed");
+    let server = Server::start_flags("push-feed", RECEIVER_FLAGS);
     let editor = server.token("editor");
     import_needs(&server, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
     let created = subscribe(
@@ -687,7 +739,7 @@ proptest! {
         ),
         settings in prop::collection::vec((0usize..4, 1usize..8, 0u32..45), 1..4),
     ) {
-        let server = Server::start("push-prop");
+        let server = Server::start_flags("push-prop", RECEIVER_FLAGS);
         let editor = server.token("editor");
         let mut catalog: BTreeMap<String, Value> = base
             .iter()
@@ -823,7 +875,10 @@ fn an_email_digest_reaches_a_real_smtp_server_in_chinese() {
     };
     let data = crate::support::temp_dir("push-email");
     let relay = format!("smtp://127.0.0.1:{port}");
-    let server = Server::start_with(&data, &["--no-demo", "--smtp", &relay]);
+    let server = Server::start_with(
+        &data,
+        &["--no-demo", "--webhook-private-hosts", "--smtp", &relay],
+    );
     let editor = server.token("editor");
     import_needs(&server, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
     let created = subscribe(
@@ -930,7 +985,7 @@ fn kill_9_at_any_step_of_an_import_loses_and_duplicates_nothing() {
     use crate::support::{temp_dir, Process};
     let data = temp_dir("push-kill9");
     let receiver = Receiver::start();
-    let server = Process::start_with(&data, &["--no-demo"]);
+    let server = Process::start_with(&data, RECEIVER_FLAGS);
     let editor = server.token("editor");
     let base: Vec<Value> = (0..12)
         .map(|i| {
@@ -985,7 +1040,7 @@ fn kill_9_at_any_step_of_an_import_loses_and_duplicates_nothing() {
     let mut killed_after_commit = 0;
     for (round, hook) in hooks.iter().enumerate() {
         let env: Vec<(&str, &str)> = hook.iter().map(|(name, _)| (*name, "30000")).collect();
-        let mut server = Process::start_with_env(&data, &["--no-demo"], &env);
+        let mut server = Process::start_with_env(&data, RECEIVER_FLAGS, &env);
         let batch: Vec<Value> = (0..40)
             .map(|i| {
                 resource(
@@ -1028,7 +1083,7 @@ fn kill_9_at_any_step_of_an_import_loses_and_duplicates_nothing() {
         server.child.wait().unwrap();
         let _ = sender.join();
         drop(server);
-        let server = Process::start_with(&data, &["--no-demo"]);
+        let server = Process::start_with(&data, RECEIVER_FLAGS);
         settle_process(&server);
         let prefix = format!("k{round}-");
         let mut expected: BTreeSet<(String, String)> = BTreeSet::new();
@@ -1115,7 +1170,7 @@ fn the_signature_is_rfc_hmac_sha256() {
 
 #[test]
 fn kinds_narrow_the_forward_match() {
-    let server = Server::start("push-kinds");
+    let server = Server::start_flags("push-kinds", RECEIVER_FLAGS);
     let editor = server.token("editor");
     import_needs(&server, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
     let created = subscribe(

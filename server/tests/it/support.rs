@@ -75,6 +75,14 @@ impl Server {
         server
     }
 
+    /// A service with a new store and `duijie serve`'s flags.
+    pub fn start_flags(name: &str, flags: &[&str]) -> Server {
+        let data = temp_dir(name);
+        let mut server = Server::open(&data, flags, false);
+        server.owned = Some(data);
+        server
+    }
+
     /// A service on `data` with `duijie serve`'s flags (the demo catalog unless `--no-demo`).
     pub fn start_with(data: &Path, flags: &[&str]) -> Server {
         Server::open(data, flags, false)
