@@ -69,7 +69,7 @@ const WORDS = {
     forbidden: "此令牌不能查看统计：需要 editor 或 admin 令牌（broker 令牌只能记录意向）。",
     fair_title: "对接会统计",
     fair_pick: "对接会",
-    fair_note: "后续对接：“对接会”字段等于该对接会编号的对接记录，及其后续阶段。洽谈是否举行、是否缺席尚未记录（签到功能尚未实现）。",
+    fair_note: "签到与洽谈结果由经纪人在会场（小组件的“对接会”）记录。后续对接：“对接会”字段等于该对接会编号的对接记录，及其后续阶段。",
     fair_none: "暂无对接会",
     fair_failed: "无法加载对接会统计：",
     fair_forbidden: "此令牌不能查看对接会统计：需要 broker、editor 或 admin 令牌。",
@@ -92,8 +92,11 @@ const WORDS = {
     fig_published: "已发布",
     fig_unscheduled: "已接受未排上",
     fig_tables_used: "桌位使用（时段×桌）",
+    fig_checked_in: "已签到",
+    fig_outcomes: "已记录结果的洽谈",
     fig_held: "已举行",
     fig_no_shows: "洽谈缺席",
+    fig_wanted: "洽谈后希望继续对接",
     not_recorded: "未记录",
     fig_follow_ups: "后续对接（意向）",
     fig_reached: "曾达到：",
@@ -159,7 +162,7 @@ const WORDS = {
     forbidden: "This token cannot read the indicators: it takes an editor or admin token (a broker token only records intents).",
     fair_title: "Docking fair",
     fair_pick: "Fair",
-    fair_note: "Follow-ups: the engagements whose fair is this fair's id, and their later stages. Whether meetings were held or missed is not recorded yet (the check-in is not built).",
+    fair_note: "Check-ins and meeting outcomes are recorded by brokers at the tables (the widget's fair view). Follow-ups: the engagements whose fair is this fair's id, and their later stages.",
     fair_none: "no fairs",
     fair_failed: "Could not load the fair's figures: ",
     fair_forbidden: "This token cannot read a fair's figures: it takes a broker, editor or admin token.",
@@ -182,8 +185,11 @@ const WORDS = {
     fig_published: "published",
     fig_unscheduled: "accepted, not scheduled",
     fig_tables_used: "tables used (slot × table)",
+    fig_checked_in: "checked in",
+    fig_outcomes: "meetings with an outcome",
     fig_held: "held",
     fig_no_shows: "meeting no-shows",
+    fig_wanted: "follow-up wanted at the table",
     not_recorded: "not recorded",
     fig_follow_ups: "follow-ups (intents)",
     fig_reached: "reached: ",
@@ -421,7 +427,7 @@ function fillFairs(fairs) {
 }
 
 // One fair's figures: the path from requests to signed follow-ups as bars, and every figure in a
-// table. Outcomes the server does not record yet (null) are said so, not drawn.
+// table. An outcome figure a server does not give (an older one: null) is said so, not drawn.
 function drawFair(answer) {
   const { participants, requests, schedule, outcomes, follow_ups: followUps } = answer;
   const reasons = WORDS[lang].reasons || WORDS.zh.reasons;
@@ -430,6 +436,7 @@ function drawFair(answer) {
     [t("fig_accepted"), requests.accepted],
     [t("fig_scheduled"), schedule.scheduled],
     [t("fig_published"), schedule.published],
+    [t("fig_held"), outcomes.held || 0],
     [t("fig_follow_ups"), followUps.engagements],
   ].concat(Object.keys(followUps.reached).slice(1).map((status) =>
     [t("fig_reached") + statusName(status), followUps.reached[status]]));
@@ -456,8 +463,11 @@ function drawFair(answer) {
       [t("fig_published"), schedule.published],
       [t("fig_unscheduled"), schedule.unscheduled],
       [t("fig_tables_used"), schedule.places_used + " / " + schedule.places + " (" + pct(schedule.tables_used) + ")"],
+      [t("fig_checked_in"), notRecorded(outcomes.checked_in)],
+      [t("fig_outcomes"), notRecorded(outcomes.recorded)],
       [t("fig_held"), notRecorded(outcomes.held)],
       [t("fig_no_shows"), notRecorded(outcomes.no_shows)],
+      [t("fig_wanted"), notRecorded(outcomes.follow_ups)],
       [t("fig_follow_ups"), followUps.engagements],
     ])
     .concat(Object.keys(followUps.reached).slice(1).map((status) =>

@@ -251,7 +251,7 @@ test('the dashboard is Chinese with an English switch, groups by fair or the ent
   await page.close();
 });
 
-test('the dashboard shows a docking fair\'s figures from a broker token, with outcomes said to be not recorded', async () => {
+test('the dashboard shows a docking fair\'s figures from a broker token, outcomes and check-ins counted', async () => {
   const settings = {
     name: '仪表盘佛山对接会', days: ['2030-06-01'], day_start: '09:00', day_end: '10:00',
     slot_minutes: 20, tables: 2, max_meetings: 3, request_deadline: '2030-05-01T00:00:00+08:00',
@@ -280,8 +280,9 @@ test('the dashboard shows a docking fair\'s figures from a broker token, with ou
   assert.equal(await value('后续对接（意向）'), '2');
   assert.equal(await value('洽谈申请'), '0');
   assert.equal(await value('桌位使用（时段×桌）'), '0 / 6 (0.0%)');
-  assert.equal(await value('已举行'), '未记录');
-  assert.equal(await page.locator('#fair-chart svg rect').count(), 9);
+  assert.equal(await value('已举行'), '0');
+  assert.equal(await value('已签到'), '0');
+  assert.equal(await page.locator('#fair-chart svg rect').count(), 10);
   assert.equal(await page.locator('#fair-status').textContent(), '');
   await page.close();
 });

@@ -1,6 +1,6 @@
 //! A fair's figures for the dashboard (`GET /api/v1/fairs/{id}/stats`): its participants, its
 //! requests by status and decline reason, the schedule and how many of the fair's (slot, table)
-//! places it uses. The follow-ups (the engagements recorded at the fair) are counted by
+//! places it uses, the check-ins and the meetings' outcomes. The follow-ups (the engagements recorded at the fair) are counted by
 //! `crate::stats`; the route puts the two together. Nothing here knows HTTP or SQL.
 
 use std::collections::BTreeSet;
@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::fair::outcomes::MeetingOutcome;
 use crate::fair::{DeclineReason, FairData, Presence, RequestStatus};
 
 /// Who is registered.
@@ -74,17 +75,22 @@ pub struct ScheduleFigures {
     pub tables_used: f64,
 }
 
-/// What happened at the tables. Not recorded yet: the widget's check-in and meeting outcomes
-/// (issue 20, item 4) are not built, so both are always null rather than a guess.
+/// What happened at the tables, as brokers recorded it at the fair (check-ins and each meeting's
+/// last recorded outcome).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct OutcomeFigures {
-    /// Meetings held: always null until outcomes are recorded.
-    #[schema(required = true, value_type = Option<usize>)]
-    pub held: Option<usize>,
-    /// Meetings one side did not come to: always null until outcomes are recorded (a
-    /// participant marked `no_show` is counted in `participants.no_show`).
-    #[schema(required = true, value_type = Option<usize>)]
-    pub no_shows: Option<usize>,
+    /// Participants checked in.
+    pub checked_in: usize,
+    /// Scheduled meetings with an outcome recorded.
+    pub recorded: usize,
+    /// Meetings held (a follow-up counts as held too).
+    pub held: usize,
+    /// Meetings one side did not come to (a participant marked `no_show` by the organiser is
+    /// counted in `participants.no_show`).
+    pub no_shows: usize,
+    /// Meetings held after which the two sides want to go on: each made one engagement intent
+    /// (its later stages are in `follow_ups`).
+    pub follow_ups: usize,
 }
 
 /// The fair's own figures (everything but the follow-ups).
@@ -182,6 +188,33 @@ pub fn figures(data: &FairData) -> Figures {
         participants,
         requests,
         schedule,
-        outcomes: OutcomeFigures::default(),
+        outcomes: outcomes(data, &seated),
     }
+}
+
+/// The outcomes of the scheduled meetings and the check-ins.
+fn outcomes(data: &FairData, seated: &BTreeSet<&str>) -> OutcomeFigures {
+    let mut figures = OutcomeFigures {
+        checked_in: data
+            .participants
+            .iter()
+            .filter(|participant| data.checked_in(&participant.id).is_some())
+            .count(),
+        ..OutcomeFigures::default()
+    };
+    for request in seated {
+        let Some(outcome) = data.outcome_of(request).and_then(|action| action.outcome) else {
+            continue;
+        };
+        figures.recorded += 1;
+        match outcome {
+            MeetingOutcome::Held => figures.held += 1,
+            MeetingOutcome::NoShow => figures.no_shows += 1,
+            MeetingOutcome::FollowUp => {
+                figures.held += 1;
+                figures.follow_ups += 1;
+            }
+        }
+    }
+    figures
 }

@@ -6,6 +6,7 @@
 
 pub mod day;
 pub mod figures;
+pub mod outcomes;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -245,6 +246,8 @@ pub struct FairData {
     pub requests: Vec<MeetingRequest>,
     /// By slot, then table.
     pub meetings: Vec<Meeting>,
+    /// The day's check-ins and meeting outcomes, in the order recorded.
+    pub actions: Vec<outcomes::DayAction>,
 }
 
 impl FairData {

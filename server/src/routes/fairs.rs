@@ -190,20 +190,20 @@ pub struct ScheduleView {
     published: usize,
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     duijie_core::time::format_utc(crate::engagement::now_seconds())
 }
 
-fn no_fair(id: &str) -> ApiError {
+pub(crate) fn no_fair(id: &str) -> ApiError {
     ApiError::NotFound(format!("no fair with id '{id}'"))
 }
 
-fn load(state: &AppState, id: &str) -> Result<FairData, ApiError> {
+pub(crate) fn load(state: &AppState, id: &str) -> Result<FairData, ApiError> {
     state.store.fair(id)?.ok_or_else(|| no_fair(id))
 }
 
 /// Runs `change` on the stored fair `id` in one transaction: 404 when there is none.
-fn change<T>(
+pub(crate) fn change<T>(
     state: &AppState,
     id: &str,
     change: impl FnOnce(&mut FairData) -> Result<T, ApiError>,
@@ -253,7 +253,7 @@ fn view(data: &FairData) -> FairView {
 }
 
 /// A token of a broker, an editor or an admin (401 without one, 403 for an enterprise).
-fn member(request: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> {
+pub(crate) fn member(request: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> {
     let who = caller(request, state)?;
     if who.scope == Scope::Enterprise {
         return Err(ApiError::Forbidden(who.scope.to_string()));
@@ -309,6 +309,7 @@ pub async fn create(
             participants: Vec::new(),
             requests: Vec::new(),
             meetings: Vec::new(),
+            actions: Vec::new(),
         };
         let answer = view(&data);
         state.store.change_fair(&id, |current| match current {
@@ -883,7 +884,7 @@ fn new_request(
     })
 }
 
-fn stored_need(state: &AppState, id: &str) -> Option<std::sync::Arc<NeedRecord>> {
+pub(crate) fn stored_need(state: &AppState, id: &str) -> Option<std::sync::Arc<NeedRecord>> {
     state
         .demand
         .current()

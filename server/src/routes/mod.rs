@@ -15,6 +15,7 @@ use crate::error::{ApiError, Code};
 pub mod catalog;
 pub mod demand;
 pub mod engagements;
+pub mod fair_day;
 pub mod fairs;
 pub mod matching;
 pub mod needs;
@@ -97,6 +98,9 @@ pub fn routes() -> Vec<RouteSpec> {
         __path_create as __path_create_engagement, __path_dashboard, __path_dashboard_js,
         __path_get as __path_get_engagement, __path_list as __path_list_engagements, __path_stats,
         __path_transition,
+    };
+    use fair_day::{
+        __path_check_in, __path_day as __path_fair_day, __path_outcome as __path_meeting_outcome,
     };
     use fairs::{
         __path_add_participant, __path_agenda_calendar, __path_agenda_page, __path_answer,
@@ -206,6 +210,9 @@ pub fn routes() -> Vec<RouteSpec> {
         route::<__path_publish>(&[], || web::route().to(fairs::publish)),
         route::<__path_table_plan>(&[], || web::route().to(fairs::table_plan)),
         route::<__path_fair_stats>(&[], || web::route().to(fairs::stats)),
+        route::<__path_fair_day>(&[], || web::route().to(fair_day::day)),
+        route::<__path_check_in>(&[], || web::route().to(fair_day::check_in)),
+        route::<__path_meeting_outcome>(&[], || web::route().to(fair_day::outcome)),
         route::<__path_dashboard_js>(&[], || web::route().to(engagements::dashboard_js)),
         route::<__path_demand_dashboard>(&[], || web::route().to(demand::dashboard)),
         route::<__path_demand_dashboard_js>(&[], || web::route().to(demand::dashboard_js)),

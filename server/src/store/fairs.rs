@@ -1,6 +1,7 @@
 //! Docking fairs in the store: table `fairs` (one row per fair, its settings as JSON), and per fair
 //! its participants (`fair_participants`), meeting requests (`fair_requests`) and scheduled
-//! meetings (`fair_meetings`), each row keyed by the fair and its own id, the record as JSON.
+//! meetings (`fair_meetings`), each row keyed by the fair and its own id, the record as JSON; and
+//! the day's log of check-ins and meeting outcomes (`fair_actions`), one row per entry, in order.
 //!
 //! A change of a fair is one IMMEDIATE transaction: the fair is read, the caller's change applied
 //! to it in memory, and its rows written back, so two writers of one fair (two replicas, two
@@ -8,6 +9,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::fair::outcomes::DayAction;
 use crate::fair::{Fair, FairData, Meeting, MeetingRequest, Participant};
 use crate::store::{lock, Store, StoreError};
 
@@ -40,6 +42,12 @@ pub(crate) fn migrate(connection: &Connection) -> Result<(), StoreError> {
              seat INTEGER NOT NULL,
              published INTEGER NOT NULL,
              PRIMARY KEY (fair, request)
+         );
+         CREATE TABLE IF NOT EXISTS fair_actions (
+             fair TEXT NOT NULL REFERENCES fairs (id),
+             position INTEGER NOT NULL,
+             body TEXT NOT NULL,
+             PRIMARY KEY (fair, position)
          );",
     )?;
     Ok(())
@@ -104,11 +112,24 @@ fn read(connection: &Connection, id: &str) -> Result<Option<FairData>, StoreErro
             });
         }
     }
+    let mut actions = Vec::new();
+    {
+        let mut statement = connection.prepare_cached(
+            "SELECT position, body FROM fair_actions WHERE fair = ?1 ORDER BY position",
+        )?;
+        let mut rows = statement.query(params![id])?;
+        while let Some(row) = rows.next()? {
+            let position: i64 = row.get(0)?;
+            let body: String = row.get(1)?;
+            actions.push(decode::<DayAction>(&position.to_string(), &body)?);
+        }
+    }
     Ok(Some(FairData {
         fair,
         participants,
         requests,
         meetings,
+        actions,
     }))
 }
 
@@ -119,7 +140,12 @@ fn write(transaction: &rusqlite::Transaction<'_>, data: &FairData) -> Result<(),
          ON CONFLICT (id) DO UPDATE SET body = excluded.body",
         params![id, serde_json::to_string(&data.fair)?],
     )?;
-    for table in ["fair_participants", "fair_requests", "fair_meetings"] {
+    for table in [
+        "fair_participants",
+        "fair_requests",
+        "fair_meetings",
+        "fair_actions",
+    ] {
         transaction.execute(&format!("DELETE FROM {table} WHERE fair = ?1"), params![id])?;
     }
     {
@@ -164,6 +190,14 @@ fn write(transaction: &rusqlite::Transaction<'_>, data: &FairData) -> Result<(),
                 meeting.table as i64,
                 i64::from(meeting.published)
             ])?;
+        }
+    }
+    {
+        let mut statement = transaction.prepare_cached(
+            "INSERT INTO fair_actions (fair, position, body) VALUES (?1, ?2, ?3)",
+        )?;
+        for (position, action) in data.actions.iter().enumerate() {
+            statement.execute(params![id, position as i64, serde_json::to_string(action)?])?;
         }
     }
     Ok(())

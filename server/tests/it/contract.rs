@@ -1233,6 +1233,82 @@ fn every_answer_fits_the_document() {
         None,
     );
 
+    // The day: read, check-ins and outcomes, each once per key.
+    let fair_day = "/api/v1/fairs/{id}/day";
+    let reply = contract.call("GET", fair_day, &at("/day"), Some(&broker), None);
+    let meeting = reply.json()["meetings"][0].clone();
+    let request = meeting["request"].as_str().unwrap().to_string();
+    let participant = meeting["need"].as_str().unwrap().to_string();
+    contract.call("GET", fair_day, &at("/day"), Some(&enterprise), None);
+    contract.call(
+        "GET",
+        fair_day,
+        "/api/v1/fairs/missing/day",
+        Some(&broker),
+        None,
+    );
+    let json = |value: Value| Some(("application/json", value.to_string().into_bytes()));
+    let checkins = "/api/v1/fairs/{id}/checkins";
+    let check_in = json!({"participant": participant, "idempotency_key": "c-1"});
+    for _ in 0..2 {
+        contract.call(
+            "POST",
+            checkins,
+            &at("/checkins"),
+            Some(&broker),
+            json(check_in.clone()),
+        );
+    }
+    for (token, body) in [
+        (
+            Some(broker.as_str()),
+            json!({"participant": "need:x", "idempotency_key": "c-1"}),
+        ),
+        (Some(broker.as_str()), json!({"participant": "need:x"})),
+        (Some(enterprise.as_str()), check_in.clone()),
+        (None, check_in.clone()),
+    ] {
+        contract.call("POST", checkins, &at("/checkins"), token, json(body));
+    }
+    contract.call(
+        "POST",
+        checkins,
+        "/api/v1/fairs/missing/checkins",
+        Some(&broker),
+        json(check_in.clone()),
+    );
+    let outcome = "/api/v1/fairs/{id}/meetings/{request}/outcome";
+    let path = at(&format!("/meetings/{request}/outcome"));
+    let follow_up = json!({"outcome": "follow_up", "idempotency_key": "o-1"});
+    for _ in 0..2 {
+        let reply = contract.call(
+            "POST",
+            outcome,
+            &path,
+            Some(&broker),
+            json(follow_up.clone()),
+        );
+        assert_eq!(reply.json()["engagement"].as_str().unwrap().len(), 32);
+    }
+    for (token, body) in [
+        (
+            Some(broker.as_str()),
+            json!({"outcome": "held", "idempotency_key": "o-1"}),
+        ),
+        (Some(broker.as_str()), json!({"outcome": "maybe"})),
+        (Some(enterprise.as_str()), follow_up.clone()),
+        (None, follow_up.clone()),
+    ] {
+        contract.call("POST", outcome, &path, token, json(body));
+    }
+    contract.call(
+        "POST",
+        outcome,
+        &at("/meetings/missing/outcome"),
+        Some(&broker),
+        json(follow_up.clone()),
+    );
+
     // Every documented operation was called, and each documented error status of the main ones.
     let mut documented = Vec::new();
     for (template, operations) in contract.document["paths"].as_object().unwrap() {

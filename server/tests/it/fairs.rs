@@ -32,7 +32,7 @@ pub const FUTURE: &str = "2099-01-01T00:00:00+08:00";
 pub const PAST: &str = "2000-01-01T00:00:00+08:00";
 
 /// A server with a random catalog and needs: the editor's token.
-fn setup(name: &str) -> (Server, String) {
+pub(crate) fn setup(name: &str) -> (Server, String) {
     let server = Server::start_config(name, "match_rate = 0\n");
     let editor = server.token("editor");
     let reply = server.import(
@@ -64,7 +64,7 @@ fn create_fair(server: &Server, editor: &str, deadline: &str) -> String {
     reply.json()["id"].as_str().unwrap().to_string()
 }
 
-fn ok(reply: Reply, status: u16) -> Value {
+pub(crate) fn ok(reply: Reply, status: u16) -> Value {
     assert_eq!(reply.status, status, "{}", reply.text());
     reply.json()
 }
@@ -645,7 +645,12 @@ fn suggestions_carry_the_fit_post_match_gives_and_requests_are_answered() {
 }
 
 /// Sends every suggestion and has the organiser accept them after the deadline.
-fn accepted_fair(server: &Server, editor: &str, name_needs: usize, resources: usize) -> String {
+pub(crate) fn accepted_fair(
+    server: &Server,
+    editor: &str,
+    name_needs: usize,
+    resources: usize,
+) -> String {
     let fair = create_fair(server, editor, PAST);
     register(server, editor, &fair, name_needs, resources);
     let suggested = ok(
@@ -1078,7 +1083,10 @@ fn a_fairs_figures_count_what_was_set_up() {
         json!({"revision": 0, "scheduled": 0, "published": 0, "unscheduled": 0, "slots": 16,
                "tables": 3, "places_used": 0, "places": 48, "tables_used": 0.0})
     );
-    assert_eq!(empty["outcomes"], json!({"held": null, "no_shows": null}));
+    assert_eq!(
+        empty["outcomes"],
+        json!({"checked_in": 0, "recorded": 0, "held": 0, "no_shows": 0, "follow_ups": 0})
+    );
     assert_eq!(empty["follow_ups"]["key"], fair.as_str());
     assert_eq!(empty["follow_ups"]["engagements"], 0);
     assert_eq!(
@@ -1241,7 +1249,10 @@ fn a_fairs_figures_count_what_was_set_up() {
                "places_used": places.len(), "places": 48,
                "tables_used": places.len() as f64 / 48.0})
     );
-    assert_eq!(figures["outcomes"], json!({"held": null, "no_shows": null}));
+    assert_eq!(
+        figures["outcomes"],
+        json!({"checked_in": 0, "recorded": 0, "held": 0, "no_shows": 0, "follow_ups": 0})
+    );
     let follow_ups = &figures["follow_ups"];
     assert_eq!(follow_ups["key"], fair.as_str());
     assert_eq!(follow_ups["engagements"], 3);

@@ -10,6 +10,7 @@ mod contract;
 mod demand;
 mod edges;
 mod engagements;
+mod fair_day;
 mod fairs;
 mod golden;
 mod holes;
