@@ -1,7 +1,9 @@
 //! Intended engagements (对接意向) recorded at the fair: queued in localStorage, sent to
 //! `POST /api/v1/engagements` with a broker token when the server is reachable, and followed by
 //! their status. The same queue carries the needs a broker saves as stored needs (`POST
-//! /api/v1/needs`, for an enterprise the broker names); an intent recorded for a saved need names it.
+//! /api/v1/needs`, for an enterprise the broker names); an intent recorded for a saved need names it;
+//! and a fair's check-ins and meeting outcomes (`POST /api/v1/fairs/{id}/checkins` and
+//! `.../meetings/{request}/outcome`, see `crate::fair`).
 //!
 //! Exactly once: each entry gets an idempotency key when it is queued and keeps the exact request
 //! body, so a retry after a dropped connection (the server may have recorded it) is the same
@@ -51,6 +53,10 @@ pub struct Entry {
     /// than an intent.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub saves_need: bool,
+    /// Where a fair's check-in or meeting outcome is sent (its body carries the key); `None` for
+    /// intents and saved needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 /// What the broker says of an intent besides the need and the resource: the fair it is recorded
@@ -133,12 +139,24 @@ impl Entry {
         }
     }
 
+    /// A fair's check-in or outcome: `body` (an object) sent to `target` with the key added.
+    pub fn fair_action(key: String, target: String, mut body: Value, recorded_at: String) -> Entry {
+        body["idempotency_key"] = json!(key);
+        Entry {
+            key,
+            body: body.to_string(),
+            recorded_at,
+            target: Some(target),
+            ..Entry::default()
+        }
+    }
+
     /// Where the entry is sent.
-    pub fn path(&self) -> &'static str {
-        if self.saves_need {
-            "/api/v1/needs"
-        } else {
-            "/api/v1/engagements"
+    pub fn path(&self) -> &str {
+        match &self.target {
+            Some(target) => target,
+            None if self.saves_need => "/api/v1/needs",
+            None => "/api/v1/engagements",
         }
     }
 
@@ -162,6 +180,7 @@ impl Entry {
     /// Sent, and still moving on the server (worth asking for its status).
     pub fn open(&self) -> bool {
         !self.saves_need
+            && self.target.is_none()
             && self.id.is_some()
             && !self
                 .status
@@ -301,6 +320,14 @@ pub fn enqueue(need: &str, resource_id: &str, details: &Details) {
     {
         let _ = storage.set_item(ENTERPRISE_KEY, &text);
     }
+}
+
+/// Queues a fair's check-in or outcome (`body` to `target`), with its key fixed now.
+pub fn enqueue_fair_action(target: String, body: Value) {
+    let mut queue = load();
+    let recorded_at = String::from(js_sys::Date::new_0().to_iso_string());
+    queue.push(Entry::fair_action(new_key(), target, body, recorded_at));
+    save(&queue);
 }
 
 /// Queues the need as typed, to be saved as a stored need of `organization`; remembers the
@@ -516,7 +543,7 @@ fn update(key: &str, change: impl FnOnce(&mut Entry)) {
 
 /// One JSON request with the token; the status and the parsed body (null when not JSON), or
 /// `Err` when the network failed.
-async fn request(
+pub(crate) async fn request(
     method: &str,
     path: &str,
     token: &str,
@@ -635,6 +662,39 @@ mod tests {
         let body: Value = serde_json::from_str(&intent.body).unwrap();
         assert_eq!(body["need_id"], "need-w-5");
         assert_eq!(intent.path(), "/api/v1/engagements");
+    }
+
+    #[test]
+    fn a_fair_action_goes_to_its_target_with_its_key_and_is_done_once_answered() {
+        let target = "/api/v1/fairs/f1/meetings/r-1/outcome".to_string();
+        let mut entry = Entry::fair_action(
+            "w-7".into(),
+            target.clone(),
+            json!({"outcome": "follow_up"}),
+            String::new(),
+        );
+        assert_eq!(entry.path(), target);
+        let body: Value = serde_json::from_str(&entry.body).unwrap();
+        assert_eq!(
+            body,
+            json!({"outcome": "follow_up", "idempotency_key": "w-7"})
+        );
+        assert!(entry.pending());
+        // Stored and read back, it is the same request.
+        let stored: Entry = serde_json::from_str(&serde_json::to_string(&entry).unwrap()).unwrap();
+        assert_eq!(stored, entry);
+        // The server answers with its log entry; no status to follow afterwards.
+        apply(
+            &mut entry,
+            &outcome(201, &json!({"id": "a3", "status": "follow_up"})),
+        );
+        assert!(!entry.pending() && !entry.open());
+        // An intent stored before fair actions existed reads as one.
+        let old: Entry = serde_json::from_str(
+            r#"{"key":"w-1","resource_id":"a-1","body":"{}","recorded_at":""}"#,
+        )
+        .unwrap();
+        assert_eq!(old.path(), "/api/v1/engagements");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod components;
 pub mod engagements;
 pub mod engine;
+pub mod fair;
 pub mod highlight;
 pub mod i18n;
 pub mod matching;

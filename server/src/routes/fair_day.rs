@@ -233,9 +233,11 @@ fn record(
     let (new, action) = match recorded {
         Recorded::New(action) => (true, action),
         Recorded::Replayed(action) => (false, action),
-        Recorded::KeyReused(id) => return Err(ApiError::Conflict(format!(
+        Recorded::KeyReused(id) => {
+            return Err(ApiError::Conflict(format!(
             "idempotency_key was already used by this token for entry {id} with a different body"
-        ))),
+        )))
+        }
     };
     let engagement = match action.outcome {
         // On a retry too: the fair's entry may have been written and the engagement not.

@@ -9,6 +9,7 @@ use web_sys::{HtmlTextAreaElement, InputEvent};
 use yew::prelude::*;
 
 use crate::browser;
+use crate::components::fair::FairDay;
 use crate::components::filters::Filters;
 use crate::components::results::Results;
 use crate::components::shortlist::{sync_engagements, Shortlist};
@@ -221,6 +222,8 @@ pub fn app() -> Html {
                 <Shortlist state={state.clone()} />
                 <Results state={state.clone()} />
             </div>
+            // The fair at the tables: its own full-width section, below the matching.
+            <FairDay state={state.clone()} />
             <Status state={state.clone()} />
         </div>
     }
