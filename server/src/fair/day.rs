@@ -1,7 +1,8 @@
 //! The fair day on paper and in calendars: a participant's agenda and the table plan per slot as
 //! printable pages (A4, Chinese, no script), and a participant's agenda as an iCalendar file
 //! (RFC 5545: CRLF lines folded at 75 octets, one VEVENT per meeting whose UID is made of the fair's
-//! and the request's ids, so that a re-plan updates a calendar's entries rather than adding them).
+//! and the request's ids, so that a re-plan updates a calendar's entries rather than adding them, and
+//! a meeting a change took out is sent as CANCELLED under its UID, so that calendars remove it).
 
 use std::fmt::Write as _;
 
@@ -237,16 +238,40 @@ pub fn agenda_ics(
             escape_text(&format!("{} · {}", settings.name, participant.name))
         ),
     );
-    for meeting in data.meetings_of(participant) {
-        let (Some(request), Some(slot)) = (data.request(&meeting.request), slots.get(meeting.slot))
-        else {
+    // The meetings held, then those a change took out: cancelled, under the same UID with a
+    // higher SEQUENCE, so that calendars remove them.
+    let held = data.meetings_of(participant).into_iter().map(|meeting| {
+        let status = if meeting.published {
+            "CONFIRMED"
+        } else {
+            "TENTATIVE"
+        };
+        (
+            &meeting.request,
+            meeting.slot,
+            meeting.table,
+            data.fair.revision,
+            status,
+        )
+    });
+    let dropped = data.dropped_of(participant).into_iter().map(|dropped| {
+        (
+            &dropped.request,
+            dropped.slot,
+            dropped.table,
+            dropped.sequence,
+            "CANCELLED",
+        )
+    });
+    for (request, slot, table, sequence, status) in held.chain(dropped) {
+        let (Some(request), Some(slot)) = (data.request(request), slots.get(slot)) else {
             continue;
         };
         let (other, topic) = other_side(data, participant, request);
         let location = if settings.venue.is_empty() {
-            format!("第 {} 桌", meeting.table + 1)
+            format!("第 {} 桌", table + 1)
         } else {
-            format!("{} 第 {} 桌", settings.venue, meeting.table + 1)
+            format!("{} 第 {} 桌", settings.venue, table + 1)
         };
         let lines = [
             "BEGIN:VEVENT".to_string(),
@@ -257,7 +282,7 @@ pub fn agenda_ics(
                 "DTEND:{}",
                 ics_time(slot.starts_at + i64::from(settings.slot_minutes) * 60)
             ),
-            format!("SEQUENCE:{}", data.fair.revision),
+            format!("SEQUENCE:{sequence}"),
             format!("SUMMARY:{}", escape_text(&format!("对接洽谈：{other}"))),
             format!("LOCATION:{}", escape_text(&location)),
             format!(
@@ -268,14 +293,7 @@ pub fn agenda_ics(
                     request.fit * 100.0
                 ))
             ),
-            format!(
-                "STATUS:{}",
-                if meeting.published {
-                    "CONFIRMED"
-                } else {
-                    "TENTATIVE"
-                }
-            ),
+            format!("STATUS:{status}"),
             "END:VEVENT".to_string(),
         ];
         for line in &lines {

@@ -248,6 +248,19 @@ pub struct FairData {
     pub meetings: Vec<Meeting>,
     /// The day's check-ins and meeting outcomes, in the order recorded.
     pub actions: Vec<outcomes::DayAction>,
+    /// Meetings a schedule had and a later change took out (a cancellation, a re-plan), by request:
+    /// calendars are told they are cancelled.
+    pub dropped: Vec<Dropped>,
+}
+
+/// A meeting taken out of the schedule, where it was, and the SEQUENCE its cancellation carries in
+/// calendars (above every SEQUENCE the meeting was published with).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dropped {
+    pub request: String,
+    pub slot: usize,
+    pub table: usize,
+    pub sequence: u64,
 }
 
 impl FairData {
@@ -352,18 +365,61 @@ impl FairData {
         }
     }
 
+    /// Notes the meetings of `before` that the schedule no longer has as dropped (a meeting dropped
+    /// again keeps its first place), and forgets those it has again. Call it after changing the
+    /// meetings and before raising the revision.
+    pub fn note_dropped(&mut self, before: &[Meeting]) {
+        let now: BTreeSet<&str> = self
+            .meetings
+            .iter()
+            .map(|meeting| meeting.request.as_str())
+            .collect();
+        self.dropped
+            .retain(|dropped| !now.contains(dropped.request.as_str()));
+        let sequence = self.fair.revision + 1;
+        for meeting in before {
+            if now.contains(meeting.request.as_str())
+                || self
+                    .dropped
+                    .iter()
+                    .any(|dropped| dropped.request == meeting.request)
+            {
+                continue;
+            }
+            self.dropped.push(Dropped {
+                request: meeting.request.clone(),
+                slot: meeting.slot,
+                table: meeting.table,
+                sequence,
+            });
+        }
+    }
+
+    /// Whether the request's meeting involves the participant's person (for a need: its
+    /// enterprise).
+    fn involves(&self, request: &str, person: &str) -> bool {
+        self.request(request).is_some_and(|request| {
+            let (need, resource) = self.sides(request);
+            need.is_some_and(|side| side.person() == person)
+                || resource.is_some_and(|side| side.person() == person)
+        })
+    }
+
+    /// The dropped meetings of the participant's person.
+    pub fn dropped_of<'a>(&'a self, participant: &Participant) -> Vec<&'a Dropped> {
+        let person = participant.person();
+        self.dropped
+            .iter()
+            .filter(|dropped| self.involves(&dropped.request, &person))
+            .collect()
+    }
+
     /// The meetings of the participant's person (for a need: its enterprise's), by slot.
     pub fn meetings_of<'a>(&'a self, participant: &Participant) -> Vec<&'a Meeting> {
         let person = participant.person();
         self.meetings
             .iter()
-            .filter(|meeting| {
-                self.request(&meeting.request).is_some_and(|request| {
-                    let (need, resource) = self.sides(request);
-                    need.is_some_and(|side| side.person() == person)
-                        || resource.is_some_and(|side| side.person() == person)
-                })
-            })
+            .filter(|meeting| self.involves(&meeting.request, &person))
             .collect()
     }
 }

@@ -310,6 +310,7 @@ pub async fn create(
             requests: Vec::new(),
             meetings: Vec::new(),
             actions: Vec::new(),
+            dropped: Vec::new(),
         };
         let answer = view(&data);
         state.store.change_fair(&id, |current| match current {
@@ -1258,7 +1259,9 @@ pub async fn answer(
             request.answered_by = Some(answered_by);
             let request = request.clone();
             if request.status == RequestStatus::Cancelled {
+                let before = data.meetings.clone();
                 data.meetings.retain(|meeting| meeting.request != request.id);
+                data.note_dropped(&before);
             }
             Ok(request)
         })
@@ -1350,6 +1353,7 @@ pub async fn plan(
             }
             .map_err(|error| ApiError::Conflict(format!("the fair cannot be scheduled: {error}")))?;
             let published: HashSet<&str> = published.iter().map(String::as_str).collect();
+            let before = std::mem::take(&mut data.meetings);
             data.meetings = result
                 .meetings
                 .iter()
@@ -1360,6 +1364,7 @@ pub async fn plan(
                     published: published.contains(meeting.request.as_str()),
                 })
                 .collect();
+            data.note_dropped(&before);
             data.fair.revision += 1;
             eprintln!(
                 "duijie serve: fair {} scheduled ({} requests, {} meetings, objective {:.3}) in {} ms",
@@ -1513,7 +1518,9 @@ pub async fn agenda_page(
 ///
 /// As the page. One VEVENT per meeting, its UID made of the fair's and the request's ids and its
 /// SEQUENCE the schedule's revision, so that importing the file again after a re-plan updates the
-/// calendar's entries; unpublished meetings are TENTATIVE.
+/// calendar's entries; unpublished meetings are TENTATIVE. A meeting a cancellation or a re-plan took
+/// out stays in the file as CANCELLED, under its UID with a SEQUENCE above the one it had, so that
+/// calendars remove it.
 #[utoipa::path(
     get,
     path = "/api/v1/fairs/{id}/participants/{participant}/agenda.ics",

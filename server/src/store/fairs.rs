@@ -1,7 +1,8 @@
 //! Docking fairs in the store: table `fairs` (one row per fair, its settings as JSON), and per fair
 //! its participants (`fair_participants`), meeting requests (`fair_requests`) and scheduled
 //! meetings (`fair_meetings`), each row keyed by the fair and its own id, the record as JSON; and
-//! the day's log of check-ins and meeting outcomes (`fair_actions`), one row per entry, in order.
+//! the day's log of check-ins and meeting outcomes (`fair_actions`), one row per entry, in order;
+//! and the meetings a change took out of the schedule (`fair_dropped`), for calendars.
 //!
 //! A change of a fair is one IMMEDIATE transaction: the fair is read, the caller's change applied
 //! to it in memory, and its rows written back, so two writers of one fair (two replicas, two
@@ -10,7 +11,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::fair::outcomes::DayAction;
-use crate::fair::{Fair, FairData, Meeting, MeetingRequest, Participant};
+use crate::fair::{Dropped, Fair, FairData, Meeting, MeetingRequest, Participant};
 use crate::store::{lock, Store, StoreError};
 
 pub(crate) fn migrate(connection: &Connection) -> Result<(), StoreError> {
@@ -41,6 +42,12 @@ pub(crate) fn migrate(connection: &Connection) -> Result<(), StoreError> {
              slot INTEGER NOT NULL,
              seat INTEGER NOT NULL,
              published INTEGER NOT NULL,
+             PRIMARY KEY (fair, request)
+         );
+         CREATE TABLE IF NOT EXISTS fair_dropped (
+             fair TEXT NOT NULL REFERENCES fairs (id),
+             request TEXT NOT NULL,
+             body TEXT NOT NULL,
              PRIMARY KEY (fair, request)
          );
          CREATE TABLE IF NOT EXISTS fair_actions (
@@ -124,12 +131,25 @@ fn read(connection: &Connection, id: &str) -> Result<Option<FairData>, StoreErro
             actions.push(decode::<DayAction>(&position.to_string(), &body)?);
         }
     }
+    let mut dropped = Vec::new();
+    {
+        let mut statement = connection.prepare_cached(
+            "SELECT request, body FROM fair_dropped WHERE fair = ?1 ORDER BY request",
+        )?;
+        let mut rows = statement.query(params![id])?;
+        while let Some(row) = rows.next()? {
+            let key: String = row.get(0)?;
+            let body: String = row.get(1)?;
+            dropped.push(decode::<Dropped>(&key, &body)?);
+        }
+    }
     Ok(Some(FairData {
         fair,
         participants,
         requests,
         meetings,
         actions,
+        dropped,
     }))
 }
 
@@ -145,6 +165,7 @@ fn write(transaction: &rusqlite::Transaction<'_>, data: &FairData) -> Result<(),
         "fair_requests",
         "fair_meetings",
         "fair_actions",
+        "fair_dropped",
     ] {
         transaction.execute(&format!("DELETE FROM {table} WHERE fair = ?1"), params![id])?;
     }
@@ -198,6 +219,17 @@ fn write(transaction: &rusqlite::Transaction<'_>, data: &FairData) -> Result<(),
         )?;
         for (position, action) in data.actions.iter().enumerate() {
             statement.execute(params![id, position as i64, serde_json::to_string(action)?])?;
+        }
+    }
+    {
+        let mut statement = transaction
+            .prepare_cached("INSERT INTO fair_dropped (fair, request, body) VALUES (?1, ?2, ?3)")?;
+        for dropped in &data.dropped {
+            statement.execute(params![
+                id,
+                dropped.request,
+                serde_json::to_string(dropped)?
+            ])?;
         }
     }
     Ok(())

@@ -1037,6 +1037,114 @@ fn agendas_print_and_calendars_keep_their_uids_across_a_replan() {
     );
 }
 
+#[test]
+fn calendars_are_told_of_the_meetings_a_change_takes_out() {
+    let (server, editor) = setup("fair-cancelled");
+    let fair = accepted_fair(&server, &editor, 10, 30);
+    let path = format!("/api/v1/fairs/{fair}/schedule");
+    let first = ok(server.send("POST", &path, Some(&editor), None), 200);
+    let participant = busiest(&first);
+    let calendar = format!("/api/v1/fairs/{fair}/participants/{participant}/agenda.ics");
+    let read = || events(&server.send("GET", &calendar, Some(&editor), None).text());
+    let before = read();
+    assert!(before.len() >= 2, "{before:?}");
+    let by_uid = |list: &[BTreeMap<String, String>]| -> BTreeMap<String, (String, String)> {
+        list.iter()
+            .map(|event| {
+                (
+                    event["UID"].clone(),
+                    (event["STATUS"].clone(), event["SEQUENCE"].clone()),
+                )
+            })
+            .collect()
+    };
+    let before = by_uid(&before);
+    assert!(before
+        .values()
+        .all(|(status, sequence)| status == "TENTATIVE" && sequence == "1"));
+
+    // One of the participant's meetings is cancelled: its event stays, CANCELLED, its SEQUENCE
+    // above the one calendars have; the others are as they were.
+    let mine = first["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|meeting| {
+            format!("resource:{}", meeting["resource"].as_str().unwrap()) == participant
+        })
+        .unwrap()["request"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(
+        server.send(
+            "POST",
+            &format!("/api/v1/fairs/{fair}/requests/{mine}/answer"),
+            Some(&editor),
+            Some(&json!({"decision": "cancel"})),
+        ),
+        200,
+    );
+    let after_cancel = by_uid(&read());
+    assert_eq!(
+        after_cancel.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>()
+    );
+    let uid = after_cancel
+        .keys()
+        .find(|uid| uid.contains(&mine))
+        .unwrap()
+        .clone();
+    for (event, (status, sequence)) in &after_cancel {
+        if *event == uid {
+            assert_eq!((status.as_str(), sequence.as_str()), ("CANCELLED", "2"));
+        } else {
+            assert_eq!(Some(&(status.clone(), sequence.clone())), before.get(event));
+        }
+    }
+
+    // The participant does not come: the re-plan drops every meeting of theirs, and each is
+    // CANCELLED above the SEQUENCE it was published with; the first keeps its cancellation.
+    let resource = participant.strip_prefix("resource:").unwrap();
+    ok(
+        server.send(
+            "PUT",
+            &format!("/api/v1/fairs/{fair}/participants/{participant}"),
+            Some(&editor),
+            Some(&json!({"resource": resource, "presence": "no_show"})),
+        ),
+        200,
+    );
+    let replanned = ok(server.send("POST", &path, Some(&editor), None), 200);
+    assert_eq!(replanned["revision"], 2);
+    assert!(replanned["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(
+            |meeting| format!("resource:{}", meeting["resource"].as_str().unwrap()) != participant
+        ));
+    let text = server.send("GET", &calendar, Some(&editor), None).body;
+    let after_replan = by_uid(&events(&String::from_utf8(text.clone()).unwrap()));
+    assert_eq!(
+        after_replan.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>()
+    );
+    for (event, (status, sequence)) in &after_replan {
+        assert_eq!(status, "CANCELLED", "{event}");
+        assert_eq!(sequence, "2", "{event}");
+    }
+
+    // The same through Python's icalendar, where it is installed (CI requires it).
+    if let Some(parsed) = crate::fairs::python_icalendar_events(&text) {
+        assert_eq!(parsed.len(), before.len());
+        for (uid, status, sequence) in parsed {
+            assert!(before.contains_key(&uid), "{uid}");
+            assert_eq!((status.as_str(), sequence), ("CANCELLED", 2));
+        }
+    }
+}
+
 /// Parses the calendar with Python's `icalendar` and checks its events; skipped (with a note) when
 /// Python or the package is missing, unless `DUIJIE_REQUIRE_ICALENDAR` is set (as CI sets it).
 /// The fair's figures (`GET /api/v1/fairs/{id}/stats`), each checked against what the test set up:
@@ -1297,6 +1405,14 @@ fn a_fairs_figures_count_what_was_set_up() {
 }
 
 pub fn python_icalendar(body: &[u8], events: usize) {
+    if let Some(parsed) = python_icalendar_events(body) {
+        assert_eq!(parsed.len(), events);
+    }
+}
+
+/// Parses the calendar with Python's `icalendar` (as `python_icalendar`) and gives each event's
+/// UID, STATUS and SEQUENCE as it read them; `None` when the check is skipped.
+pub fn python_icalendar_events(body: &[u8]) -> Option<Vec<(String, String, i64)>> {
     let script = r#"
 import sys, icalendar
 cal = icalendar.Calendar.from_ical(sys.stdin.buffer.read())
@@ -1305,7 +1421,8 @@ for event in events:
     assert event.get("UID"), event
     assert event.decoded("DTSTART") < event.decoded("DTEND"), event
     assert "对接洽谈" in str(event.get("SUMMARY")), event
-print(len(events))
+    assert str(event.get("STATUS")) in ("TENTATIVE", "CONFIRMED", "CANCELLED"), event
+    print(str(event.get("UID")), str(event.get("STATUS")), int(event.get("SEQUENCE")))
 "#;
     let required = std::env::var_os("DUIJIE_REQUIRE_ICALENDAR").is_some();
     let child = std::process::Command::new("python3")
@@ -1317,7 +1434,7 @@ print(len(events))
     let Ok(mut child) = child else {
         assert!(!required, "python3 is not installed");
         eprintln!("python3 is not installed: the icalendar check is skipped");
-        return;
+        return None;
     };
     use std::io::Write as _;
     child.stdin.take().unwrap().write_all(body).unwrap();
@@ -1325,11 +1442,21 @@ print(len(events))
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() && stderr.contains("No module named 'icalendar'") && !required {
         eprintln!("Python's icalendar is not installed: its check is skipped");
-        return;
+        return None;
     }
     assert!(output.status.success(), "icalendar: {stderr}");
-    assert_eq!(
-        String::from_utf8_lossy(&output.stdout).trim(),
-        events.to_string()
-    );
+    Some(
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|line| {
+                let fields: Vec<&str> = line.split(' ').collect();
+                assert_eq!(fields.len(), 3, "{line}");
+                (
+                    fields[0].to_string(),
+                    fields[1].to_string(),
+                    fields[2].parse().unwrap(),
+                )
+            })
+            .collect(),
+    )
 }
