@@ -1547,30 +1547,147 @@ pub async fn agenda_calendar(
     let (fair, participant) = path.into_inner();
     let (file, name) = web::block(move || {
         let (data, participant) = agenda_of(&who, &state, &fair, &participant)?;
-        let stamp = duijie_core::time::parse_rfc3339(&data.fair.updated_at).unwrap_or(0);
-        let file = day::agenda_ics(&data, &data.fair.settings.slots(), &participant, stamp);
-        let name: String = participant
-            .id
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        Ok::<_, ApiError>((file, name))
+        Ok::<_, ApiError>(calendar_file(&data, &participant))
     })
     .await??;
-    Ok(HttpResponse::Ok()
+    Ok(calendar_answer(file, &name))
+}
+
+/// A participant's calendar subscription.
+#[derive(Serialize, ToSchema)]
+pub struct CalendarSubscription {
+    pub fair: String,
+    pub participant: String,
+    /// The agenda's `.ics`, read without a token: the secret in the path is the permission. Keep it
+    /// as a password; asking again replaces it.
+    pub url: String,
+}
+
+fn secret_hash(secret: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// The agenda's calendar file and its file name.
+fn calendar_file(data: &FairData, participant: &Participant) -> (String, String) {
+    let stamp = duijie_core::time::parse_rfc3339(&data.fair.updated_at).unwrap_or(0);
+    let file = day::agenda_ics(data, &data.fair.settings.slots(), participant, stamp);
+    let name: String = participant
+        .id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (file, name)
+}
+
+fn calendar_answer(file: String, name: &str) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
         .insert_header((
             "Content-Disposition",
             format!("attachment; filename=\"{name}.ics\""),
         ))
-        .body(file))
+        .body(file)
+}
+
+/// Make a participant's calendar subscription: a URL a calendar application polls without a token.
+///
+/// Who may read the agenda (a broker, editor or admin token, or the enterprise of a need
+/// participant). The URL holds a new 128-bit secret and reads only this participant's agenda
+/// (`GET /api/v1/calendars/{secret}/agenda.ics`); asking again makes a new one and the old one stops
+/// working.
+#[utoipa::path(
+    post,
+    path = "/api/v1/fairs/{id}/participants/{participant}/calendar",
+    tag = "fairs",
+    operation_id = "agenda_subscription",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "The fair's id."),
+        ("participant" = String, Path, description = "`need:ID` or `resource:ID`.")
+    ),
+    responses(
+        (status = 201, description = "The subscription URL.", body = CalendarSubscription),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound)
+    )
+)]
+pub async fn subscribe(
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = caller(&request, &state)?;
+    let (fair, participant) = path.into_inner();
+    let answer = web::block(move || {
+        let (data, participant) = agenda_of(&who, &state, &fair, &participant)?;
+        let secret = new_public_id()?;
+        state.store.set_fair_calendar(
+            &data.fair.id,
+            &participant.id,
+            &secret_hash(&secret),
+            &now(),
+        )?;
+        Ok::<_, ApiError>(CalendarSubscription {
+            fair: data.fair.id,
+            participant: participant.id,
+            url: format!("/api/v1/calendars/{secret}/agenda.ics"),
+        })
+    })
+    .await??;
+    Ok(HttpResponse::Created().json(answer))
+}
+
+/// A participant's agenda by its subscription URL, without a token.
+///
+/// No token: the secret in the path (from `POST .../participants/{participant}/calendar`) is the
+/// permission, and it reads only that participant's agenda, as `.../agenda.ics` gives it (cancelled
+/// meetings included, so calendars remove them). 404 for a secret that is not (or no longer) one.
+#[utoipa::path(
+    get,
+    path = "/api/v1/calendars/{secret}/agenda.ics",
+    tag = "fairs",
+    operation_id = "subscribed_calendar",
+    params(("secret" = String, Path, description = "The subscription's secret: 32 hex digits.")),
+    responses(
+        (status = 200, description = "The agenda (RFC 5545).", body = String, content_type = "text/calendar; charset=utf-8"),
+        (status = 404, response = NotFound)
+    )
+)]
+pub async fn subscribed_calendar(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let secret = path.into_inner();
+    let missing = || ApiError::NotFound("no calendar subscription with this secret".to_string());
+    if secret.len() != 32 || !secret.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+        return Err(missing());
+    }
+    let (file, name) = web::block(move || {
+        let (fair, participant) = state
+            .store
+            .fair_calendar(&secret_hash(&secret.to_ascii_lowercase()))?
+            .ok_or_else(missing)?;
+        let data = state.store.fair(&fair)?.ok_or_else(missing)?;
+        let participant = data
+            .participant(&participant)
+            .cloned()
+            .ok_or_else(missing)?;
+        Ok::<_, ApiError>(calendar_file(&data, &participant))
+    })
+    .await??;
+    Ok(calendar_answer(file, &name))
 }
 
 /// The table plan: for each slot, who meets at which table, as a printable page (A4, Chinese).

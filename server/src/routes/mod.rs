@@ -108,7 +108,7 @@ pub fn routes() -> Vec<RouteSpec> {
         __path_import_participants, __path_list as __path_list_fairs, __path_participants,
         __path_plan, __path_publish, __path_put as __path_put_fair, __path_put_participant,
         __path_requests, __path_schedule, __path_send_requests, __path_stats as __path_fair_stats,
-        __path_suggestions, __path_table_plan,
+        __path_subscribe, __path_subscribed_calendar, __path_suggestions, __path_table_plan,
     };
     use matching::{__path_match_need, __path_taxonomy};
     use needs::{
@@ -198,6 +198,8 @@ pub fn routes() -> Vec<RouteSpec> {
         route::<__path_put_participant>(&[], || web::route().to(fairs::put_participant)),
         route::<__path_agenda_page>(&[], || web::route().to(fairs::agenda_page)),
         route::<__path_agenda_calendar>(&[], || web::route().to(fairs::agenda_calendar)),
+        route::<__path_subscribe>(&[], || web::route().to(fairs::subscribe)),
+        route::<__path_subscribed_calendar>(&[], || web::route().to(fairs::subscribed_calendar)),
         route::<__path_send_requests>(&[], || web::route().to(fairs::send_requests)),
         route::<__path_requests>(&[], || web::route().to(fairs::requests)),
         route::<__path_create_request>(&[], || web::route().to(fairs::create_request)),

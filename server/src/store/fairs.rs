@@ -2,7 +2,8 @@
 //! its participants (`fair_participants`), meeting requests (`fair_requests`) and scheduled
 //! meetings (`fair_meetings`), each row keyed by the fair and its own id, the record as JSON; and
 //! the day's log of check-ins and meeting outcomes (`fair_actions`), one row per entry, in order;
-//! and the meetings a change took out of the schedule (`fair_dropped`), for calendars.
+//! the meetings a change took out of the schedule (`fair_dropped`), for calendars; and each
+//! participant's calendar subscription (`fair_calendars`: the SHA-256 of the secret in its URL).
 //!
 //! A change of a fair is one IMMEDIATE transaction: the fair is read, the caller's change applied
 //! to it in memory, and its rows written back, so two writers of one fair (two replicas, two
@@ -44,6 +45,13 @@ pub(crate) fn migrate(connection: &Connection) -> Result<(), StoreError> {
              published INTEGER NOT NULL,
              PRIMARY KEY (fair, request)
          );
+         CREATE TABLE IF NOT EXISTS fair_calendars (
+             secret_hash TEXT PRIMARY KEY,
+             fair TEXT NOT NULL REFERENCES fairs (id),
+             participant TEXT NOT NULL,
+             created_at TEXT NOT NULL
+         );
+         CREATE INDEX IF NOT EXISTS fair_calendars_participant ON fair_calendars (fair, participant);
          CREATE TABLE IF NOT EXISTS fair_dropped (
              fair TEXT NOT NULL REFERENCES fairs (id),
              request TEXT NOT NULL,
@@ -275,5 +283,42 @@ impl Store {
         write(&transaction, &data)?;
         transaction.commit().map_err(StoreError::from)?;
         Ok(answer)
+    }
+
+    /// Makes `secret_hash` (the SHA-256, hex, of a subscription URL's secret) the one calendar
+    /// subscription of the participant: an earlier one stops working.
+    pub fn set_fair_calendar(
+        &self,
+        fair: &str,
+        participant: &str,
+        secret_hash: &str,
+        at: &str,
+    ) -> Result<(), StoreError> {
+        let mut connection = lock(&self.fair_connection);
+        let transaction =
+            connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        transaction.execute(
+            "DELETE FROM fair_calendars WHERE fair = ?1 AND participant = ?2",
+            params![fair, participant],
+        )?;
+        transaction.execute(
+            "INSERT INTO fair_calendars (secret_hash, fair, participant, created_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![secret_hash, fair, participant, at],
+        )?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// The fair and participant of a calendar subscription, by the SHA-256 (hex) of its secret.
+    pub fn fair_calendar(&self, secret_hash: &str) -> Result<Option<(String, String)>, StoreError> {
+        let connection = lock(&self.fair_connection);
+        Ok(connection
+            .query_row(
+                "SELECT fair, participant FROM fair_calendars WHERE secret_hash = ?1",
+                params![secret_hash],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?)
     }
 }

@@ -1309,6 +1309,29 @@ fn every_answer_fits_the_document() {
         json(follow_up.clone()),
     );
 
+    // A calendar subscription, and the calendar read by its URL without a token.
+    let subscribe = "/api/v1/fairs/{id}/participants/{participant}/calendar";
+    let own = at("/participants/need:n-1/calendar");
+    let reply = contract.call("POST", subscribe, &own, Some(&broker), None);
+    let url = reply.json()["url"].as_str().unwrap().to_string();
+    contract.call("POST", subscribe, &own, None, None);
+    contract.call(
+        "POST",
+        subscribe,
+        &at("/participants/need:x/calendar"),
+        Some(&editor),
+        None,
+    );
+    let subscribed = "/api/v1/calendars/{secret}/agenda.ics";
+    contract.call("GET", subscribed, &url, None, None);
+    contract.call(
+        "GET",
+        subscribed,
+        "/api/v1/calendars/0123456789abcdef0123456789abcdef/agenda.ics",
+        None,
+        None,
+    );
+
     // Every documented operation was called, and each documented error status of the main ones.
     let mut documented = Vec::new();
     for (template, operations) in contract.document["paths"].as_object().unwrap() {

@@ -1145,6 +1145,110 @@ fn calendars_are_told_of_the_meetings_a_change_takes_out() {
     }
 }
 
+#[test]
+fn a_calendar_subscription_reads_one_agenda_without_a_token() {
+    let (server, editor) = setup("fair-subscription");
+    let fair = accepted_fair(&server, &editor, 10, 30);
+    let path = format!("/api/v1/fairs/{fair}/schedule");
+    let first = ok(server.send("POST", &path, Some(&editor), None), 200);
+    let participant = busiest(&first);
+    let subscribe = format!("/api/v1/fairs/{fair}/participants/{participant}/calendar");
+    let broker = server.token("broker");
+    let answer = ok(server.send("POST", &subscribe, Some(&broker), None), 201);
+    assert_eq!(answer["participant"], participant.as_str());
+    let url = answer["url"].as_str().unwrap().to_string();
+    let secret = url
+        .strip_prefix("/api/v1/calendars/")
+        .and_then(|rest| rest.strip_suffix("/agenda.ics"))
+        .unwrap()
+        .to_string();
+    assert_eq!(secret.len(), 32);
+    assert!(secret.bytes().all(|byte| byte.is_ascii_hexdigit()));
+
+    // Without a token: the same file as the agenda read with one, and only this participant's.
+    let calendar = format!("/api/v1/fairs/{fair}/participants/{participant}/agenda.ics");
+    let subscribed = server.send("GET", &url, None, None);
+    assert_eq!(subscribed.status, 200, "{}", subscribed.text());
+    assert_eq!(
+        subscribed.header("content-type"),
+        Some("text/calendar; charset=utf-8")
+    );
+    let with_token = server.send("GET", &calendar, Some(&editor), None);
+    assert_eq!(subscribed.text(), with_token.text());
+    assert!(!events(&subscribed.text()).is_empty());
+    // Read-only: nothing else answers under the secret.
+    for method in ["POST", "PUT", "DELETE"] {
+        let reply = server.send(method, &url, None, None);
+        assert_eq!(reply.status, 405, "{method}");
+    }
+
+    // A cancellation shows in the subscribed calendar too.
+    let mine = first["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|meeting| {
+            format!("resource:{}", meeting["resource"].as_str().unwrap()) == participant
+        })
+        .unwrap()["request"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(
+        server.send(
+            "POST",
+            &format!("/api/v1/fairs/{fair}/requests/{mine}/answer"),
+            Some(&editor),
+            Some(&json!({"decision": "cancel"})),
+        ),
+        200,
+    );
+    let text = server.send("GET", &url, None, None).text();
+    assert!(events(&text)
+        .iter()
+        .any(|event| event["UID"].contains(&mine) && event["STATUS"] == "CANCELLED"));
+
+    // Asking again replaces the secret: the old URL stops working.
+    let again = ok(server.send("POST", &subscribe, Some(&editor), None), 201);
+    assert_ne!(again["url"], url.as_str());
+    assert_eq!(server.send("GET", &url, None, None).status, 404);
+    assert_eq!(
+        server
+            .send("GET", again["url"].as_str().unwrap(), None, None)
+            .status,
+        200
+    );
+    // Secrets that are not one: 404, whatever their shape.
+    for wrong in [
+        "0123456789abcdef0123456789abcdef".to_string(),
+        "short".to_string(),
+        format!("{secret}00"),
+    ] {
+        let reply = server.send(
+            "GET",
+            &format!("/api/v1/calendars/{wrong}/agenda.ics"),
+            None,
+            None,
+        );
+        assert_eq!(reply.status, 404, "{wrong}");
+    }
+    // Making one takes a token that may read the agenda.
+    assert_eq!(server.send("POST", &subscribe, None, None).status, 401);
+    let enterprise =
+        create_token(&server.state.store, Scope::Enterprise, Some("没有的企业")).unwrap();
+    assert_eq!(
+        server
+            .send("POST", &subscribe, Some(&enterprise), None)
+            .status,
+        403
+    );
+    let nobody = format!("/api/v1/fairs/{fair}/participants/resource:nobody/calendar");
+    assert_eq!(
+        server.send("POST", &nobody, Some(&editor), None).status,
+        404
+    );
+}
+
 /// Parses the calendar with Python's `icalendar` and checks its events; skipped (with a note) when
 /// Python or the package is missing, unless `DUIJIE_REQUIRE_ICALENDAR` is set (as CI sets it).
 /// The fair's figures (`GET /api/v1/fairs/{id}/stats`), each checked against what the test set up:
