@@ -687,6 +687,8 @@ fn access_of(method: &str, path: &str) -> Option<Access> {
         | ("GET", "/api/v1/demo" | "/api/v1/embed/check")
         | ("GET", "/api/v1/needs" | "/api/v1/resources/{id}/needs")
         | ("POST", "/api/v1/match") => Public,
+        // The secret in the path is the permission.
+        ("GET", "/api/v1/calendars/{secret}/agenda.ics") => Public,
         ("DELETE", "/api/v1/demo") => Writer,
         ("POST", "/api/v1/resources" | "/api/v1/import" | "/api/v1/needs/import")
         | ("PUT" | "DELETE", "/api/v1/resources/{id}" | "/api/v1/needs/{id}")
@@ -708,7 +710,10 @@ fn access_of(method: &str, path: &str) -> Option<Access> {
             "/api/v1/fairs/{id}/requests" | "/api/v1/fairs/{id}/requests/{request}/answer",
         )
         | ("GET", "/api/v1/fairs/{id}/schedule" | "/api/v1/fairs/{id}/plan")
-        | ("GET", "/api/v1/fairs/{id}/stats")
+        | ("GET", "/api/v1/fairs/{id}/stats" | "/api/v1/fairs/{id}/day")
+        | ("POST", "/api/v1/fairs/{id}/checkins")
+        | ("POST", "/api/v1/fairs/{id}/meetings/{request}/outcome")
+        | ("POST", "/api/v1/fairs/{id}/participants/{participant}/calendar")
         | (
             "GET",
             "/api/v1/fairs/{id}/participants/{participant}/agenda"
@@ -863,6 +868,15 @@ fn auth_matrix_has_no_unexpected_success() {
                 json!({"decision": "cancel"}).to_string().into_bytes(),
             )),
             ("POST", "/api/v1/fairs/{id}/schedule" | "/api/v1/fairs/{id}/schedule/publish") => None,
+            ("POST", "/api/v1/fairs/{id}/checkins") => Some((
+                "application/json",
+                json!({"participant": "need:n-1"}).to_string().into_bytes(),
+            )),
+            ("POST", "/api/v1/fairs/{id}/meetings/{request}/outcome") => Some((
+                "application/json",
+                json!({"outcome": "held"}).to_string().into_bytes(),
+            )),
+            ("POST", "/api/v1/fairs/{id}/participants/{participant}/calendar") => None,
             ("PUT", "/api/v1/needs/{id}") => {
                 Some(("application/json", need.to_string().into_bytes()))
             }
