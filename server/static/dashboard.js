@@ -1,8 +1,8 @@
 // The engagement indicators dashboard: reads /api/v1/stats with the token kept in sessionStorage and
 // draws the funnel, conversion by province (the resource's or the enterprise's) and the monthly
 // trend as SVG, a table of any grouping (fair, society, …) with its CSV, and one docking fair's
-// figures (/api/v1/fairs/{id}/stats: requests, the schedule, tables used, follow-ups and their
-// later stages) as bars and a table. Chinese by default,
+// figures (/api/v1/fairs/{id}/stats: requests, the schedule, tables used, check-ins, meetings held
+// and missed, follow-ups and their later stages) as bars and a table. Chinese by default,
 // English with the button (or ?lang=en); the choice is kept in localStorage. All data goes in as
 // text (textContent and SVG attributes), never as markup.
 "use strict";
