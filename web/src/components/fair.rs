@@ -189,7 +189,10 @@ pub fn fair_day(props: &Props) -> Html {
         html! {
             <li data-participant={person.id.clone()}>
                 <span class="name">{ person.name.clone() }</span>
-                <span class="org">{ person.title.clone() }</span>
+                // A resource's name is its title: said once.
+                if person.title != person.name {
+                    <span class="org">{ person.title.clone() }</span>
+                }
                 { status }
                 if !done {
                     <button type="button" class="check-in" onclick={on_check_in}>{ lang.t("check_in") }</button>
