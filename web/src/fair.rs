@@ -290,7 +290,7 @@ mod tests {
         assert_eq!(check_in_mark(&[], CHECKINS, &person(true)), server);
         let queued = entry(CHECKINS, json!({"participant": "need:n-1"}), None, None);
         assert_eq!(
-            check_in_mark(&[queued.clone()], CHECKINS, &person(false)),
+            check_in_mark(std::slice::from_ref(&queued), CHECKINS, &person(false)),
             Some(Mark::Queued("checked_in".into()))
         );
         let sent = entry(
@@ -318,7 +318,8 @@ mod tests {
             Some("no"),
         );
         assert_eq!(
-            check_in_mark(&[refused.clone()], CHECKINS, &person(false)).map(|mark| mark.state()),
+            check_in_mark(std::slice::from_ref(&refused), CHECKINS, &person(false))
+                .map(|mark| mark.state()),
             Some("failed")
         );
         assert_eq!(check_in_mark(&[refused], CHECKINS, &person(true)), server);

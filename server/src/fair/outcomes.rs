@@ -171,7 +171,7 @@ impl DayRequest {
             ),
             None => (None, None),
         };
-        if participant.is_none() && map.is_some_and(|map| !map.contains_key("participant")) {
+        if participant.is_none() && !errors.iter().any(|error| error.field == "participant") {
             errors.push(FieldError::new("participant", "is required"));
         }
         if !errors.is_empty() {

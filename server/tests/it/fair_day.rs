@@ -157,6 +157,9 @@ fn check_ins_and_outcomes_are_recorded_once_and_a_follow_up_makes_one_engagement
         json!({"participant": "need:nobody", "idempotency_key": "k-2"}),
         json!({"participant": need, "when": "now"}),
         json!({"idempotency_key": "k-3"}),
+        json!({"participant": null}),
+        json!({"participant": 7}),
+        json!(["need:n-1"]),
     ] {
         let reply = server.send("POST", &checkins, Some(&broker), Some(&bad));
         assert_eq!(reply.status, 422, "{bad}: {}", reply.text());
