@@ -276,6 +276,19 @@ fn check_ins_and_outcomes_are_recorded_once_and_a_follow_up_makes_one_engagement
     assert_eq!(checked_in(&need), checked["action"]["at"]);
     assert!(checked_in(&resource).is_string());
 
+    // Stored: another service on the same data folder (a replica, or this one after a restart)
+    // reads the same day.
+    let replica = Server::start_with(&server.data, &[]);
+    let replica_token = replica.token("broker");
+    assert_eq!(
+        day(&replica, &replica_token, &fair)["actions"],
+        view["actions"]
+    );
+    assert_eq!(
+        day(&replica, &replica_token, &fair)["meetings"],
+        view["meetings"]
+    );
+
     // One engagement, with the fair's id, the need and the meeting's resource, recorded by the
     // first broker's token.
     let list = ok(
