@@ -38,6 +38,8 @@ pub enum Command {
     /// Stored needs (the demand side).
     #[command(subcommand)]
     Needs(commands::needs::NeedsCommand),
+    /// Bring a store's schema to the newest version this duijie knows (serve does it at start).
+    Migrate(commands::migrate::MigrateArgs),
 }
 
 /// Parses the arguments, runs the command, and turns errors into a message and a non-zero exit.
@@ -52,6 +54,7 @@ pub fn main() -> ExitCode {
         Command::Token(command) => commands::token::run(command),
         Command::Demand(args) => commands::demand::run(args),
         Command::Needs(command) => commands::needs::run(command),
+        Command::Migrate(args) => commands::migrate::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,6 +13,10 @@ pub struct Config {
     pub addr: String,
     /// `DUIJIE_DATA`, `--data`: the folder of the SQLite store.
     pub data: PathBuf,
+    /// `DUIJIE_DATABASE`, `--database`: the store as a URL, `sqlite://PATH` (a data folder, as
+    /// `data`) or `postgres://…`; when set it wins over `data` (a later `--data` or `DUIJIE_DATA`
+    /// clears it).
+    pub database: Option<String>,
     /// `DUIJIE_STATIC`, `--static`: the widget's built files, served at `/`.
     pub static_dir: Option<PathBuf>,
     /// `DUIJIE_CORS_ORIGINS` (comma-separated), `--cors-origin` (repeated): exact portal origins
@@ -99,6 +103,7 @@ impl Default for Config {
         Config {
             addr: "127.0.0.1:8080".to_string(),
             data: PathBuf::from("duijie-data"),
+            database: None,
             static_dir: None,
             cors_origins: Vec::new(),
             demo: true,
@@ -200,6 +205,14 @@ pub fn is_origin(text: &str) -> bool {
 }
 
 impl Config {
+    /// Where the store is: `database` when set, else the SQLite store in the folder `data`.
+    pub fn location(&self) -> Result<crate::store::Location, crate::store::StoreError> {
+        match &self.database {
+            Some(url) => crate::store::Location::parse(url),
+            None => Ok(crate::store::Location::Sqlite(self.data.clone())),
+        }
+    }
+
     /// Refuses portal origins that are not exact origins (they would never match a browser's
     /// `Origin`, and must not inject into the CSP).
     pub fn check(&self) -> Result<(), ConfigError> {
@@ -242,6 +255,10 @@ impl Config {
         }
         if let Some(data) = get("DUIJIE_DATA") {
             self.data = PathBuf::from(data);
+            self.database = None;
+        }
+        if let Some(database) = get("DUIJIE_DATABASE") {
+            self.database = Some(database);
         }
         if let Some(static_dir) = get("DUIJIE_STATIC") {
             self.static_dir = Some(PathBuf::from(static_dir));

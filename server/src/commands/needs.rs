@@ -22,6 +22,9 @@ pub enum NeedsCommand {
         /// Data folder of the store (also `DUIJIE_DATA`).
         #[arg(long)]
         data: Option<PathBuf>,
+        /// The store as a URL: sqlite://PATH or postgres://… (also `DUIJIE_DATABASE`).
+        #[arg(long)]
+        database: Option<String>,
         /// jsonl, csv or xlsx.
         #[arg(long)]
         format: Option<String>,
@@ -46,6 +49,7 @@ pub fn run(command: NeedsCommand) -> Result<()> {
         NeedsCommand::Import {
             file,
             data,
+            database,
             format,
             encoding,
             replace,
@@ -77,10 +81,8 @@ pub fn run(command: NeedsCommand) -> Result<()> {
                 );
                 return Ok(());
             }
-            let data = data
-                .or_else(|| std::env::var_os("DUIJIE_DATA").map(PathBuf::from))
-                .unwrap_or_else(|| PathBuf::from("duijie-data"));
-            let store = Store::open(&data)?;
+            let location = crate::commands::store_location(database.as_deref(), data.as_deref())?;
+            let store = Store::connect(&location)?;
             let stored = store.needs()?;
             if replace && !allow_shrink {
                 let new_ids: std::collections::HashSet<&str> =
@@ -107,7 +109,7 @@ pub fn run(command: NeedsCommand) -> Result<()> {
                 "{}: {} needs imported into {} (generation {generation}) in {} ms (validated in {} ms); a running duijie serve on this folder follows within reload_secs",
                 file.display(),
                 needs.len(),
-                data.display(),
+                location.describe(),
                 started.elapsed().as_millis(),
                 decoded.as_millis()
             );

@@ -22,6 +22,10 @@ pub struct ServeArgs {
     /// Data folder of the embedded store [default: duijie-data; env DUIJIE_DATA].
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// The store as a URL instead: sqlite://PATH (a data folder, as --data PATH) or
+    /// postgres://USER:PASSWORD@HOST:PORT/DATABASE, shared by replicas [env DUIJIE_DATABASE].
+    #[arg(long)]
+    pub database: Option<String>,
     /// The widget's built files, served at `/` [default: web/dist when it exists; env DUIJIE_STATIC].
     #[arg(long = "static")]
     pub static_dir: Option<PathBuf>,
@@ -64,7 +68,7 @@ pub struct ServeArgs {
     /// operator's network); off by default [env DUIJIE_WEBHOOK_PRIVATE_HOSTS].
     #[arg(long)]
     pub webhook_private_hosts: bool,
-    /// A TOML file with any of the settings above (keys: addr, data, static_dir, cors_origins, demo,
+    /// A TOML file with any of the settings above (keys: addr, data, database, static_dir, cors_origins, demo,
     /// body_limit, import_limit, request_timeout_secs, import_timeout_secs, workers, reload_secs,
     /// import_max_rows, xlsx_max_columns, xlsx_max_cells, xlsx_max_bytes, max_connections,
     /// max_connections_per_ip, client_request_timeout_secs, match_rate, match_burst,
@@ -87,6 +91,10 @@ pub fn resolve_config(args: &ServeArgs, env: impl Fn(&str) -> Option<String>) ->
     }
     if let Some(data) = &args.data {
         config.data = data.clone();
+        config.database = None;
+    }
+    if let Some(database) = &args.database {
+        config.database = Some(database.clone());
     }
     if let Some(static_dir) = &args.static_dir {
         config.static_dir = Some(static_dir.clone());
@@ -182,13 +190,14 @@ fn on_connect(
     }
 }
 
-/// The service's state for `config`: the store in `config.data`, opened (and created), with its
-/// catalog loaded (the demo catalog, when `config.demo`, into a store that never had one). The
+/// The service's state for `config`: the store at `config.location()`, opened (and created, its
+/// schema migrated), with its catalog loaded (the demo catalog, when `config.demo`, into a store that never had one). The
 /// in-process tests build their service with it too, so they start as `duijie serve` does.
 pub fn open_state(config: &Config) -> Result<AppState> {
+    let location = config.location()?;
     let store = Arc::new(
-        Store::open(&config.data)
-            .with_context(|| format!("cannot open the store in {}", config.data.display()))?,
+        Store::connect(&location)
+            .with_context(|| format!("cannot open the store in {}", location.describe()))?,
     );
     let initial = if config.demo && store.version()?.is_none() {
         Some(crate::demo::resources()?)
@@ -249,7 +258,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
             }
         }
         let catalog = state.catalog();
-        let data = config.data.clone();
+        let data = state.store.location().describe();
         // The server installs its SIGTERM and SIGINT handlers when first polled (below), so the address
         // is announced from a task that runs after that: whoever waits for it can then stop us cleanly.
         actix_web::rt::spawn(async move {
@@ -259,7 +268,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
                     "duijie serve: listening on http://{addr} · catalog {} · {} resources · data {}",
                     catalog.version(),
                     catalog.resources().len(),
-                    data.display()
+                    data
                 );
             }
             let _ = std::io::stdout().flush();

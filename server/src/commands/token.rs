@@ -14,6 +14,9 @@ pub enum TokenCommand {
         /// Data folder of the store (also `DUIJIE_DATA`).
         #[arg(long)]
         data: Option<PathBuf>,
+        /// The store as a URL: sqlite://PATH or postgres://… (also `DUIJIE_DATABASE`).
+        #[arg(long)]
+        database: Option<String>,
         /// admin, editor (catalog writes, imports, exports), broker (no catalog writes) or
         /// enterprise (its own needs only).
         #[arg(long, value_parser = ["admin", "editor", "broker", "enterprise"])]
@@ -28,14 +31,13 @@ pub fn run(command: TokenCommand) -> Result<()> {
     match command {
         TokenCommand::Create {
             data,
+            database,
             scope,
             organization,
         } => {
-            let data = data
-                .or_else(|| std::env::var_os("DUIJIE_DATA").map(PathBuf::from))
-                .unwrap_or_else(|| PathBuf::from("duijie-data"));
+            let location = crate::commands::store_location(database.as_deref(), data.as_deref())?;
             let scope = Scope::parse(&scope).context("unknown scope")?;
-            let store = Store::open(&data)?;
+            let store = Store::connect(&location)?;
             let token = create_token(&store, scope, organization.as_deref())?;
             // "an admin token", "an editor token", "a broker token".
             let article = if scope.as_str().starts_with(['a', 'e', 'i', 'o', 'u']) {
@@ -45,7 +47,7 @@ pub fn run(command: TokenCommand) -> Result<()> {
             };
             println!(
                 "Created {article} {scope} token in {}. It is shown once; keep it secret:",
-                data.display()
+                location.describe()
             );
             println!("{token}");
             Ok(())

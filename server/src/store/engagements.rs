@@ -1,23 +1,23 @@
 //! Engagements in the store: table `engagements` (one row per engagement, with a copy of the
 //! resource's classification taken at creation and the time each status was first reached) and
 //! table `engagement_steps` (every status change: who, when, the note). Every write is one
-//! transaction (`BEGIN IMMEDIATE`), so a retried create or two racing moves never half-apply.
+//! write transaction (`Db::begin_write`), so a retried create or two racing moves never half-apply.
 //!
 //! An engagement is known outside by `public_id`, 128 random bits in hex, so ids cannot be counted
 //! or guessed; the integer `id` stays inside (step rows, newest-first order). Records stored before
-//! public ids existed got one when the store was opened, and keep their old number as `legacy_id`,
+//! public ids existed got one when the store was migrated, and keep their old number as `legacy_id`,
 //! by which their owner's widget may still ask for them.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use duijie_core::engagement::Status;
 use duijie_core::time::{format_utc, parse_time_or_date};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::store::{lock, Store, StoreError};
+use crate::store::db::{params, Area, Db, Row};
+use crate::store::{Store, StoreError};
 
 /// Who did something: an id derived from the token (never the token) and its scope.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
@@ -254,93 +254,6 @@ impl Engagement {
     }
 }
 
-/// Creates the engagement tables when missing.
-pub(crate) fn migrate(connection: &Connection) -> Result<(), StoreError> {
-    connection.execute_batch(
-        "CREATE TABLE IF NOT EXISTS engagements (
-             id INTEGER PRIMARY KEY AUTOINCREMENT,
-             status TEXT NOT NULL,
-             need TEXT NOT NULL,
-             resource_id TEXT NOT NULL,
-             kind TEXT NOT NULL,
-             title TEXT NOT NULL,
-             region TEXT,
-             disciplines TEXT NOT NULL,
-             industries TEXT NOT NULL,
-             society TEXT NOT NULL,
-             fair TEXT,
-             created_at TEXT NOT NULL,
-             updated_at TEXT NOT NULL,
-             contacted_at TEXT,
-             negotiating_at TEXT,
-             signed_at TEXT,
-             landed_at TEXT,
-             dropped_at TEXT,
-             idempotency_owner TEXT,
-             idempotency_key TEXT,
-             request_hash TEXT,
-             public_id TEXT,
-             legacy_id INTEGER,
-             UNIQUE (idempotency_owner, idempotency_key)
-         );
-         CREATE INDEX IF NOT EXISTS engagements_created ON engagements (created_at);
-         CREATE TABLE IF NOT EXISTS engagement_steps (
-             engagement_id INTEGER NOT NULL REFERENCES engagements (id),
-             seq INTEGER NOT NULL,
-             from_status TEXT,
-             to_status TEXT NOT NULL,
-             at TEXT NOT NULL,
-             by_token TEXT NOT NULL,
-             by_scope TEXT NOT NULL,
-             note TEXT,
-             PRIMARY KEY (engagement_id, seq)
-         );",
-    )?;
-    // Stores written before public ids: add the columns, then give every record an id.
-    let has_public_id = connection
-        .prepare("SELECT public_id, legacy_id FROM engagements LIMIT 0")
-        .is_ok();
-    if !has_public_id {
-        // Another process opening the same store may add them first: then these fail, harmlessly.
-        for column in ["public_id TEXT", "legacy_id INTEGER"] {
-            let _ = connection.execute(&format!("ALTER TABLE engagements ADD COLUMN {column}"), []);
-        }
-        connection.prepare("SELECT public_id, legacy_id FROM engagements LIMIT 0")?;
-    }
-    connection.execute_batch(
-        "CREATE UNIQUE INDEX IF NOT EXISTS engagements_public_id ON engagements (public_id);
-         CREATE UNIQUE INDEX IF NOT EXISTS engagements_legacy_id ON engagements (legacy_id);",
-    )?;
-    let transaction = connection.unchecked_transaction()?;
-    let missing: Vec<i64> = transaction
-        .prepare("SELECT id FROM engagements WHERE public_id IS NULL")?
-        .query_map([], |row| row.get(0))?
-        .collect::<Result<_, _>>()?;
-    for id in missing {
-        transaction.execute(
-            "UPDATE engagements SET public_id = ?1, legacy_id = id
-             WHERE id = ?2 AND public_id IS NULL",
-            params![new_public_id()?, id],
-        )?;
-    }
-    transaction.commit()?;
-    // Columns added later still: the need's side. A store made before gets them, empty.
-    for column in ["enterprise", "enterprise_region", "need_id"] {
-        if connection
-            .prepare(&format!("SELECT {column} FROM engagements LIMIT 0"))
-            .is_err()
-        {
-            // Another process opening the same store may add it first: then this fails, harmlessly.
-            let _ = connection.execute(
-                &format!("ALTER TABLE engagements ADD COLUMN {column} TEXT"),
-                [],
-            );
-            connection.prepare(&format!("SELECT {column} FROM engagements LIMIT 0"))?;
-        }
-    }
-    Ok(())
-}
-
 /// List fields are stored joined by a newline (codes never hold one).
 fn join(items: &[String]) -> String {
     items.join("\n")
@@ -353,9 +266,6 @@ fn split(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Read-only connections kept open between requests.
-const MAX_IDLE_READERS: usize = 8;
-
 const ENGAGEMENT_COLUMNS: &str =
     "id, status, need, resource_id, kind, title, region, disciplines, \
      industries, society, fair, created_at, updated_at, public_id, enterprise, enterprise_region, \
@@ -364,136 +274,101 @@ const ENGAGEMENT_COLUMNS: &str =
 /// The row id of the engagement `reference` names, when it exists and (with `owner`) was created by
 /// that token.
 fn row_id(
-    connection: &Connection,
+    db: &mut Db<'_>,
     reference: &EngagementRef,
     owner: Option<&str>,
 ) -> Result<Option<i64>, StoreError> {
-    let id: Option<i64> = match reference {
-        EngagementRef::Public(public_id) => connection
-            .prepare_cached("SELECT id FROM engagements WHERE public_id = ?1")?
-            .query_row(params![public_id], |row| row.get(0))
-            .optional()?,
-        EngagementRef::Legacy(number) => connection
-            .prepare_cached("SELECT id FROM engagements WHERE legacy_id = ?1")?
-            .query_row(params![number], |row| row.get(0))
-            .optional()?,
+    let row = match reference {
+        EngagementRef::Public(public_id) => db.query_opt(
+            "SELECT id FROM engagements WHERE public_id = ?1",
+            params![public_id],
+        )?,
+        EngagementRef::Legacy(number) => db.query_opt(
+            "SELECT id FROM engagements WHERE legacy_id = ?1",
+            params![number],
+        )?,
     };
+    let id: Option<i64> = row.map(|row| row.get(0)).transpose()?;
     let (Some(id), Some(owner)) = (id, owner) else {
         return Ok(id);
     };
-    let creator: Option<String> = connection
-        .prepare_cached(
+    let creator: Option<String> = db
+        .query_opt(
             "SELECT by_token FROM engagement_steps WHERE engagement_id = ?1 AND seq = 0",
+            params![id],
         )?
-        .query_row(params![id], |row| row.get(0))
-        .optional()?;
+        .map(|row| row.get(0))
+        .transpose()?;
     Ok((creator.as_deref() == Some(owner)).then_some(id))
 }
 
 impl Store {
-    fn engagement_connection(&self) -> std::sync::MutexGuard<'_, Connection> {
-        lock(&self.engagement_connection)
-    }
-
-    /// Runs `read` on an idle read-only connection (a new one when all are busy), then keeps it.
-    fn with_reader<T>(
-        &self,
-        read: impl FnOnce(&Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let idle = self
-            .engagement_readers
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .pop();
-        let connection = match idle {
-            Some(connection) => connection,
-            None => {
-                let connection = Connection::open_with_flags(
-                    &self.path,
-                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                connection.busy_timeout(std::time::Duration::from_secs(10))?;
-                connection
-            }
-        };
-        let result = read(&connection);
-        let mut readers = self
-            .engagement_readers
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if readers.len() < MAX_IDLE_READERS {
-            readers.push(connection);
-        }
-        result
-    }
-
     /// Creates an engagement in status `intent`, or (same token, same idempotency key) returns the
     /// one created before.
     pub fn create_engagement(&self, new: &NewEngagement) -> Result<Created, StoreError> {
-        let mut connection = self.engagement_connection();
-        let transaction =
-            connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        if let Some((key, hash)) = &new.idempotency {
-            let found: Option<(i64, String, String)> = transaction
-                .query_row(
+        self.with(Area::Engagements, |db| {
+            db.begin_write(Area::Engagements)?;
+            if let Some((key, hash)) = &new.idempotency {
+                let found = db.query_opt(
                     "SELECT id, request_hash, public_id FROM engagements
                      WHERE idempotency_owner = ?1 AND idempotency_key = ?2",
                     params![new.by.token, key],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-                )
-                .optional()?;
-            if let Some((id, stored_hash, public_id)) = found {
-                if &stored_hash != hash {
-                    return Ok(Created::KeyReused { id: public_id });
+                )?;
+                if let Some(row) = found {
+                    let (id, stored_hash, public_id): (i64, String, String) =
+                        (row.get(0)?, row.get(1)?, row.get(2)?);
+                    if &stored_hash != hash {
+                        return Ok(Created::KeyReused { id: public_id });
+                    }
+                    let engagement = read_engagement(db, id)?.ok_or(StoreError::NoRow)?;
+                    return Ok(Created::Replayed(engagement));
                 }
-                let engagement = read_engagement(&transaction, id)?
-                    .ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))?;
-                return Ok(Created::Replayed(engagement));
             }
-        }
-        let at = format_utc(new.at);
-        let (owner, key, hash) = match &new.idempotency {
-            Some((key, hash)) => (Some(new.by.token.as_str()), Some(key), Some(hash)),
-            None => (None, None, None),
-        };
-        transaction.execute(
-            "INSERT INTO engagements (status, need, resource_id, kind, title, region, disciplines,
-                 industries, society, fair, created_at, updated_at, idempotency_owner,
-                 idempotency_key, request_hash, public_id, enterprise, enterprise_region, need_id)
-             VALUES ('intent', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14,
-                 ?15, ?16, ?17)",
-            params![
-                serde_json::to_string(&new.need)?,
-                new.resource_id,
-                new.resource.kind,
-                new.resource.title,
-                new.resource.region,
-                join(&new.resource.disciplines),
-                join(&new.resource.industries),
-                new.resource.society,
-                new.fair,
-                at,
-                owner,
-                key,
-                hash,
-                new_public_id()?,
-                new.enterprise.name,
-                new.enterprise.region,
-                new.enterprise.need_id,
-            ],
-        )?;
-        let id = transaction.last_insert_rowid();
-        transaction.execute(
-            "INSERT INTO engagement_steps (engagement_id, seq, from_status, to_status, at, by_token,
-                 by_scope, note)
-             VALUES (?1, 0, NULL, 'intent', ?2, ?3, ?4, ?5)",
-            params![id, at, new.by.token, new.by.scope, new.note],
-        )?;
-        let engagement = read_engagement(&transaction, id)?
-            .ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))?;
-        transaction.commit()?;
-        Ok(Created::New(engagement))
+            let at = format_utc(new.at);
+            let (owner, key, hash) = match &new.idempotency {
+                Some((key, hash)) => (Some(new.by.token.as_str()), Some(key), Some(hash)),
+                None => (None, None, None),
+            };
+            let id: i64 = db
+                .query_one(
+                    "INSERT INTO engagements (status, need, resource_id, kind, title, region,
+                         disciplines, industries, society, fair, created_at, updated_at,
+                         idempotency_owner, idempotency_key, request_hash, public_id, enterprise,
+                         enterprise_region, need_id)
+                     VALUES ('intent', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13,
+                         ?14, ?15, ?16, ?17)
+                     RETURNING id",
+                    params![
+                        serde_json::to_string(&new.need)?,
+                        new.resource_id,
+                        new.resource.kind,
+                        new.resource.title,
+                        new.resource.region,
+                        join(&new.resource.disciplines),
+                        join(&new.resource.industries),
+                        new.resource.society,
+                        new.fair,
+                        at,
+                        owner,
+                        key,
+                        hash,
+                        new_public_id()?,
+                        new.enterprise.name,
+                        new.enterprise.region,
+                        new.enterprise.need_id,
+                    ],
+                )?
+                .get(0)?;
+            db.execute(
+                "INSERT INTO engagement_steps (engagement_id, seq, from_status, to_status, at,
+                     by_token, by_scope, note)
+                 VALUES (?1, 0, NULL, 'intent', ?2, ?3, ?4, ?5)",
+                params![id, at, new.by.token, new.by.scope, new.note],
+            )?;
+            let engagement = read_engagement(db, id)?.ok_or(StoreError::NoRow)?;
+            db.commit()?;
+            Ok(Created::New(engagement))
+        })
     }
 
     /// Moves the engagement `reference` names to `to` when its current status allows it. With
@@ -508,56 +383,52 @@ impl Store {
         by: &Actor,
         note: Option<&str>,
     ) -> Result<Moved, StoreError> {
-        let mut connection = self.engagement_connection();
-        let transaction =
-            connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let Some(id) = row_id(&transaction, reference, owner)? else {
-            return Ok(Moved::NotFound);
-        };
-        let current: Option<String> = transaction
-            .query_row(
-                "SELECT status FROM engagements WHERE id = ?1",
-                params![id],
-                |row| row.get(0),
-            )
-            .optional()?;
-        let Some(current) = current else {
-            return Ok(Moved::NotFound);
-        };
-        let current = status_of(&current)?;
-        if !current.may_move_to(to) {
-            return Ok(Moved::Refused {
-                current,
-                allowed: current.allowed_next().to_vec(),
-            });
-        }
-        let at = format_utc(at);
-        // The column names come from a fixed list, never from the request.
-        let column = match to {
-            Status::Contacted => "contacted_at",
-            Status::Negotiating => "negotiating_at",
-            Status::Signed => "signed_at",
-            Status::Landed => "landed_at",
-            Status::Dropped => "dropped_at",
-            Status::Intent => "created_at",
-        };
-        transaction.execute(
-            &format!(
-                "UPDATE engagements SET status = ?1, updated_at = ?2, {column} = ?2 WHERE id = ?3"
-            ),
-            params![to.as_str(), at, id],
-        )?;
-        transaction.execute(
-            "INSERT INTO engagement_steps (engagement_id, seq, from_status, to_status, at, by_token,
-                 by_scope, note)
-             VALUES (?1, (SELECT COUNT(*) FROM engagement_steps WHERE engagement_id = ?1),
-                 ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![id, current.as_str(), to.as_str(), at, by.token, by.scope, note],
-        )?;
-        let engagement = read_engagement(&transaction, id)?
-            .ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))?;
-        transaction.commit()?;
-        Ok(Moved::Done(Box::new(engagement)))
+        self.with(Area::Engagements, |db| {
+            db.begin_write(Area::Engagements)?;
+            let Some(id) = row_id(db, reference, owner)? else {
+                return Ok(Moved::NotFound);
+            };
+            let current: Option<String> = db
+                .query_opt("SELECT status FROM engagements WHERE id = ?1", params![id])?
+                .map(|row| row.get(0))
+                .transpose()?;
+            let Some(current) = current else {
+                return Ok(Moved::NotFound);
+            };
+            let current = status_of(&current)?;
+            if !current.may_move_to(to) {
+                return Ok(Moved::Refused {
+                    current,
+                    allowed: current.allowed_next().to_vec(),
+                });
+            }
+            let at = format_utc(at);
+            // The column names come from a fixed list, never from the request.
+            let column = match to {
+                Status::Contacted => "contacted_at",
+                Status::Negotiating => "negotiating_at",
+                Status::Signed => "signed_at",
+                Status::Landed => "landed_at",
+                Status::Dropped => "dropped_at",
+                Status::Intent => "created_at",
+            };
+            db.execute(
+                &format!(
+                    "UPDATE engagements SET status = ?1, updated_at = ?2, {column} = ?2 WHERE id = ?3"
+                ),
+                params![to.as_str(), at, id],
+            )?;
+            db.execute(
+                "INSERT INTO engagement_steps (engagement_id, seq, from_status, to_status, at,
+                     by_token, by_scope, note)
+                 VALUES (?1, (SELECT COUNT(*) FROM engagement_steps WHERE engagement_id = ?1),
+                     ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id, current.as_str(), to.as_str(), at, by.token, by.scope, note],
+            )?;
+            let engagement = read_engagement(db, id)?.ok_or(StoreError::NoRow)?;
+            db.commit()?;
+            Ok(Moved::Done(Box::new(engagement)))
+        })
     }
 
     /// The engagement `reference` names; with `owner`, only when that token created it.
@@ -566,9 +437,14 @@ impl Store {
         reference: &EngagementRef,
         owner: Option<&str>,
     ) -> Result<Option<Engagement>, StoreError> {
-        self.with_reader(|connection| match row_id(connection, reference, owner)? {
-            Some(id) => read_engagement(connection, id),
-            None => Ok(None),
+        self.with_reader(|db| {
+            db.begin_read()?;
+            let found = match row_id(db, reference, owner)? {
+                Some(id) => read_engagement(db, id)?,
+                None => None,
+            };
+            db.commit()?;
+            Ok(found)
         })
     }
 
@@ -580,104 +456,106 @@ impl Store {
         limit: usize,
         offset: usize,
     ) -> Result<(usize, Vec<Engagement>), StoreError> {
-        self.with_reader(|connection| {
+        self.with_reader(|db| {
             // One read transaction, so the total and the page come from the same state.
-            let transaction = connection.unchecked_transaction()?;
-            let connection: &Connection = &transaction;
-            let mut statement = connection.prepare_cached(
+            db.begin_read()?;
+            let rows = db.query(
                 "SELECT id, region FROM engagements
-             WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR society = ?2)
-               AND (?3 IS NULL OR fair = ?3) AND (?4 IS NULL OR created_at >= ?4)
-               AND (?5 IS NULL OR created_at < ?5)
-             ORDER BY id DESC",
+                 WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR society = ?2)
+                   AND (?3 IS NULL OR fair = ?3) AND (?4 IS NULL OR created_at >= ?4)
+                   AND (?5 IS NULL OR created_at < ?5)
+                 ORDER BY id DESC",
+                params![
+                    query.status.map(Status::as_str),
+                    query.society,
+                    query.fair,
+                    query.since,
+                    query.until
+                ],
             )?;
-            let mut rows = statement.query(params![
-                query.status.map(Status::as_str),
-                query.society,
-                query.fair,
-                query.since,
-                query.until
-            ])?;
             let mut ids = Vec::new();
-            while let Some(row) = rows.next()? {
+            for row in rows {
                 let region: Option<String> = row.get(1)?;
                 if region_passes(region.as_deref()) {
-                    ids.push(row.get::<_, i64>(0)?);
+                    ids.push(row.get::<i64>(0)?);
                 }
             }
-            drop(rows);
-            drop(statement);
             let mut page = Vec::new();
             for &id in ids.iter().skip(offset).take(limit) {
-                if let Some(engagement) = read_engagement(connection, id)? {
+                if let Some(engagement) = read_engagement(db, id)? {
                     page.push(engagement);
                 }
             }
-            drop(transaction);
+            db.commit()?;
             Ok((ids.len(), page))
         })
     }
 
     /// Every engagement as a statistics row. Steps are only ever inserted, one per create or move, so
-    /// the largest step rowid is a version of the engagement tables (whichever process wrote): while
+    /// the largest step `rowid` (SQLite's own; a BIGSERIAL column in PostgreSQL, whose engagement
+    /// writers are serialized) is a version of the engagement tables (whichever process wrote): while
     /// it is unchanged the rows read before are returned again without reading the table.
     pub fn engagement_stat_rows(&self) -> Result<Arc<Vec<StatRow>>, StoreError> {
-        self.with_reader(|connection| {
+        self.with_reader(|db| {
             // Held while reading: concurrent requests after a change wait for one read and share
             // its rows, instead of each reading 100,000 rows and replacing the others' copy.
             let mut cache = lock_stats(&self.engagement_stats);
-            let transaction = connection.unchecked_transaction()?;
-            let version: i64 = transaction.query_row(
-                "SELECT COALESCE(MAX(rowid), 0) FROM engagement_steps",
-                [],
-                |row| row.get(0),
-            )?;
+            db.begin_read()?;
+            let version: i64 = db
+                .query_one(
+                    "SELECT COALESCE(MAX(rowid), 0) FROM engagement_steps",
+                    params![],
+                )?
+                .get(0)?;
             if let Some((cached, rows)) = &*cache {
                 if *cached == version {
                     return Ok(rows.clone());
                 }
             }
-            let mut statement = transaction.prepare_cached(
-                "SELECT resource_id, title, kind, region, disciplines, industries, society, fair, status,
-                     created_at, contacted_at, negotiating_at, signed_at, landed_at, enterprise_region
+            let rows = db.query(
+                "SELECT resource_id, title, kind, region, disciplines, industries, society, fair,
+                     status, created_at, contacted_at, negotiating_at, signed_at, landed_at,
+                     enterprise_region
                  FROM engagements",
+                params![],
             )?;
-            let mut rows = statement.query([])?;
-        let mut out = Vec::new();
-        let mut numbers: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
-        let time = |row: &Row<'_>, index: usize| -> Result<Option<i64>, StoreError> {
-            let text: Option<String> = row.get(index)?;
-            Ok(text.as_deref().and_then(parse_time_or_date))
-        };
-        while let Some(row) = rows.next()? {
-            let status: String = row.get(8)?;
-            let resource_id: String = row.get(0)?;
-            let next = numbers.len() as u32;
-            let resource = *numbers.entry(resource_id.clone()).or_insert(next);
-            out.push(StatRow {
-                resource,
-                resource_id,
-                title: row.get(1)?,
-                kind: row.get(2)?,
-                region: row.get(3)?,
-                disciplines: split(&row.get::<_, String>(4)?),
-                industries: split(&row.get::<_, String>(5)?),
-                society: row.get(6)?,
-                fair: row.get(7)?,
-                enterprise_region: row.get(14)?,
-                status: status_of(&status)?,
-                created_at: time(row, 9)?.unwrap_or(0),
-                reached: [
-                    time(row, 10)?,
-                    time(row, 11)?,
-                    time(row, 12)?,
-                    time(row, 13)?,
-                ],
-            });
-        }
-        let out = Arc::new(out);
-        *cache = Some((version, out.clone()));
-        Ok(out)
+            db.commit()?;
+            let mut out = Vec::new();
+            let mut numbers: std::collections::HashMap<String, u32> =
+                std::collections::HashMap::new();
+            let time = |row: &Row, index: usize| -> Result<Option<i64>, StoreError> {
+                let text: Option<String> = row.get(index)?;
+                Ok(text.as_deref().and_then(parse_time_or_date))
+            };
+            for row in &rows {
+                let status: String = row.get(8)?;
+                let resource_id: String = row.get(0)?;
+                let next = numbers.len() as u32;
+                let resource = *numbers.entry(resource_id.clone()).or_insert(next);
+                out.push(StatRow {
+                    resource,
+                    resource_id,
+                    title: row.get(1)?,
+                    kind: row.get(2)?,
+                    region: row.get(3)?,
+                    disciplines: split(&row.get::<String>(4)?),
+                    industries: split(&row.get::<String>(5)?),
+                    society: row.get(6)?,
+                    fair: row.get(7)?,
+                    enterprise_region: row.get(14)?,
+                    status: status_of(&status)?,
+                    created_at: time(row, 9)?.unwrap_or(0),
+                    reached: [
+                        time(row, 10)?,
+                        time(row, 11)?,
+                        time(row, 12)?,
+                        time(row, 13)?,
+                    ],
+                });
+            }
+            let out = Arc::new(out);
+            *cache = Some((version, out.clone()));
+            Ok(out)
         })
     }
 }
@@ -691,68 +569,42 @@ fn lock_stats(cache: &Mutex<StatsCache>) -> MutexGuard<'_, StatsCache> {
 }
 
 fn status_of(text: &str) -> Result<Status, StoreError> {
-    Status::parse(text).ok_or_else(|| {
-        StoreError::Sqlite(rusqlite::Error::InvalidColumnType(
-            0,
-            format!("status '{text}'"),
-            rusqlite::types::Type::Text,
-        ))
+    Status::parse(text).ok_or_else(|| StoreError::Column {
+        index: 0,
+        found: format!("status '{text}'"),
     })
 }
 
-fn read_engagement(connection: &Connection, id: i64) -> Result<Option<Engagement>, StoreError> {
-    let mut statement = connection.prepare_cached(&format!(
-        "SELECT {ENGAGEMENT_COLUMNS} FROM engagements WHERE id = ?1"
-    ))?;
-    let row = statement
-        .query_row(params![id], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                ResourceCopy {
-                    kind: row.get(4)?,
-                    title: row.get(5)?,
-                    region: row.get(6)?,
-                    disciplines: split(&row.get::<_, String>(7)?),
-                    industries: split(&row.get::<_, String>(8)?),
-                    society: row.get(9)?,
-                },
-                row.get::<_, Option<String>>(10)?,
-                row.get::<_, String>(11)?,
-                row.get::<_, String>(12)?,
-                row.get::<_, String>(13)?,
-                Enterprise {
-                    name: row.get(14)?,
-                    region: row.get(15)?,
-                    need_id: row.get(16)?,
-                },
-            ))
-        })
-        .optional()?;
-    let Some((
-        id,
-        status,
-        need,
-        resource_id,
-        resource,
-        fair,
-        created_at,
-        updated_at,
-        public_id,
-        enterprise,
-    )) = row
+fn read_engagement(db: &mut Db<'_>, id: i64) -> Result<Option<Engagement>, StoreError> {
+    let Some(row) = db.query_opt(
+        &format!("SELECT {ENGAGEMENT_COLUMNS} FROM engagements WHERE id = ?1"),
+        params![id],
+    )?
     else {
         return Ok(None);
     };
-    let mut statement = connection.prepare_cached(
+    let id: i64 = row.get(0)?;
+    let status: String = row.get(1)?;
+    let need: String = row.get(2)?;
+    let resource = ResourceCopy {
+        kind: row.get(4)?,
+        title: row.get(5)?,
+        region: row.get(6)?,
+        disciplines: split(&row.get::<String>(7)?),
+        industries: split(&row.get::<String>(8)?),
+        society: row.get(9)?,
+    };
+    let enterprise = Enterprise {
+        name: row.get(14)?,
+        region: row.get(15)?,
+        need_id: row.get(16)?,
+    };
+    let mut history = Vec::new();
+    for row in db.query(
         "SELECT from_status, to_status, at, by_token, by_scope, note FROM engagement_steps
          WHERE engagement_id = ?1 ORDER BY seq",
-    )?;
-    let mut rows = statement.query(params![id])?;
-    let mut history = Vec::new();
-    while let Some(row) = rows.next()? {
+        params![id],
+    )? {
         let from: Option<String> = row.get(0)?;
         let to: String = row.get(1)?;
         history.push(Step {
@@ -768,15 +620,15 @@ fn read_engagement(connection: &Connection, id: i64) -> Result<Option<Engagement
     }
     Ok(Some(Engagement {
         id,
-        public_id,
+        public_id: row.get(13)?,
         status: status_of(&status)?,
         need: serde_json::from_str(&need)?,
-        resource_id,
+        resource_id: row.get(3)?,
         resource,
-        fair,
+        fair: row.get(10)?,
         enterprise,
-        created_at,
-        updated_at,
+        created_at: row.get(11)?,
+        updated_at: row.get(12)?,
         history,
     }))
 }

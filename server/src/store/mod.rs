@@ -1,23 +1,40 @@
-//! The embedded store: the catalog, its version, the API tokens, the engagements, the stored needs
-//! and the docking fairs in one SQLite file in the data folder.
+//! The store: the catalog, its version, the API tokens, the engagements, the stored needs and the
+//! docking fairs, in one SQLite file in the data folder (the embedded default) or in one PostgreSQL
+//! database shared by replicas (`--database postgres://…`).
 //!
-//! Durability: WAL with `synchronous=FULL`, so an acknowledged write survives a power cut, and every
-//! catalog change (one resource or a whole import) is ONE transaction that also writes the catalog
-//! version row, so a crash at any moment leaves either the previous catalog or the new one.
+//! One interface, two engines: every query is written once against `db::Db` (`?N` placeholders,
+//! SQL both engines share), and `Store::with` hands it a connection of the right area: on SQLite one
+//! of the store's own connections (one per area, so that a long import does not hold up token
+//! look-ups), on PostgreSQL one of the pool's. The schema is the versioned files of
+//! `server/migrations/{sqlite,postgres}`, applied when the store is opened (`migrate`).
+//!
+//! Durability: SQLite in WAL with `synchronous=FULL`, so an acknowledged write survives a power cut,
+//! and every catalog change (one resource or a whole import) is ONE transaction that also writes the
+//! catalog version row, so a crash at any moment leaves either the previous catalog or the new one.
+//!
+//! Blocking: every method does I/O and may wait for a lock; call it in `web::block` (the PostgreSQL
+//! client runs its own runtime and panics inside the server's).
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use duijie_core::Resource;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
 
+use crate::store::db::{params, Area, Db, Engine, PgManager};
+
+pub mod db;
 pub mod engagements;
 pub mod fairs;
+pub mod migrate;
 pub mod needs;
 pub mod push;
 
 /// The file inside the data folder.
 pub const DB_FILE: &str = "duijie.sqlite3";
+
+/// Connections a PostgreSQL store keeps open at most.
+pub const POOL_SIZE: u32 = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -28,6 +45,14 @@ pub enum StoreError {
     },
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database: {0}")]
+    Postgres(#[from] postgres::Error),
+    #[error("database: no connection: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("database: column {index} holds {found}, not what the store expects")]
+    Column { index: usize, found: String },
+    #[error("database: a query returned no row")]
+    NoRow,
     #[error("stored resource '{id}' is not readable: {source}")]
     Corrupt {
         id: String,
@@ -40,6 +65,62 @@ pub enum StoreError {
     /// The catalog changed (another process wrote) since the caller read the generation it expected.
     #[error("the stored catalog changed since it was read")]
     Stale,
+    #[error(
+        "--database {0}: not a database URL (sqlite://PATH of a data folder, or postgres://…)"
+    )]
+    Url(String),
+    /// The database was migrated by a newer duijie: this binary does not know its tables.
+    #[error(
+        "the database's schema is at version {found}, newer than this duijie knows (version \
+         {known}); run the duijie that migrated it, or a newer one"
+    )]
+    SchemaTooNew { found: i64, known: i64 },
+}
+
+/// Where a store is: `sqlite://PATH` (a data folder, as `--data PATH`) or a PostgreSQL URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Location {
+    /// Reads `--database URL`: `sqlite://PATH` (`sqlite:///abs` is the absolute `/abs`),
+    /// `postgres://…` or `postgresql://…` (libpq's URL form).
+    pub fn parse(url: &str) -> Result<Location, StoreError> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(StoreError::Url(url.to_string()));
+            }
+            return Ok(Location::Sqlite(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Location::Postgres(url.to_string()));
+        }
+        Err(StoreError::Url(url.to_string()))
+    }
+
+    /// The location as shown in messages: the folder, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Location::Sqlite(folder) => folder.display().to_string(),
+            Location::Postgres(url) => redact(url),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return url.to_string();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
 }
 
 /// The catalog as stored: its version, a counter bumped by every change, and its resources by id.
@@ -71,143 +152,242 @@ pub struct StoredToken {
     pub organization: Option<String>,
 }
 
-pub struct Store {
+/// SQLite's connections, one per area.
+struct SqliteConnections {
     /// Catalog reads and writes.
-    connection: Mutex<Connection>,
+    catalog: Mutex<Connection>,
     /// Token look-ups, on their own connection so that they never wait behind a long import (WAL lets
     /// readers run beside the writer).
-    token_connection: Mutex<Connection>,
-    /// Engagement writes and statistics, on their own connection for the same reason.
-    engagement_connection: Mutex<Connection>,
+    tokens: Mutex<Connection>,
+    /// Engagement writes, on their own connection for the same reason.
+    engagements: Mutex<Connection>,
     /// Idle read-only connections for engagement reads and statistics, so that readers neither wait
     /// for each other nor for the engagement writer (WAL); opened on demand.
     engagement_readers: Mutex<Vec<Connection>>,
-    /// The statistics rows of every engagement, and the version of the engagement tables they were
-    /// read at (see `Store::engagement_stat_rows`).
-    engagement_stats: Mutex<Option<(i64, std::sync::Arc<Vec<engagements::StatRow>>)>>,
     /// Stored needs, on their own connection: a large import of needs does not hold up the
     /// catalog's.
-    need_connection: Mutex<Connection>,
+    needs: Mutex<Connection>,
     /// Docking fairs, on their own connection.
-    fair_connection: Mutex<Connection>,
+    fairs: Mutex<Connection>,
     /// Subscriptions, the outbox and deliveries, on their own connection (the change log rows are
     /// written on the catalog's, inside its transaction).
-    push_connection: Mutex<Connection>,
+    push: Mutex<Connection>,
     path: PathBuf,
 }
 
-impl Store {
-    /// Opens (creating when needed) the store in `folder`.
-    pub fn open(folder: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(folder).map_err(|source| StoreError::Folder {
-            path: folder.to_path_buf(),
-            source,
-        })?;
-        let connection = Connection::open(folder.join(DB_FILE))?;
-        connection.pragma_update(None, "journal_mode", "WAL")?;
-        // FULL, not NORMAL: in WAL mode NORMAL may lose the last commits on power loss, and an
-        // acknowledged import must not be lost. Catalog writes are rare, so the fsync is cheap.
-        connection.pragma_update(None, "synchronous", "FULL")?;
+enum Engines {
+    Sqlite(SqliteConnections),
+    Postgres(r2d2::Pool<PgManager>),
+}
+
+pub struct Store {
+    engines: Engines,
+    /// The statistics rows of every engagement, and the version of the engagement tables they were
+    /// read at (see `Store::engagement_stat_rows`).
+    engagement_stats: Mutex<Option<(i64, std::sync::Arc<Vec<engagements::StatRow>>)>>,
+    location: Location,
+    /// What the migration at opening found and did.
+    migrated: migrate::Migrated,
+}
+
+/// Read-only SQLite connections kept open between requests.
+const MAX_IDLE_READERS: usize = 8;
+
+fn open_sqlite(path: &Path, foreign_keys: bool) -> Result<Connection, StoreError> {
+    let connection = Connection::open(path)?;
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    if foreign_keys {
         connection.pragma_update(None, "foreign_keys", "ON")?;
-        connection.busy_timeout(std::time::Duration::from_secs(10))?;
-        connection.execute_batch(
-            "CREATE TABLE IF NOT EXISTS catalog (
-                 id INTEGER PRIMARY KEY CHECK (id = 1),
-                 version TEXT NOT NULL,
-                 generation INTEGER NOT NULL,
-                 updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-             );
-             CREATE TABLE IF NOT EXISTS resources (
-                 id TEXT PRIMARY KEY,
-                 kind TEXT NOT NULL,
-                 body TEXT NOT NULL
-             );
-             CREATE TABLE IF NOT EXISTS tokens (
-                 hash BLOB PRIMARY KEY,
-                 scope TEXT NOT NULL,
-                 created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-             );",
-        )?;
-        engagements::migrate(&connection)?;
-        needs::migrate(&connection)?;
-        fairs::migrate(&connection)?;
-        push::migrate(&connection)?;
-        migrate_tokens(&connection)?;
-        let token_connection = Connection::open(folder.join(DB_FILE))?;
-        token_connection.pragma_update(None, "synchronous", "FULL")?;
-        token_connection.busy_timeout(std::time::Duration::from_secs(10))?;
-        let engagement_connection = Connection::open(folder.join(DB_FILE))?;
-        engagement_connection.pragma_update(None, "synchronous", "FULL")?;
-        engagement_connection.pragma_update(None, "foreign_keys", "ON")?;
-        engagement_connection.busy_timeout(std::time::Duration::from_secs(10))?;
-        let need_connection = Connection::open(folder.join(DB_FILE))?;
-        need_connection.pragma_update(None, "synchronous", "FULL")?;
-        need_connection.busy_timeout(std::time::Duration::from_secs(10))?;
-        let fair_connection = Connection::open(folder.join(DB_FILE))?;
-        fair_connection.pragma_update(None, "synchronous", "FULL")?;
-        fair_connection.pragma_update(None, "foreign_keys", "ON")?;
-        fair_connection.busy_timeout(std::time::Duration::from_secs(10))?;
-        let push_connection = Connection::open(folder.join(DB_FILE))?;
-        push_connection.pragma_update(None, "synchronous", "FULL")?;
-        push_connection.pragma_update(None, "foreign_keys", "ON")?;
-        push_connection.busy_timeout(std::time::Duration::from_secs(10))?;
+    }
+    connection.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(connection)
+}
+
+impl Store {
+    /// Opens (creating when needed) the SQLite store in `folder`.
+    pub fn open(folder: &Path) -> Result<Store, StoreError> {
+        Store::connect(&Location::Sqlite(folder.to_path_buf()))
+    }
+
+    /// Opens the store at `location`, creating it when needed, and brings its schema to the
+    /// newest version this binary knows (`StoreError::SchemaTooNew` when it is newer still).
+    pub fn connect(location: &Location) -> Result<Store, StoreError> {
+        let migrated;
+        let engines = match location {
+            Location::Sqlite(folder) => {
+                std::fs::create_dir_all(folder).map_err(|source| StoreError::Folder {
+                    path: folder.to_path_buf(),
+                    source,
+                })?;
+                let path = folder.join(DB_FILE);
+                let connection = Connection::open(&path)?;
+                connection.pragma_update(None, "journal_mode", "WAL")?;
+                // FULL, not NORMAL: in WAL mode NORMAL may lose the last commits on power loss, and an
+                // acknowledged import must not be lost. Catalog writes are rare, so the fsync is cheap.
+                connection.pragma_update(None, "synchronous", "FULL")?;
+                connection.pragma_update(None, "foreign_keys", "ON")?;
+                connection.busy_timeout(std::time::Duration::from_secs(10))?;
+                migrated = migrate::migrate(&mut Db::sqlite(&connection))?;
+                Engines::Sqlite(SqliteConnections {
+                    catalog: Mutex::new(connection),
+                    tokens: Mutex::new(open_sqlite(&path, false)?),
+                    engagements: Mutex::new(open_sqlite(&path, true)?),
+                    engagement_readers: Mutex::new(Vec::new()),
+                    needs: Mutex::new(open_sqlite(&path, false)?),
+                    fairs: Mutex::new(open_sqlite(&path, true)?),
+                    push: Mutex::new(open_sqlite(&path, true)?),
+                    path,
+                })
+            }
+            Location::Postgres(url) => {
+                let config: postgres::Config = url.parse()?;
+                let pool = r2d2::Pool::builder()
+                    .max_size(POOL_SIZE)
+                    .min_idle(Some(1))
+                    .connection_timeout(std::time::Duration::from_secs(10))
+                    .build(PgManager::new(config))?;
+                let mut connection = pool.get()?;
+                migrated = migrate::migrate(&mut Db::postgres(&mut connection))?;
+                drop(connection);
+                Engines::Postgres(pool)
+            }
+        };
         Ok(Store {
-            push_connection: Mutex::new(push_connection),
-            fair_connection: Mutex::new(fair_connection),
-            need_connection: Mutex::new(need_connection),
-            connection: Mutex::new(connection),
-            token_connection: Mutex::new(token_connection),
-            engagement_connection: Mutex::new(engagement_connection),
-            engagement_readers: Mutex::new(Vec::new()),
+            engines,
             engagement_stats: Mutex::new(None),
-            path: folder.join(DB_FILE),
+            location: location.clone(),
+            migrated,
         })
     }
 
-    fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
-        lock(&self.connection)
+    /// What the migration when this store was opened found and applied.
+    pub fn migrated(&self) -> &migrate::Migrated {
+        &self.migrated
+    }
+
+    /// Where this store is.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.engines {
+            Engines::Sqlite(_) => Engine::Sqlite,
+            Engines::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Runs `work` on a connection of `area` (SQLite: the area's own connection, locked meanwhile;
+    /// PostgreSQL: one of the pool's). A transaction `work` leaves open is rolled back.
+    pub fn with<T, E: From<StoreError>>(
+        &self,
+        area: Area,
+        work: impl FnOnce(&mut Db<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        match &self.engines {
+            Engines::Sqlite(connections) => {
+                let connection = match area {
+                    Area::Catalog | Area::Migrations => &connections.catalog,
+                    Area::Tokens => &connections.tokens,
+                    Area::Engagements => &connections.engagements,
+                    Area::Needs => &connections.needs,
+                    Area::Fairs => &connections.fairs,
+                    Area::Push => &connections.push,
+                };
+                let connection = lock(connection);
+                let mut db = Db::sqlite(&connection);
+                let result = work(&mut db);
+                drop(db);
+                result
+            }
+            Engines::Postgres(pool) => {
+                let mut connection = pool.get().map_err(StoreError::from)?;
+                let mut db = Db::postgres(&mut connection);
+                let result = work(&mut db);
+                drop(db);
+                result
+            }
+        }
+    }
+
+    /// Runs `read` for the engagement readers: on SQLite an idle read-only connection (a new one when
+    /// all are busy), kept afterwards; on PostgreSQL one of the pool's.
+    pub(crate) fn with_reader<T>(
+        &self,
+        read: impl FnOnce(&mut Db<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let Engines::Sqlite(connections) = &self.engines else {
+            return self.with(Area::Engagements, read);
+        };
+        let idle = connections
+            .engagement_readers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .pop();
+        let connection = match idle {
+            Some(connection) => connection,
+            None => {
+                let connection = Connection::open_with_flags(
+                    &connections.path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                connection.busy_timeout(std::time::Duration::from_secs(10))?;
+                connection
+            }
+        };
+        let mut db = Db::sqlite(&connection);
+        let result = read(&mut db);
+        drop(db);
+        let mut readers = connections
+            .engagement_readers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if readers.len() < MAX_IDLE_READERS {
+            readers.push(connection);
+        }
+        result
     }
 
     /// The stored catalog, or `None` when this store has never had one (a new data folder).
     pub fn catalog(&self) -> Result<Option<StoredCatalog>, StoreError> {
-        let connection = self.connection();
-        let row: Option<(String, i64)> = connection
-            .query_row(
+        self.with(Area::Catalog, |db| {
+            db.begin_read()?;
+            let Some(row) = db.query_opt(
                 "SELECT version, generation FROM catalog WHERE id = 1",
-                [],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?;
-        let Some((version, generation)) = row else {
-            return Ok(None);
-        };
-        let mut statement = connection.prepare("SELECT id, body FROM resources ORDER BY id")?;
-        let mut rows = statement.query([])?;
-        let mut resources = Vec::new();
-        while let Some(row) = rows.next()? {
-            let id: String = row.get(0)?;
-            let body: String = row.get(1)?;
-            let resource =
-                serde_json::from_str(&body).map_err(|source| StoreError::Corrupt { id, source })?;
-            resources.push(resource);
-        }
-        Ok(Some(StoredCatalog {
-            version,
-            generation,
-            resources,
-        }))
+                params![],
+            )?
+            else {
+                return Ok(None);
+            };
+            let (version, generation) = (row.get(0)?, row.get(1)?);
+            let mut resources = Vec::new();
+            for row in db.query("SELECT id, body FROM resources ORDER BY id", params![])? {
+                let id: String = row.get(0)?;
+                let body: String = row.get(1)?;
+                let resource = serde_json::from_str(&body)
+                    .map_err(|source| StoreError::Corrupt { id, source })?;
+                resources.push(resource);
+            }
+            db.commit()?;
+            Ok(Some(StoredCatalog {
+                version,
+                generation,
+                resources,
+            }))
+        })
     }
 
     /// The current catalog version and generation, without the resources.
     pub fn version(&self) -> Result<Option<(String, i64)>, StoreError> {
-        Ok(self
-            .connection()
-            .query_row(
+        self.with(Area::Catalog, |db| {
+            db.query_opt(
                 "SELECT version, generation FROM catalog WHERE id = 1",
-                [],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?)
+                params![],
+            )?
+            .map(|row| Ok((row.get(0)?, row.get(1)?)))
+            .transpose()
+        })
     }
 
     /// Applies `change` and records `version`, all in one transaction, provided the stored generation is
@@ -222,51 +402,50 @@ impl Store {
         changed: &[push::ChangedResource],
         now: i64,
     ) -> Result<i64, StoreError> {
-        let mut connection = self.connection();
-        // IMMEDIATE takes the write lock at once, so the generation read below cannot change before
-        // the commit, even when another process shares the file.
-        let transaction =
-            connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        if let Some(expected) = expected {
-            let stored: Option<i64> = transaction
-                .query_row("SELECT generation FROM catalog WHERE id = 1", [], |row| {
-                    row.get(0)
-                })
-                .optional()?;
-            if stored != Some(expected) {
-                return Err(StoreError::Stale);
-            }
-        }
-        match change {
-            Change::Replace(resources) => {
-                transaction.execute("DELETE FROM resources", [])?;
-                insert_all(&transaction, resources)?;
-            }
-            Change::Upsert(resources) => insert_all(&transaction, resources)?,
-            Change::Delete(id) => {
-                transaction.execute("DELETE FROM resources WHERE id = ?1", params![id])?;
-            }
-            Change::DeleteMany(ids) => {
-                let mut statement = transaction.prepare("DELETE FROM resources WHERE id = ?1")?;
-                for id in ids.iter() {
-                    statement.execute(params![id])?;
+        self.with(Area::Catalog, |db| {
+            // The write lock is taken at once, so the generation read below cannot change before the
+            // commit, even when another process shares the database.
+            db.begin_write(Area::Catalog)?;
+            if let Some(expected) = expected {
+                let stored: Option<i64> = db
+                    .query_opt("SELECT generation FROM catalog WHERE id = 1", params![])?
+                    .map(|row| row.get(0))
+                    .transpose()?;
+                if stored != Some(expected) {
+                    return Err(StoreError::Stale);
                 }
             }
-        }
-        #[cfg(debug_assertions)]
-        pause_for_crash_tests();
-        let generation: i64 = transaction.query_row(
-            "INSERT INTO catalog (id, version, generation) VALUES (1, ?1, 1)
-             ON CONFLICT (id) DO UPDATE SET version = excluded.version,
-                 generation = catalog.generation + 1,
-                 updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-             RETURNING generation",
-            params![version],
-            |row| row.get(0),
-        )?;
-        push::record_change(&transaction, generation, version, changed, now)?;
-        transaction.commit()?;
-        Ok(generation)
+            match change {
+                Change::Replace(resources) => {
+                    db.execute("DELETE FROM resources", params![])?;
+                    insert_all(db, resources)?;
+                }
+                Change::Upsert(resources) => insert_all(db, resources)?,
+                Change::Delete(id) => {
+                    db.execute("DELETE FROM resources WHERE id = ?1", params![id])?;
+                }
+                Change::DeleteMany(ids) => {
+                    for id in ids.iter() {
+                        db.execute("DELETE FROM resources WHERE id = ?1", params![id])?;
+                    }
+                }
+            }
+            #[cfg(debug_assertions)]
+            pause_for_crash_tests();
+            let updated_at = duijie_core::time::format_utc(crate::engagement::now_seconds());
+            let generation: i64 = db
+                .query_one(
+                    "INSERT INTO catalog (id, version, generation, updated_at) VALUES (1, ?1, 1, ?2)
+                     ON CONFLICT (id) DO UPDATE SET version = excluded.version,
+                         generation = catalog.generation + 1, updated_at = excluded.updated_at
+                     RETURNING generation",
+                    params![version, updated_at],
+                )?
+                .get(0)?;
+            push::record_change(db, generation, version, changed, now)?;
+            db.commit()?;
+            Ok(generation)
+        })
     }
 
     pub fn insert_token(
@@ -275,27 +454,28 @@ impl Store {
         scope: &str,
         organization: Option<&str>,
     ) -> Result<(), StoreError> {
-        lock(&self.token_connection).execute(
-            "INSERT INTO tokens (hash, scope, organization) VALUES (?1, ?2, ?3)",
-            params![hash, scope, organization],
-        )?;
-        Ok(())
+        self.with(Area::Tokens, |db| {
+            db.execute(
+                "INSERT INTO tokens (hash, scope, organization) VALUES (?1, ?2, ?3)",
+                params![hash, scope, organization],
+            )?;
+            Ok(())
+        })
     }
 
     pub fn tokens(&self) -> Result<Vec<StoredToken>, StoreError> {
-        let connection = lock(&self.token_connection);
-        let mut statement =
-            connection.prepare_cached("SELECT hash, scope, organization FROM tokens")?;
-        let tokens = statement
-            .query_map([], |row| {
-                Ok(StoredToken {
-                    hash: row.get(0)?,
-                    scope: row.get(1)?,
-                    organization: row.get(2)?,
+        self.with(Area::Tokens, |db| {
+            db.query("SELECT hash, scope, organization FROM tokens", params![])?
+                .into_iter()
+                .map(|row| {
+                    Ok(StoredToken {
+                        hash: row.get(0)?,
+                        scope: row.get(1)?,
+                        organization: row.get(2)?,
+                    })
                 })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(tokens)
+                .collect()
+        })
     }
 }
 
@@ -313,17 +493,6 @@ fn pause_for_crash_tests() {
     }
 }
 
-/// Stores made before enterprise tokens have no `organization` column in `tokens`: it is added.
-fn migrate_tokens(connection: &Connection) -> Result<(), StoreError> {
-    let has_organization = connection
-        .prepare("SELECT organization FROM tokens LIMIT 0")
-        .is_ok();
-    if !has_organization {
-        connection.execute_batch("ALTER TABLE tokens ADD COLUMN organization TEXT")?;
-    }
-    Ok(())
-}
-
 /// A panic while holding the lock cannot leave SQLite half-written (the transaction rolls back), so a
 /// poisoned lock is still safe to use.
 fn lock(connection: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
@@ -332,15 +501,14 @@ fn lock(connection: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection>
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn insert_all(
-    transaction: &rusqlite::Transaction<'_>,
-    resources: &[Resource],
-) -> Result<(), StoreError> {
-    let mut statement = transaction
-        .prepare("INSERT OR REPLACE INTO resources (id, kind, body) VALUES (?1, ?2, ?3)")?;
+fn insert_all(db: &mut Db<'_>, resources: &[Resource]) -> Result<(), StoreError> {
     for resource in resources {
         let body = serde_json::to_string(resource)?;
-        statement.execute(params![resource.id, resource.kind.as_str(), body])?;
+        db.execute(
+            "INSERT INTO resources (id, kind, body) VALUES (?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, body = excluded.body",
+            params![resource.id, resource.kind.as_str(), body],
+        )?;
     }
     Ok(())
 }

@@ -3,13 +3,12 @@
 //! every change bumps, so that replicas and a running server see what a command wrote.
 //!
 //! Every change (one need or a whole import) is one transaction that also bumps the generation,
-//! as for the catalog. The SQL is plain: one table, one counter row, no SQLite-only features but
-//! `INSERT ... ON CONFLICT`, which PostgreSQL shares.
+//! as for the catalog. The tables are in `server/migrations`.
 
 use duijie_core::model::NeedRecord;
-use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::store::{lock, Store, StoreError};
+use crate::store::db::{params, Area, Db};
+use crate::store::{Store, StoreError};
 
 /// One change of the stored needs, applied in one transaction with a new generation.
 #[derive(Debug)]
@@ -29,48 +28,28 @@ pub struct StoredNeeds {
     pub needs: Vec<NeedRecord>,
 }
 
-pub(crate) fn migrate(connection: &Connection) -> Result<(), StoreError> {
-    connection.execute_batch(
-        "CREATE TABLE IF NOT EXISTS needs (
-             id TEXT PRIMARY KEY,
-             organization TEXT NOT NULL,
-             status TEXT NOT NULL,
-             visibility TEXT NOT NULL,
-             body TEXT NOT NULL
-         );
-         CREATE TABLE IF NOT EXISTS need_state (
-             id INTEGER PRIMARY KEY CHECK (id = 1),
-             generation INTEGER NOT NULL
-         );",
-    )?;
-    Ok(())
-}
-
 impl Store {
     /// Every stored need, by id, with the generation read in the same transaction.
     pub fn needs(&self) -> Result<StoredNeeds, StoreError> {
-        let mut connection = lock(&self.need_connection);
-        let transaction = connection.transaction()?;
-        let generation = need_generation(&transaction)?;
-        let mut needs = Vec::new();
-        {
-            let mut statement = transaction.prepare("SELECT id, body FROM needs ORDER BY id")?;
-            let mut rows = statement.query([])?;
-            while let Some(row) = rows.next()? {
+        self.with(Area::Needs, |db| {
+            db.begin_read()?;
+            let generation = need_generation(db)?;
+            let mut needs = Vec::new();
+            for row in db.query("SELECT id, body FROM needs ORDER BY id", params![])? {
                 let id: String = row.get(0)?;
                 let body: String = row.get(1)?;
                 let need = serde_json::from_str(&body)
                     .map_err(|source| StoreError::Corrupt { id, source })?;
                 needs.push(need);
             }
-        }
-        transaction.commit()?;
-        Ok(StoredNeeds { generation, needs })
+            db.commit()?;
+            Ok(StoredNeeds { generation, needs })
+        })
     }
 
     /// The generation of the stored needs: 0 before the first change.
     pub fn need_generation(&self) -> Result<i64, StoreError> {
-        need_generation(&lock(&self.need_connection))
+        self.with(Area::Needs, need_generation)
     }
 
     /// Applies `change` in one transaction, provided the stored generation is still `expected`
@@ -81,69 +60,60 @@ impl Store {
         change: &NeedChange<'_>,
         expected: Option<i64>,
     ) -> Result<(i64, bool), StoreError> {
-        let mut connection = lock(&self.need_connection);
-        // IMMEDIATE: the generation read below cannot change before the commit.
-        let transaction =
-            connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let stored = need_generation(&transaction)?;
-        if expected.is_some_and(|expected| expected != stored) {
-            return Err(StoreError::Stale);
-        }
-        match change {
-            NeedChange::Replace(needs) => {
-                transaction.execute("DELETE FROM needs", [])?;
-                insert_needs(&transaction, needs)?;
+        self.with(Area::Needs, |db| {
+            // The write lock at once: the generation read below cannot change before the commit.
+            db.begin_write(Area::Needs)?;
+            let stored = need_generation(db)?;
+            if expected.is_some_and(|expected| expected != stored) {
+                return Err(StoreError::Stale);
             }
-            NeedChange::Upsert(needs) => insert_needs(&transaction, needs)?,
-            NeedChange::Delete(id) => {
-                let deleted =
-                    transaction.execute("DELETE FROM needs WHERE id = ?1", params![id])?;
-                if deleted == 0 {
-                    return Ok((stored, false));
+            match change {
+                NeedChange::Replace(needs) => {
+                    db.execute("DELETE FROM needs", params![])?;
+                    insert_needs(db, needs)?;
+                }
+                NeedChange::Upsert(needs) => insert_needs(db, needs)?,
+                NeedChange::Delete(id) => {
+                    let deleted = db.execute("DELETE FROM needs WHERE id = ?1", params![id])?;
+                    if deleted == 0 {
+                        return Ok((stored, false));
+                    }
                 }
             }
-        }
-        let generation: i64 = transaction.query_row(
-            "INSERT INTO need_state (id, generation) VALUES (1, 1)
-             ON CONFLICT (id) DO UPDATE SET generation = need_state.generation + 1
-             RETURNING generation",
-            [],
-            |row| row.get(0),
-        )?;
-        transaction.commit()?;
-        Ok((generation, true))
+            let generation: i64 = db
+                .query_one(
+                    "INSERT INTO need_state (id, generation) VALUES (1, 1)
+                     ON CONFLICT (id) DO UPDATE SET generation = need_state.generation + 1
+                     RETURNING generation",
+                    params![],
+                )?
+                .get(0)?;
+            db.commit()?;
+            Ok((generation, true))
+        })
     }
 }
 
-fn need_generation(connection: &Connection) -> Result<i64, StoreError> {
-    Ok(connection
-        .query_row(
-            "SELECT generation FROM need_state WHERE id = 1",
-            [],
-            |row| row.get(0),
-        )
-        .optional()?
-        .unwrap_or(0))
+fn need_generation(db: &mut Db<'_>) -> Result<i64, StoreError> {
+    db.query_opt("SELECT generation FROM need_state WHERE id = 1", params![])?
+        .map_or(Ok(0), |row| row.get(0))
 }
 
-fn insert_needs(
-    transaction: &rusqlite::Transaction<'_>,
-    needs: &[NeedRecord],
-) -> Result<(), StoreError> {
-    let mut statement = transaction.prepare(
-        "INSERT INTO needs (id, organization, status, visibility, body) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (id) DO UPDATE SET organization = excluded.organization,
-             status = excluded.status, visibility = excluded.visibility, body = excluded.body",
-    )?;
+fn insert_needs(db: &mut Db<'_>, needs: &[NeedRecord]) -> Result<(), StoreError> {
     for need in needs {
         let body = serde_json::to_string(need)?;
-        statement.execute(params![
-            need.id,
-            need.organization,
-            need.status.as_str(),
-            need.visibility.as_str(),
-            body
-        ])?;
+        db.execute(
+            "INSERT INTO needs (id, organization, status, visibility, body) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET organization = excluded.organization,
+                 status = excluded.status, visibility = excluded.visibility, body = excluded.body",
+            params![
+                need.id,
+                need.organization,
+                need.status.as_str(),
+                need.visibility.as_str(),
+                body
+            ],
+        )?;
     }
     Ok(())
 }

@@ -7,12 +7,13 @@
 //! Exactly once: a change row is derived into items, deliveries and its own `derived` mark in one
 //! transaction, so a crash before that commit derives it again after the restart and a crash after
 //! it finds nothing left to derive; the unique key (subscription, resource, content hash) refuses a
-//! second item for the same content version whatever happens.
+//! second item for the same content version whatever happens. The tables are in `server/migrations`
+//! (0002); every query goes through `store::db`, on SQLite and PostgreSQL alike.
 
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::store::{lock, Store, StoreError};
+use crate::store::db::{params, Area, Db, Row};
+use crate::store::{Store, StoreError};
 
 /// A resource a catalog change added or whose content (public fields but `updated_at`) it changed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,73 +117,9 @@ pub struct PushCounts {
     pub pending_changes: i64,
 }
 
-pub(crate) fn migrate(connection: &Connection) -> Result<(), StoreError> {
-    connection.execute_batch(
-        "CREATE TABLE IF NOT EXISTS subscriptions (
-             id TEXT PRIMARY KEY,
-             need_id TEXT NOT NULL,
-             organization TEXT NOT NULL,
-             channel TEXT NOT NULL,
-             url TEXT,
-             email TEXT,
-             min_fit REAL NOT NULL,
-             top INTEGER NOT NULL,
-             frequency TEXT NOT NULL,
-             kinds TEXT NOT NULL,
-             paused INTEGER NOT NULL DEFAULT 0,
-             paused_reason TEXT,
-             secret TEXT NOT NULL,
-             feed_token TEXT NOT NULL UNIQUE,
-             unsubscribe_token TEXT NOT NULL UNIQUE,
-             created_at INTEGER NOT NULL,
-             failing_since INTEGER,
-             last_error TEXT,
-             last_batch_at INTEGER NOT NULL,
-             since_generation INTEGER NOT NULL DEFAULT 0
-         );
-         CREATE TABLE IF NOT EXISTS push_changes (
-             generation INTEGER PRIMARY KEY,
-             version TEXT NOT NULL,
-             changed TEXT NOT NULL,
-             committed_at INTEGER NOT NULL,
-             derived INTEGER NOT NULL DEFAULT 0
-         );
-         CREATE INDEX IF NOT EXISTS push_changes_pending ON push_changes (derived, generation);
-         CREATE TABLE IF NOT EXISTS push_deliveries (
-             id TEXT PRIMARY KEY,
-             subscription_id TEXT NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
-             catalog_version TEXT NOT NULL,
-             created_at INTEGER NOT NULL,
-             changed_at INTEGER NOT NULL,
-             due_at INTEGER NOT NULL,
-             attempts INTEGER NOT NULL DEFAULT 0,
-             status TEXT NOT NULL DEFAULT 'pending',
-             last_error TEXT,
-             delivered_at INTEGER
-         );
-         CREATE INDEX IF NOT EXISTS push_deliveries_due ON push_deliveries (status, due_at);
-         CREATE TABLE IF NOT EXISTS push_items (
-             seq INTEGER PRIMARY KEY AUTOINCREMENT,
-             subscription_id TEXT NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
-             resource_id TEXT NOT NULL,
-             content_hash TEXT NOT NULL,
-             change TEXT NOT NULL,
-             catalog_version TEXT NOT NULL,
-             generation INTEGER NOT NULL,
-             created_at INTEGER NOT NULL,
-             changed_at INTEGER NOT NULL,
-             body TEXT NOT NULL,
-             delivery_id TEXT REFERENCES push_deliveries (id) ON DELETE SET NULL,
-             UNIQUE (subscription_id, resource_id, content_hash)
-         );
-         CREATE INDEX IF NOT EXISTS push_items_delivery ON push_items (delivery_id);",
-    )?;
-    Ok(())
-}
-
 /// Writes the change log row of a catalog change, inside its transaction (`Store::apply`).
 pub(crate) fn record_change(
-    transaction: &rusqlite::Transaction<'_>,
+    db: &mut Db<'_>,
     generation: i64,
     version: &str,
     changed: &[ChangedResource],
@@ -191,7 +128,7 @@ pub(crate) fn record_change(
     if changed.is_empty() {
         return Ok(());
     }
-    transaction.execute(
+    db.execute(
         "INSERT INTO push_changes (generation, version, changed, committed_at) VALUES (?1, ?2, ?3, ?4)",
         params![generation, version, serde_json::to_string(changed)?, now],
     )?;
@@ -202,7 +139,7 @@ const SUBSCRIPTION_COLUMNS: &str = "id, need_id, organization, channel, url, ema
     frequency, kinds, paused, paused_reason, secret, feed_token, unsubscribe_token, created_at, \
     failing_since, last_error, last_batch_at, since_generation";
 
-fn subscription_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<Subscription> {
+fn subscription_of(row: &Row) -> Result<Subscription, StoreError> {
     subscription_of_at(row, 0)
 }
 
@@ -229,92 +166,93 @@ pub fn random_id(prefix: &str) -> Result<String, StoreError> {
 }
 
 impl Store {
-    fn push_connection(&self) -> std::sync::MutexGuard<'_, Connection> {
-        lock(&self.push_connection)
-    }
-
     pub fn insert_subscription(&self, subscription: &Subscription) -> Result<(), StoreError> {
-        self.push_connection().execute(
-            &format!(
-                "INSERT INTO subscriptions ({SUBSCRIPTION_COLUMNS}) VALUES \
-                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
-            ),
-            params![
-                subscription.id,
-                subscription.need_id,
-                subscription.organization,
-                subscription.channel,
-                subscription.url,
-                subscription.email,
-                subscription.min_fit,
-                subscription.top as i64,
-                subscription.frequency,
-                serde_json::to_string(&subscription.kinds)?,
-                subscription.paused,
-                subscription.paused_reason,
-                subscription.secret,
-                subscription.feed_token,
-                subscription.unsubscribe_token,
-                subscription.created_at,
-                subscription.failing_since,
-                subscription.last_error,
-                subscription.last_batch_at,
-                subscription.since_generation,
-            ],
-        )?;
-        Ok(())
+        self.with(Area::Push, |db| {
+            db.execute(
+                &format!(
+                    "INSERT INTO subscriptions ({SUBSCRIPTION_COLUMNS}) VALUES \
+                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+                ),
+                params![
+                    subscription.id,
+                    subscription.need_id,
+                    subscription.organization,
+                    subscription.channel,
+                    subscription.url,
+                    subscription.email,
+                    subscription.min_fit,
+                    subscription.top as i64,
+                    subscription.frequency,
+                    serde_json::to_string(&subscription.kinds)?,
+                    subscription.paused,
+                    subscription.paused_reason,
+                    subscription.secret,
+                    subscription.feed_token,
+                    subscription.unsubscribe_token,
+                    subscription.created_at,
+                    subscription.failing_since,
+                    subscription.last_error,
+                    subscription.last_batch_at,
+                    subscription.since_generation,
+                ],
+            )?;
+            Ok(())
+        })
     }
 
     /// Writes the settings a `PATCH` may change.
     pub fn update_subscription(&self, subscription: &Subscription) -> Result<(), StoreError> {
-        self.push_connection().execute(
-            "UPDATE subscriptions SET url = ?2, email = ?3, min_fit = ?4, top = ?5, frequency = ?6,
-                 kinds = ?7, paused = ?8, paused_reason = ?9, failing_since = ?10
-             WHERE id = ?1",
-            params![
-                subscription.id,
-                subscription.url,
-                subscription.email,
-                subscription.min_fit,
-                subscription.top as i64,
-                subscription.frequency,
-                serde_json::to_string(&subscription.kinds)?,
-                subscription.paused,
-                subscription.paused_reason,
-                subscription.failing_since,
-            ],
-        )?;
-        Ok(())
+        self.with(Area::Push, |db| {
+            db.execute(
+                "UPDATE subscriptions SET url = ?2, email = ?3, min_fit = ?4, top = ?5, frequency = ?6,
+                     kinds = ?7, paused = ?8, paused_reason = ?9, failing_since = ?10
+                 WHERE id = ?1",
+                params![
+                    subscription.id,
+                    subscription.url,
+                    subscription.email,
+                    subscription.min_fit,
+                    subscription.top as i64,
+                    subscription.frequency,
+                    serde_json::to_string(&subscription.kinds)?,
+                    subscription.paused,
+                    subscription.paused_reason,
+                    subscription.failing_since,
+                ],
+            )?;
+            Ok(())
+        })
     }
 
     /// Deletes a subscription with its items and deliveries; whether it existed.
     pub fn delete_subscription(&self, id: &str) -> Result<bool, StoreError> {
-        let mut connection = self.push_connection();
-        let transaction = connection.transaction()?;
-        transaction.execute(
-            "DELETE FROM push_items WHERE subscription_id = ?1",
-            params![id],
-        )?;
-        transaction.execute(
-            "DELETE FROM push_deliveries WHERE subscription_id = ?1",
-            params![id],
-        )?;
-        let deleted =
-            transaction.execute("DELETE FROM subscriptions WHERE id = ?1", params![id])?;
-        transaction.commit()?;
-        Ok(deleted > 0)
+        self.with(Area::Push, |db| {
+            db.begin_write(Area::Push)?;
+            db.execute(
+                "DELETE FROM push_items WHERE subscription_id = ?1",
+                params![id],
+            )?;
+            db.execute(
+                "DELETE FROM push_deliveries WHERE subscription_id = ?1",
+                params![id],
+            )?;
+            let deleted = db.execute("DELETE FROM subscriptions WHERE id = ?1", params![id])?;
+            db.commit()?;
+            Ok(deleted > 0)
+        })
     }
 
     /// Every subscription, by id.
     pub fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
-        let connection = self.push_connection();
-        let mut statement = connection.prepare_cached(&format!(
-            "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions ORDER BY id"
-        ))?;
-        let rows = statement
-            .query_map([], subscription_of)?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        self.with(Area::Push, |db| {
+            db.query(
+                &format!("SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions ORDER BY id"),
+                params![],
+            )?
+            .iter()
+            .map(subscription_of)
+            .collect()
+        })
     }
 
     pub fn subscription(&self, id: &str) -> Result<Option<Subscription>, StoreError> {
@@ -338,42 +276,36 @@ impl Store {
         column: &str,
         value: &str,
     ) -> Result<Option<Subscription>, StoreError> {
-        let connection = self.push_connection();
-        let mut statement = connection.prepare_cached(&format!(
-            "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE {column} = ?1"
-        ))?;
-        Ok(statement
-            .query_row(params![value], subscription_of)
-            .optional()?)
+        self.with(Area::Push, |db| {
+            db.query_opt(
+                &format!("SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE {column} = ?1"),
+                params![value],
+            )?
+            .as_ref()
+            .map(subscription_of)
+            .transpose()
+        })
     }
 
     /// The change rows not yet derived, oldest first.
     pub fn pending_changes(&self) -> Result<Vec<PendingChange>, StoreError> {
-        let connection = self.push_connection();
-        let mut statement = connection.prepare_cached(
-            "SELECT generation, version, changed, committed_at FROM push_changes
-             WHERE derived = 0 ORDER BY generation",
-        )?;
-        let rows = statement
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, i64>(3)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter()
-            .map(|(generation, version, changed, committed_at)| {
+        self.with(Area::Push, |db| {
+            db.query(
+                "SELECT generation, version, changed, committed_at FROM push_changes
+                 WHERE derived = 0 ORDER BY generation",
+                params![],
+            )?
+            .iter()
+            .map(|row| {
                 Ok(PendingChange {
-                    generation,
-                    version,
-                    changed: serde_json::from_str(&changed)?,
-                    committed_at,
+                    generation: row.get(0)?,
+                    version: row.get(1)?,
+                    changed: serde_json::from_str(&row.get::<String>(2)?)?,
+                    committed_at: row.get(3)?,
                 })
             })
             .collect()
+        })
     }
 
     /// Writes the items derived from the change `change`, a delivery for each immediate
@@ -388,191 +320,187 @@ impl Store {
         subscriptions: &[Subscription],
         now: i64,
     ) -> Result<(usize, usize), StoreError> {
-        let mut connection = self.push_connection();
-        let transaction =
-            connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let derived: Option<i64> = transaction
-            .query_row(
-                "SELECT derived FROM push_changes WHERE generation = ?1",
-                params![change.generation],
-                |row| row.get(0),
-            )
-            .optional()?;
-        if derived != Some(0) {
-            return Ok((0, 0));
-        }
-        let mut made: std::collections::BTreeMap<&str, Vec<i64>> =
-            std::collections::BTreeMap::new();
-        {
-            let mut insert = transaction.prepare_cached(
-                "INSERT OR IGNORE INTO push_items (subscription_id, resource_id, content_hash,
-                     change, catalog_version, generation, created_at, changed_at, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?;
+        self.with(Area::Push, |db| {
+            db.begin_write(Area::Push)?;
+            let derived: Option<i64> = db
+                .query_opt(
+                    "SELECT derived FROM push_changes WHERE generation = ?1",
+                    params![change.generation],
+                )?
+                .map(|row| row.get(0))
+                .transpose()?;
+            if derived != Some(0) {
+                return Ok((0, 0));
+            }
+            let mut made: std::collections::BTreeMap<&str, Vec<i64>> =
+                std::collections::BTreeMap::new();
             for item in items {
-                let inserted = insert.execute(params![
-                    item.subscription_id,
-                    item.resource_id,
-                    item.hash,
-                    item.change,
-                    catalog_version,
-                    change.generation,
-                    now,
-                    change.committed_at,
-                    item.body
-                ])?;
-                if inserted > 0 {
+                // No row back: an item for this content version exists already.
+                let inserted = db.query_opt(
+                    "INSERT INTO push_items (subscription_id, resource_id, content_hash,
+                         change, catalog_version, generation, created_at, changed_at, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     ON CONFLICT DO NOTHING
+                     RETURNING seq",
+                    params![
+                        item.subscription_id,
+                        item.resource_id,
+                        item.hash,
+                        item.change,
+                        catalog_version,
+                        change.generation,
+                        now,
+                        change.committed_at,
+                        item.body
+                    ],
+                )?;
+                if let Some(row) = inserted {
                     made.entry(item.subscription_id.as_str())
                         .or_default()
-                        .push(transaction.last_insert_rowid());
+                        .push(row.get(0)?);
                 }
             }
-        }
-        let n_items = made.values().map(Vec::len).sum();
-        let mut n_deliveries = 0;
-        for subscription in subscriptions {
-            let Some(seqs) = made.get(subscription.id.as_str()) else {
-                continue;
-            };
-            if subscription.channel == "feed" || subscription.frequency != "immediate" {
-                continue;
+            let n_items = made.values().map(Vec::len).sum();
+            let mut n_deliveries = 0;
+            for subscription in subscriptions {
+                let Some(seqs) = made.get(subscription.id.as_str()) else {
+                    continue;
+                };
+                if subscription.channel == "feed" || subscription.frequency != "immediate" {
+                    continue;
+                }
+                let id = random_id("d-")?;
+                db.execute(
+                    "INSERT INTO push_deliveries (id, subscription_id, catalog_version, created_at,
+                         changed_at, due_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?4)",
+                    params![
+                        id,
+                        subscription.id,
+                        catalog_version,
+                        now,
+                        change.committed_at
+                    ],
+                )?;
+                for seq in seqs {
+                    db.execute(
+                        "UPDATE push_items SET delivery_id = ?1 WHERE seq = ?2",
+                        params![id, seq],
+                    )?;
+                }
+                n_deliveries += 1;
             }
-            let id = random_id("d-")?;
-            transaction.execute(
-                "INSERT INTO push_deliveries (id, subscription_id, catalog_version, created_at,
-                     changed_at, due_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?4)",
-                params![
-                    id,
-                    subscription.id,
-                    catalog_version,
-                    now,
-                    change.committed_at
-                ],
+            db.execute(
+                "UPDATE push_changes SET derived = 1 WHERE generation = ?1",
+                params![change.generation],
             )?;
-            let mut assign = transaction
-                .prepare_cached("UPDATE push_items SET delivery_id = ?1 WHERE seq = ?2")?;
-            for seq in seqs {
-                assign.execute(params![id, seq])?;
-            }
-            n_deliveries += 1;
-        }
-        transaction.execute(
-            "UPDATE push_changes SET derived = 1 WHERE generation = ?1",
-            params![change.generation],
-        )?;
-        // Derived rows serve no one any more (the items remember what was pushed).
-        transaction.execute(
-            "DELETE FROM push_changes WHERE derived = 1 AND generation < ?1",
-            params![change.generation],
-        )?;
-        transaction.commit()?;
-        Ok((n_items, n_deliveries))
+            // Derived rows serve no one any more (the items remember what was pushed).
+            db.execute(
+                "DELETE FROM push_changes WHERE derived = 1 AND generation < ?1",
+                params![change.generation],
+            )?;
+            db.commit()?;
+            Ok((n_items, n_deliveries))
+        })
     }
 
     /// Cuts the daily and weekly digests that are due at `now`: one delivery per active
     /// subscription (webhook or email) whose period has passed and that has items waiting.
     pub fn cut_digests(&self, now: i64) -> Result<usize, StoreError> {
-        let mut connection = self.push_connection();
-        let transaction =
-            connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let due: Vec<(String, String, i64)> = {
-            let mut statement = transaction.prepare_cached(
+        self.with(Area::Push, |db| {
+            db.begin_write(Area::Push)?;
+            let due = db.query(
                 "SELECT id, frequency, last_batch_at FROM subscriptions
                  WHERE paused = 0 AND channel != 'feed' AND frequency != 'immediate'",
+                params![],
             )?;
-            let rows = statement
-                .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
-            rows
-        };
-        let mut cut = 0;
-        for (id, frequency, last) in due {
-            if now < last + period_of(&frequency) {
-                continue;
+            let mut cut = 0;
+            for row in due {
+                let id: String = row.get(0)?;
+                let frequency: String = row.get(1)?;
+                let last: i64 = row.get(2)?;
+                if now < last + period_of(&frequency) {
+                    continue;
+                }
+                let waiting: Option<i64> = db
+                    .query_one(
+                        "SELECT MIN(changed_at) FROM push_items
+                         WHERE subscription_id = ?1 AND delivery_id IS NULL",
+                        params![id],
+                    )?
+                    .get(0)?;
+                db.execute(
+                    "UPDATE subscriptions SET last_batch_at = ?2 WHERE id = ?1",
+                    params![id, now],
+                )?;
+                let Some(changed_at) = waiting else {
+                    continue;
+                };
+                let latest: String = db
+                    .query_one(
+                        "SELECT catalog_version FROM push_items WHERE subscription_id = ?1
+                         AND delivery_id IS NULL ORDER BY seq DESC LIMIT 1",
+                        params![id],
+                    )?
+                    .get(0)?;
+                let delivery = random_id("d-")?;
+                db.execute(
+                    "INSERT INTO push_deliveries (id, subscription_id, catalog_version, created_at,
+                         changed_at, due_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?4)",
+                    params![delivery, id, latest, now, changed_at],
+                )?;
+                db.execute(
+                    "UPDATE push_items SET delivery_id = ?1
+                     WHERE subscription_id = ?2 AND delivery_id IS NULL",
+                    params![delivery, id],
+                )?;
+                cut += 1;
             }
-            let waiting: Option<i64> = transaction
-                .query_row(
-                    "SELECT MIN(changed_at) FROM push_items
-                     WHERE subscription_id = ?1 AND delivery_id IS NULL",
-                    params![id],
-                    |row| row.get(0),
-                )
-                .optional()?
-                .flatten();
-            transaction.execute(
-                "UPDATE subscriptions SET last_batch_at = ?2 WHERE id = ?1",
-                params![id, now],
-            )?;
-            let Some(changed_at) = waiting else {
-                continue;
-            };
-            let latest: String = transaction.query_row(
-                "SELECT catalog_version FROM push_items WHERE subscription_id = ?1
-                 AND delivery_id IS NULL ORDER BY seq DESC LIMIT 1",
-                params![id],
-                |row| row.get(0),
-            )?;
-            let delivery = random_id("d-")?;
-            transaction.execute(
-                "INSERT INTO push_deliveries (id, subscription_id, catalog_version, created_at,
-                     changed_at, due_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?4)",
-                params![delivery, id, latest, now, changed_at],
-            )?;
-            transaction.execute(
-                "UPDATE push_items SET delivery_id = ?1
-                 WHERE subscription_id = ?2 AND delivery_id IS NULL",
-                params![delivery, id],
-            )?;
-            cut += 1;
-        }
-        transaction.commit()?;
-        Ok(cut)
+            db.commit()?;
+            Ok(cut)
+        })
     }
 
     /// Up to `limit` deliveries due at `now` of active subscriptions, oldest first.
     pub fn due_deliveries(&self, now: i64, limit: usize) -> Result<Vec<DueDelivery>, StoreError> {
-        let connection = self.push_connection();
-        let mut statement = connection.prepare_cached(&format!(
-            "SELECT d.id, d.catalog_version, d.attempts, d.changed_at, {}
-             FROM push_deliveries d JOIN subscriptions s ON s.id = d.subscription_id
-             WHERE d.status = 'pending' AND d.due_at <= ?1 AND s.paused = 0
-             ORDER BY d.due_at, d.id LIMIT ?2",
-            SUBSCRIPTION_COLUMNS
-                .split(", ")
-                .map(|column| format!("s.{column}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))?;
-        let rows = statement
-            .query_map(params![now, limit as i64], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, i64>(2)?,
-                    row.get::<_, i64>(3)?,
-                    subscription_of_at(row, 4)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut items = connection
-            .prepare_cached("SELECT body FROM push_items WHERE delivery_id = ?1 ORDER BY seq")?;
-        let mut due = Vec::with_capacity(rows.len());
-        for (id, catalog_version, attempts, changed_at, subscription) in rows {
-            let bodies = items
-                .query_map(params![id], |row| row.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()?;
-            due.push(DueDelivery {
-                id,
-                subscription,
-                catalog_version,
-                items: bodies,
-                attempts,
-                changed_at,
-            });
-        }
-        Ok(due)
+        self.with(Area::Push, |db| {
+            let rows = db.query(
+                &format!(
+                    "SELECT d.id, d.catalog_version, d.attempts, d.changed_at, {}
+                     FROM push_deliveries d JOIN subscriptions s ON s.id = d.subscription_id
+                     WHERE d.status = 'pending' AND d.due_at <= ?1 AND s.paused = 0
+                     ORDER BY d.due_at, d.id LIMIT ?2",
+                    SUBSCRIPTION_COLUMNS
+                        .split(", ")
+                        .map(|column| format!("s.{column}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                params![now, limit as i64],
+            )?;
+            let mut due = Vec::with_capacity(rows.len());
+            for row in rows {
+                let id: String = row.get(0)?;
+                let bodies = db
+                    .query(
+                        "SELECT body FROM push_items WHERE delivery_id = ?1 ORDER BY seq",
+                        params![id],
+                    )?
+                    .iter()
+                    .map(|item| item.get::<String>(0))
+                    .collect::<Result<Vec<_>, _>>()?;
+                due.push(DueDelivery {
+                    id,
+                    subscription: subscription_of_at(&row, 4)?,
+                    catalog_version: row.get(1)?,
+                    items: bodies,
+                    attempts: row.get(2)?,
+                    changed_at: row.get(3)?,
+                });
+            }
+            Ok(due)
+        })
     }
 
     /// Records a round of delivery attempts in one transaction: a success marks the delivery
@@ -584,48 +512,50 @@ impl Store {
         attempts: &[Attempt],
         pause_after: i64,
     ) -> Result<Vec<String>, StoreError> {
-        let mut connection = self.push_connection();
-        let transaction = connection.transaction()?;
-        let mut paused = Vec::new();
-        for attempt in attempts {
-            match &attempt.failure {
-                None => {
-                    transaction.execute(
-                        "UPDATE push_deliveries SET status = 'delivered', attempts = attempts + 1,
-                             delivered_at = ?2, last_error = NULL WHERE id = ?1",
-                        params![attempt.delivery_id, attempt.at],
-                    )?;
-                    transaction.execute(
-                        "UPDATE subscriptions SET failing_since = NULL, last_error = NULL
-                         WHERE id = ?1 AND failing_since IS NOT NULL",
-                        params![attempt.subscription_id],
-                    )?;
-                }
-                Some((error, retry_at)) => {
-                    transaction.execute(
-                        "UPDATE push_deliveries SET attempts = attempts + 1, due_at = ?2,
-                             last_error = ?3 WHERE id = ?1",
-                        params![attempt.delivery_id, retry_at, error],
-                    )?;
-                    transaction.execute(
-                        "UPDATE subscriptions SET failing_since = COALESCE(failing_since, ?2),
-                             last_error = ?3 WHERE id = ?1",
-                        params![attempt.subscription_id, attempt.at, error],
-                    )?;
-                    if transaction.execute(
-                        "UPDATE subscriptions SET paused = 1,
-                             paused_reason = 'every delivery failed for 3 days; last error: ' || ?2
-                         WHERE id = ?1 AND paused = 0 AND failing_since <= ?3",
-                        params![attempt.subscription_id, error, attempt.at - pause_after],
-                    )? > 0
-                    {
-                        paused.push(attempt.subscription_id.clone());
+        self.with(Area::Push, |db| {
+            db.begin_write(Area::Push)?;
+            let mut paused = Vec::new();
+            for attempt in attempts {
+                match &attempt.failure {
+                    None => {
+                        db.execute(
+                            "UPDATE push_deliveries SET status = 'delivered', attempts = attempts + 1,
+                                 delivered_at = ?2, last_error = NULL WHERE id = ?1",
+                            params![attempt.delivery_id, attempt.at],
+                        )?;
+                        db.execute(
+                            "UPDATE subscriptions SET failing_since = NULL, last_error = NULL
+                             WHERE id = ?1 AND failing_since IS NOT NULL",
+                            params![attempt.subscription_id],
+                        )?;
+                    }
+                    Some((error, retry_at)) => {
+                        db.execute(
+                            "UPDATE push_deliveries SET attempts = attempts + 1, due_at = ?2,
+                                 last_error = ?3 WHERE id = ?1",
+                            params![attempt.delivery_id, retry_at, error],
+                        )?;
+                        db.execute(
+                            "UPDATE subscriptions SET failing_since = COALESCE(failing_since, ?2),
+                                 last_error = ?3 WHERE id = ?1",
+                            params![attempt.subscription_id, attempt.at, error],
+                        )?;
+                        if db.execute(
+                            "UPDATE subscriptions SET paused = 1,
+                                 paused_reason = 'every delivery failed for 3 days; last error: '
+                                     || CAST(?2 AS TEXT)
+                             WHERE id = ?1 AND paused = 0 AND failing_since <= ?3",
+                            params![attempt.subscription_id, error, attempt.at - pause_after],
+                        )? > 0
+                        {
+                            paused.push(attempt.subscription_id.clone());
+                        }
                     }
                 }
             }
-        }
-        transaction.commit()?;
-        Ok(paused)
+            db.commit()?;
+            Ok(paused)
+        })
     }
 
     /// The newest `limit` items of a subscription: (made at, item JSON), newest first.
@@ -634,38 +564,40 @@ impl Store {
         subscription_id: &str,
         limit: usize,
     ) -> Result<Vec<(i64, String)>, StoreError> {
-        let connection = self.push_connection();
-        let mut statement = connection.prepare_cached(
-            "SELECT created_at, body FROM push_items WHERE subscription_id = ?1
-             ORDER BY seq DESC LIMIT ?2",
-        )?;
-        let rows = statement
-            .query_map(params![subscription_id, limit as i64], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        self.with(Area::Push, |db| {
+            db.query(
+                "SELECT created_at, body FROM push_items WHERE subscription_id = ?1
+                 ORDER BY seq DESC LIMIT ?2",
+                params![subscription_id, limit as i64],
+            )?
+            .iter()
+            .map(|row| Ok((row.get(0)?, row.get(1)?)))
+            .collect()
+        })
     }
 
     /// The counts of subscriptions, deliveries and waiting items.
     pub fn push_counts(&self) -> Result<PushCounts, StoreError> {
-        let connection = self.push_connection();
-        let count = |sql: &str| -> Result<i64, StoreError> {
-            Ok(connection.query_row(sql, [], |row| row.get(0))?)
-        };
-        Ok(PushCounts {
-            subscriptions: count("SELECT COUNT(*) FROM subscriptions")?,
-            paused: count("SELECT COUNT(*) FROM subscriptions WHERE paused = 1")?,
-            queued: count("SELECT COUNT(*) FROM push_deliveries WHERE status = 'pending'")?,
-            delivered: count("SELECT COUNT(*) FROM push_deliveries WHERE status = 'delivered'")?,
-            waiting_items: count("SELECT COUNT(*) FROM push_items WHERE delivery_id IS NULL")?,
-            pending_changes: count("SELECT COUNT(*) FROM push_changes WHERE derived = 0")?,
+        self.with(Area::Push, |db| {
+            let mut count = |sql: &str| -> Result<i64, StoreError> {
+                db.query_one(sql, params![])?.get(0)
+            };
+            Ok(PushCounts {
+                subscriptions: count("SELECT COUNT(*) FROM subscriptions")?,
+                paused: count("SELECT COUNT(*) FROM subscriptions WHERE paused = 1")?,
+                queued: count("SELECT COUNT(*) FROM push_deliveries WHERE status = 'pending'")?,
+                delivered: count(
+                    "SELECT COUNT(*) FROM push_deliveries WHERE status = 'delivered'",
+                )?,
+                waiting_items: count("SELECT COUNT(*) FROM push_items WHERE delivery_id IS NULL")?,
+                pending_changes: count("SELECT COUNT(*) FROM push_changes WHERE derived = 0")?,
+            })
         })
     }
 }
 
 /// A subscription read from a row whose columns `SUBSCRIPTION_COLUMNS` start at `at`.
-fn subscription_of_at(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Subscription> {
+fn subscription_of_at(row: &Row, at: usize) -> Result<Subscription, StoreError> {
     let kinds: String = row.get(at + 9)?;
     Ok(Subscription {
         id: row.get(at)?,
@@ -675,7 +607,7 @@ fn subscription_of_at(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Su
         url: row.get(at + 4)?,
         email: row.get(at + 5)?,
         min_fit: row.get(at + 6)?,
-        top: row.get::<_, i64>(at + 7)?.max(0) as usize,
+        top: row.get::<i64>(at + 7)?.max(0) as usize,
         frequency: row.get(at + 8)?,
         kinds: serde_json::from_str(&kinds).unwrap_or_default(),
         paused: row.get(at + 10)?,

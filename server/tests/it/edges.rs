@@ -107,8 +107,8 @@ fn token_create_says_a_or_an() {
         ("broker", "Created a broker token"),
     ] {
         let output = Command::new(BIN)
-            .args(["token", "create", "--scope", scope, "--data"])
-            .arg(&data)
+            .args(["token", "create", "--scope", scope])
+            .args(crate::support::store_flags(&data))
             .output()
             .unwrap();
         assert!(output.status.success(), "{output:?}");

@@ -547,8 +547,8 @@ fn enterprise_tokens_name_their_organization() {
     let data = crate::support::temp_dir("enterprise-token");
     let run = |args: &[&str]| {
         std::process::Command::new(server_bin())
-            .args(["token", "create", "--data"])
-            .arg(&data)
+            .args(["token", "create"])
+            .args(crate::support::store_flags(&data))
             .args(args)
             .output()
             .unwrap()
@@ -842,8 +842,7 @@ fn the_command_line_imports_and_the_server_follows() {
         std::process::Command::new(server_bin())
             .args(["needs", "import"])
             .arg(file)
-            .arg("--data")
-            .arg(&data)
+            .args(crate::support::store_flags(&data))
             .output()
             .unwrap()
     };

@@ -34,6 +34,48 @@ pub fn server_bin() -> String {
     std::env::var("DUIJIE_TEST_BIN").unwrap_or_else(|_| BIN.to_string())
 }
 
+/// The PostgreSQL server the suite runs against: `DUIJIE_TEST_DATABASE`, the URL of a database on
+/// it the tests may create databases from (`postgres://postgres@127.0.0.1:PORT/postgres`); `None`
+/// (the variable unset or empty): every store is SQLite in its data folder.
+pub fn postgres() -> Option<String> {
+    std::env::var("DUIJIE_TEST_DATABASE")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// On PostgreSQL, the `--database` URL of the store that stands for the data folder `data`: a
+/// database of its own, named after the folder (so a server restarted on the same folder finds its
+/// store again), created on first use. `None` on SQLite.
+pub fn database_for(data: &Path) -> Option<String> {
+    let admin = postgres()?;
+    // FNV-1a of the folder's path: a name PostgreSQL accepts, the same for the same folder.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in data.to_string_lossy().bytes() {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let name = format!("duijie_it_{hash:016x}");
+    let (server, _) = admin
+        .rsplit_once('/')
+        .expect("DUIJIE_TEST_DATABASE is postgres://…/DATABASE");
+    let mut client = postgres::Client::connect(&admin, postgres::NoTls)
+        .unwrap_or_else(|error| panic!("cannot connect to DUIJIE_TEST_DATABASE: {error}"));
+    if let Err(error) = client.batch_execute(&format!("CREATE DATABASE {name}")) {
+        // 42P04: it exists already (the same folder opened again).
+        let exists = error.code() == Some(&postgres::error::SqlState::DUPLICATE_DATABASE);
+        assert!(exists, "CREATE DATABASE {name}: {error}");
+    }
+    Some(format!("{server}/{name}"))
+}
+
+/// The flags of a `duijie` command that name the store of `data`: `--data DATA` on SQLite,
+/// `--database URL` (its database, `database_for`) on PostgreSQL.
+pub fn store_flags(data: &Path) -> Vec<String> {
+    match database_for(data) {
+        Some(url) => vec!["--database".to_string(), url],
+        None => vec!["--data".to_string(), data.to_string_lossy().into_owned()],
+    }
+}
+
 /// A fresh, empty data folder path, unique to this process and call.
 pub fn temp_dir(name: &str) -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -117,7 +159,11 @@ impl Server {
             #[command(flatten)]
             args: ServeArgs,
         }
-        let data_flag = ["--data", data.to_str().expect("a UTF-8 path")];
+        let mut data_flag = vec!["--data", data.to_str().expect("a UTF-8 path")];
+        let database = database_for(data);
+        if let Some(url) = &database {
+            data_flag.extend(["--database", url.as_str()]);
+        }
         let argv =
             std::iter::once("serve").chain(data_flag.into_iter().chain(flags.iter().copied()));
         let args = Serve::try_parse_from(argv)
@@ -222,7 +268,22 @@ impl Drop for Server {
     fn drop(&mut self) {
         if let Some(folder) = &self.owned {
             let _ = std::fs::remove_dir_all(folder);
+            drop_database(&self.data);
         }
+    }
+}
+
+/// On PostgreSQL, drops the database of the data folder `data` (its connections cut), so that a
+/// run of the suite does not leave hundreds behind.
+fn drop_database(data: &Path) {
+    let (Some(admin), Some(url)) = (postgres(), database_for(data)) else {
+        return;
+    };
+    let Some((_, name)) = url.rsplit_once('/') else {
+        return;
+    };
+    if let Ok(mut client) = postgres::Client::connect(&admin, postgres::NoTls) {
+        let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
     }
 }
 
@@ -333,9 +394,11 @@ impl Process {
         let mut child = command
             .args(["serve", "--addr", "127.0.0.1:0", "--workers", "2", "--data"])
             .arg(data)
+            .args(database_for(data).map(|url| ["--database".to_string(), url]).iter().flatten())
             .args(extra)
             .env_remove("DUIJIE_ADDR")
             .env_remove("DUIJIE_DATA")
+            .env_remove("DUIJIE_DATABASE")
             .env_remove("DUIJIE_CONFIG")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
@@ -460,8 +523,8 @@ impl Drop for Process {
 /// `duijie token create`: its last line of output is the token.
 pub fn token(data: &Path, scope: &str) -> String {
     let output = Command::new(server_bin())
-        .args(["token", "create", "--scope", scope, "--data"])
-        .arg(data)
+        .args(["token", "create", "--scope", scope])
+        .args(store_flags(data))
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
@@ -475,8 +538,7 @@ pub fn enterprise_token(data: &Path, organization: &str) -> String {
     let output = Command::new(server_bin())
         .args(["token", "create", "--scope", "enterprise", "--organization"])
         .arg(organization)
-        .arg("--data")
-        .arg(data)
+        .args(store_flags(data))
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
