@@ -291,7 +291,7 @@ impl<'a> Db<'a> {
             Engine::Postgres => {
                 self.batch("BEGIN")?;
                 self.in_transaction = true;
-                self.query("SELECT pg_advisory_xact_lock(?1)", params![area.lock_key()])?;
+                self.execute("SELECT pg_advisory_xact_lock(?1)", params![area.lock_key()])?;
             }
         }
         self.in_transaction = true;
@@ -404,7 +404,9 @@ fn pg_row(row: &postgres::Row) -> Result<Row, StoreError> {
     let mut values = Vec::with_capacity(row.len());
     for (index, column) in row.columns().iter().enumerate() {
         let ty = column.type_();
-        let value = if *ty == Type::INT8 {
+        let value = if *ty == Type::VOID {
+            None
+        } else if *ty == Type::INT8 {
             row.try_get::<_, Option<i64>>(index)?.map(Value::Int)
         } else if *ty == Type::INT4 {
             row.try_get::<_, Option<i32>>(index)?

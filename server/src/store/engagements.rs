@@ -457,13 +457,16 @@ impl Store {
         offset: usize,
     ) -> Result<(usize, Vec<Engagement>), StoreError> {
         self.with_reader(|db| {
-            // One read transaction, so the total and the page come from the same state.
+            // One read transaction, so the total and the page come from the same state. The CASTs
+            // give PostgreSQL the type of a parameter that may be NULL.
             db.begin_read()?;
             let rows = db.query(
                 "SELECT id, region FROM engagements
-                 WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR society = ?2)
-                   AND (?3 IS NULL OR fair = ?3) AND (?4 IS NULL OR created_at >= ?4)
-                   AND (?5 IS NULL OR created_at < ?5)
+                 WHERE (CAST(?1 AS TEXT) IS NULL OR status = ?1)
+                   AND (CAST(?2 AS TEXT) IS NULL OR society = ?2)
+                   AND (CAST(?3 AS TEXT) IS NULL OR fair = ?3)
+                   AND (CAST(?4 AS TEXT) IS NULL OR created_at >= ?4)
+                   AND (CAST(?5 AS TEXT) IS NULL OR created_at < ?5)
                  ORDER BY id DESC",
                 params![
                     query.status.map(Status::as_str),

@@ -45,7 +45,7 @@ pub enum StoreError {
     },
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("database: {0}")]
+    #[error("database: {}", postgres_message(.0))]
     Postgres(#[from] postgres::Error),
     #[error("database: no connection: {0}")]
     Pool(#[from] r2d2::Error),
@@ -106,6 +106,18 @@ impl Location {
             Location::Sqlite(folder) => folder.display().to_string(),
             Location::Postgres(url) => redact(url),
         }
+    }
+}
+
+/// A PostgreSQL error with the server's message and code (the client's own Display says only
+/// "db error").
+fn postgres_message(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{} ({}): {}", db.severity(), db.code().code(), db.message()),
+        None => match std::error::Error::source(error) {
+            Some(source) => format!("{error}: {source}"),
+            None => error.to_string(),
+        },
     }
 }
 
@@ -310,6 +322,21 @@ impl Store {
         }
     }
 
+    /// Runs `work`, on a thread of its own when this is a PostgreSQL store and the caller is on an
+    /// async runtime: the synchronous PostgreSQL client blocks on a runtime of its own, which cannot
+    /// run inside another (it panics). SQLite calls run where they are, as before.
+    pub fn off_runtime<T: Send>(&self, work: impl FnOnce() -> T + Send) -> T {
+        if self.engine() == Engine::Sqlite || tokio::runtime::Handle::try_current().is_err() {
+            return work();
+        }
+        std::thread::scope(|scope| {
+            scope
+                .spawn(work)
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    }
+
     /// Runs `read` for the engagement readers: on SQLite an idle read-only connection (a new one when
     /// all are busy), kept afterwards; on PostgreSQL one of the pool's.
     pub(crate) fn with_reader<T>(
@@ -463,7 +490,12 @@ impl Store {
         })
     }
 
+    /// Every stored token. Request handlers call it on the async runtime (see `off_runtime`).
     pub fn tokens(&self) -> Result<Vec<StoredToken>, StoreError> {
+        self.off_runtime(|| self.read_tokens())
+    }
+
+    fn read_tokens(&self) -> Result<Vec<StoredToken>, StoreError> {
         self.with(Area::Tokens, |db| {
             db.query("SELECT hash, scope, organization FROM tokens", params![])?
                 .into_iter()

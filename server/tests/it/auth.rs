@@ -84,6 +84,21 @@ fn tokens_are_stored_hashed() {
     let token = server.token("admin");
     assert_eq!(token.len(), 64);
     assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
+    if let Some(url) = crate::support::database_for(&server.data) {
+        // PostgreSQL: every row of the table, as text, holds no token.
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let rows = client
+            .query("SELECT CAST(t AS TEXT), encode(hash, 'escape') FROM tokens t", &[])
+            .unwrap();
+        assert!(!rows.is_empty());
+        for row in rows {
+            for column in 0..2 {
+                let text: String = row.get(column);
+                assert!(!text.contains(&token), "{text}");
+            }
+        }
+        return;
+    }
     let db = std::fs::read(server.data.join("duijie.sqlite3")).unwrap();
     let wal = std::fs::read(server.data.join("duijie.sqlite3-wal")).unwrap_or_default();
     for bytes in [&db, &wal] {
