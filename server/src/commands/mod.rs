@@ -22,7 +22,10 @@ pub fn store_location(
     if let Some(data) = data {
         return Ok(Location::Sqlite(data.to_path_buf()));
     }
-    if let Some(url) = std::env::var("DUIJIE_DATABASE").ok().filter(|url| !url.is_empty()) {
+    if let Some(url) = std::env::var("DUIJIE_DATABASE")
+        .ok()
+        .filter(|url| !url.is_empty())
+    {
         return Ok(Location::parse(&url)?);
     }
     let data = std::env::var_os("DUIJIE_DATA")

@@ -188,7 +188,7 @@ struct SqliteConnections {
 }
 
 enum Engines {
-    Sqlite(SqliteConnections),
+    Sqlite(Box<SqliteConnections>),
     Postgres(r2d2::Pool<PgManager>),
 }
 
@@ -240,7 +240,7 @@ impl Store {
                 connection.pragma_update(None, "foreign_keys", "ON")?;
                 connection.busy_timeout(std::time::Duration::from_secs(10))?;
                 migrated = migrate::migrate(&mut Db::sqlite(&connection))?;
-                Engines::Sqlite(SqliteConnections {
+                Engines::Sqlite(Box::new(SqliteConnections {
                     catalog: Mutex::new(connection),
                     tokens: Mutex::new(open_sqlite(&path, false)?),
                     engagements: Mutex::new(open_sqlite(&path, true)?),
@@ -249,7 +249,7 @@ impl Store {
                     fairs: Mutex::new(open_sqlite(&path, true)?),
                     push: Mutex::new(open_sqlite(&path, true)?),
                     path,
-                })
+                }))
             }
             Location::Postgres(url) => {
                 let config: postgres::Config = url.parse()?;

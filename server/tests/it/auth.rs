@@ -88,7 +88,10 @@ fn tokens_are_stored_hashed() {
         // PostgreSQL: every row of the table, as text, holds no token.
         let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
         let rows = client
-            .query("SELECT CAST(t AS TEXT), encode(hash, 'escape') FROM tokens t", &[])
+            .query(
+                "SELECT CAST(t AS TEXT), encode(hash, 'escape') FROM tokens t",
+                &[],
+            )
             .unwrap();
         assert!(!rows.is_empty());
         for row in rows {

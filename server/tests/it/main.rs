@@ -23,5 +23,6 @@ mod resources;
 mod rules;
 mod schedule;
 mod static_files;
+mod store;
 mod support;
 mod xlsx;

@@ -394,7 +394,12 @@ impl Process {
         let mut child = command
             .args(["serve", "--addr", "127.0.0.1:0", "--workers", "2", "--data"])
             .arg(data)
-            .args(database_for(data).map(|url| ["--database".to_string(), url]).iter().flatten())
+            .args(
+                database_for(data)
+                    .map(|url| ["--database".to_string(), url])
+                    .iter()
+                    .flatten(),
+            )
             .args(extra)
             .env_remove("DUIJIE_ADDR")
             .env_remove("DUIJIE_DATA")

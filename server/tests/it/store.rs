@@ -1,0 +1,114 @@
+//! The store's engines and schema versions through the command line: `duijie migrate`, a schema
+//! newer than the binary refused with exit 2, and `--database sqlite://PATH` as the data folder
+//! PATH. On the engine the suite runs on (`support::postgres`), except where a test names SQLite.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::support::{database_for, server_bin, store_flags, temp_dir};
+
+fn duijie(args: &[&str], store: &[String]) -> Output {
+    Command::new(server_bin())
+        .args(args)
+        .args(store)
+        .env_remove("DUIJIE_DATA")
+        .env_remove("DUIJIE_DATABASE")
+        .output()
+        .expect("run duijie")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Records in the store of `data` that a migration 999 was applied, as a newer duijie would.
+fn pretend_a_newer_duijie_migrated(data: &Path) {
+    let sql = "INSERT INTO schema_migrations (version, name, applied_at)
+               VALUES (999, 'from the future', '2099-01-01T00:00:00Z')";
+    match database_for(data) {
+        Some(url) => {
+            let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            client.batch_execute(sql).unwrap();
+        }
+        None => {
+            let connection = rusqlite::Connection::open(data.join("duijie.sqlite3")).unwrap();
+            connection.execute_batch(sql).unwrap();
+        }
+    }
+}
+
+#[test]
+fn migrate_applies_the_schema_once_and_a_newer_schema_is_refused() {
+    let data = temp_dir("migrate");
+    let store = store_flags(&data);
+    let first = duijie(&["migrate"], &store);
+    assert!(first.status.success(), "{first:?}");
+    assert!(
+        stdout(&first).contains("schema from version 0 to 1 (applied 1)"),
+        "{}",
+        stdout(&first)
+    );
+    let again = duijie(&["migrate"], &store);
+    assert!(again.status.success(), "{again:?}");
+    assert!(
+        stdout(&again).contains("nothing to do"),
+        "{}",
+        stdout(&again)
+    );
+    // The migrated store works: a token goes in.
+    let token = duijie(&["token", "create", "--scope", "admin"], &store);
+    assert!(token.status.success(), "{token:?}");
+
+    pretend_a_newer_duijie_migrated(&data);
+    for args in [
+        &["migrate"][..],
+        &["token", "create", "--scope", "admin"][..],
+        &["serve", "--addr", "127.0.0.1:0", "--no-demo"][..],
+    ] {
+        let refused = duijie(args, &store);
+        assert_eq!(refused.status.code(), Some(2), "{args:?}: {refused:?}");
+        assert!(
+            stderr(&refused).contains(
+                "the database's schema is at version 999, newer than this duijie knows (version 1)"
+            ),
+            "{args:?}: {}",
+            stderr(&refused)
+        );
+    }
+}
+
+#[test]
+fn a_sqlite_url_names_the_data_folder() {
+    let data = temp_dir("sqlite-url");
+    let by_folder = duijie(
+        &["token", "create", "--scope", "editor", "--data"],
+        &[data.to_string_lossy().into_owned()],
+    );
+    assert!(by_folder.status.success(), "{by_folder:?}");
+    let url = format!("sqlite://{}", data.display());
+    let by_url = duijie(&["migrate", "--database", &url], &[]);
+    assert!(by_url.status.success(), "{by_url:?}");
+    assert!(
+        stdout(&by_url).contains(&format!("{}: schema at version 1", data.display())),
+        "{}",
+        stdout(&by_url)
+    );
+    let location = duijie_server::store::Location::parse(&url).unwrap();
+    let store = duijie_server::store::Store::connect(&location).unwrap();
+    assert_eq!(store.tokens().unwrap().len(), 1);
+}
+
+#[test]
+fn a_database_that_is_no_url_is_refused() {
+    let output = duijie(&["migrate", "--database", "mysql://somewhere/db"], &[]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(
+        stderr(&output).contains("--database mysql://somewhere/db: not a database URL"),
+        "{}",
+        stderr(&output)
+    );
+}
