@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::Method;
 use actix_web::{web, App, HttpResponse, ResponseError};
 
@@ -142,6 +142,14 @@ pub fn create_app(
                 let headers = response.headers_mut();
                 // frame-ancestors names the configured portals, which may embed the widget.
                 security_headers(headers, state.csp.clone());
+                // Every answer names the catalog version it was computed on (replicas sharing a
+                // database may be at different ones for up to `reload_secs`); routes that answer
+                // from another catalog (an export in progress) set it themselves.
+                if !headers.contains_key(CATALOG_VERSION) {
+                    if let Ok(version) = HeaderValue::from_str(state.catalog().version()) {
+                        headers.insert(HeaderName::from_static(CATALOG_VERSION), version);
+                    }
+                }
                 // The widget's files are the same for every origin and say so (`static_files`):
                 // they do not vary on Origin, so that the service worker's requests (without
                 // Origin) find the page's (with Origin) in the HTTP cache.
@@ -176,6 +184,9 @@ pub fn create_app(
             }
         })
 }
+
+/// The header naming the catalog version an answer was computed on.
+pub const CATALOG_VERSION: &str = "x-catalog-version";
 
 /// Sets the security headers every response carries, with this Content-Security-Policy.
 pub fn security_headers(headers: &mut HeaderMap, csp: HeaderValue) {

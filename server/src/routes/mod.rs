@@ -131,9 +131,10 @@ pub fn routes() -> Vec<RouteSpec> {
         __path_list as __path_list_subscriptions, __path_patch as __path_patch_subscription,
         __path_unsubscribe, __path_unsubscribe_post,
     };
-    use system::{__path_healthz, __path_metrics, __path_openapi, __path_whoami};
+    use system::{__path_healthz, __path_metrics, __path_openapi, __path_readyz, __path_whoami};
     vec![
         route::<__path_healthz>(&[], || web::route().to(system::healthz)),
+        route::<__path_readyz>(&[], || web::route().to(system::readyz)),
         route::<__path_metrics>(&[], || web::route().to(system::metrics)),
         route::<__path_openapi>(&[], || web::route().to(system::openapi)),
         route::<__path_list_resources>(resources::LIST_QUERY, || web::route().to(resources::list)),

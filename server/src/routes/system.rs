@@ -24,6 +24,24 @@ pub struct Health<'a> {
     resources: usize,
 }
 
+/// `GET /readyz`.
+#[derive(Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready`; `behind` when the store holds a newer catalog or newer needs than this replica has
+    /// in memory (another replica or a command changed them, and this one has not reloaded yet);
+    /// `unreachable` when the store did not answer.
+    status: &'static str,
+    /// The catalog version this replica answers with.
+    catalog_version: String,
+    /// The catalog generation in memory.
+    generation: i64,
+    /// The catalog generation in the store; null when it did not answer.
+    stored_generation: Option<i64>,
+    /// The generation of the stored needs in memory, and in the store (null: no answer).
+    need_generation: i64,
+    stored_need_generation: Option<i64>,
+}
+
 /// `GET /api/v1/whoami`.
 #[derive(Serialize, ToSchema)]
 pub struct WhoAmI {
@@ -47,6 +65,55 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         catalog_version: catalog.version(),
         resources: catalog.resources().len(),
     })
+}
+
+/// Readiness: whether this replica's in-memory catalog and needs are those of the store.
+///
+/// For a load balancer in front of replicas sharing one database: a replica behind the store's
+/// catalog (it reloads within `reload_secs`) or cut off from the store answers 503.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "system",
+    operation_id = "readyz",
+    responses(
+        (status = 200, description = "In step with the store.", body = Readiness),
+        (status = 503, description = "Behind the store, or the store did not answer.", body = Readiness)
+    )
+)]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let catalog = state.catalog();
+    let demand = state.demand.current();
+    let store = state.store.clone();
+    let stored = web::block(move || -> Result<(i64, i64), crate::store::StoreError> {
+        let catalog = store.version()?.map_or(0, |(_, generation)| generation);
+        Ok((catalog, store.need_generation()?))
+    })
+    .await
+    .ok()
+    .and_then(Result::ok);
+    let status = match stored {
+        None => "unreachable",
+        Some((catalog_generation, need_generation))
+            if catalog_generation != catalog.generation || need_generation != demand.generation =>
+        {
+            "behind"
+        }
+        Some(_) => "ready",
+    };
+    let body = Readiness {
+        status,
+        catalog_version: catalog.version().to_string(),
+        generation: catalog.generation,
+        stored_generation: stored.map(|(catalog, _)| catalog),
+        need_generation: demand.generation,
+        stored_need_generation: stored.map(|(_, needs)| needs),
+    };
+    if status == "ready" {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
 }
 
 /// The calling token's scope and id.

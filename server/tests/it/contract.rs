@@ -314,6 +314,7 @@ fn every_answer_fits_the_document() {
 
     // System.
     contract.call("GET", "/healthz", "/healthz", None, None);
+    contract.call("GET", "/readyz", "/readyz", None, None);
     contract.call("GET", "/metrics", "/metrics", None, None);
     contract.call("GET", "/api/openapi.json", "/api/openapi.json", None, None);
     contract.call(

@@ -683,7 +683,10 @@ enum Access {
 fn access_of(method: &str, path: &str) -> Option<Access> {
     use Access::{Member, NeedWriter, Owner, Public, Token, Writer};
     Some(match (method, path) {
-        ("GET", "/healthz" | "/metrics" | "/api/openapi.json" | "/api/v1/resources")
+        (
+            "GET",
+            "/healthz" | "/readyz" | "/metrics" | "/api/openapi.json" | "/api/v1/resources",
+        )
         | ("GET", "/api/v1/resources/{id}" | "/api/v1/snapshot" | "/api/v1/taxonomies/{name}")
         | ("GET", "/dashboard" | "/dashboard/dashboard.js")
         | ("GET", "/dashboard/demand" | "/dashboard/demand.js" | "/api/v1/demand")

@@ -112,3 +112,56 @@ fn a_database_that_is_no_url_is_refused() {
         stderr(&output)
     );
 }
+
+/// `/readyz` is 200 while the replica's catalog is the store's, 503 `behind` once the store holds a
+/// newer one (as after another replica's write), 200 again after the reload; every answer names
+/// the catalog version it was computed on.
+#[test]
+fn readyz_says_whether_the_replica_is_behind_the_store() {
+    use duijie_server::store::Change;
+    let server = crate::support::Server::start("readyz");
+    let ready = server.get("/readyz");
+    assert_eq!(ready.status, 200, "{}", ready.text());
+    assert_eq!(ready.json()["status"], "ready");
+    let version = ready.json()["catalog_version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for path in ["/readyz", "/healthz", "/api/v1/resources", "/no/such/page"] {
+        let reply = server.get(path);
+        assert_eq!(
+            reply.header("x-catalog-version"),
+            Some(version.as_str()),
+            "{path}"
+        );
+    }
+
+    // Another replica writes: the store moves on, this replica's memory does not (yet).
+    let generation = ready.json()["generation"].as_i64().unwrap();
+    server
+        .state
+        .store
+        .apply(
+            &Change::Replace(&[]),
+            "c-from-another-replica",
+            Some(generation),
+        )
+        .unwrap();
+    let behind = server.get("/readyz");
+    assert_eq!(behind.status, 503, "{}", behind.text());
+    assert_eq!(behind.json()["status"], "behind");
+    assert_eq!(behind.json()["stored_generation"], generation + 1);
+    assert_eq!(behind.json()["generation"], generation);
+
+    assert!(server.state.reload_if_changed().unwrap());
+    let caught_up = server.get("/readyz");
+    assert_eq!(caught_up.status, 200, "{}", caught_up.text());
+    assert_eq!(
+        caught_up.json()["catalog_version"],
+        "c-from-another-replica"
+    );
+    assert_eq!(
+        server.get("/healthz").header("x-catalog-version"),
+        Some("c-from-another-replica")
+    );
+}
