@@ -51,6 +51,12 @@ impl Param for bool {
     }
 }
 
+impl Param for f64 {
+    fn value(&self) -> Value {
+        Value::Real(*self)
+    }
+}
+
 impl Param for str {
     fn value(&self) -> Value {
         Value::Text(self.to_string())
@@ -110,6 +116,26 @@ impl FromValue for i64 {
     fn from_value(value: &Value) -> Option<i64> {
         match value {
             Value::Int(int) => Some(*int),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for f64 {
+    fn from_value(value: &Value) -> Option<f64> {
+        match value {
+            Value::Real(real) => Some(*real),
+            Value::Int(int) => Some(*int as f64),
+            _ => None,
+        }
+    }
+}
+
+/// Flags are stored as integers (0 or 1) on both engines.
+impl FromValue for bool {
+    fn from_value(value: &Value) -> Option<bool> {
+        match value {
+            Value::Int(int) => Some(*int != 0),
             _ => None,
         }
     }
@@ -454,6 +480,7 @@ impl ToSql for Value {
             Value::Int(int) if *ty == Type::INT2 => i16::try_from(*int)?.to_sql(ty, out),
             Value::Int(int) if *ty == Type::BOOL => (*int != 0).to_sql(ty, out),
             Value::Int(int) => int.to_sql(ty, out),
+            Value::Real(real) if *ty == Type::FLOAT4 => (*real as f32).to_sql(ty, out),
             Value::Real(real) => real.to_sql(ty, out),
             Value::Text(text) => text.as_str().to_sql(ty, out),
             Value::Blob(bytes) => bytes.as_slice().to_sql(ty, out),
