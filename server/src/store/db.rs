@@ -290,6 +290,15 @@ impl<'a> Db<'a> {
         }
     }
 
+    /// Tells the replicas listening on `channel` (PostgreSQL's NOTIFY, sent when the transaction
+    /// commits); nothing on SQLite, whose readers poll.
+    pub fn notify(&mut self, channel: &str, payload: &str) -> Result<(), StoreError> {
+        if self.engine() == Engine::Postgres {
+            self.execute("SELECT pg_notify(?1, ?2)", params![channel, payload])?;
+        }
+        Ok(())
+    }
+
     /// Runs statements without parameters or answers (schema files).
     pub fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
         match &mut self.inner {

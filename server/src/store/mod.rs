@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use duijie_core::Resource;
+use postgres::fallible_iterator::FallibleIterator as _;
 use rusqlite::Connection;
 
 use crate::store::db::{params, Area, Db, Engine, PgManager};
@@ -32,6 +33,12 @@ pub mod push;
 
 /// The file inside the data folder.
 pub const DB_FILE: &str = "duijie.sqlite3";
+
+/// The channel a catalog change is announced on (PostgreSQL NOTIFY; the payload is the generation).
+pub const CATALOG_CHANNEL: &str = "duijie_catalog";
+
+/// The channel a change of the stored needs is announced on.
+pub const NEEDS_CHANNEL: &str = "duijie_needs";
 
 /// Connections a PostgreSQL store keeps open at most.
 pub const POOL_SIZE: u32 = 16;
@@ -200,6 +207,8 @@ pub struct Store {
     location: Location,
     /// What the migration at opening found and did.
     migrated: migrate::Migrated,
+    /// PostgreSQL: how to connect (the listener's own connection).
+    postgres_config: Option<postgres::Config>,
 }
 
 /// Read-only SQLite connections kept open between requests.
@@ -225,6 +234,7 @@ impl Store {
     /// newest version this binary knows (`StoreError::SchemaTooNew` when it is newer still).
     pub fn connect(location: &Location) -> Result<Store, StoreError> {
         let migrated;
+        let mut postgres_config = None;
         let engines = match location {
             Location::Sqlite(folder) => {
                 std::fs::create_dir_all(folder).map_err(|source| StoreError::Folder {
@@ -257,7 +267,8 @@ impl Store {
                     .max_size(POOL_SIZE)
                     .min_idle(Some(1))
                     .connection_timeout(std::time::Duration::from_secs(10))
-                    .build(PgManager::new(config))?;
+                    .build(PgManager::new(config.clone()))?;
+                postgres_config = Some(config);
                 let mut connection = pool.get()?;
                 migrated = migrate::migrate(&mut Db::postgres(&mut connection))?;
                 drop(connection);
@@ -269,6 +280,7 @@ impl Store {
             engagement_stats: Mutex::new(None),
             location: location.clone(),
             migrated,
+            postgres_config,
         })
     }
 
@@ -320,6 +332,65 @@ impl Store {
                 result
             }
         }
+    }
+
+    /// On PostgreSQL, starts a thread that LISTENs on its own connection for the catalog's and the
+    /// stored needs' changes committed by any replica and calls `changed` for each (and once after
+    /// every reconnection, for what it may have missed meanwhile); a dropped connection is opened
+    /// again a second later. Nothing on SQLite (false): its readers only poll. Detached: it ends
+    /// with the process.
+    pub fn listen(&self, changed: impl Fn() + Send + 'static) -> bool {
+        let Some(config) = self.postgres_config.clone() else {
+            return false;
+        };
+        let location = self.location.describe();
+        std::thread::spawn(move || {
+            let mut first = true;
+            loop {
+                match config.connect(postgres::NoTls) {
+                    Ok(mut client) => {
+                        let listening = client.batch_execute(&format!(
+                            "LISTEN {CATALOG_CHANNEL}; LISTEN {NEEDS_CHANNEL}"
+                        ));
+                        if let Err(error) = listening {
+                            eprintln!(
+                                "duijie serve: cannot listen in {location}: {}",
+                                postgres_message(&error)
+                            );
+                        } else {
+                            if !first {
+                                changed();
+                            }
+                            first = false;
+                            let mut notifications = client.notifications();
+                            let mut iter = notifications.blocking_iter();
+                            loop {
+                                match iter.next() {
+                                    Ok(Some(_)) => changed(),
+                                    Ok(None) => break,
+                                    Err(error) => {
+                                        eprintln!(
+                                            "duijie serve: the listener in {location} stopped: {}; \
+                                             listening again",
+                                            postgres_message(&error)
+                                        );
+                                        break;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Err(error) => {
+                        eprintln!(
+                            "duijie serve: cannot listen in {location}: {}",
+                            postgres_message(&error)
+                        )
+                    }
+                }
+                std::thread::sleep(std::time::Duration::from_secs(1));
+            }
+        });
+        true
     }
 
     /// Runs `work`, on a thread of its own when this is a PostgreSQL store and the caller is on an
@@ -470,6 +541,7 @@ impl Store {
                 )?
                 .get(0)?;
             push::record_change(db, generation, version, changed, now)?;
+            db.notify(CATALOG_CHANNEL, &generation.to_string())?;
             db.commit()?;
             Ok(generation)
         })

@@ -88,6 +88,7 @@ impl Store {
                     params![],
                 )?
                 .get(0)?;
+            db.notify(crate::store::NEEDS_CHANNEL, &generation.to_string())?;
             db.commit()?;
             Ok((generation, true))
         })

@@ -4,8 +4,11 @@
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
-use crate::support::{database_for, server_bin, store_flags, temp_dir};
+use crate::support::{
+    database_for, jsonl, server_bin, small_catalog, store_flags, temp_dir, Process,
+};
 
 fn duijie(args: &[&str], store: &[String]) -> Output {
     Command::new(server_bin())
@@ -164,4 +167,97 @@ fn readyz_says_whether_the_replica_is_behind_the_store() {
         server.get("/healthz").header("x-catalog-version"),
         Some("c-from-another-replica")
     );
+}
+
+/// The LISTEN connections of the replicas on the database of `data`.
+fn listeners(client: &mut postgres::Client) -> i64 {
+    client
+        .query_one(
+            "SELECT COUNT(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+}
+
+/// Waits until `second` answers with `first`'s catalog; how long that took.
+fn caught_up(first: &Process, second: &Process, within: Duration) -> Duration {
+    let wanted = first.catalog();
+    let started = Instant::now();
+    while second.catalog() != wanted {
+        assert!(
+            started.elapsed() < within,
+            "the second replica did not follow within {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    started.elapsed()
+}
+
+/// On PostgreSQL, a catalog change committed through one replica is announced (NOTIFY) and the
+/// other follows within a second, its periodic check an hour away; with the listeners' connections
+/// cut (`pg_terminate_backend`), a change made meanwhile still arrives (each listener reloads when
+/// it has reconnected), and later changes arrive within a second again.
+#[test]
+fn replicas_on_postgresql_follow_a_change_within_a_second() {
+    if crate::support::postgres().is_none() {
+        return;
+    }
+    let dir = temp_dir("notify");
+    let config = dir.join("duijie.toml");
+    std::fs::write(&config, "reload_secs = 3600\ndemo = false\n").unwrap();
+    let data = dir.join("data");
+    let flags = ["--config", config.to_str().unwrap()];
+    let first = Process::start_with(&data, &flags);
+    let second = Process::start_with(&data, &flags);
+    let editor = first.token("editor");
+    let import = |size: usize| {
+        let reply = first.import(
+            "?format=jsonl",
+            &editor,
+            "application/x-ndjson",
+            &jsonl(&small_catalog(size)),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.text());
+    };
+    let mut client =
+        postgres::Client::connect(&database_for(&data).unwrap(), postgres::NoTls).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while listeners(&mut client) < 2 {
+        assert!(Instant::now() < deadline, "the replicas never listened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    import(5);
+    let took = caught_up(&first, &second, Duration::from_secs(1));
+    eprintln!("followed in {took:?}");
+
+    let cut: Vec<bool> = client
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(cut, [true, true]);
+    import(6);
+    let took = caught_up(&first, &second, Duration::from_secs(10));
+    eprintln!("followed a change made while the listeners were cut in {took:?}");
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while listeners(&mut client) < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the replicas never listened again"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    import(7);
+    let took = caught_up(&first, &second, Duration::from_secs(1));
+    eprintln!("followed after the reconnection in {took:?}");
+    assert_eq!(second.get("/api/v1/resources/r-00006").status, 200);
 }
