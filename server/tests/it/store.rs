@@ -261,3 +261,76 @@ fn replicas_on_postgresql_follow_a_change_within_a_second() {
     eprintln!("followed after the reconnection in {took:?}");
     assert_eq!(second.get("/api/v1/resources/r-00006").status, 200);
 }
+
+/// Two replicas on one store (SQLite folder or PostgreSQL database), the same engagement sent to
+/// both at once with one idempotency key, as a broker's retries land on whichever replica the load
+/// balancer picks: one record, created once (one 201), every other answer the same record (200).
+#[test]
+fn retries_across_replicas_make_one_engagement() {
+    let dir = temp_dir("idem-replicas");
+    let config = dir.join("duijie.toml");
+    std::fs::write(&config, "reload_secs = 1\ndemo = false\n").unwrap();
+    let data = dir.join("data");
+    let flags = ["--config", config.to_str().unwrap()];
+    let replicas = [
+        Process::start_with(&data, &flags),
+        Process::start_with(&data, &flags),
+    ];
+    let editor = replicas[0].token("editor");
+    let broker = replicas[0].token("broker");
+    let reply = replicas[0].import(
+        "?format=jsonl",
+        &editor,
+        "application/x-ndjson",
+        &jsonl(&small_catalog(3)),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    caught_up(&replicas[0], &replicas[1], Duration::from_secs(15));
+    let body = serde_json::json!({
+        "need": {"text": "需要锂电池储能系统的热管理技术"},
+        "resource_id": "r-00001",
+        "idempotency_key": "tablet-3:7",
+    });
+    const SENT: usize = 24;
+    let urls: Vec<String> = replicas
+        .iter()
+        .map(|replica| replica.url("/api/v1/engagements"))
+        .collect();
+    let bytes = body.to_string().into_bytes();
+    // Every request leaves at once.
+    let barrier = std::sync::Barrier::new(SENT);
+    let barrier = &barrier;
+    let answers: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let sent: Vec<_> = (0..SENT)
+            .map(|i| {
+                let (url, broker, bytes) = (&urls[i % 2], &broker, &bytes);
+                scope.spawn(move || {
+                    barrier.wait();
+                    let reply = crate::support::request(
+                        "POST",
+                        url,
+                        Some(broker),
+                        &[],
+                        Some(("application/json", bytes.clone())),
+                    );
+                    let id = reply.json()["id"].as_str().unwrap_or("").to_string();
+                    (reply.status, id)
+                })
+            })
+            .collect();
+        sent.into_iter().map(|sent| sent.join().unwrap()).collect()
+    });
+    let created = answers.iter().filter(|(status, _)| *status == 201).count();
+    let replayed = answers.iter().filter(|(status, _)| *status == 200).count();
+    assert_eq!((created, replayed), (1, SENT - 1), "{answers:?}");
+    assert!(
+        answers.iter().all(|(_, id)| *id == answers[0].1),
+        "{answers:?}"
+    );
+    for replica in &replicas {
+        let list = replica
+            .send("GET", "/api/v1/engagements", Some(&editor), None)
+            .json();
+        assert_eq!(list["total"], 1, "{list}");
+    }
+}
