@@ -64,7 +64,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
             UnsupportedMediaType,
             TooManyRequests,
             Internal,
-            Unavailable
+            Unavailable,
+            NotReady
         )
     ),
     tags(
@@ -181,6 +182,26 @@ macro_rules! error_responses {
             }
         }
     )*};
+}
+
+/// `/readyz`'s 503: the replica's readiness (the `Readiness` schema), not an error body.
+pub struct NotReady;
+
+impl<'r> ToResponse<'r> for NotReady {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response = ResponseBuilder::new()
+            .description(
+                "Not ready: this replica is behind the store's catalog or needs (it reloads within \
+                 `reload_secs`), or the store did not answer.",
+            )
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Readiness")))
+                    .build(),
+            );
+        ("NotReady", RefOr::T(response.build()))
+    }
 }
 
 error_responses! {

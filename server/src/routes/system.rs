@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::auth::Scope;
 use crate::config::MetricsAccess;
 use crate::error::ApiError;
-use crate::routes::openapi::{Forbidden, Unauthorized};
+use crate::routes::openapi::{Forbidden, NotReady, Unauthorized};
 use crate::state::AppState;
 
 /// `GET /healthz`.
@@ -78,7 +78,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     operation_id = "readyz",
     responses(
         (status = 200, description = "In step with the store.", body = Readiness),
-        (status = 503, description = "Behind the store, or the store did not answer.", body = Readiness)
+        (status = 503, response = NotReady)
     )
 )]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
