@@ -34,7 +34,7 @@ pub struct Config {
     /// HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
     /// How often to check the store for a catalog changed by another replica or process, in seconds;
-    /// 0 never checks. `DUIJIE_RELOAD_SECS`.
+    /// 0 never checks, nor follows PostgreSQL's announcements. `DUIJIE_RELOAD_SECS`.
     pub reload_secs: u64,
     /// Data rows an import may have (every format); a spreadsheet cell below that row is refused too.
     pub import_max_rows: usize,

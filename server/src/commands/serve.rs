@@ -235,12 +235,15 @@ pub fn run(args: ServeArgs) -> Result<()> {
     }
     // On PostgreSQL a change committed by another replica is announced (NOTIFY) and followed at
     // once; the periodic check above stays, so a lost announcement delays a change, never loses it.
-    let listener = state.clone();
-    state.store.listen(move || {
-        if let Err(error) = listener.reload_if_changed() {
-            eprintln!("duijie serve: cannot follow the store's catalog: {error}");
-        }
-    });
+    // `reload_secs = 0` follows nothing, announced or not.
+    if config.reload_secs > 0 {
+        let listener = state.clone();
+        state.store.listen(move || {
+            if let Err(error) = listener.reload_if_changed() {
+                eprintln!("duijie serve: cannot follow the store's catalog: {error}");
+            }
+        });
+    }
     actix_web::rt::System::new().block_on(async move {
         let app_state = state.clone();
         let connections = Connections::new(max_connections, config.max_connections_per_ip);

@@ -203,10 +203,10 @@ pub(crate) fn load(state: &AppState, id: &str) -> Result<FairData, ApiError> {
 }
 
 /// Runs `change` on the stored fair `id` in one transaction: 404 when there is none.
-pub(crate) fn change<T>(
+pub(crate) fn change<T: Send>(
     state: &AppState,
     id: &str,
-    change: impl FnOnce(&mut FairData) -> Result<T, ApiError>,
+    change: impl FnOnce(&mut FairData) -> Result<T, ApiError> + Send,
 ) -> Result<T, ApiError> {
     state.store.change_fair(id, |current| {
         let mut data = current.ok_or_else(|| no_fair(id))?;

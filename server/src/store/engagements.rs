@@ -452,7 +452,7 @@ impl Store {
     pub fn engagements(
         &self,
         query: &ListQuery,
-        region_passes: &dyn Fn(Option<&str>) -> bool,
+        region_passes: &(dyn Fn(Option<&str>) -> bool + Sync),
         limit: usize,
         offset: usize,
     ) -> Result<(usize, Vec<Engagement>), StoreError> {

@@ -182,10 +182,10 @@ impl Store {
 
     /// Reads the fair `id` (`None`: there is none), lets `change` change it (or refuse), and
     /// writes what it returns, all in one transaction; nothing is written when `change` fails.
-    pub fn change_fair<T, E: From<StoreError>>(
+    pub fn change_fair<T: Send, E: From<StoreError> + Send>(
         &self,
         id: &str,
-        change: impl FnOnce(Option<FairData>) -> Result<(FairData, T), E>,
+        change: impl FnOnce(Option<FairData>) -> Result<(FairData, T), E> + Send,
     ) -> Result<T, E> {
         self.with(Area::Fairs, |db| {
             db.begin_write(Area::Fairs)?;

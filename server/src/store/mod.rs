@@ -303,10 +303,10 @@ impl Store {
 
     /// Runs `work` on a connection of `area` (SQLite: the area's own connection, locked meanwhile;
     /// PostgreSQL: one of the pool's). A transaction `work` leaves open is rolled back.
-    pub fn with<T, E: From<StoreError>>(
+    pub fn with<T: Send, E: From<StoreError> + Send>(
         &self,
         area: Area,
-        work: impl FnOnce(&mut Db<'_>) -> Result<T, E>,
+        work: impl FnOnce(&mut Db<'_>) -> Result<T, E> + Send,
     ) -> Result<T, E> {
         match &self.engines {
             Engines::Sqlite(connections) => {
@@ -324,13 +324,14 @@ impl Store {
                 drop(db);
                 result
             }
-            Engines::Postgres(pool) => {
+            // Off the async runtime: a request handler may call the store directly.
+            Engines::Postgres(pool) => self.off_runtime(|| {
                 let mut connection = pool.get().map_err(StoreError::from)?;
                 let mut db = Db::postgres(&mut connection);
                 let result = work(&mut db);
                 drop(db);
                 result
-            }
+            }),
         }
     }
 
@@ -396,7 +397,7 @@ impl Store {
     /// Runs `work`, on a thread of its own when this is a PostgreSQL store and the caller is on an
     /// async runtime: the synchronous PostgreSQL client blocks on a runtime of its own, which cannot
     /// run inside another (it panics). SQLite calls run where they are, as before.
-    pub fn off_runtime<T: Send>(&self, work: impl FnOnce() -> T + Send) -> T {
+    fn off_runtime<T: Send>(&self, work: impl FnOnce() -> T + Send) -> T {
         if self.engine() == Engine::Sqlite || tokio::runtime::Handle::try_current().is_err() {
             return work();
         }
@@ -410,9 +411,9 @@ impl Store {
 
     /// Runs `read` for the engagement readers: on SQLite an idle read-only connection (a new one when
     /// all are busy), kept afterwards; on PostgreSQL one of the pool's.
-    pub(crate) fn with_reader<T>(
+    pub(crate) fn with_reader<T: Send>(
         &self,
-        read: impl FnOnce(&mut Db<'_>) -> Result<T, StoreError>,
+        read: impl FnOnce(&mut Db<'_>) -> Result<T, StoreError> + Send,
     ) -> Result<T, StoreError> {
         let Engines::Sqlite(connections) = &self.engines else {
             return self.with(Area::Engagements, read);
@@ -562,12 +563,8 @@ impl Store {
         })
     }
 
-    /// Every stored token. Request handlers call it on the async runtime (see `off_runtime`).
+    /// Every stored token.
     pub fn tokens(&self) -> Result<Vec<StoredToken>, StoreError> {
-        self.off_runtime(|| self.read_tokens())
-    }
-
-    fn read_tokens(&self) -> Result<Vec<StoredToken>, StoreError> {
         self.with(Area::Tokens, |db| {
             db.query("SELECT hash, scope, organization FROM tokens", params![])?
                 .into_iter()

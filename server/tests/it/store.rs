@@ -50,8 +50,13 @@ fn migrate_applies_the_schema_once_and_a_newer_schema_is_refused() {
     let store = store_flags(&data);
     let first = duijie(&["migrate"], &store);
     assert!(first.status.success(), "{first:?}");
+    let known = duijie_server::store::migrate::known_version();
+    let every: Vec<String> = (1..=known).map(|version| version.to_string()).collect();
     assert!(
-        stdout(&first).contains("schema from version 0 to 1 (applied 1)"),
+        stdout(&first).contains(&format!(
+            "schema from version 0 to {known} (applied {})",
+            every.join(", ")
+        )),
         "{}",
         stdout(&first)
     );
@@ -75,9 +80,10 @@ fn migrate_applies_the_schema_once_and_a_newer_schema_is_refused() {
         let refused = duijie(args, &store);
         assert_eq!(refused.status.code(), Some(2), "{args:?}: {refused:?}");
         assert!(
-            stderr(&refused).contains(
-                "the database's schema is at version 999, newer than this duijie knows (version 1)"
-            ),
+            stderr(&refused).contains(&format!(
+                "the database's schema is at version 999, newer than this duijie knows (version \
+                 {known})"
+            )),
             "{args:?}: {}",
             stderr(&refused)
         );
@@ -96,7 +102,11 @@ fn a_sqlite_url_names_the_data_folder() {
     let by_url = duijie(&["migrate", "--database", &url], &[]);
     assert!(by_url.status.success(), "{by_url:?}");
     assert!(
-        stdout(&by_url).contains(&format!("{}: schema at version 1", data.display())),
+        stdout(&by_url).contains(&format!(
+            "{}: schema at version {}",
+            data.display(),
+            duijie_server::store::migrate::known_version()
+        )),
         "{}",
         stdout(&by_url)
     );
