@@ -579,9 +579,8 @@ impl Store {
     /// The counts of subscriptions, deliveries and waiting items.
     pub fn push_counts(&self) -> Result<PushCounts, StoreError> {
         self.with(Area::Push, |db| {
-            let mut count = |sql: &str| -> Result<i64, StoreError> {
-                db.query_one(sql, params![])?.get(0)
-            };
+            let mut count =
+                |sql: &str| -> Result<i64, StoreError> { db.query_one(sql, params![])?.get(0) };
             Ok(PushCounts {
                 subscriptions: count("SELECT COUNT(*) FROM subscriptions")?,
                 paused: count("SELECT COUNT(*) FROM subscriptions WHERE paused = 1")?,

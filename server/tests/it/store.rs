@@ -158,6 +158,8 @@ fn readyz_says_whether_the_replica_is_behind_the_store() {
             &Change::Replace(&[]),
             "c-from-another-replica",
             Some(generation),
+            &[],
+            0,
         )
         .unwrap();
     let behind = server.get("/readyz");
