@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, RwLock, Weak};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use duijie_core::demand::KeyPhrase;
@@ -30,6 +30,7 @@ use crate::error::ApiError;
 use crate::state::Catalog;
 use crate::store::needs::{NeedChange, StoredNeeds};
 use crate::store::{Store, StoreError};
+use crate::worker::{lock, Signal};
 
 /// How many resources each need's forward list keeps: at least the ten a forward answer shows.
 pub const FORWARD: usize = 20;
@@ -470,9 +471,8 @@ struct Shared {
     write_lock: Mutex<()>,
     /// The catalog the service serves now, which the worker computes the lists on.
     latest: Mutex<Arc<Catalog>>,
-    /// Set when there is work; the worker waits on `signal`.
-    wake: Mutex<bool>,
-    signal: Condvar,
+    /// Raised when there is work; the worker waits on it.
+    signal: Signal,
 }
 
 impl DemandState {
@@ -483,9 +483,9 @@ impl DemandState {
             current: RwLock::new(Arc::new(Demand::new(catalog.clone(), stored))),
             write_lock: Mutex::new(()),
             latest: Mutex::new(catalog),
-            wake: Mutex::new(true),
-            signal: Condvar::new(),
+            signal: Signal::default(),
         });
+        shared.signal.raise();
         let weak = Arc::downgrade(&shared);
         std::thread::Builder::new()
             .name("duijie-demand".to_string())
@@ -622,21 +622,7 @@ impl Shared {
     }
 
     fn wake(&self) {
-        *lock(&self.wake) = true;
-        self.signal.notify_all();
-    }
-
-    /// Waits up to `timeout` for work; returns whether there is some.
-    fn wait(&self, timeout: Duration) -> bool {
-        let mut wake = lock(&self.wake);
-        if !*wake {
-            wake = self
-                .signal
-                .wait_timeout(wake, timeout)
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .0;
-        }
-        std::mem::take(&mut *wake)
+        self.signal.raise();
     }
 
     /// Brings the lists up to date with the latest catalog, then computes the pending ones.
@@ -700,16 +686,8 @@ fn worker(shared: Weak<Shared>) {
         let Some(strong) = shared.upgrade() else {
             return;
         };
-        if strong.wait(Duration::from_millis(500)) {
+        if strong.signal.wait(Duration::from_millis(500)) {
             strong.work();
         }
     }
-}
-
-/// A panic while holding one of these locks leaves nothing half-written (states are swapped
-/// whole), so a poisoned lock is still safe to use.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -13,6 +13,7 @@ pub mod engagement;
 pub mod error;
 pub mod fair;
 pub mod import;
+pub mod markup;
 pub mod metrics;
 pub mod push;
 pub mod push_mail;
@@ -24,6 +25,7 @@ pub mod stats;
 pub mod store;
 pub mod throttle;
 pub mod webhook_hosts;
+pub mod worker;
 
 #[cfg(test)]
 mod tests;

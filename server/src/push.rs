@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use duijie_core::{Filters, Kind, MatchOptions, Resource};
@@ -30,11 +30,13 @@ use sha2::{Digest, Sha256};
 
 use crate::demand::{DemandState, FORWARD};
 use crate::error::ApiError;
+use crate::markup::escape;
 use crate::state::Catalog;
 use crate::store::push::{
     Attempt, ChangedResource, DueDelivery, NewItem, PendingChange, Subscription,
 };
 use crate::store::Store;
+use crate::worker::{lock, Signal};
 
 /// A subscription whose every delivery attempt failed for this long is paused.
 pub const PAUSE_AFTER_SECS: i64 = 3 * 86_400;
@@ -187,31 +189,6 @@ struct Shared {
     agent: ureq::Agent,
     /// Whether webhooks may go to hosts inside the operator's network (`webhook_private_hosts`).
     private_hosts: bool,
-}
-
-#[derive(Default)]
-struct Signal {
-    flag: Mutex<bool>,
-    condvar: Condvar,
-}
-
-impl Signal {
-    fn raise(&self) {
-        *lock(&self.flag) = true;
-        self.condvar.notify_all();
-    }
-
-    fn wait(&self, timeout: Duration) -> bool {
-        let mut flag = lock(&self.flag);
-        if !*flag {
-            flag = self
-                .condvar
-                .wait_timeout(flag, timeout)
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .0;
-        }
-        std::mem::take(&mut *flag)
-    }
 }
 
 impl Push {
@@ -790,9 +767,9 @@ pub fn atom_feed(
     let _ = writeln!(
         out,
         "  <id>urn:duijie:subscription:{}</id>",
-        xml(&subscription.id)
+        escape(&subscription.id)
     );
-    let _ = writeln!(out, "  <title>对接推送：{}</title>", xml(need_title));
+    let _ = writeln!(out, "  <title>对接推送：{}</title>", escape(need_title));
     let _ = writeln!(
         out,
         "  <updated>{}</updated>",
@@ -801,7 +778,7 @@ pub fn atom_feed(
     let _ = writeln!(
         out,
         "  <link rel=\"self\" href=\"{}\"/>",
-        xml(&feed_url(base, subscription))
+        escape(&feed_url(base, subscription))
     );
     out.push_str("  <author><name>duijie</name></author>\n");
     for (at, body) in items {
@@ -823,17 +800,17 @@ pub fn atom_feed(
         let _ = writeln!(
             out,
             "    <id>urn:duijie:item:{}:{}:{}</id>",
-            xml(&subscription.id),
-            xml(id),
-            xml(item["catalog_version"].as_str().unwrap_or_default())
+            escape(&subscription.id),
+            escape(id),
+            escape(item["catalog_version"].as_str().unwrap_or_default())
         );
-        let _ = writeln!(out, "    <title>{}</title>", xml(title));
+        let _ = writeln!(out, "    <title>{}</title>", escape(title));
         let _ = writeln!(
             out,
             "    <updated>{}</updated>",
             duijie_core::time::format_utc(*at)
         );
-        let _ = writeln!(out, "    <link href=\"{}\"/>", xml(&link));
+        let _ = writeln!(out, "    <link href=\"{}\"/>", escape(&link));
         let _ = writeln!(
             out,
             "    <content type=\"text\">匹配度 {:.0}%（{}）。{}</content>",
@@ -843,36 +820,10 @@ pub fn atom_feed(
             } else {
                 "新增"
             },
-            xml(&reasons.join("；"))
+            escape(&reasons.join("；"))
         );
         out.push_str("  </entry>\n");
     }
     out.push_str("</feed>\n");
     out
-}
-
-/// Text for XML character data and attribute values.
-pub fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 does not allow.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A panic while holding one of these locks leaves nothing half-written, so a poisoned lock is
-/// still safe to use.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

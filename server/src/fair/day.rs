@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use crate::fair::{FairData, Meeting, MeetingRequest, Participant, Slot};
+use crate::markup::escape;
 
 /// The page's style: A4 portrait, the fonts Chinese printers have.
 const STYLE: &str = "@page{size:A4;margin:15mm}\
@@ -15,26 +16,10 @@ h1{font-size:16pt;margin:0 0 4pt}h2{font-size:13pt;margin:12pt 0 4pt}p{margin:0 
 table{border-collapse:collapse;width:100%}th,td{border:0.5pt solid #444;padding:3pt 5pt;text-align:left;vertical-align:top}\
 th{background:#eee}section{break-inside:avoid}.tentative{color:#555}";
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>{body}</body></html>\n",
-        escape_html(title)
+        escape(title)
     )
 }
 
@@ -71,11 +56,11 @@ pub fn agenda_html(data: &FairData, slots: &[Slot], participant: &Participant) -
     let _ = write!(
         body,
         "<h1>{} · 洽谈日程</h1><p>{}（{}）</p><p>地点：{}　日期：{}</p>",
-        escape_html(&settings.name),
-        escape_html(&participant.name),
-        escape_html(&participant.title),
-        escape_html(&settings.venue),
-        escape_html(&settings.days.join("、")),
+        escape(&settings.name),
+        escape(&participant.name),
+        escape(&participant.title),
+        escape(&settings.venue),
+        escape(&settings.days.join("、")),
     );
     let meetings = data.meetings_of(participant);
     if meetings.is_empty() {
@@ -97,12 +82,12 @@ pub fn agenda_html(data: &FairData, slots: &[Slot], participant: &Participant) -
                 body,
                 "<tr{}><td>{}</td><td>{}–{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 if meeting.published { "" } else { " class=\"tentative\"" },
-                escape_html(&slot.day),
+                escape(&slot.day),
                 slot.start,
                 slot.end,
                 meeting.table + 1,
-                escape_html(&other),
-                escape_html(&topic),
+                escape(&other),
+                escape(&topic),
                 status_label(meeting),
             );
         }
@@ -118,8 +103,8 @@ pub fn plan_html(data: &FairData, slots: &[Slot]) -> String {
     let _ = write!(
         body,
         "<h1>{} · 桌位安排</h1><p>地点：{}　共 {} 桌　第 {} 版</p>",
-        escape_html(&settings.name),
-        escape_html(&settings.venue),
+        escape(&settings.name),
+        escape(&settings.venue),
         settings.tables,
         data.fair.revision,
     );
@@ -139,7 +124,7 @@ pub fn plan_html(data: &FairData, slots: &[Slot]) -> String {
         let _ = write!(
             body,
             "<section><h2>{} {}–{}（第 {} 时段）</h2><table><thead><tr><th>桌号</th><th>企业（需求方）</th><th>资源方</th><th>需求</th><th>状态</th></tr></thead><tbody>",
-            escape_html(&slot.day),
+            escape(&slot.day),
             slot.start,
             slot.end,
             slot.index + 1,
@@ -158,9 +143,9 @@ pub fn plan_html(data: &FairData, slots: &[Slot]) -> String {
                     " class=\"tentative\""
                 },
                 meeting.table + 1,
-                escape_html(need.map_or(&request.need, |side| &side.name)),
-                escape_html(resource.map_or(&request.resource, |side| &side.name)),
-                escape_html(need.map_or(&request.need, |side| &side.title)),
+                escape(need.map_or(&request.need, |side| &side.name)),
+                escape(resource.map_or(&request.resource, |side| &side.name)),
+                escape(need.map_or(&request.need, |side| &side.title)),
                 status_label(meeting),
             );
         }

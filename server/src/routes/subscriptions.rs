@@ -563,7 +563,7 @@ pub async fn unsubscribe(
     .ok_or_else(|| {
         ApiError::NotFound("no subscription has this link (already unsubscribed?)".to_string())
     })?;
-    let need = crate::push::xml(&gone.need_id);
+    let need = crate::markup::escape(&gone.need_id);
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(format!(
