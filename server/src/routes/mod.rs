@@ -129,7 +129,7 @@ pub fn routes() -> Vec<RouteSpec> {
         __path_create as __path_create_subscription, __path_delete as __path_delete_subscription,
         __path_feed, __path_get as __path_get_subscription,
         __path_list as __path_list_subscriptions, __path_patch as __path_patch_subscription,
-        __path_unsubscribe, __path_unsubscribe_post,
+        __path_stats as __path_push_stats, __path_unsubscribe, __path_unsubscribe_post,
     };
     use system::{__path_healthz, __path_metrics, __path_openapi, __path_readyz, __path_whoami};
     vec![
@@ -176,6 +176,7 @@ pub fn routes() -> Vec<RouteSpec> {
         route::<__path_resource_needs>(needs::REVERSE_QUERY, || {
             web::route().to(needs::resource_needs)
         }),
+        route::<__path_push_stats>(&[], || web::route().to(subscriptions::stats)),
         route::<__path_list_subscriptions>(&[], || web::route().to(subscriptions::list)),
         route::<__path_create_subscription>(&[], || web::route().to(subscriptions::create)),
         route::<__path_get_subscription>(&[], || web::route().to(subscriptions::get)),

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::auth::{caller, Caller, Scope};
+use crate::auth::{caller, require_writer, Caller, Scope};
 use crate::demand::Viewer;
 use crate::error::{ApiError, Code};
 use crate::push::{feed_url, unsubscribe_url};
@@ -17,7 +17,7 @@ use crate::routes::openapi::{
 };
 use crate::routes::read_json;
 use crate::state::AppState;
-use crate::store::push::{random_id, Subscription};
+use crate::store::push::{random_id, PushCounts, Subscription};
 
 /// The most results a subscription's forward match may rank.
 pub const MAX_TOP: usize = 100;
@@ -98,6 +98,50 @@ pub struct SubscriptionBody {
     frequency: Option<String>,
     kinds: Option<Vec<String>>,
     paused: Option<bool>,
+}
+
+/// The days `GET /api/v1/push/stats` counts, today included.
+pub const STATS_DAYS: i64 = 14;
+
+/// One UTC day's delivery attempts.
+#[derive(Serialize, ToSchema)]
+pub struct PushDay {
+    /// `YYYY-MM-DD` (UTC).
+    pub day: String,
+    /// Deliveries that went through that day.
+    pub delivered: i64,
+    /// Delivery attempts that failed that day (a delivery retried five times counts five).
+    pub failed: i64,
+}
+
+/// A subscription whose deliveries fail or that is paused, with why.
+#[derive(Serialize, ToSchema)]
+pub struct PushTrouble {
+    pub id: String,
+    pub need_id: String,
+    pub organization: String,
+    pub channel: String,
+    pub paused: bool,
+    /// Why it is paused (by its owner, or after 3 days of failed deliveries).
+    pub paused_reason: Option<String>,
+    /// The last delivery error, while deliveries fail.
+    pub last_error: Option<String>,
+    /// Since when every delivery attempt failed (RFC 3339).
+    pub failing_since: Option<String>,
+}
+
+/// The push figures the dashboard shows.
+#[derive(Serialize, ToSchema)]
+pub struct PushStats {
+    /// The last 14 UTC days, oldest first, today last (days without attempts count 0).
+    pub days: Vec<PushDay>,
+    /// Subscriptions, paused ones, queued deliveries, delivered ones, items waiting for a digest
+    /// and catalog changes not yet derived, now.
+    pub counts: PushCounts,
+    /// Subscriptions that are failing now (not paused), by id.
+    pub failing: Vec<PushTrouble>,
+    /// Paused subscriptions with their reason, by id.
+    pub paused: Vec<PushTrouble>,
 }
 
 fn view(state: &AppState, subscription: &Subscription) -> SubscriptionView {
@@ -638,4 +682,82 @@ pub async fn feed(
             &title,
             &items,
         )))
+}
+
+/// Push figures for the dashboard.
+///
+/// Editor or admin. Delivery attempts per UTC day over the last 14 days (delivered, failed), the
+/// counts of subscriptions and queues, the subscriptions whose deliveries fail now and the paused
+/// ones with their reason.
+#[utoipa::path(
+    get,
+    path = "/api/v1/push/stats",
+    tag = "subscriptions",
+    operation_id = "push_stats",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The figures.", body = PushStats),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden)
+    )
+)]
+pub async fn stats(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    require_writer(&request, &state)?;
+    let today = state.push.clock().now().div_euclid(86_400);
+    let first = today - (STATS_DAYS - 1);
+    let store = state.store.clone();
+    let (counted, counts, subscriptions) = web::block(move || {
+        Ok::<_, crate::store::StoreError>((
+            store.push_attempt_days(first)?,
+            store.push_counts()?,
+            store.subscriptions()?,
+        ))
+    })
+    .await??;
+    let days = (first..=today)
+        .map(|day| {
+            let (delivered, failed) = counted
+                .iter()
+                .find(|(at, _, _)| *at == day)
+                .map_or((0, 0), |(_, delivered, failed)| (*delivered, *failed));
+            PushDay {
+                day: duijie_core::time::format_utc(day * 86_400)[..10].to_string(),
+                delivered,
+                failed,
+            }
+        })
+        .collect();
+    let trouble = |subscription: &Subscription| PushTrouble {
+        id: subscription.id.clone(),
+        need_id: subscription.need_id.clone(),
+        organization: subscription.organization.clone(),
+        channel: subscription.channel.clone(),
+        paused: subscription.paused,
+        paused_reason: subscription.paused_reason.clone(),
+        last_error: subscription.last_error.clone(),
+        failing_since: subscription
+            .failing_since
+            .map(duijie_core::time::format_utc),
+    };
+    let mut failing: Vec<PushTrouble> = subscriptions
+        .iter()
+        .filter(|subscription| !subscription.paused && subscription.failing_since.is_some())
+        .map(trouble)
+        .collect();
+    let mut paused: Vec<PushTrouble> = subscriptions
+        .iter()
+        .filter(|subscription| subscription.paused)
+        .map(trouble)
+        .collect();
+    failing.sort_by(|a, b| a.id.cmp(&b.id));
+    paused.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(HttpResponse::Ok().json(PushStats {
+        days,
+        counts,
+        failing,
+        paused,
+    }))
 }

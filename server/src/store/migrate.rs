@@ -40,6 +40,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0003_fair_day.sql"),
         postgres: include_str!("../../migrations/postgres/0003_fair_day.sql"),
     },
+    Migration {
+        version: 4,
+        name: "push_attempt_days",
+        sqlite: include_str!("../../migrations/sqlite/0004_push_attempt_days.sql"),
+        postgres: include_str!("../../migrations/postgres/0004_push_attempt_days.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -516,6 +516,20 @@ impl Store {
             db.begin_write(Area::Push)?;
             let mut paused = Vec::new();
             for attempt in attempts {
+                // The dashboard's deliveries per day: one count per UTC day and outcome.
+                db.execute(
+                    "INSERT INTO push_attempt_days (day, outcome, attempts) VALUES (?1, ?2, 1)
+                     ON CONFLICT (day, outcome)
+                     DO UPDATE SET attempts = push_attempt_days.attempts + 1",
+                    params![
+                        attempt.at.div_euclid(86_400),
+                        if attempt.failure.is_none() {
+                            "delivered"
+                        } else {
+                            "failed"
+                        }
+                    ],
+                )?;
                 match &attempt.failure {
                     None => {
                         db.execute(
@@ -572,6 +586,23 @@ impl Store {
             )?
             .iter()
             .map(|row| Ok((row.get(0)?, row.get(1)?)))
+            .collect()
+        })
+    }
+
+    /// The delivery attempts of each UTC day from `first_day` on (days since 1970-01-01):
+    /// (day, delivered, failed).
+    pub fn push_attempt_days(&self, first_day: i64) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+        self.with(Area::Push, |db| {
+            db.query(
+                "SELECT day,
+                        CAST(SUM(CASE WHEN outcome = 'delivered' THEN attempts ELSE 0 END) AS BIGINT),
+                        CAST(SUM(CASE WHEN outcome = 'failed' THEN attempts ELSE 0 END) AS BIGINT)
+                 FROM push_attempt_days WHERE day >= ?1 GROUP BY day ORDER BY day",
+                params![first_day],
+            )?
+            .iter()
+            .map(|row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
             .collect()
         })
     }

@@ -733,6 +733,12 @@ fn every_answer_fits_the_document() {
         None,
         None,
     );
+    // The dashboard's push figures (the subscription above is paused now).
+    let push_stats = "/api/v1/push/stats";
+    let reply = contract.call("GET", push_stats, push_stats, Some(&editor), None);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    contract.call("GET", push_stats, push_stats, Some(&broker), None);
+    contract.call("GET", push_stats, push_stats, None, None);
     contract.call("DELETE", subscription, &own, Some(&other), None);
     let reply = contract.call("DELETE", subscription, &own, Some(&enterprise), None);
     assert_eq!(reply.status, 200, "{}", reply.text());

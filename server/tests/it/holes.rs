@@ -700,7 +700,7 @@ fn access_of(method: &str, path: &str) -> Option<Access> {
         ("POST", "/api/v1/resources" | "/api/v1/import" | "/api/v1/needs/import")
         | ("PUT" | "DELETE", "/api/v1/resources/{id}" | "/api/v1/needs/{id}")
         | ("GET", "/api/v1/export" | "/api/v1/engagements" | "/api/v1/stats")
-        | ("GET", "/api/v1/needs/export") => Writer,
+        | ("GET", "/api/v1/needs/export" | "/api/v1/push/stats") => Writer,
         ("POST", "/api/v1/needs") => NeedWriter,
         ("GET", "/api/v1/needs/{id}" | "/api/v1/needs/{id}/matches") => Member,
         ("POST", "/api/v1/fairs" | "/api/v1/fairs/{id}/participants")

@@ -532,6 +532,11 @@ fn retries_keep_one_delivery_id_and_three_days_of_failures_pause() {
     clock.advance(86_400);
     settle(&server);
     assert_eq!(receiver.requests.lock().unwrap().len(), 3);
+    // The dashboard's figures: one delivery through, two failed attempts, nobody failing now.
+    let stats = push_stats(&server, &editor);
+    assert_eq!(attempt_totals(&stats), (1, 2), "{stats}");
+    assert_eq!(stats["failing"], json!([]), "{stats}");
+    assert_eq!(stats["paused"], json!([]), "{stats}");
 
     // A receiver that always fails: retried for 3 days, then the subscription is paused with why.
     receiver
@@ -552,6 +557,12 @@ fn retries_keep_one_delivery_id_and_three_days_of_failures_pause() {
         settle(&server);
         if hour % 24 == 0 {
             attempts_by_day.push(receiver.requests.lock().unwrap().len());
+        }
+        if hour == 24 {
+            let stats = push_stats(&server, &editor);
+            assert_eq!(stats["failing"][0]["id"], id, "{stats}");
+            assert_eq!(stats["failing"][0]["last_error"], "HTTP 500", "{stats}");
+            assert_eq!(stats["paused"], json!([]), "{stats}");
         }
     }
     let reply = server.send(
@@ -576,6 +587,28 @@ fn retries_keep_one_delivery_id_and_three_days_of_failures_pause() {
         "{attempts_by_day:?}"
     );
     let paused_at = receiver.requests.lock().unwrap().len();
+    // The dashboard shows it paused with why, and every attempt by the day it was made.
+    let stats = push_stats(&server, &editor);
+    assert_eq!(attempt_totals(&stats), (1, paused_at as i64 - 1), "{stats}");
+    assert_eq!(stats["paused"][0]["id"], id, "{stats}");
+    assert!(
+        stats["paused"][0]["paused_reason"]
+            .as_str()
+            .unwrap()
+            .contains("3 days"),
+        "{stats}"
+    );
+    assert_eq!(stats["failing"], json!([]), "{stats}");
+    assert_eq!(stats["counts"]["paused"], 1, "{stats}");
+    let today = duijie_core::time::format_utc(clock.now());
+    let days = stats["days"].as_array().unwrap();
+    assert_eq!(days.len(), 14, "{stats}");
+    assert_eq!(days[13]["day"].as_str().unwrap(), &today[..10], "{stats}");
+    let busy = days
+        .iter()
+        .filter(|day| day["failed"].as_i64().unwrap() > 0)
+        .count();
+    assert!(busy >= 3, "failures over at least 3 days: {stats}");
     clock.advance(86_400);
     settle(&server);
     assert_eq!(
@@ -595,6 +628,34 @@ fn retries_keep_one_delivery_id_and_three_days_of_failures_pause() {
     clock.advance(3_600);
     settle(&server);
     assert_eq!(receiver.wait_for(paused_at + 1).len(), paused_at + 1);
+    let stats = push_stats(&server, &editor);
+    assert_eq!(attempt_totals(&stats), (2, paused_at as i64 - 1), "{stats}");
+    assert_eq!(stats["paused"], json!([]), "{stats}");
+    // Only an editor or admin reads them.
+    let broker = server.token("broker");
+    let reply = server.send("GET", "/api/v1/push/stats", Some(&broker), None);
+    assert_eq!(reply.status, 403, "{}", reply.text());
+}
+
+/// `GET /api/v1/push/stats` as an editor.
+fn push_stats(server: &Server, editor: &str) -> Value {
+    let reply = server.send("GET", "/api/v1/push/stats", Some(editor), None);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    reply.json()
+}
+
+/// The delivered and failed attempts of the 14 days the figures count.
+fn attempt_totals(stats: &Value) -> (i64, i64) {
+    stats["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .fold((0, 0), |(delivered, failed), day| {
+            (
+                delivered + day["delivered"].as_i64().unwrap(),
+                failed + day["failed"].as_i64().unwrap(),
+            )
+        })
 }
 
 #[test]
