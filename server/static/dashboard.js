@@ -2,7 +2,8 @@
 // draws the funnel, conversion by province (the resource's or the enterprise's) and the monthly
 // trend as SVG, a table of any grouping (fair, society, …) with its CSV, and one docking fair's
 // figures (/api/v1/fairs/{id}/stats: requests, the schedule, tables used, check-ins, meetings held
-// and missed, follow-ups and their later stages) as bars and a table. Chinese by default,
+// and missed, follow-ups and their later stages) as bars and a table, and precise push
+// (/api/v1/push/stats: delivery attempts per day, failing and paused subscriptions with why). Chinese by default,
 // English with the button (or ?lang=en); the choice is kept in localStorage. All data goes in as
 // text (textContent and SVG attributes), never as markup.
 "use strict";
@@ -101,6 +102,28 @@ const WORDS = {
     fig_follow_ups: "后续对接（意向）",
     fig_reached: "曾达到：",
     fig_now: "当前：",
+    push_title: "精准推送",
+    push_note: "每天的投递尝试（UTC 日期，近 14 天）：送达的投递与失败的尝试（一次投递重试多次，每次失败都计入）。连续 3 天投递失败的订阅自动暂停。",
+    push_failed: "无法加载推送统计：",
+    push_forbidden: "此令牌不能查看推送统计：需要 editor 或 admin 令牌。",
+    push_day: "日期",
+    push_delivered: "送达",
+    push_failures: "失败",
+    push_subscriptions: "订阅",
+    push_paused: "已暂停",
+    push_queued: "待投递",
+    push_waiting: "等待摘要的条目",
+    push_subscription: "订阅",
+    push_need: "需求",
+    push_organization: "企业",
+    push_channel: "渠道",
+    push_state: "状态",
+    push_why: "原因 / 最近错误",
+    push_since: "失败始于",
+    push_state_paused: "已暂停",
+    push_state_failing: "投递失败中",
+    push_no_trouble: "没有失败或暂停的订阅",
+    push_reasons: { "paused by its owner": "订阅者自行暂停" },
     reasons: { not_relevant: "不相关", too_early: "为时过早", no_capacity: "无余力", other: "其他" },
     statuses: { intent: "意向", contacted: "已联系", negotiating: "洽谈中", signed: "已签约", landed: "已落地", dropped: "已终止" },
     kinds: { expert: "专家", achievement: "科技成果", patent: "专利", organization: "机构" },
@@ -194,6 +217,28 @@ const WORDS = {
     fig_follow_ups: "follow-ups (intents)",
     fig_reached: "reached: ",
     fig_now: "now: ",
+    push_title: "Precise push",
+    push_note: "Delivery attempts per UTC day, last 14 days: deliveries that went through and attempts that failed (a delivery retried several times counts each failure). A subscription whose deliveries all fail for 3 days is paused.",
+    push_failed: "Could not load the push figures: ",
+    push_forbidden: "This token cannot read the push figures: it takes an editor or admin token.",
+    push_day: "day",
+    push_delivered: "delivered",
+    push_failures: "failed",
+    push_subscriptions: "subscriptions",
+    push_paused: "paused",
+    push_queued: "deliveries queued",
+    push_waiting: "items waiting for a digest",
+    push_subscription: "subscription",
+    push_need: "need",
+    push_organization: "enterprise",
+    push_channel: "channel",
+    push_state: "state",
+    push_why: "reason / last error",
+    push_since: "failing since",
+    push_state_paused: "paused",
+    push_state_failing: "failing",
+    push_no_trouble: "no failing or paused subscriptions",
+    push_reasons: {},
     reasons: { not_relevant: "not relevant", too_early: "too early", no_capacity: "no capacity", other: "other" },
     statuses: {},
     kinds: {},
@@ -255,6 +300,7 @@ function applyLanguage() {
   if (shown.group) drawGroups(shown.group);
   if (shown.fairs) fillFairs(shown.fairs);
   if (shown.fair) drawFair(shown.fair);
+  if (shown.push) drawPush(shown.push);
 }
 
 // `group_by` and `province_of` of a choice such as `region:need`.
@@ -509,6 +555,53 @@ async function showFairs() {
   }
 }
 
+function setPushStatus(text, isError) {
+  const status = $("push-status");
+  status.textContent = text;
+  status.className = isError ? "error" : "";
+}
+
+// The push figures: attempts per day as bars (delivered / failed) and a table, the counts, and the
+// subscriptions that fail or are paused with why.
+function drawPush(answer) {
+  const max = Math.max(1, ...answer.days.map((day) => day.delivered + day.failed));
+  barChart($("push-chart"), answer.days.map((day) => ({
+    label: day.day, value: day.delivered + day.failed, max, text: day.delivered + " / " + day.failed,
+  })), "#3d74b6");
+  fillTable($("push-days"), [t("push_day"), t("push_delivered"), t("push_failures")],
+    answer.days.map((day) => [day.day, day.delivered, day.failed]));
+  const counts = answer.counts;
+  fillTable($("push-counts"), [t("figure"), t("value")], [
+    [t("push_subscriptions"), counts.subscriptions],
+    [t("push_paused"), counts.paused],
+    [t("push_queued"), counts.queued],
+    [t("push_delivered"), counts.delivered],
+    [t("push_waiting"), counts.waiting_items],
+  ]);
+  const reasons = WORDS[lang].push_reasons;
+  const trouble = answer.failing.concat(answer.paused).map((item) => [
+    item.id, item.need_id, item.organization, item.channel,
+    t(item.paused ? "push_state_paused" : "push_state_failing"),
+    (item.paused ? reasons[item.paused_reason] || item.paused_reason : item.last_error) || "",
+    item.failing_since || "",
+  ]);
+  if (trouble.length === 0) trouble.push([t("push_no_trouble"), "", "", "", "", "", ""]);
+  fillTable($("push-trouble"), [t("push_subscription"), t("push_need"), t("push_organization"),
+    t("push_channel"), t("push_state"), t("push_why"), t("push_since")], trouble);
+  $("push-trouble").dataset.loaded = "yes";
+}
+
+// Loaded apart from the indicators, with its own message.
+async function showPush() {
+  try {
+    shown.push = await (await fetchStats("/api/v1/push/stats", "push_forbidden")).json();
+    drawPush(shown.push);
+    setPushStatus("");
+  } catch (error) {
+    setPushStatus(t("push_failed") + error.message, true);
+  }
+}
+
 const provinceChoice = () => "region:" + $("province-of").value;
 
 async function showProvinces() {
@@ -526,6 +619,7 @@ async function show() {
   sessionStorage.setItem(TOKEN_KEY, $("token").value.trim());
   setStatus(t("loading"));
   showFairs();
+  showPush();
   try {
     const [, month] = await Promise.all([
       showProvinces(),

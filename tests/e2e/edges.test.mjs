@@ -286,3 +286,28 @@ test('the dashboard shows a docking fair\'s figures from a broker token, outcome
   assert.equal(await page.locator('#fair-status').textContent(), '');
   await page.close();
 });
+
+test('the dashboard shows precise push: 14 days of attempts, and a paused subscription with why', async () => {
+  const need = { id: 'push-dash-1', title: '锂电池回收利用', organization: '推送测试公司' };
+  const created = await api('/api/v1/needs', server.token, { method: 'POST', body: JSON.stringify(need) });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const subscribed = await api('/api/v1/subscriptions', server.token, {
+    method: 'POST', body: JSON.stringify({ need_id: need.id, channel: 'feed' }),
+  });
+  assert.equal(subscribed.status, 201, JSON.stringify(subscribed.body));
+  const id = subscribed.body.subscription.id;
+  const paused = await api(`/api/v1/subscriptions/${id}`, server.token, { method: 'PATCH', body: JSON.stringify({ paused: true }) });
+  assert.equal(paused.status, 200, JSON.stringify(paused.body));
+  const page = await browser.context.newPage();
+  await page.goto(`${server.base}/dashboard?lang=zh`);
+  await page.fill('#token', server.token);
+  await page.click('#controls button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#push-trouble')?.dataset.loaded === 'yes');
+  assert.equal(await page.locator('#push-days tbody tr').count(), 14);
+  assert.equal(await page.locator('#push-chart svg rect').count(), 14);
+  const row = page.locator('#push-trouble tr', { hasText: id });
+  const cells = await row.locator('td').allTextContents();
+  assert.deepEqual(cells.slice(1, 6), [need.id, need.organization, 'feed', '已暂停', '订阅者自行暂停']);
+  assert.equal(await page.locator('#push-status').textContent(), '');
+  await page.close();
+});
