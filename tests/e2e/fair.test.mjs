@@ -135,9 +135,12 @@ test('a broker checks in and records outcomes offline; each reaches the server e
     await row.locator('.recorded[data-state=sent][data-outcome=follow_up]').waitFor({ timeout: 30000 });
     await person.locator('.checked[data-state=sent]').waitFor({ timeout: 30000 });
     await page.locator('.fair-day[data-source=server]').waitFor({ timeout: 30000 });
-    assert.equal(statuses[0], 201, 'the server recorded the write whose reply was lost');
+    // Which reply a loaded machine hands back first is not fixed (once the first one came back
+    // 200: the write had reached the server before the route saw it), so the statuses are checked
+    // as a set; that the server holds each write once is checked on its log below.
     assert.equal(posts[1].body, posts[0].body, 'the retry is the same request, with the same key');
-    assert.equal(statuses[1], 200, 'the retry was answered with the entry already made');
+    assert.ok(statuses.every((status) => status === 201 || status === 200), JSON.stringify(statuses));
+    assert.ok(statuses.includes(200), `a retry was answered with the entry already made: ${JSON.stringify(statuses)}`);
     const keys = posts.map((sent) => JSON.parse(sent.body).idempotency_key);
     assert.ok(keys.every((key) => /^w-[0-9a-f]{32}$/.test(key)));
     assert.equal(new Set(keys).size, 3, 'three writes, each with its key');
