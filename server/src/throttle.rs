@@ -6,10 +6,12 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use actix_web::HttpRequest;
+
+use crate::worker::lock;
 
 /// Buckets kept before full (idle) ones are dropped.
 const MAX_TRACKED_CLIENTS: usize = 100_000;
@@ -151,9 +153,3 @@ impl Drop for ConnectionGuard {
 
 /// What an over-cap connection is told before it is closed.
 pub const SHED_RESPONSE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: application/json\r\nContent-Length: 93\r\nConnection: close\r\n\r\n{\"error\":{\"code\":\"overloaded\",\"message\":\"too many connections; retry shortly\",\"details\":{}}}\n";
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}

@@ -1,5 +1,5 @@
-//! What the background workers (the demand side's lists, push) share: a wake-up signal and locks
-//! that survive a panic.
+//! What the background workers (the demand side's lists, push) share: a wake-up signal; and the
+//! server's one lock that survives a panic (workers, the store's connections, the throttles).
 
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;

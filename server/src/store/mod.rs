@@ -23,6 +23,9 @@ use postgres::fallible_iterator::FallibleIterator as _;
 use rusqlite::Connection;
 
 use crate::store::db::{params, Area, Db, Engine, PgManager};
+// A panic while holding a connection's lock cannot leave SQLite half-written (the transaction
+// rolls back), so a poisoned lock is still safe to use.
+use crate::worker::lock;
 
 pub mod db;
 pub mod engagements;
@@ -592,14 +595,6 @@ fn pause_for_crash_tests() {
         eprintln!("duijie serve: test hook: transaction open, committing in {ms} ms");
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
-}
-
-/// A panic while holding the lock cannot leave SQLite half-written (the transaction rolls back), so a
-/// poisoned lock is still safe to use.
-fn lock(connection: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
-    connection
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn insert_all(db: &mut Db<'_>, resources: &[Resource]) -> Result<(), StoreError> {
