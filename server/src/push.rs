@@ -48,6 +48,12 @@ const MAX_BACKOFF_SECS: i64 = 3_600;
 /// Deliveries sent at once by the delivery worker.
 const SENDERS: usize = 8;
 
+/// How long a replica's claim on the deliveries it sends lasts: longer than a round of
+/// `claim_due_deliveries`' 256 deliveries at `SENDERS` at a time, each at most 15 s (connect and
+/// answer timeouts). A replica that dies mid-round leaves its claimed deliveries to be sent again,
+/// under their ids, this long after.
+const CLAIM_SECS: i64 = 900;
+
 /// The push clock: the system's time plus an offset that tests move (`advance`).
 #[derive(Clone, Default)]
 pub struct Clock {
@@ -521,7 +527,9 @@ impl Shared {
         let now = self.clock.now();
         self.store.cut_digests(now)?;
         loop {
-            let due = self.store.due_deliveries(now, 256)?;
+            let due = self
+                .store
+                .claim_due_deliveries(now, now + claim_secs(), 256)?;
             if due.is_empty() {
                 return Ok(());
             }
@@ -661,6 +669,19 @@ impl Shared {
         );
         crate::push_mail::send(relay, to, &message)
     }
+}
+
+/// `CLAIM_SECS`; debug builds take `DUIJIE_TEST_CLAIM_SECS` instead when it is set, so that the
+/// kill -9 tests see a killed replica's claims lapse in seconds.
+fn claim_secs() -> i64 {
+    #[cfg(debug_assertions)]
+    if let Some(secs) = std::env::var("DUIJIE_TEST_CLAIM_SECS")
+        .ok()
+        .and_then(|secs| secs.parse::<i64>().ok())
+    {
+        return secs;
+    }
+    CLAIM_SECS
 }
 
 /// Debug builds only: when the variable `name` is set, waits that many milliseconds (announcing it

@@ -462,10 +462,20 @@ impl Store {
         })
     }
 
-    /// Up to `limit` deliveries due at `now` of active subscriptions, oldest first.
-    pub fn due_deliveries(&self, now: i64, limit: usize) -> Result<Vec<DueDelivery>, StoreError> {
+    /// Claims up to `limit` deliveries due at `now` of active subscriptions, oldest first: each is
+    /// moved to `claimed_until` in the transaction that reads it, so that another replica on the
+    /// same database does not send it meanwhile (its own claim finds it no longer due). Recording
+    /// the attempt sets when it is due next; a replica that dies before recording leaves the
+    /// delivery to be sent again, under its id, once the claim lapses.
+    pub fn claim_due_deliveries(
+        &self,
+        now: i64,
+        claimed_until: i64,
+        limit: usize,
+    ) -> Result<Vec<DueDelivery>, StoreError> {
         self.with(Area::Push, |db| {
-            let rows = db.query(
+            db.begin_write(Area::Push)?;
+            let candidates = db.query(
                 &format!(
                     "SELECT d.id, d.catalog_version, d.attempts, d.changed_at, {}
                      FROM push_deliveries d JOIN subscriptions s ON s.id = d.subscription_id
@@ -479,6 +489,20 @@ impl Store {
                 ),
                 params![now, limit as i64],
             )?;
+            // The area's write lock serializes claims across replicas; the update's condition
+            // keeps a row that is no longer due (claimed, or sent) out all the same.
+            let mut rows = Vec::with_capacity(candidates.len());
+            for row in candidates {
+                let id: String = row.get(0)?;
+                if db.execute(
+                    "UPDATE push_deliveries SET due_at = ?2
+                     WHERE id = ?1 AND status = 'pending' AND due_at <= ?3",
+                    params![id, claimed_until, now],
+                )? == 1
+                {
+                    rows.push(row);
+                }
+            }
             let mut due = Vec::with_capacity(rows.len());
             for row in rows {
                 let id: String = row.get(0)?;
@@ -499,6 +523,7 @@ impl Store {
                     changed_at: row.get(3)?,
                 });
             }
+            db.commit()?;
             Ok(due)
         })
     }

@@ -1100,7 +1100,10 @@ fn kill_9_at_any_step_of_an_import_loses_and_duplicates_nothing() {
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut killed_after_commit = 0;
     for (round, hook) in hooks.iter().enumerate() {
-        let env: Vec<(&str, &str)> = hook.iter().map(|(name, _)| (*name, "30000")).collect();
+        // A claim on deliveries that the kill leaves unrecorded lapses after a second, so that
+        // the restarted server sends them again (under their ids) while the test waits.
+        let mut env: Vec<(&str, &str)> = hook.iter().map(|(name, _)| (*name, "30000")).collect();
+        env.push(("DUIJIE_TEST_CLAIM_SECS", "1"));
         let mut server = Process::start_with_env(&data, RECEIVER_FLAGS, &env);
         let batch: Vec<Value> = (0..40)
             .map(|i| {
@@ -1202,6 +1205,67 @@ fn kill_9_at_any_step_of_an_import_loses_and_duplicates_nothing() {
         killed_after_commit >= 2,
         "the kills after the commit were exercised"
     );
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// Two replicas on one store (an SQLite folder, or the PostgreSQL database of CI's second run),
+/// each running its push workers: every delivery reaches the receiver once, although each replica
+/// takes 3 s between a webhook's answer and its record, in which the other one looks for due
+/// deliveries several times (a delivery is claimed in the transaction that reads it).
+#[test]
+fn two_replicas_send_each_delivery_once() {
+    use crate::support::{temp_dir, Process};
+    let data = temp_dir("push-two-replicas");
+    let receiver = Receiver::start();
+    let env = [("DUIJIE_TEST_DELIVER_DELAY_MS", "3000")];
+    let first = Process::start_with_env(&data, RECEIVER_FLAGS, &env);
+    let second = Process::start_with_env(&data, RECEIVER_FLAGS, &env);
+    let editor = first.token("editor");
+    let needs: Vec<Value> = (0..4)
+        .map(|i| need_row(&format!("n-{i}"), "甲公司", topic(i)))
+        .collect();
+    let reply = first.request(
+        "POST",
+        "/api/v1/needs/import",
+        Some(&editor),
+        &[],
+        Some(("application/x-ndjson", jsonl(&needs))),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    for i in 0..4 {
+        let reply = first.send(
+            "POST",
+            "/api/v1/subscriptions",
+            Some(&editor),
+            Some(&json!({"need_id": format!("n-{i}"), "channel": "webhook", "url": receiver.url, "min_fit": 0.0})),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.text());
+    }
+    let batch: Vec<Value> = (0..12)
+        .map(|i| {
+            resource(
+                &format!("r-{i:02}"),
+                "achievement",
+                &format!("{}技术{i}", topic(i)),
+            )
+        })
+        .collect();
+    let reply = first.import("", &editor, "application/x-ndjson", &jsonl(&batch));
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    settle_process(&first);
+    settle_process(&second);
+    // Both replicas looked again after the last record.
+    std::thread::sleep(Duration::from_secs(2));
+    let mut sent: BTreeMap<String, usize> = BTreeMap::new();
+    for body in receiver.bodies() {
+        *sent
+            .entry(body["delivery_id"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    assert!(sent.len() >= 4, "a delivery per subscription: {sent:?}");
+    let twice: Vec<_> = sent.iter().filter(|(_, times)| **times > 1).collect();
+    assert!(twice.is_empty(), "sent more than once: {twice:?}");
+    drop((first, second));
     let _ = std::fs::remove_dir_all(&data);
 }
 
