@@ -24,6 +24,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SHARED=$(cd "${SHARED:-$ROOT/../shared}" && pwd)
 WORK=${BENCH_WORK:-/tmp/duijie-bench}/$N
 CLUSTER=$(mktemp -d "${TMPDIR:-/tmp}/duijie-replicas.XXXXXX")
+# PostgreSQL's own user must reach the cluster's folder inside.
+chmod 755 "$CLUSTER"
 command -v wrk >/dev/null || { echo "wrk is missing (Debian: apt-get install wrk)" >&2; exit 1; }
 
 log() { echo "[replicas.sh $(date +%H:%M:%S)] $*" >&2; }
