@@ -133,7 +133,7 @@ for line in lines[1:]:
         continue
     r = dict(zip(head, line.split(",")))
     if r["svname"] == "FRONTEND":
-        print(f"frontend: {r['stot']} requests, 5xx {r['hrsp_5xx']}")
+        print(f"frontend: {r['req_tot']} requests on {r['stot']} connections, 5xx {r['hrsp_5xx']}")
     elif r["svname"] == "BACKEND":
         print(f"backend {r['pxname']}: {r['stot']} requests, retries {r['wretr']}, redispatches {r['wredis']}, 5xx {r['hrsp_5xx']}")
     else:
