@@ -98,6 +98,7 @@ while True:
     time.sleep(0.2)
 PY
 sampler=$!
+sleep 0.5
 
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD)
