@@ -70,7 +70,7 @@ log "cluster up in $((SECONDS - started)) s (PostgreSQL, $REPLICAS replicas, HAP
 . "$CLUSTER/cluster/env"
 SOCK=$CLUSTER/cluster/haproxy.sock
 
-# HAProxy's state of each server, every 0.2 s, as one line per change: "SECONDS backend/server STATUS".
+# HAProxy's state of each server, every 0.2 s, as one line per change: "UNIX-TIME backend/server STATUS".
 python3 - "$SOCK" >"$CLUSTER/transitions" <<'PY' &
 import socket, sys, time
 def stat():
@@ -84,7 +84,6 @@ def stat():
     head = lines[0].lstrip("# ").split(",")
     rows = [dict(zip(head, line.split(","))) for line in lines[1:] if line]
     return {f"{r['pxname']}/{r['svname']}": r["status"] for r in rows if r["svname"] not in ("FRONTEND", "BACKEND")}
-start = time.monotonic()
 last = {}
 while True:
     try:
@@ -93,7 +92,7 @@ while True:
         break
     for name, status in sorted(now.items()):
         if last.get(name) != status:
-            print(f"{time.monotonic() - start:6.2f} {name} {status}", flush=True)
+            print(f"{time.time():.2f} {name} {status}", flush=True)
     last = now
     time.sleep(0.2)
 PY
@@ -106,13 +105,12 @@ log "wrk: ${SECS} s at $CONNECTIONS connections; replica $KILLED killed at $((SE
 DUIJIE_NEEDS=$NEEDS wrk -t2 -c"$CONNECTIONS" -d"${SECS}s" --latency -s "$ROOT/bench/replicas.lua" \
   "$DUIJIE_URL/api/v1/match" >"$CLUSTER/wrk.out" 2>&1 &
 wrk_pid=$!
-t0=$SECONDS
+t0=$(date +%s.%N)
 sleep $((SECS / 3))
 "$ROOT/deploy/local-cluster" kill "$KILLED" --dir "$CLUSTER/cluster"
-killed_at=$((SECONDS - t0))
-restart_started=$SECONDS
+t_killed=$(date +%s.%N)
 "$ROOT/deploy/local-cluster" restart "$KILLED" --dir "$CLUSTER/cluster"
-restart_took=$((SECONDS - restart_started))
+t_ready=$(date +%s.%N)
 wait "$wrk_pid"
 sleep 0.5
 kill "$sampler" 2>/dev/null || true
@@ -146,17 +144,19 @@ result=$(grep '^RESULT' "$CLUSTER/wrk.out" || true)
 read -r requests seconds non2xx connect read_errors write timeout p50 p95 p99 max \
   <<<"$(sed -E -e 's/^RESULT //' -e 's/[a-z0-9]+=//g' <<<"$result")"
 errors=$((non2xx + connect + read_errors + write + timeout))
+# since UNIX-TIME: seconds from wrk's start, to 0.01.
+since() { python3 -c "import sys; print(f'{float(sys.argv[1]) - float(sys.argv[2]):.2f}')" "$1" "$t0"; }
 cat <<EOF
 $(date -u +%Y-%m-%d) · commit $COMMIT · $(nproc) CPUs, load average $LOAD at start
 $REPLICAS replicas behind HAProxy on PostgreSQL, $N generated resources (seed $SEED), wrk -t2 -c$CONNECTIONS -d${SECS}s POST /api/v1/match
-replica $KILLED killed (kill -9) at ${killed_at} s, started again at once: ready after ${restart_took} s
+replica $KILLED killed (kill -9) at $(since "$t_killed") s, started again at once: ready at $(since "$t_ready") s
 
 requests $requests in $seconds s ($(python3 -c "print(f'{$requests / $seconds:.1f}')") req/s)
 errors $errors (non-2xx $non2xx, connect $connect, read $read_errors, write $write, timeout $timeout)
 latency p50 $p50 ms, p95 $p95 ms, p99 $p99 ms, max $max ms
 
-HAProxy's view of the servers (seconds from the start of the run, server, state):
-$(sed 's/^/  /' "$CLUSTER/transitions")
+HAProxy's view of the servers (seconds from wrk's start, server, state):
+$(while read -r t rest; do printf '  %6s %s\n' "$(since "$t")" "$rest"; done <"$CLUSTER/transitions")
 HAProxy's counters:
 $(cat "$CLUSTER/haproxy.stat")
 EOF
