@@ -17,6 +17,14 @@ pub struct Config {
     /// `data`) or `postgres://…`; when set it wins over `data` (a later `--data` or `DUIJIE_DATA`
     /// clears it).
     pub database: Option<String>,
+    /// `DUIJIE_DB_POOL_SIZE`, `--db-pool-size`: connections a PostgreSQL store keeps open at most.
+    pub db_pool_size: u32,
+    /// `DUIJIE_DB_CONNECT_TIMEOUT`, `--db-connect-timeout`: seconds a connection to PostgreSQL may
+    /// take to open (or a free one of the pool to come); default the URL's `connect_timeout`, else 5.
+    pub db_connect_timeout_secs: Option<u64>,
+    /// `DUIJIE_DB_STATEMENT_TIMEOUT`, `--db-statement-timeout`: seconds a PostgreSQL statement may
+    /// run, 0 for no limit; default the URL's `options=-c statement_timeout=…`, else 60.
+    pub db_statement_timeout_secs: Option<u64>,
     /// `DUIJIE_STATIC`, `--static`: the widget's built files, served at `/`.
     pub static_dir: Option<PathBuf>,
     /// `DUIJIE_CORS_ORIGINS` (comma-separated), `--cors-origin` (repeated): exact portal origins
@@ -104,6 +112,9 @@ impl Default for Config {
             addr: "127.0.0.1:8080".to_string(),
             data: PathBuf::from("duijie-data"),
             database: None,
+            db_pool_size: crate::store::DEFAULT_POOL_SIZE,
+            db_connect_timeout_secs: None,
+            db_statement_timeout_secs: None,
             static_dir: None,
             cors_origins: Vec::new(),
             demo: true,
@@ -160,6 +171,21 @@ fn number_env<T: std::str::FromStr>(
             name,
             message: format!("'{text}' is not a number"),
         })?;
+    }
+    Ok(())
+}
+
+/// Sets `target` to the number in variable `name`, when set.
+fn optional_number_env<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    target: &mut Option<T>,
+) -> Result<(), ConfigError> {
+    if let Some(text) = get(name) {
+        *target = Some(text.trim().parse().map_err(|_| ConfigError::Env {
+            name,
+            message: format!("'{text}' is not a number"),
+        })?);
     }
     Ok(())
 }
@@ -295,6 +321,17 @@ impl Config {
                 message: format!("'{secs}' is not a number of seconds"),
             })?;
         }
+        number_env(&get, "DUIJIE_DB_POOL_SIZE", &mut self.db_pool_size)?;
+        optional_number_env(
+            &get,
+            "DUIJIE_DB_CONNECT_TIMEOUT",
+            &mut self.db_connect_timeout_secs,
+        )?;
+        optional_number_env(
+            &get,
+            "DUIJIE_DB_STATEMENT_TIMEOUT",
+            &mut self.db_statement_timeout_secs,
+        )?;
         number_env(&get, "DUIJIE_MAX_CONNECTIONS", &mut self.max_connections)?;
         number_env(
             &get,
@@ -333,6 +370,19 @@ impl Config {
                 })?;
         }
         Ok(())
+    }
+
+    /// How the store connects to PostgreSQL (pool size, timeouts).
+    pub fn store_options(&self) -> crate::store::StoreOptions {
+        crate::store::StoreOptions {
+            pool_size: self.db_pool_size.max(1),
+            connect_timeout: self
+                .db_connect_timeout_secs
+                .map(|secs| std::time::Duration::from_secs(secs.max(1))),
+            statement_timeout: self
+                .db_statement_timeout_secs
+                .map(std::time::Duration::from_secs),
+        }
     }
 
     /// The import bounds of this configuration.

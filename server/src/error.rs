@@ -40,10 +40,11 @@ pub enum Code {
     MethodNotAllowed,
     UnsupportedMediaType,
     RateLimited,
+    StoreUnavailable,
 }
 
 impl Code {
-    pub const ALL: [Code; 18] = [
+    pub const ALL: [Code; 19] = [
         Code::BadQuery,
         Code::BadJson,
         Code::BadBody,
@@ -62,6 +63,7 @@ impl Code {
         Code::MethodNotAllowed,
         Code::UnsupportedMediaType,
         Code::RateLimited,
+        Code::StoreUnavailable,
     ];
 
     /// The stable name sent as `error.code`.
@@ -85,6 +87,7 @@ impl Code {
             Code::MethodNotAllowed => "method_not_allowed",
             Code::UnsupportedMediaType => "unsupported_media_type",
             Code::RateLimited => "rate_limited",
+            Code::StoreUnavailable => "store_unavailable",
         }
     }
 
@@ -100,7 +103,7 @@ impl Code {
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            Code::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Code::Timeout | Code::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Code::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -146,6 +149,9 @@ impl Code {
             Code::UnsupportedMediaType => "the body must be sent as `Content-Type: application/json`",
             Code::RateLimited => {
                 "too many requests (or requests with an unknown token) from this client address; retry after `Retry-After` seconds (also in the message)"
+            }
+            Code::StoreUnavailable => {
+                "the database does not answer (PostgreSQL stopped, unreachable or past `--db-statement-timeout`): whatever needs it (every write, token checks) fails at once, reads of the catalog and matching answer from memory; retry once it is back, no restart needed"
             }
         }
     }
@@ -246,6 +252,9 @@ pub enum ApiError {
     Timeout(u64),
     #[error("origin '{0}' is not allowed")]
     OriginNotAllowed(String),
+    /// The database does not answer; the cause as the store's client saw it.
+    #[error("the database does not answer ({0}); this request needs it and was not done: retry once it is back (reads of the catalog and matching still answer)")]
+    StoreUnavailable(String),
     /// Our fault. The message is logged, not sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -285,6 +294,7 @@ impl ApiError {
             ApiError::RateLimited { .. } => Code::RateLimited,
             ApiError::Timeout(_) => Code::Timeout,
             ApiError::OriginNotAllowed(_) => Code::OriginNotAllowed,
+            ApiError::StoreUnavailable(_) => Code::StoreUnavailable,
             ApiError::Internal(_) => Code::Internal,
         }
     }
@@ -366,9 +376,14 @@ impl ResponseError for ApiError {
     }
 }
 
+/// A database that does not answer is 503 `store_unavailable` (logged once by the store, not per
+/// request); any other store error is ours.
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
-        ApiError::Internal(error.to_string())
+        match error.unavailable() {
+            Some(cause) => ApiError::StoreUnavailable(cause),
+            None => ApiError::Internal(error.to_string()),
+        }
     }
 }
 

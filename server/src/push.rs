@@ -364,7 +364,10 @@ fn run(
         };
         let _ = signal(&strong).wait(Duration::from_millis(500));
         if let Err(error) = work(&strong) {
-            eprintln!("duijie serve: push: {error}");
+            // A database that does not answer is logged once by the store, not twice a second here.
+            if !matches!(error, ApiError::StoreUnavailable(_)) {
+                eprintln!("duijie serve: push: {error}");
+            }
             std::thread::sleep(Duration::from_millis(500));
         }
     }

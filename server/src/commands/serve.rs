@@ -26,6 +26,19 @@ pub struct ServeArgs {
     /// postgres://USER:PASSWORD@HOST:PORT/DATABASE, shared by replicas [env DUIJIE_DATABASE].
     #[arg(long)]
     pub database: Option<String>,
+    /// Connections to PostgreSQL this process keeps open at most [default: 16; env
+    /// DUIJIE_DB_POOL_SIZE].
+    #[arg(long)]
+    pub db_pool_size: Option<u32>,
+    /// Seconds a connection to PostgreSQL may take to open, or a free one of the pool to come; while
+    /// the database does not answer, the longest a write waits before its 503 [default: the URL's
+    /// connect_timeout, else 5; env DUIJIE_DB_CONNECT_TIMEOUT].
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub db_connect_timeout: Option<u64>,
+    /// Seconds a PostgreSQL statement may run, 0 for no limit [default: the URL's
+    /// options=-c statement_timeout=…, else 60; env DUIJIE_DB_STATEMENT_TIMEOUT].
+    #[arg(long, value_name = "SECONDS")]
+    pub db_statement_timeout: Option<u64>,
     /// The widget's built files, served at `/` [default: web/dist when it exists; env DUIJIE_STATIC].
     #[arg(long = "static")]
     pub static_dir: Option<PathBuf>,
@@ -68,7 +81,8 @@ pub struct ServeArgs {
     /// operator's network); off by default [env DUIJIE_WEBHOOK_PRIVATE_HOSTS].
     #[arg(long)]
     pub webhook_private_hosts: bool,
-    /// A TOML file with any of the settings above (keys: addr, data, database, static_dir, cors_origins, demo,
+    /// A TOML file with any of the settings above (keys: addr, data, database, db_pool_size,
+    /// db_connect_timeout_secs, db_statement_timeout_secs, static_dir, cors_origins, demo,
     /// body_limit, import_limit, request_timeout_secs, import_timeout_secs, workers, reload_secs,
     /// import_max_rows, xlsx_max_columns, xlsx_max_cells, xlsx_max_bytes, max_connections,
     /// max_connections_per_ip, client_request_timeout_secs, match_rate, match_burst,
@@ -95,6 +109,15 @@ pub fn resolve_config(args: &ServeArgs, env: impl Fn(&str) -> Option<String>) ->
     }
     if let Some(database) = &args.database {
         config.database = Some(database.clone());
+    }
+    if let Some(size) = args.db_pool_size {
+        config.db_pool_size = size;
+    }
+    if let Some(secs) = args.db_connect_timeout {
+        config.db_connect_timeout_secs = Some(secs);
+    }
+    if let Some(secs) = args.db_statement_timeout {
+        config.db_statement_timeout_secs = Some(secs);
     }
     if let Some(static_dir) = &args.static_dir {
         config.static_dir = Some(static_dir.clone());
@@ -196,7 +219,7 @@ fn on_connect(
 pub fn open_state(config: &Config) -> Result<AppState> {
     let location = config.location()?;
     let store = Arc::new(
-        Store::connect(&location)
+        Store::connect_with(&location, &config.store_options())
             .with_context(|| format!("cannot open the store in {}", location.describe()))?,
     );
     let initial = if config.demo && store.version()?.is_none() {

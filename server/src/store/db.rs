@@ -326,10 +326,26 @@ impl<'a> Db<'a> {
             Engine::Postgres => {
                 self.batch("BEGIN")?;
                 self.in_transaction = true;
-                self.execute("SELECT pg_advisory_xact_lock(?1)", params![area.lock_key()])?;
+                self.lock(area)?;
             }
         }
         self.in_transaction = true;
+        Ok(())
+    }
+
+    /// Inside a write transaction, takes `area`'s write lock too (nothing more on SQLite, whose
+    /// write transaction excludes every other writer). The wait for the lock is not bounded by the
+    /// statement timeout: it lasts as long as the other writer's transaction (a large import), whose
+    /// statements are each bounded.
+    pub fn lock(&mut self, area: Area) -> Result<(), StoreError> {
+        if self.engine() == Engine::Postgres {
+            // One round trip; `TO DEFAULT` is the connection's own timeout (its startup option).
+            self.batch(&format!(
+                "SET LOCAL statement_timeout = 0; SELECT pg_advisory_xact_lock({}); \
+                 SET LOCAL statement_timeout TO DEFAULT",
+                area.lock_key()
+            ))?;
+        }
         Ok(())
     }
 
@@ -488,6 +504,8 @@ impl ToSql for Value {
             Value::Int(int) if *ty == Type::INT4 => i32::try_from(*int)?.to_sql(ty, out),
             Value::Int(int) if *ty == Type::INT2 => i16::try_from(*int)?.to_sql(ty, out),
             Value::Int(int) if *ty == Type::BOOL => (*int != 0).to_sql(ty, out),
+            // A whole number read from SQLite's REAL column (an instance moved between engines).
+            Value::Int(int) if *ty == Type::FLOAT8 => (*int as f64).to_sql(ty, out),
             Value::Int(int) => int.to_sql(ty, out),
             Value::Real(real) if *ty == Type::FLOAT4 => (*real as f32).to_sql(ty, out),
             Value::Real(real) => real.to_sql(ty, out),

@@ -17,6 +17,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use duijie_core::Resource;
 use postgres::fallible_iterator::FallibleIterator as _;
@@ -43,8 +44,44 @@ pub const CATALOG_CHANNEL: &str = "duijie_catalog";
 /// The channel a change of the stored needs is announced on.
 pub const NEEDS_CHANNEL: &str = "duijie_needs";
 
-/// Connections a PostgreSQL store keeps open at most.
-pub const POOL_SIZE: u32 = 16;
+/// How a PostgreSQL store connects: `duijie serve`'s `--db-pool-size`, `--db-connect-timeout` and
+/// `--db-statement-timeout`; the commands take the defaults. SQLite ignores it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Connections the pool keeps open at most.
+    pub pool_size: u32,
+    /// How long opening a connection (or waiting for a free one of the pool) may take; also how
+    /// long a store call waits when the database stops answering, before it fails. `None`: the
+    /// URL's `connect_timeout`, else `DEFAULT_CONNECT_TIMEOUT`.
+    pub connect_timeout: Option<Duration>,
+    /// The longest a statement may run (PostgreSQL's `statement_timeout`); `None`: as the URL's
+    /// `options` say, else `DEFAULT_STATEMENT_TIMEOUT`. Zero: no limit.
+    pub statement_timeout: Option<Duration>,
+}
+
+/// The pool size when none is given.
+pub const DEFAULT_POOL_SIZE: u32 = 16;
+
+/// The connect timeout when neither the flag nor the URL's `connect_timeout` gives one.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The statement timeout when neither the flag nor the URL's `options` gives one: long enough for
+/// the largest statement the store makes (reading a catalog of a million resources at start).
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl Default for StoreOptions {
+    fn default() -> StoreOptions {
+        StoreOptions {
+            pool_size: DEFAULT_POOL_SIZE,
+            connect_timeout: None,
+            statement_timeout: None,
+        }
+    }
+}
+
+/// While the database does not answer, store calls fail at once with the last error; one call in
+/// this long tries a connection again.
+const PROBE_EVERY: Duration = Duration::from_millis(500);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -59,6 +96,10 @@ pub enum StoreError {
     Postgres(#[from] postgres::Error),
     #[error("database: no connection: {0}")]
     Pool(#[from] r2d2::Error),
+    /// The database does not answer (stopped, unreachable, shutting down); the cause as the client
+    /// saw it.
+    #[error("database unreachable: {0}")]
+    Unavailable(String),
     #[error("database: column {index} holds {found}, not what the store expects")]
     Column { index: usize, found: String },
     #[error("database: a query returned no row")]
@@ -79,12 +120,57 @@ pub enum StoreError {
         "--database {0}: not a database URL (sqlite://PATH of a data folder, or postgres://…)"
     )]
     Url(String),
+    /// The URL asks for TLS, which this build's client does not have.
+    #[error(
+        "--database {0}: sslmode=require, but this duijie connects to PostgreSQL without TLS \
+         (sslmode=disable or prefer); reach the database over a trusted network or a TLS tunnel"
+    )]
+    NoTls(String),
     /// The database was migrated by a newer duijie: this binary does not know its tables.
     #[error(
         "the database's schema is at version {found}, newer than this duijie knows (version \
          {known}); run the duijie that migrated it, or a newer one"
     )]
     SchemaTooNew { found: i64, known: i64 },
+}
+
+impl StoreError {
+    /// Why the database did not answer, when that is what this error is: no connection could be had,
+    /// the connection broke or the server is shutting down, or a statement ran past the statement
+    /// timeout. `None` for every other error (a bad query, a constraint, a corrupt row: our fault).
+    pub fn unavailable(&self) -> Option<String> {
+        match self {
+            StoreError::Unavailable(cause) => Some(cause.clone()),
+            StoreError::Pool(error) => Some(error.to_string()),
+            StoreError::Postgres(error) => match error.as_db_error() {
+                Some(db) => {
+                    let code = db.code().code();
+                    // 08: connection exceptions; 57P0x: the server shutting down or starting up;
+                    // 53300: too many connections; 57014: cancelled (the statement timeout).
+                    let down = code.starts_with("08")
+                        || code.starts_with("57P0")
+                        || code == "53300"
+                        || code == "57014";
+                    down.then(|| postgres_message(error))
+                }
+                // The client's own failures of the connection (not of a parameter or a column).
+                None => {
+                    let message = error.to_string();
+                    [
+                        "error communicating with the server",
+                        "connection closed",
+                        "error connecting to server",
+                        "timeout waiting for server",
+                        "error performing TLS handshake",
+                    ]
+                    .iter()
+                    .any(|kind| message.starts_with(kind))
+                    .then(|| postgres_message(error))
+                }
+            },
+            _ => None,
+        }
+    }
 }
 
 /// Where a store is: `sqlite://PATH` (a data folder, as `--data PATH`) or a PostgreSQL URL.
@@ -117,6 +203,41 @@ impl Location {
             Location::Postgres(url) => redact(url),
         }
     }
+}
+
+/// The client configuration of `url` with `options`: the connect timeout of the options when given,
+/// else the URL's `connect_timeout`, else `DEFAULT_CONNECT_TIMEOUT`; the statement timeout likewise
+/// (the URL's is a `-c statement_timeout=…` in its `options`), sent as a startup option so that it
+/// holds on every connection of the pool and the listener's.
+fn client_config(url: &str, options: &StoreOptions) -> Result<postgres::Config, StoreError> {
+    let mut config: postgres::Config = url.parse()?;
+    if config.get_ssl_mode() == postgres::config::SslMode::Require {
+        return Err(StoreError::NoTls(redact(url)));
+    }
+    match options.connect_timeout {
+        Some(timeout) => {
+            config.connect_timeout(timeout);
+        }
+        None if config.get_connect_timeout().is_none() => {
+            config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
+        }
+        None => {}
+    }
+    let startup = config.get_options().unwrap_or_default().to_string();
+    let statement_timeout = match options.statement_timeout {
+        Some(timeout) => Some(timeout),
+        None if startup.contains("statement_timeout") => None,
+        None => Some(DEFAULT_STATEMENT_TIMEOUT),
+    };
+    if let Some(timeout) = statement_timeout {
+        // A later -c wins over an earlier one of the URL.
+        let startup = format!(
+            "{startup} -c statement_timeout={}",
+            timeout.as_millis().min(i32::MAX as u128)
+        );
+        config.options(startup.trim());
+    }
+    Ok(config)
 }
 
 /// A PostgreSQL error with the server's message and code (the client's own Display says only
@@ -212,6 +333,9 @@ pub struct Store {
     migrated: migrate::Migrated,
     /// PostgreSQL: how to connect (the listener's own connection).
     postgres_config: Option<postgres::Config>,
+    /// PostgreSQL: when the database last failed to answer a connection, and why; `None` while it
+    /// answers.
+    outage: Mutex<Option<(Instant, String)>>,
 }
 
 /// Read-only SQLite connections kept open between requests.
@@ -236,6 +360,11 @@ impl Store {
     /// Opens the store at `location`, creating it when needed, and brings its schema to the
     /// newest version this binary knows (`StoreError::SchemaTooNew` when it is newer still).
     pub fn connect(location: &Location) -> Result<Store, StoreError> {
+        Store::connect_with(location, &StoreOptions::default())
+    }
+
+    /// `connect`, with the pool and timeouts of `options` on PostgreSQL.
+    pub fn connect_with(location: &Location, options: &StoreOptions) -> Result<Store, StoreError> {
         let migrated;
         let mut postgres_config = None;
         let engines = match location {
@@ -265,11 +394,12 @@ impl Store {
                 }))
             }
             Location::Postgres(url) => {
-                let config: postgres::Config = url.parse()?;
+                let config = client_config(url, options)?;
+                let connect_timeout = config.get_connect_timeout().copied();
                 let pool = r2d2::Pool::builder()
-                    .max_size(POOL_SIZE)
+                    .max_size(options.pool_size.max(1))
                     .min_idle(Some(1))
-                    .connection_timeout(std::time::Duration::from_secs(10))
+                    .connection_timeout(connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                     .build(PgManager::new(config.clone()))?;
                 postgres_config = Some(config);
                 let mut connection = pool.get()?;
@@ -284,6 +414,7 @@ impl Store {
             location: location.clone(),
             migrated,
             postgres_config,
+            outage: Mutex::new(None),
         })
     }
 
@@ -329,13 +460,71 @@ impl Store {
             }
             // Off the async runtime: a request handler may call the store directly.
             Engines::Postgres(pool) => self.off_runtime(|| {
-                let mut connection = pool.get().map_err(StoreError::from)?;
+                let mut connection = self.pooled(pool)?;
                 let mut db = Db::postgres(&mut connection);
                 let result = work(&mut db);
                 drop(db);
                 result
             }),
         }
+    }
+
+    /// A connection of the pool: an idle one (checked alive) at once; else, when the pool has none
+    /// left at all (as once the database stopped: every connection broke) or the database has been
+    /// failing, first a quick try of a connection of its own, so that while the database does not
+    /// answer every call fails at once (`StoreError::Unavailable`, the same cause for `PROBE_EVERY`)
+    /// instead of each waiting out the pool's connect timeout, which it keeps retrying within.
+    fn pooled(
+        &self,
+        pool: &r2d2::Pool<PgManager>,
+    ) -> Result<r2d2::PooledConnection<PgManager>, StoreError> {
+        if let Some(connection) = pool.try_get() {
+            return Ok(connection);
+        }
+        let Some(config) = &self.postgres_config else {
+            return pool.get().map_err(StoreError::from);
+        };
+        let failing = lock(&self.outage).is_some();
+        if failing || pool.state().connections == 0 {
+            {
+                let mut outage = lock(&self.outage);
+                if let Some((probed, cause)) = outage.as_mut() {
+                    if probed.elapsed() < PROBE_EVERY {
+                        return Err(StoreError::Unavailable(cause.clone()));
+                    }
+                    // The callers meanwhile fail at once; this one tries.
+                    *probed = Instant::now();
+                }
+            }
+            match config.connect(postgres::NoTls) {
+                Ok(_probe) => *lock(&self.outage) = None,
+                Err(error) => {
+                    let cause = postgres_message(&error);
+                    if StoreError::Postgres(error).unavailable().is_some() {
+                        if !failing {
+                            eprintln!(
+                                "duijie serve: the database in {} does not answer: {cause}; reads \
+                                 answer from memory, writes fail with 503 until it is back",
+                                self.location.describe()
+                            );
+                        }
+                        *lock(&self.outage) = Some((Instant::now(), cause.clone()));
+                        return Err(StoreError::Unavailable(cause));
+                    }
+                }
+            }
+            if failing {
+                eprintln!(
+                    "duijie serve: the database in {} answers again",
+                    self.location.describe()
+                );
+            }
+        }
+        pool.get().map_err(|error| {
+            let error = StoreError::from(error);
+            *lock(&self.outage) = Some((Instant::now(), error.to_string()));
+            error
+        })
     }
 
     /// On PostgreSQL, starts a thread that LISTENs on its own connection for the catalog's and the
@@ -350,9 +539,12 @@ impl Store {
         let location = self.location.describe();
         std::thread::spawn(move || {
             let mut first = true;
+            // A database that stays down is reported once, not every second.
+            let mut reported = false;
             loop {
                 match config.connect(postgres::NoTls) {
                     Ok(mut client) => {
+                        reported = false;
                         let listening = client.batch_execute(&format!(
                             "LISTEN {CATALOG_CHANNEL}; LISTEN {NEEDS_CHANNEL}"
                         ));
@@ -385,10 +577,14 @@ impl Store {
                         }
                     }
                     Err(error) => {
-                        eprintln!(
-                            "duijie serve: cannot listen in {location}: {}",
-                            postgres_message(&error)
-                        )
+                        if !reported {
+                            eprintln!(
+                                "duijie serve: cannot listen in {location}: {}; trying again every \
+                                 second",
+                                postgres_message(&error)
+                            );
+                        }
+                        reported = true;
                     }
                 }
                 std::thread::sleep(std::time::Duration::from_secs(1));

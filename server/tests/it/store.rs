@@ -115,6 +115,28 @@ fn a_sqlite_url_names_the_data_folder() {
     assert_eq!(store.tokens().unwrap().len(), 1);
 }
 
+/// The client has no TLS: a URL that requires it is refused with a message before any connection.
+#[test]
+fn a_url_that_requires_tls_is_refused() {
+    let output = duijie(
+        &[
+            "migrate",
+            "--database",
+            "postgres://duijie:secret@127.0.0.1:1/duijie?sslmode=require",
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(
+        stderr(&output).contains(
+            "--database postgres://duijie:***@127.0.0.1:1/duijie?sslmode=require: sslmode=require, \
+             but this duijie connects to PostgreSQL without TLS"
+        ),
+        "{}",
+        stderr(&output)
+    );
+}
+
 #[test]
 fn a_database_that_is_no_url_is_refused() {
     let output = duijie(&["migrate", "--database", "mysql://somewhere/db"], &[]);
@@ -345,4 +367,242 @@ fn retries_across_replicas_make_one_engagement() {
             .json();
         assert_eq!(list["total"], 1, "{list}");
     }
+}
+
+/// A PostgreSQL database of its own for one test: on the suite's server when `DUIJIE_TEST_DATABASE`
+/// is set, else on a private cluster (kept alive by the returned `Cluster`) when the PostgreSQL
+/// binaries are installed; `None` (the test skipped) on a machine without either.
+fn postgres_database(name: &str) -> Option<(Option<crate::support::Cluster>, String)> {
+    if crate::support::postgres().is_some() {
+        return Some((None, database_for(&temp_dir(name)).unwrap()));
+    }
+    let cluster = crate::support::Cluster::start(name)?;
+    let url = cluster.url.clone();
+    Some((Some(cluster), url))
+}
+
+/// `duijie token create --scope SCOPE --database URL`: the token.
+fn token_on(database: &str, scope: &str) -> String {
+    let output = duijie(
+        &["token", "create", "--scope", scope, "--database", database],
+        &[],
+    );
+    assert!(output.status.success(), "{output:?}");
+    stdout(&output).lines().last().unwrap().trim().to_string()
+}
+
+/// The database stopped under a replica: reads (matching, the catalog, a resource) keep answering
+/// from memory, every one of them; a write fails within the connect timeout with 503
+/// `store_unavailable` and a message saying so, the next ones at once, and `/readyz` says
+/// `unreachable`; once the database is back the same write succeeds, without a restart. On a
+/// private cluster of its own: the suite's shared one must stay up.
+#[test]
+fn with_the_database_down_reads_answer_and_writes_fail_cleanly_until_it_is_back() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let Some(cluster) = crate::support::Cluster::start("db-down") else {
+        return;
+    };
+    let server = Process::start_on(
+        &cluster.url,
+        &[
+            "--no-demo",
+            "--match-rate",
+            "0",
+            "--db-connect-timeout",
+            "2",
+        ],
+    );
+    let editor = token_on(&cluster.url, "editor");
+    let reply = server.import(
+        "?format=jsonl",
+        &editor,
+        "application/x-ndjson",
+        &jsonl(&small_catalog(20)),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let write = |id: &str| {
+        let started = Instant::now();
+        let reply = server.send(
+            "POST",
+            "/api/v1/resources",
+            Some(&editor),
+            Some(&crate::support::resource(id, "expert", "储能专家")),
+        );
+        (reply, started.elapsed())
+    };
+
+    let stop = AtomicBool::new(false);
+    let (reads, failed) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    std::thread::scope(|scope| {
+        for reader in 0..2 {
+            let (base, stop, reads, failed) = (&server.base, &stop, &reads, &failed);
+            scope.spawn(move || {
+                let need = serde_json::json!({"need": {"text": "锂电池储能"}}).to_string();
+                while !stop.load(Ordering::SeqCst) {
+                    let get = |path: &str| {
+                        crate::support::request("GET", &format!("{base}{path}"), None, &[], None)
+                    };
+                    let replies = [
+                        crate::support::request(
+                            "POST",
+                            &format!("{base}/api/v1/match"),
+                            None,
+                            &[],
+                            Some(("application/json", need.clone().into_bytes())),
+                        ),
+                        get("/api/v1/resources?limit=5"),
+                        get(&format!("/api/v1/resources/r-0000{reader}")),
+                    ];
+                    for reply in replies {
+                        reads.fetch_add(1, Ordering::SeqCst);
+                        if reply.status != 200 {
+                            failed.fetch_add(1, Ordering::SeqCst);
+                            eprintln!("a read failed: {} {}", reply.status, reply.text());
+                        }
+                    }
+                }
+            });
+        }
+
+        // The readers stop however this ends (a failed assertion too), so the scope can end.
+        struct StopOnDrop<'a>(&'a AtomicBool);
+        impl Drop for StopOnDrop<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        let _stop_readers = StopOnDrop(&stop);
+
+        cluster.stop();
+        let before = reads.load(Ordering::SeqCst);
+        let (refused, took) = write("r-new-1");
+        assert_eq!(refused.status, 503, "{}", refused.text());
+        assert_eq!(
+            refused.error_code(),
+            "store_unavailable",
+            "{}",
+            refused.text()
+        );
+        let message = refused.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            message.starts_with("the database does not answer ("),
+            "{message}"
+        );
+        assert!(took < Duration::from_secs(4), "the write took {took:?}");
+        eprintln!("the first write refused in {took:?}: {message}");
+        // The database known down, the next writes fail at once.
+        for attempt in 0..5 {
+            let (refused, took) = write("r-new-1");
+            assert_eq!(
+                refused.error_code(),
+                "store_unavailable",
+                "{}",
+                refused.text()
+            );
+            assert!(
+                took < Duration::from_secs(1),
+                "write {attempt} took {took:?}"
+            );
+        }
+        let ready = server.get("/readyz");
+        assert_eq!(ready.status, 503, "{}", ready.text());
+        assert_eq!(ready.json()["status"], "unreachable");
+        std::thread::sleep(Duration::from_secs(1));
+        assert!(
+            reads.load(Ordering::SeqCst) > before + 20,
+            "the readers stalled while the database was down"
+        );
+
+        cluster.resume();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let (reply, _) = write("r-new-1");
+            if reply.status == 201 {
+                break;
+            }
+            assert_eq!(reply.error_code(), "store_unavailable", "{}", reply.text());
+            assert!(
+                Instant::now() < deadline,
+                "writes did not work again once the database was back"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    assert_eq!(failed.load(Ordering::SeqCst), 0, "reads failed");
+    eprintln!("{} reads, all answered", reads.load(Ordering::SeqCst));
+    assert_eq!(server.get("/api/v1/resources/r-new-1").status, 200);
+    assert_eq!(server.get("/readyz").status, 200);
+}
+
+/// `--db-pool-size` bounds the connections a replica opens, and `--db-statement-timeout` how long a
+/// statement may wait: with the tokens table locked by another session, two requests at once that
+/// look up their token (the two HTTP workers) hold one connection between them, the other waiting
+/// for it, and each fails with 503 `store_unavailable` naming the statement timeout, instead of
+/// hanging until the lock goes.
+#[test]
+fn the_pool_size_and_the_statement_timeout_hold() {
+    let Some((_cluster, url)) = postgres_database("pool") else {
+        return;
+    };
+    let server = Process::start_on(
+        &url,
+        &[
+            "--no-demo",
+            "--db-pool-size",
+            "1",
+            "--db-statement-timeout",
+            "2",
+        ],
+    );
+    let editor = token_on(&url, "editor");
+    assert_eq!(
+        server
+            .send("GET", "/api/v1/whoami", Some(&editor), None)
+            .status,
+        200
+    );
+    let mut locker = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut lock = locker.transaction().unwrap();
+    lock.batch_execute("LOCK TABLE tokens IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let mut watcher = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let started = Instant::now();
+    let answers: Vec<(u16, String, Duration)> = std::thread::scope(|scope| {
+        let sent: Vec<_> = (0..2)
+            .map(|_| {
+                let (url, editor) = (server.url("/api/v1/whoami"), &editor);
+                scope.spawn(move || {
+                    let reply = crate::support::request("GET", &url, Some(editor), &[], None);
+                    (reply.status, reply.text(), started.elapsed())
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(1000));
+        let waiting: i64 = watcher
+            .query_one(
+                "SELECT COUNT(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(waiting, 1, "connections of the replica waiting on the lock");
+        sent.into_iter().map(|sent| sent.join().unwrap()).collect()
+    });
+    lock.rollback().unwrap();
+    for (status, body, took) in &answers {
+        assert_eq!(*status, 503, "{body}");
+        assert!(body.contains("store_unavailable"), "{body}");
+        assert!(body.contains("statement timeout"), "{body}");
+        assert!(*took < Duration::from_secs(8), "took {took:?}");
+    }
+    assert_eq!(
+        server
+            .send("GET", "/api/v1/whoami", Some(&editor), None)
+            .status,
+        200
+    );
 }

@@ -76,6 +76,83 @@ pub fn store_flags(data: &Path) -> Vec<String> {
     }
 }
 
+/// A private PostgreSQL cluster of one test, made by `.ci/pg-cluster` under a temp folder, for what a
+/// test does to the database server itself (stops it, starts it again), which the suite's shared
+/// `DUIJIE_TEST_DATABASE` must not see. Stopped and removed when dropped.
+pub struct Cluster {
+    dir: PathBuf,
+    /// Its admin URL (`postgres://postgres@127.0.0.1:PORT/postgres`).
+    pub url: String,
+}
+
+impl Cluster {
+    /// A new cluster, when the PostgreSQL binaries are installed (`initdb` on the PATH or under
+    /// `/usr/lib/postgresql/*/bin`, as the script looks); `None` when they are not, so a test on it
+    /// is skipped on a machine without them, never where the suite runs on PostgreSQL
+    /// (`DUIJIE_TEST_DATABASE` set: then their absence fails the test).
+    pub fn start(name: &str) -> Option<Cluster> {
+        let installed = Command::new("sh")
+            .args([
+                "-c",
+                "command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1",
+            ])
+            .status()
+            .is_ok_and(|status| status.success());
+        if !installed {
+            assert!(
+                postgres().is_none(),
+                "DUIJIE_TEST_DATABASE is set but no PostgreSQL binaries (initdb) are installed"
+            );
+            eprintln!("no PostgreSQL binaries (initdb): skipped");
+            return None;
+        }
+        let dir = temp_dir(name).join("cluster");
+        let mut cluster = Cluster {
+            dir,
+            url: String::new(),
+        };
+        cluster.url = cluster.run("start");
+        Some(cluster)
+    }
+
+    /// `.ci/pg-cluster ACTION DIR`; its standard output.
+    fn run(&self, action: &str) -> String {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ci/pg-cluster");
+        let output = Command::new(script)
+            .arg(action)
+            .arg(&self.dir)
+            .output()
+            .expect("run .ci/pg-cluster");
+        assert!(output.status.success(), "pg-cluster {action}: {output:?}");
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    }
+
+    /// Stops the server (`pg_ctl stop -m fast`: its connections are cut).
+    pub fn stop(&self) {
+        self.run("stop");
+    }
+
+    /// Starts the stopped server again, on the same port.
+    pub fn resume(&self) {
+        let url = self.run("start");
+        assert_eq!(url, self.url);
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ci/pg-cluster"),
+        )
+        .arg("stop")
+        .arg(&self.dir)
+        .output();
+        if let Some(parent) = self.dir.parent() {
+            let _ = std::fs::remove_dir_all(parent);
+        }
+    }
+}
+
 /// A fresh, empty data folder path, unique to this process and call.
 pub fn temp_dir(name: &str) -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -390,12 +467,35 @@ impl Process {
         Process::spawn(command, &temp_dir(name), &["--no-demo"], &[])
     }
 
-    fn spawn(mut command: Command, data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Process {
+    /// A server on the store at `database` (a URL), with extra flags: a store the suite's
+    /// `DUIJIE_TEST_DATABASE` does not name (a private cluster's).
+    pub fn start_on(database: &str, extra: &[&str]) -> Process {
+        let data = temp_dir("on-database");
+        Process::spawn_on(
+            Command::new(server_bin()),
+            &data,
+            Some(database.to_string()),
+            extra,
+            &[],
+        )
+    }
+
+    fn spawn(command: Command, data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Process {
+        Process::spawn_on(command, data, database_for(data), extra, env)
+    }
+
+    fn spawn_on(
+        mut command: Command,
+        data: &Path,
+        database: Option<String>,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Process {
         let mut child = command
             .args(["serve", "--addr", "127.0.0.1:0", "--workers", "2", "--data"])
             .arg(data)
             .args(
-                database_for(data)
+                database
                     .map(|url| ["--database".to_string(), url])
                     .iter()
                     .flatten(),
