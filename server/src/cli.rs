@@ -40,6 +40,12 @@ pub enum Command {
     Needs(commands::needs::NeedsCommand),
     /// Bring a store's schema to the newest version this duijie knows (serve does it at start).
     Migrate(commands::migrate::MigrateArgs),
+    /// Write a whole instance (every table of the store: catalog, tokens, engagements, needs,
+    /// subscriptions and their outbox, fairs) to a file, to move it to another store.
+    Export(commands::instance::ExportArgs),
+    /// Read a file of `duijie export` into a store (SQLite or PostgreSQL), all or nothing; an
+    /// empty store unless --replace. Not the catalog's import (POST /api/v1/import).
+    ImportInstance(commands::instance::ImportArgs),
 }
 
 /// Parses the arguments, runs the command, and turns errors into a message and a non-zero exit.
@@ -55,6 +61,8 @@ pub fn main() -> ExitCode {
         Command::Demand(args) => commands::demand::run(args),
         Command::Needs(command) => commands::needs::run(command),
         Command::Migrate(args) => commands::migrate::run(args),
+        Command::Export(args) => commands::instance::export(args),
+        Command::ImportInstance(args) => commands::instance::import(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 
 pub mod demand;
 pub mod eval;
+pub mod instance;
 pub mod matching;
 pub mod migrate;
 pub mod needs;

@@ -173,6 +173,11 @@ impl<T: FromValue> FromValue for Option<T> {
 pub struct Row(Vec<Value>);
 
 impl Row {
+    /// Every column, in order.
+    pub fn values(&self) -> &[Value] {
+        &self.0
+    }
+
     /// Column `index` as a `T`; a column of another type is an error (as rusqlite's `get`).
     pub fn get<T: FromValue>(&self, index: usize) -> Result<T, StoreError> {
         let value = self.0.get(index).unwrap_or(&Value::Null);

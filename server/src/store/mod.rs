@@ -31,6 +31,7 @@ use crate::worker::lock;
 pub mod db;
 pub mod engagements;
 pub mod fairs;
+pub mod instance;
 pub mod migrate;
 pub mod needs;
 pub mod push;

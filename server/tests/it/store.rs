@@ -606,3 +606,201 @@ fn the_pool_size_and_the_statement_timeout_hold() {
         200
     );
 }
+
+/// `duijie ARGS`, which must succeed: its standard output.
+fn ok(args: &[&str]) -> String {
+    let output = duijie(args, &[]);
+    assert!(output.status.success(), "{args:?}: {output:?}");
+    stdout(&output)
+}
+
+/// What a client sees of a whole instance over HTTP: the catalog, the stored needs, the
+/// engagements with their steps, the subscriptions and the fairs (through the tokens moved with it).
+fn seen(server: &Process, editor: &str, enterprise: &str) -> Vec<serde_json::Value> {
+    let get = |path: &str, token: &str| {
+        let reply = server.send("GET", path, Some(token), None);
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text());
+        reply.json()
+    };
+    let engagements = get("/api/v1/engagements", editor);
+    let mut seen = vec![
+        server.get("/healthz").json(),
+        get("/api/v1/resources?limit=100", editor),
+        get("/api/v1/needs", editor),
+        engagements.clone(),
+        get("/api/v1/subscriptions", enterprise),
+        get("/api/v1/fairs", editor),
+        get("/api/v1/stats", editor),
+    ];
+    for item in engagements["items"].as_array().unwrap() {
+        let id = item["id"].as_str().unwrap();
+        seen.push(get(&format!("/api/v1/engagements/{id}"), editor));
+    }
+    // Links name the server's address, another for each process.
+    seen.iter()
+        .map(|answer| {
+            let text = answer.to_string().replace(&server.base, "http://SERVER");
+            serde_json::from_str(&text).unwrap()
+        })
+        .collect()
+}
+
+/// `seen` twice the same, the first answer that differs shown whole.
+fn same(got: &[serde_json::Value], wanted: &[serde_json::Value]) {
+    assert_eq!(got.len(), wanted.len());
+    for (got, wanted) in got.iter().zip(wanted) {
+        assert!(got == wanted, "got\n{got:#}\nwanted\n{wanted:#}");
+    }
+}
+
+/// A whole instance moves between stores: filled over HTTP on SQLite (catalog, tokens, a stored
+/// need, an engagement and its steps, a subscription, a fair), exported, imported into PostgreSQL
+/// (SQLite again where there is no PostgreSQL), served there with what every route shows the same
+/// and the same tokens valid, a write made there; then back into a new SQLite store, the same
+/// again. A store that holds anything is refused unless `--replace`.
+#[test]
+fn an_instance_moves_between_sqlite_and_postgresql_and_back() {
+    let dir = temp_dir("instance");
+    let source = format!("sqlite://{}", dir.join("source").display());
+    let (_cluster, target) = match postgres_database("instance-target") {
+        Some((cluster, url)) => (cluster, url),
+        None => (None, format!("sqlite://{}", dir.join("target").display())),
+    };
+    let back = format!("sqlite://{}", dir.join("back").display());
+
+    let editor = token_on(&source, "editor");
+    let broker = token_on(&source, "broker");
+    let enterprise = {
+        let output = duijie(
+            &[
+                "token",
+                "create",
+                "--scope",
+                "enterprise",
+                "--organization",
+                "甲公司",
+                "--database",
+                &source,
+            ],
+            &[],
+        );
+        assert!(output.status.success(), "{output:?}");
+        stdout(&output).lines().last().unwrap().trim().to_string()
+    };
+    let server = Process::start_on(&source, &["--no-demo", "--match-rate", "0"]);
+    let created = |reply: crate::support::Reply| {
+        assert!(
+            reply.status == 200 || reply.status == 201,
+            "{}",
+            reply.text()
+        );
+        reply.json()
+    };
+    created(server.import(
+        "?format=jsonl",
+        &editor,
+        "application/x-ndjson",
+        &jsonl(&small_catalog(12)),
+    ));
+    created(server.send(
+        "POST",
+        "/api/v1/needs",
+        Some(&enterprise),
+        Some(&serde_json::json!({
+            "id": "n-1",
+            "title": "锂电池储能需求",
+            "text": "我公司需要锂电池储能方面的技术支持，希望与专家合作攻关。",
+            "organization": "甲公司",
+            "visibility": "public",
+        })),
+    ));
+    let engagement = created(server.send(
+        "POST",
+        "/api/v1/engagements",
+        Some(&broker),
+        Some(&serde_json::json!({
+            "need": {"text": "需要锂电池储能系统的热管理技术"},
+            "resource_id": "r-00001",
+            "idempotency_key": "tablet-1:1",
+        })),
+    ));
+    let id = engagement["id"].as_str().unwrap();
+    created(server.send(
+        "POST",
+        &format!("/api/v1/engagements/{id}/transitions"),
+        Some(&broker),
+        Some(&serde_json::json!({"to": "contacted", "note": "电话联系"})),
+    ));
+    created(server.send(
+        "POST",
+        "/api/v1/subscriptions",
+        Some(&enterprise),
+        Some(&serde_json::json!({"need_id": "n-1", "channel": "feed"})),
+    ));
+    created(server.send(
+        "POST",
+        "/api/v1/fairs",
+        Some(&editor),
+        Some(&crate::fairs::settings(crate::fairs::FUTURE)),
+    ));
+    // A change after the subscription, so the outbox holds something.
+    created(server.import(
+        "?format=jsonl",
+        &editor,
+        "application/x-ndjson",
+        &jsonl(&small_catalog(14)),
+    ));
+    std::thread::sleep(Duration::from_secs(1));
+    let before = seen(&server, &editor, &enterprise);
+    drop(server);
+
+    let file = dir.join("instance.jsonl");
+    let file = file.to_str().unwrap();
+    let exported = ok(&["export", "--database", &source, "--out", file]);
+    eprintln!("{exported}");
+    for table in [
+        "resources 14",
+        "tokens 3",
+        "engagements 1",
+        "engagement_steps 2",
+        "needs 1",
+    ] {
+        assert!(exported.contains(table), "{table}: {exported}");
+    }
+    ok(&["import-instance", file, "--database", &target]);
+    let refused = duijie(&["import-instance", file, "--database", &target], &[]);
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    assert!(
+        stderr(&refused).contains("the target store is not empty (table catalog holds 1 rows)"),
+        "{}",
+        stderr(&refused)
+    );
+    eprintln!(
+        "{}",
+        ok(&["import-instance", file, "--database", &target, "--replace"])
+    );
+
+    let moved = Process::start_on(&target, &["--no-demo", "--match-rate", "0"]);
+    same(&seen(&moved, &editor, &enterprise), &before);
+    // The moved store takes writes: a new engagement gets the next id, not a used one.
+    let second = created(moved.send(
+        "POST",
+        "/api/v1/engagements",
+        Some(&broker),
+        Some(&serde_json::json!({
+            "need": {"text": "污水处理"},
+            "resource_id": "r-00002",
+            "idempotency_key": "tablet-1:2",
+        })),
+    ));
+    assert_ne!(second["id"], engagement["id"]);
+    let after = seen(&moved, &editor, &enterprise);
+    drop(moved);
+
+    let again = dir.join("again.jsonl");
+    let again = again.to_str().unwrap();
+    ok(&["export", "--database", &target, "--out", again]);
+    ok(&["import-instance", again, "--database", &back]);
+    let returned = Process::start_on(&back, &["--no-demo", "--match-rate", "0"]);
+    same(&seen(&returned, &editor, &enterprise), &after);
+}
