@@ -46,7 +46,7 @@ fn big_catalog(n: usize) -> Vec<u8> {
 }
 
 /// Sends `body` as a replacing import from another thread, ignoring the outcome (the server dies).
-fn import_in_background(
+pub(crate) fn import_in_background(
     server: &Process,
     token: &str,
     body: Vec<u8>,

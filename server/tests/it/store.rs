@@ -804,3 +804,66 @@ fn an_instance_moves_between_sqlite_and_postgresql_and_back() {
     let returned = Process::start_on(&back, &["--no-demo", "--match-rate", "0"]);
     same(&seen(&returned, &editor, &enterprise), &after);
 }
+
+/// Two replicas on one store (a PostgreSQL database, or a SQLite folder): one is killed (-9) inside
+/// a large import's transaction, every row written and nothing committed. The other keeps the
+/// previous catalog, ready, and its own write goes through at once (the dead replica's write lock
+/// went with its connection); the killed one, started again, shows that write.
+#[test]
+fn kill_9_of_a_replica_inside_an_import_leaves_the_other_the_previous_catalog() {
+    let dir = temp_dir("kill9-replicas");
+    let config = dir.join("duijie.toml");
+    std::fs::write(&config, "reload_secs = 1\ndemo = false\n").unwrap();
+    let data = dir.join("data");
+    let flags = ["--config", config.to_str().unwrap()];
+    let first = Process::start_with(&data, &flags);
+    let second = Process::start_with(&data, &flags);
+    let editor = first.token("editor");
+    let reply = first.import(
+        "?format=jsonl",
+        &editor,
+        "application/x-ndjson",
+        &jsonl(&small_catalog(10)),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    caught_up(&first, &second, Duration::from_secs(15));
+    let before = second.catalog();
+    drop(first);
+
+    let env = [("DUIJIE_TEST_COMMIT_DELAY_MS", "20000")];
+    let mut first = Process::start_with_env(&data, &flags, &env);
+    let sender =
+        crate::reliability::import_in_background(&first, &editor, jsonl(&small_catalog(3_000)));
+    loop {
+        let line = first
+            .stderr
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the import never reached its transaction");
+        if line.contains("transaction open") {
+            break;
+        }
+    }
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+    let _ = sender.join();
+    drop(first);
+
+    assert_eq!(second.catalog(), before);
+    assert_eq!(second.get("/readyz").status, 200);
+    let started = Instant::now();
+    let reply = second.import(
+        "?format=jsonl&mode=replace&allow_shrink=true",
+        &editor,
+        "application/x-ndjson",
+        &jsonl(&small_catalog(5)),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(10), "the write waited {took:?}");
+    eprintln!("the other replica's write went through in {took:?}");
+    let written = second.catalog();
+    assert_eq!(written.0, 5);
+    let first = Process::start_with(&data, &flags);
+    assert_eq!(first.catalog(), written);
+    assert_eq!(first.get("/api/v1/resources?limit=1").json()["total"], 5);
+}
