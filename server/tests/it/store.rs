@@ -867,3 +867,45 @@ fn kill_9_of_a_replica_inside_an_import_leaves_the_other_the_previous_catalog() 
     assert_eq!(first.catalog(), written);
     assert_eq!(first.get("/api/v1/resources?limit=1").json()["total"], 5);
 }
+
+/// The wait for another replica's write lock is not bounded by the statement timeout: with one
+/// replica's catalog transaction open for 3 s, the other's write under a 1 s statement timeout
+/// waits for it and goes through (instead of a 503 after a second).
+#[test]
+fn a_write_waits_for_another_replicas_lock_past_the_statement_timeout() {
+    let Some((_cluster, url)) = postgres_database("lock-wait") else {
+        return;
+    };
+    let env = [("DUIJIE_TEST_COMMIT_DELAY_MS", "3000")];
+    // The quick one first: it makes the store's catalog, so the slow one's hook waits only in the
+    // import.
+    let quick = Process::start_on(&url, &["--no-demo", "--db-statement-timeout", "1"]);
+    let slow = Process::start_on_env(&url, &["--no-demo"], &env);
+    let editor = token_on(&url, "editor");
+    let sender =
+        crate::reliability::import_in_background(&slow, &editor, jsonl(&small_catalog(20)));
+    loop {
+        let line = slow
+            .stderr
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the import never reached its transaction");
+        if line.contains("transaction open") {
+            break;
+        }
+    }
+    let started = Instant::now();
+    let reply = quick.send(
+        "POST",
+        "/api/v1/resources",
+        Some(&editor),
+        Some(&crate::support::resource("r-quick", "expert", "储能专家")),
+    );
+    let took = started.elapsed();
+    sender.join().unwrap();
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    assert!(
+        took > Duration::from_millis(1500),
+        "it did not wait: {took:?}"
+    );
+    eprintln!("the write waited {took:?} for the other replica's transaction");
+}

@@ -470,13 +470,18 @@ impl Process {
     /// A server on the store at `database` (a URL), with extra flags: a store the suite's
     /// `DUIJIE_TEST_DATABASE` does not name (a private cluster's).
     pub fn start_on(database: &str, extra: &[&str]) -> Process {
+        Process::start_on_env(database, extra, &[])
+    }
+
+    /// `start_on` with environment variables.
+    pub fn start_on_env(database: &str, extra: &[&str], env: &[(&str, &str)]) -> Process {
         let data = temp_dir("on-database");
         Process::spawn_on(
             Command::new(server_bin()),
             &data,
             Some(database.to_string()),
             extra,
-            &[],
+            env,
         )
     }
 
