@@ -23,7 +23,7 @@ pub struct Config {
     /// take to open (or a free one of the pool to come); default the URL's `connect_timeout`, else 5.
     pub db_connect_timeout_secs: Option<u64>,
     /// `DUIJIE_DB_STATEMENT_TIMEOUT`, `--db-statement-timeout`: seconds a PostgreSQL statement may
-    /// run, 0 for no limit; default the URL's `options=-c statement_timeout=…`, else 60.
+    /// run, 0 for no limit; default the URL's `options=-c statement_timeout=…`, else 300.
     pub db_statement_timeout_secs: Option<u64>,
     /// `DUIJIE_STATIC`, `--static`: the widget's built files, served at `/`.
     pub static_dir: Option<PathBuf>,

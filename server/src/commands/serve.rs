@@ -36,7 +36,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub db_connect_timeout: Option<u64>,
     /// Seconds a PostgreSQL statement may run, 0 for no limit [default: the URL's
-    /// options=-c statement_timeout=…, else 60; env DUIJIE_DB_STATEMENT_TIMEOUT].
+    /// options=-c statement_timeout=…, else 300; env DUIJIE_DB_STATEMENT_TIMEOUT].
     #[arg(long, value_name = "SECONDS")]
     pub db_statement_timeout: Option<u64>,
     /// The widget's built files, served at `/` [default: web/dist when it exists; env DUIJIE_STATIC].
