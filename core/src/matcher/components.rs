@@ -125,11 +125,8 @@ impl Matcher {
         let resource = &self.resources[doc];
         let taxonomies = taxonomies();
         let mut scores = Scores::default();
-        if query.total_weight > 0.0 {
-            let evidence = candidate.text_raw / query.total_weight;
-            scores.text = Some(evidence / (evidence + TEXT_HALF));
-        }
-        if !query.phrases.is_empty() && query.total_phrase_weight > 0.0 {
+        scores.text = text_value(query, candidate.text_raw);
+        if keywords_apply(query) {
             let share = candidate.keyword_raw;
             scores.keywords = Some(share / (share + KEYWORD_HALF));
         }
@@ -267,6 +264,20 @@ impl Matcher {
             reasons: Vec::new(),
         }
     }
+}
+
+/// The text component of a resource with this text evidence (`None` for a need of no weight);
+/// more evidence never gives less.
+pub(crate) fn text_value(query: &Query, text_raw: f64) -> Option<f64> {
+    (query.total_weight > 0.0).then(|| {
+        let evidence = text_raw / query.total_weight;
+        evidence / (evidence + TEXT_HALF)
+    })
+}
+
+/// Whether the keyword component applies to the need (it has phrases of some weight).
+pub(crate) fn keywords_apply(query: &Query) -> bool {
+    !query.phrases.is_empty() && query.total_phrase_weight > 0.0
 }
 
 /// Near-miss credit between two different phrases: a share of the normalised edit similarity when

@@ -191,7 +191,7 @@ impl Filters {
         Some(filters)
     }
 
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.kinds.is_empty()
             && self.region.is_none()
             && self.disciplines.is_empty()

@@ -9,7 +9,8 @@
 //!
 //! One file per concern: need analysis in `query.rs`, stage one in `retrieval.rs`, stage two in
 //! `components.rs` (with the evidence of the best text matches in `feedback.rs`), the hard filters in
-//! `filters.rs`, explanations in `explain/`, and the catalog version in `version.rs`.
+//! `filters.rs`, explanations in `explain/`, the catalog version in `version.rs`, and which needs a
+//! few resources can reach (for push) in `reach.rs`.
 
 mod bits;
 mod components;
@@ -17,6 +18,7 @@ mod explain;
 mod feedback;
 mod filters;
 mod query;
+mod reach;
 mod retrieval;
 mod version;
 
@@ -34,6 +36,7 @@ use crate::pause::{no_pause, run_ready};
 use crate::score::{MatchResult, Weights};
 
 pub use crate::matcher::filters::Filters;
+pub use crate::matcher::reach::ChangeSet;
 pub use crate::matcher::version::catalog_version;
 
 /// How to match.
@@ -219,6 +222,18 @@ impl Matcher {
 
     /// The best `options.top` resources for `need`, best first, ties broken by id.
     pub fn match_need(&self, need: &Need, options: &MatchOptions) -> Vec<MatchResult> {
+        self.match_need_explaining(need, options, |rank, _| rank < options.explain)
+    }
+
+    /// `match_need`, explaining the results (0-based rank, unexplained result) that `explain`
+    /// picks rather than the first `options.explain`: a caller that keeps only some results (push
+    /// keeps the changed resources) explains those alone, in one match. Scores are the same.
+    pub fn match_need_explaining(
+        &self,
+        need: &Need,
+        options: &MatchOptions,
+        explain: impl Fn(usize, &MatchResult) -> bool,
+    ) -> Vec<MatchResult> {
         let top = options.top.clamp(1, MAX_TOP);
         let allowed = self.allowed(need, &options.filters);
         let query = self.analyze(need);
@@ -278,7 +293,7 @@ impl Matcher {
             .map(|(rank, position)| {
                 let (fit, doc, scores) = &scored[position];
                 let result = self.components(*fit, *doc, scores);
-                if rank < options.explain {
+                if explain(rank, &result) {
                     self.explain(&context, *doc, scores, result)
                 } else {
                     result

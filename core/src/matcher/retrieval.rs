@@ -67,14 +67,7 @@ impl Matcher {
         let epoch = scratch.epoch;
         let slots = scratch.slots.as_mut_slice();
         let touched = &mut scratch.touched;
-        // A catalog no larger than the stage-two pool is scored in full, so nothing is pruned: there,
-        // a share of an eighth is one or two resources, and pruning would drop resources that share
-        // an even rarer term with the need than the first one walked.
-        let common = if self.index.n_docs <= MIN_CANDIDATES {
-            usize::MAX
-        } else {
-            (self.index.n_docs / COMMON_TERM_SHARE).min(COMMON_TERM_POSTINGS)
-        };
+        let common = self.common_frequency();
         for term in &query.terms {
             let range = self.index.posting_range(term.id);
             let docs = &self.index.postings.items[range.clone()];
@@ -128,24 +121,10 @@ impl Matcher {
         } else {
             0.0
         };
-        // How much coverage counts: as its 1.5th power for a need of a few words (two keywords,
-        // each of which a match should hold), as its square root for a sentence (no resource holds
-        // most of its words, and those it holds are not all of one weight); in between, a blend.
-        // (`sqrt` is correctly rounded everywhere, as `powf` is not.)
-        let words = query.terms.iter().filter(|term| !term.refines).count() as f64;
-        let short =
-            ((LONG_NEED_WORDS - words) / (LONG_NEED_WORDS - SHORT_NEED_WORDS)).clamp(0.0, 1.0);
+        let short = short_share(query);
         let found = touched.iter().map(|&doc| {
             let slot = &slots[doc as usize];
-            // BM25F times the share of the need's term weight the resource covers: a resource
-            // with every term of the need beats one that repeats a few of them.
-            let coverage = if query.total_weight > 0.0 {
-                slot.cover / query.total_weight
-            } else {
-                0.0
-            };
-            let root = coverage.sqrt();
-            let text = slot.text * (short * coverage * root + (1.0 - short) * root);
+            let text = text_evidence(query, short, slot.text, slot.cover);
             Candidate {
                 doc,
                 text_raw: text,
@@ -158,6 +137,19 @@ impl Matcher {
         // evidence can crowd the other out of stage two.
         let keep = MIN_CANDIDATES.max(top * 2);
         best_candidates(found, keep, keep / 4, &self.id_rank)
+    }
+
+    /// The document frequency above which a term only adds to resources that rarer terms found
+    /// (unless none did before it): an eighth of the catalog, at most `COMMON_TERM_POSTINGS`, and
+    /// none in a catalog no larger than the stage-two pool, which is scored in full, so nothing is
+    /// pruned: there, a share of an eighth is one or two resources, and pruning would drop
+    /// resources that share an even rarer term with the need than the first one walked.
+    pub(crate) fn common_frequency(&self) -> usize {
+        if self.index.n_docs <= MIN_CANDIDATES {
+            usize::MAX
+        } else {
+            (self.index.n_docs / COMMON_TERM_SHARE).min(COMMON_TERM_POSTINGS)
+        }
     }
 
     /// A need with no text: every allowed resource is a candidate, ranked by its structured fit.
@@ -206,6 +198,29 @@ impl Matcher {
             .map(|(_, candidate)| candidate)
             .collect()
     }
+}
+
+/// How much coverage counts for this need (`text_evidence`): as its 1.5th power for a need of a
+/// few words (two keywords, each of which a match should hold), as its square root for a sentence
+/// (no resource holds most of its words, and those it holds are not all of one weight); in
+/// between, a blend. The share of the 1.5th power.
+pub(crate) fn short_share(query: &Query) -> f64 {
+    let words = query.terms.iter().filter(|term| !term.refines).count() as f64;
+    ((LONG_NEED_WORDS - words) / (LONG_NEED_WORDS - SHORT_NEED_WORDS)).clamp(0.0, 1.0)
+}
+
+/// A resource's text evidence from its sums over the need's terms (`text`: weight times impact;
+/// `cover`: weight): BM25F times the share of the need's term weight the resource covers, so that
+/// a resource with every term of the need beats one that repeats a few of them. Larger sums never
+/// give less. (`sqrt` is correctly rounded everywhere, as `powf` is not.)
+pub(crate) fn text_evidence(query: &Query, short: f64, text: f64, cover: f64) -> f64 {
+    let coverage = if query.total_weight > 0.0 {
+        cover / query.total_weight
+    } else {
+        0.0
+    };
+    let root = coverage.sqrt();
+    text * (short * coverage * root + (1.0 - short) * root)
 }
 
 /// Stage one's choice: the best `keep` of `found` by text, and the best `keep_others` of the

@@ -7,6 +7,7 @@ mod fields;
 mod filters;
 mod need_records;
 mod properties;
+mod reach;
 mod spreadsheet;
 mod timestamps;
 mod validation;

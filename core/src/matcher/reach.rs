@@ -1,0 +1,218 @@
+//! Which needs a catalog change can reach: an exact test, far cheaper than a match, of whether a
+//! need's match could return one of a few resources with at least a given fit. Precise push asks it
+//! of every subscribed need after each change and matches only those it cannot rule out.
+//!
+//! A resource is a result only if stage one found it (`text_candidates`): it holds one of the
+//! terms walked in full (every term rarer than `common_frequency` that is not a refining character,
+//! and the first term walked when none is), or lists one of the need's keyword phrases. A need
+//! with neither terms nor phrases takes every resource the filters let through
+//! (`structured_candidates`). And its fit is at most what its components give with the text
+//! evidence of every need term it holds (evidence only grows with more terms), its exact keyword
+//! and structured components, and full support from the related keywords and the inferred
+//! discipline, which depend on the other candidates. A resource that fails either cannot be
+//! returned, whatever the rest of the catalog.
+
+use crate::matcher::components::{keywords_apply, text_value, Scores};
+use crate::matcher::feedback::Prior;
+use crate::matcher::retrieval::{short_share, text_evidence, Candidate};
+use crate::matcher::{Filters, Matcher};
+use crate::model::Need;
+
+/// Room left for rounding when an upper bound of a fit is compared with a threshold: the bound
+/// adds the same numbers in the same order as the fit does, and more of them, but a division or
+/// square root rounded the other way must never rule out a resource.
+const ROUNDING_ROOM: f64 = 1e-9;
+
+/// A few resources of a catalog (a change's: those it added or changed), indexed as stage one
+/// reads them: for each term and keyword phrase, which of them hold it.
+pub struct ChangeSet {
+    /// The resources, by position in the catalog.
+    docs: Vec<u32>,
+    /// Per term id (rows as in a compressed sparse row list, `term_offsets[t]..term_offsets[t +
+    /// 1]`): the resources holding it, as indexes into `docs`, with their BM25F impact.
+    term_offsets: Vec<u32>,
+    term_items: Vec<(u32, f32)>,
+    /// Per phrase id: the resources listing it as a keyword, as indexes into `docs`.
+    phrase_offsets: Vec<u32>,
+    phrase_items: Vec<u32>,
+}
+
+impl ChangeSet {
+    /// How many resources it holds.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    fn term(&self, id: u32) -> &[(u32, f32)] {
+        let id = id as usize;
+        match (self.term_offsets.get(id), self.term_offsets.get(id + 1)) {
+            (Some(&start), Some(&end)) => &self.term_items[start as usize..end as usize],
+            _ => &[],
+        }
+    }
+
+    fn phrase(&self, id: u32) -> &[u32] {
+        let id = id as usize;
+        match (self.phrase_offsets.get(id), self.phrase_offsets.get(id + 1)) {
+            (Some(&start), Some(&end)) => &self.phrase_items[start as usize..end as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// One resource's sums over the need's terms.
+#[derive(Clone, Copy, Default)]
+struct Sums {
+    text: f64,
+    cover: f64,
+    found: bool,
+}
+
+impl Matcher {
+    /// The resources of this catalog with these ids (ids it does not hold are left out), for
+    /// `could_rank`. One pass over the index's postings.
+    pub fn change_set<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> ChangeSet {
+        let mut docs: Vec<u32> = ids
+            .into_iter()
+            .filter_map(|id| self.ids.get(id).copied())
+            .collect();
+        docs.sort_unstable();
+        docs.dedup();
+        let mut slot = vec![u32::MAX; self.resources.len()];
+        for (k, &doc) in docs.iter().enumerate() {
+            slot[doc as usize] = k as u32;
+        }
+        let n_terms = self.index.postings.offsets.len().saturating_sub(1);
+        let mut term_offsets = Vec::with_capacity(n_terms + 1);
+        let mut term_items = Vec::new();
+        term_offsets.push(0);
+        for term in 0..n_terms {
+            let range = self.index.posting_range(term as u32);
+            for (&doc, &impact) in self.index.postings.items[range.clone()]
+                .iter()
+                .zip(&self.impacts[range])
+            {
+                let k = slot[doc as usize];
+                if k != u32::MAX {
+                    term_items.push((k, impact));
+                }
+            }
+            term_offsets.push(term_items.len() as u32);
+        }
+        let n_phrases = self.index.phrase_postings.offsets.len().saturating_sub(1);
+        let mut phrase_offsets = Vec::with_capacity(n_phrases + 1);
+        let mut phrase_items = Vec::new();
+        phrase_offsets.push(0);
+        for phrase in 0..n_phrases {
+            for &doc in self.index.phrase_postings.row(phrase) {
+                let k = slot[doc as usize];
+                if k != u32::MAX {
+                    phrase_items.push(k);
+                }
+            }
+            phrase_offsets.push(phrase_items.len() as u32);
+        }
+        ChangeSet {
+            docs,
+            term_offsets,
+            term_items,
+            phrase_offsets,
+            phrase_items,
+        }
+    }
+
+    /// Whether `match_need(need, options)` with these `filters`, any `top` and any `explain`,
+    /// could return a resource of `set` with a fit of at least `min_fit`. False means it cannot
+    /// (exactly: see the module's note); true means it may, and only a match tells. Costs one
+    /// analysis of the need and a walk of the set's part of the need's postings.
+    pub fn could_rank(
+        &self,
+        need: &Need,
+        filters: &Filters,
+        set: &ChangeSet,
+        min_fit: f64,
+    ) -> bool {
+        if set.is_empty() {
+            return false;
+        }
+        let Some(filters) = filters.narrowed_by(need) else {
+            return false;
+        };
+        let filtered = !filters.is_empty();
+        let query = self.analyze(need);
+        // A need with neither terms nor phrases takes every resource the filters let through.
+        let structured = query.terms.is_empty() && query.phrases.is_empty();
+        let mut sums = vec![Sums::default(); set.docs.len()];
+        // As `text_candidates` walks: a term walked in full finds resources, a common or refining
+        // term only adds to those found, unless none was found before it. With filters, a term may
+        // find nothing that passes them, so every term counts as walked in full.
+        let common = self.common_frequency();
+        let mut found_some = false;
+        for term in &query.terms {
+            let in_full = !((term.refines || term.frequency > common) && found_some);
+            for &(k, impact) in set.term(term.id) {
+                let sums = &mut sums[k as usize];
+                sums.found |= in_full;
+                sums.text += term.weight * f64::from(impact);
+                sums.cover += term.weight;
+            }
+            if !filtered && term.frequency > 0 {
+                found_some = true;
+            }
+        }
+        for phrase in &query.phrases {
+            if let Some(id) = phrase.id {
+                for &k in set.phrase(id) {
+                    sums[k as usize].found = true;
+                }
+            }
+        }
+        let short = short_share(&query);
+        let prior = Prior::default();
+        // A first bound with every component but the text at its most (1), which most resources
+        // fail; it costs no look at the resource.
+        let mut loose = Scores {
+            text: None,
+            keywords: keywords_apply(&query).then_some(1.0),
+            related: Some(1.0),
+            discipline: (!need.disciplines.is_empty()).then_some(1.0),
+            inferred: need.disciplines.is_empty().then_some(1.0),
+            industry: (!need.industries.is_empty()).then_some(1.0),
+            region: need.region.is_some().then_some(1.0),
+            maturity: need.min_maturity.is_some().then_some(1.0),
+            modes: (!need.modes.is_empty()).then_some(1.0),
+        };
+        set.docs.iter().zip(&sums).any(|(&doc, sums)| {
+            if !(structured || sums.found) {
+                return false;
+            }
+            let text_raw = text_evidence(&query, short, sums.text, sums.cover);
+            loose.text = text_value(&query, text_raw);
+            if self.fit(&loose) + ROUNDING_ROOM < min_fit
+                || (filtered && !filters.passes(&self.resources[doc as usize]))
+            {
+                return false;
+            }
+            let mut candidate = Candidate {
+                doc,
+                text_raw,
+                stage_one: 0.0,
+                keyword_raw: 0.0,
+                related_raw: 0.0,
+            };
+            candidate.keyword_raw = self.keyword_value(&query, &candidate);
+            let mut scores = self.score(need, &query, &prior, &candidate);
+            // Full support from what the other candidates vote: at most 1 each, and only ever
+            // raising the fit.
+            scores.related = Some(1.0);
+            if need.disciplines.is_empty() {
+                scores.inferred = Some(1.0);
+            }
+            self.fit(&scores) + ROUNDING_ROOM >= min_fit
+        })
+    }
+}
