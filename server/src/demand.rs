@@ -337,10 +337,12 @@ pub fn forward(catalog: &Catalog, need: &NeedRecord) -> Arc<Forward> {
 }
 
 /// The forward lists of `needs` on `catalog`, on every core; `done` counts the needs computed.
+/// While `held` is not 0 (precise push derives a change), no next block of needs is begun.
 pub fn forward_all(
     catalog: &Catalog,
     needs: &[Arc<NeedRecord>],
     done: &AtomicUsize,
+    held: &AtomicUsize,
 ) -> Vec<Arc<Forward>> {
     const BLOCK: usize = 64;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -351,6 +353,9 @@ pub fn forward_all(
                 scope.spawn(|| {
                     let mut blocks = Vec::new();
                     loop {
+                        while held.load(Ordering::SeqCst) > 0 {
+                            std::thread::sleep(Duration::from_millis(20));
+                        }
                         let start = next.fetch_add(BLOCK, Ordering::Relaxed);
                         if start >= needs.len() {
                             return blocks;
@@ -473,6 +478,19 @@ struct Shared {
     latest: Mutex<Arc<Catalog>>,
     /// Raised when there is work; the worker waits on it.
     signal: Signal,
+    /// How many holds (`DemandState::hold`) are taken: while any is, the lists wait.
+    held: AtomicUsize,
+}
+
+/// While it lives, the demand worker begins no next block of lists (`DemandState::hold`).
+pub struct Hold {
+    shared: Arc<Shared>,
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        self.shared.held.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl DemandState {
@@ -484,6 +502,7 @@ impl DemandState {
             write_lock: Mutex::new(()),
             latest: Mutex::new(catalog),
             signal: Signal::default(),
+            held: AtomicUsize::new(0),
         });
         shared.signal.raise();
         let weak = Arc::downgrade(&shared);
@@ -497,6 +516,16 @@ impl DemandState {
     /// The current state. Cheap: one `Arc` clone.
     pub fn current(&self) -> Arc<Demand> {
         self.shared.current()
+    }
+
+    /// Holds the lists back: until the hold is dropped, the worker begins no next block of needs
+    /// (64), leaving the cores to precise push, whose deliveries wait on its derive, while
+    /// nothing waits on the lists but their own readers, which are told they are not ready.
+    pub fn hold(&self) -> Hold {
+        self.shared.held.fetch_add(1, Ordering::SeqCst);
+        Hold {
+            shared: self.shared.clone(),
+        }
     }
 
     /// The catalog the service now serves: the lists follow it in the background.
@@ -658,7 +687,7 @@ impl Shared {
             };
             let started = Instant::now();
             let done = AtomicUsize::new(0);
-            let lists = forward_all(&latest, &needs, &done);
+            let lists = forward_all(&latest, &needs, &done, &self.held);
             let computed: HashMap<&str, (&Arc<NeedRecord>, Arc<Forward>)> = needs
                 .iter()
                 .zip(lists)

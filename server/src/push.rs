@@ -8,27 +8,29 @@
 //! - The derive worker reads the rows not yet derived and, for each active subscription, runs the
 //!   need's forward match on the catalog of that change (`MatchOptions { top, kinds }`, as
 //!   `GET /api/v1/needs/{id}/matches` does); the results that are in the change and reach `min_fit`
-//!   are the items. When the demand side's forward list of the need is computed on the same catalog
-//!   and `top` ≤ its length with no kinds, a need whose list holds none of the changed resources is
-//!   skipped without matching: that list is the same match's first results, so the skip is exact.
-//!   The items, their deliveries and the row's `derived` mark are one transaction, and items are
-//!   unique per (subscription, resource, content hash): a crash anywhere derives again or finds it
-//!   done, never twice.
+//!   are the items. A need is matched only when `Matcher::could_rank` cannot rule the change out
+//!   (it is exact: a resource stage one would not find, or whose fit is bounded below `min_fit`,
+//!   is never a result), so most needs cost an analysis instead of a match; the fits of the
+//!   other resources may move with the catalog's statistics, but only changed resources are
+//!   pushed, and each one pushed is ranked by a full match. Items and their deliveries are
+//!   committed in parts as they are made, the last part with the row's `derived` mark, and items
+//!   are unique per (subscription, resource, content hash): a crash anywhere derives the change
+//!   again, which makes only what was not yet made, or finds it done, never twice.
 //! - The delivery worker sends the deliveries due: a webhook POST signed with HMAC-SHA256, retried
 //!   with exponential backoff and jitter under the same `delivery_id`; a subscription whose every
 //!   attempt failed for 3 days is paused with the reason. The clock is `Clock`, which tests move.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use duijie_core::{Filters, Kind, MatchOptions, Resource};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::demand::{DemandState, FORWARD};
+use crate::demand::DemandState;
 use crate::error::ApiError;
 use crate::markup::escape;
 use crate::state::Catalog;
@@ -44,6 +46,13 @@ pub const PAUSE_AFTER_SECS: i64 = 3 * 86_400;
 /// The first retry waits about this long; each next one twice as long, up to `MAX_BACKOFF_SECS`.
 const FIRST_BACKOFF_SECS: i64 = 10;
 const MAX_BACKOFF_SECS: i64 = 3_600;
+
+/// Subscriptions a derive thread takes at a time.
+const DERIVE_BLOCK: usize = 64;
+
+/// A derive commits the items made so far this often, so that their deliveries need not wait for
+/// the whole change.
+const COMMIT_EVERY: Duration = Duration::from_millis(500);
 
 /// Deliveries sent at once by the delivery worker.
 const SENDERS: usize = 8;
@@ -407,8 +416,14 @@ impl Shared {
         Ok(())
     }
 
+    /// Derives one change on `catalog`. Each active subscription's need is first asked
+    /// `Matcher::could_rank` (exact: false only when no match of the need can return a changed
+    /// resource with its `min_fit`), and only the needs it cannot rule out are matched, once,
+    /// explaining the changed results alone. The demand side's lists wait meanwhile (they are
+    /// recomputed for every need on a new catalog, which push need not wait for), and items are
+    /// committed every `COMMIT_EVERY` so that the first deliveries leave while the rest is derived.
     fn derive_one(&self, change: &PendingChange, catalog: &Arc<Catalog>) -> Result<(), ApiError> {
-        self.wait_for_lists(change, catalog);
+        let _hold = self.demand.hold();
         let subscriptions: Vec<Subscription> = self
             .store
             .subscriptions()?
@@ -422,106 +437,84 @@ impl Shared {
             .iter()
             .map(|resource| (resource.id.as_str(), resource))
             .collect();
-        let changed_positions: Vec<bool> = {
-            let mut flags = vec![false; catalog.resources().len()];
-            for resource in &change.changed {
-                if let Some(position) = catalog.position(&resource.id) {
-                    flags[position] = true;
+        let set = catalog
+            .matcher
+            .change_set(change.changed.iter().map(|resource| resource.id.as_str()));
+        let demand = self.demand.current();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let next = AtomicUsize::new(0);
+        let (sender, receiver) = std::sync::mpsc::channel::<Vec<NewItem>>();
+        let mut committed_once = false;
+        let mut commit = |items: &[NewItem], last: bool| -> Result<(), ApiError> {
+            if !committed_once {
+                committed_once = true;
+                #[cfg(debug_assertions)]
+                pause_for_crash_tests("DUIJIE_TEST_DERIVE_DELAY_MS", "push items derived");
+            }
+            let (n_items, n_deliveries) = self.store.commit_derived(
+                change,
+                catalog.version(),
+                items,
+                &subscriptions,
+                self.clock.now(),
+                last,
+            )?;
+            lock(&self.counters).items += n_items as u64;
+            if n_deliveries > 0 {
+                self.deliver_signal.raise();
+            }
+            Ok(())
+        };
+        std::thread::scope(|scope| -> Result<(), ApiError> {
+            for _ in 0..threads {
+                let sender = sender.clone();
+                let (demand, changed, set, next, subscriptions) =
+                    (&demand, &changed, &set, &next, &subscriptions);
+                scope.spawn(move || loop {
+                    let start = next.fetch_add(DERIVE_BLOCK, Ordering::Relaxed);
+                    if start >= subscriptions.len() {
+                        return;
+                    }
+                    let end = (start + DERIVE_BLOCK).min(subscriptions.len());
+                    let mut items = Vec::new();
+                    for subscription in &subscriptions[start..end] {
+                        let Some(entry) = demand.get(&subscription.need_id) else {
+                            continue;
+                        };
+                        let need = entry.need.need();
+                        let filters = Filters {
+                            kinds: subscription
+                                .kinds
+                                .iter()
+                                .filter_map(|kind| Kind::parse(kind))
+                                .collect(),
+                            ..Filters::default()
+                        };
+                        if catalog
+                            .matcher
+                            .could_rank(&need, &filters, set, subscription.min_fit)
+                        {
+                            items.extend(items_for(catalog, &need, subscription, filters, changed));
+                        }
+                    }
+                    if sender.send(items).is_err() {
+                        return;
+                    }
+                });
+            }
+            drop(sender);
+            let mut pending: Vec<NewItem> = Vec::new();
+            let mut since = Instant::now();
+            for items in receiver {
+                pending.extend(items);
+                if !pending.is_empty() && since.elapsed() >= COMMIT_EVERY {
+                    commit(&pending, false)?;
+                    pending.clear();
+                    since = Instant::now();
                 }
             }
-            flags
-        };
-        let demand = self.demand.current();
-        let same_lists = demand.catalog.version() == catalog.version()
-            && demand.catalog.resources().len() == catalog.resources().len();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let chunk = subscriptions.len().div_ceil(threads).max(1);
-        let items: Vec<NewItem> = std::thread::scope(|scope| {
-            let workers: Vec<_> = subscriptions
-                .chunks(chunk)
-                .map(|part| {
-                    let demand = &demand;
-                    let changed = &changed;
-                    let changed_positions = &changed_positions;
-                    scope.spawn(move || {
-                        let mut items = Vec::new();
-                        for subscription in part {
-                            let Some(entry) = demand.get(&subscription.need_id) else {
-                                continue;
-                            };
-                            // The rank of the last qualifying result, when the need's forward
-                            // list tells it (the same match's first results): none, skip.
-                            let mut known = None;
-                            if same_lists
-                                && subscription.kinds.is_empty()
-                                && subscription.top <= FORWARD
-                            {
-                                if let Some(forward) = entry.fits.as_deref() {
-                                    let last =
-                                        forward.fits.iter().take(subscription.top).rposition(
-                                            |fit| {
-                                                fit.score >= subscription.min_fit
-                                                    && changed_positions[fit.resource as usize]
-                                            },
-                                        );
-                                    match last {
-                                        None => continue,
-                                        Some(last) => known = Some(last),
-                                    }
-                                }
-                            }
-                            items.extend(items_for(
-                                catalog,
-                                &entry.need,
-                                subscription,
-                                changed,
-                                known,
-                            ));
-                        }
-                        items
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|worker| {
-                    worker
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
-        });
-        #[cfg(debug_assertions)]
-        pause_for_crash_tests("DUIJIE_TEST_DERIVE_DELAY_MS", "push items derived");
-        let now = self.clock.now();
-        let (n_items, n_deliveries) =
-            self.store
-                .commit_derived(change, catalog.version(), &items, &subscriptions, now)?;
-        lock(&self.counters).items += n_items as u64;
-        if n_deliveries > 0 {
-            self.deliver_signal.raise();
-        }
-        Ok(())
-    }
-
-    /// Waits (up to two minutes) for the demand side's forward lists on `catalog`, which let most
-    /// subscriptions be skipped without a match, unless a newer catalog is already here (then the
-    /// lists will follow that one, and the items of this change are matched one by one).
-    fn wait_for_lists(&self, change: &PendingChange, catalog: &Catalog) {
-        let started = std::time::Instant::now();
-        while started.elapsed() < Duration::from_secs(120) {
-            let status = self.demand.status();
-            if status.ready && status.catalog_version == catalog.version() {
-                return;
-            }
-            let newer = lock(&self.catalogs)
-                .last_key_value()
-                .is_some_and(|(generation, _)| *generation > change.generation);
-            if newer || status.catalog_version != catalog.version() && status.ready {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+            commit(&pending, true)
+        })
     }
 
     /// Cuts the digests due, then sends every delivery due, `SENDERS` at a time.
@@ -701,44 +694,27 @@ fn pause_for_crash_tests(name: &str, what: &str) {
     }
 }
 
-/// The items of one subscription for a change: its forward match on `catalog`, the results in the
-/// change with fit ≥ `min_fit`, explained. `known_last`: the rank of the last of them, when the
-/// need's forward list on `catalog` says it (one match, explained, instead of two).
+/// The items of one subscription for a change: its forward match on `catalog` (with the
+/// subscription's kinds as `filters`), the results in the change with fit ≥ `min_fit`, explained;
+/// one match, which explains those results alone.
 fn items_for(
     catalog: &Catalog,
-    need: &duijie_core::model::NeedRecord,
+    need: &duijie_core::Need,
     subscription: &Subscription,
+    filters: Filters,
     changed: &HashMap<&str, &ChangedResource>,
-    known_last: Option<usize>,
 ) -> Vec<NewItem> {
-    let need = need.need();
-    let mut options = MatchOptions {
+    let options = MatchOptions {
         top: subscription.top,
         explain: 0,
-        filters: Filters {
-            kinds: subscription
-                .kinds
-                .iter()
-                .filter_map(|kind| Kind::parse(kind))
-                .collect(),
-            ..Filters::default()
-        },
+        filters,
     };
     let qualifies = |result: &duijie_core::MatchResult| {
         result.score >= subscription.min_fit && changed.contains_key(result.id.as_str())
     };
-    let last = match known_last {
-        Some(last) => last,
-        None => {
-            let results = catalog.matcher.match_need(&need, &options);
-            let Some(last) = results.iter().rposition(qualifies) else {
-                return Vec::new();
-            };
-            last
-        }
-    };
-    options.explain = last + 1;
-    let results = catalog.matcher.match_need(&need, &options);
+    let results = catalog
+        .matcher
+        .match_need_explaining(need, &options, |_, result| qualifies(result));
     results
         .iter()
         .enumerate()

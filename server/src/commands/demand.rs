@@ -92,7 +92,12 @@ pub fn run(args: DemandArgs) -> Result<()> {
     let catalog = Catalog::build(version, 0, resources, weights);
     let shared: Vec<Arc<duijie_core::model::NeedRecord>> =
         needs.into_iter().map(Arc::new).collect();
-    let lists = forward_all(&catalog, &shared, &AtomicUsize::new(0));
+    let lists = forward_all(
+        &catalog,
+        &shared,
+        &AtomicUsize::new(0),
+        &AtomicUsize::new(0),
+    );
     let inputs: Vec<DemandNeed<'_>> = shared
         .iter()
         .zip(&lists)

@@ -308,10 +308,12 @@ impl Store {
         })
     }
 
-    /// Writes the items derived from the change `change`, a delivery for each immediate
-    /// subscription (webhook or email) that got new ones, and marks the change derived: one
-    /// transaction. An item already made for the same content version is left out. Returns how
-    /// many items and deliveries were made.
+    /// Writes items derived from the change `change`, a delivery for each immediate subscription
+    /// (webhook or email) that got new ones, and, when `last` (these are the change's last items),
+    /// marks the change derived: one transaction. An item already made for the same content
+    /// version is left out, so a change whose first items were committed before a crash is
+    /// derived again whole and makes each item and delivery once. Returns how many items and
+    /// deliveries were made.
     pub fn commit_derived(
         &self,
         change: &PendingChange,
@@ -319,6 +321,7 @@ impl Store {
         items: &[NewItem],
         subscriptions: &[Subscription],
         now: i64,
+        last: bool,
     ) -> Result<(usize, usize), StoreError> {
         self.with(Area::Push, |db| {
             db.begin_write(Area::Push)?;
@@ -390,15 +393,17 @@ impl Store {
                 }
                 n_deliveries += 1;
             }
-            db.execute(
-                "UPDATE push_changes SET derived = 1 WHERE generation = ?1",
-                params![change.generation],
-            )?;
-            // Derived rows serve no one any more (the items remember what was pushed).
-            db.execute(
-                "DELETE FROM push_changes WHERE derived = 1 AND generation < ?1",
-                params![change.generation],
-            )?;
+            if last {
+                db.execute(
+                    "UPDATE push_changes SET derived = 1 WHERE generation = ?1",
+                    params![change.generation],
+                )?;
+                // Derived rows serve no one any more (the items remember what was pushed).
+                db.execute(
+                    "DELETE FROM push_changes WHERE derived = 1 AND generation < ?1",
+                    params![change.generation],
+                )?;
+            }
             db.commit()?;
             Ok((n_items, n_deliveries))
         })
