@@ -55,7 +55,7 @@ const DERIVE_BLOCK: usize = 64;
 const COMMIT_EVERY: Duration = Duration::from_millis(500);
 
 /// Deliveries sent at once by the delivery worker.
-const SENDERS: usize = 8;
+const SENDERS: usize = 16;
 
 /// How long a replica's claim on the deliveries it sends lasts: longer than a round of
 /// `claim_due_deliveries`' 256 deliveries at `SENDERS` at a time, each at most 15 s (connect and
@@ -228,7 +228,11 @@ impl Push {
             derive_lock: Mutex::new(()),
             deliver_lock: Mutex::new(()),
             counters: Mutex::new(Counters::default()),
+            // A connection kept per sender: ureq keeps one per host unless told, and the others
+            // would connect anew for every delivery to the same receiver.
             agent: ureq::AgentBuilder::new()
+                .max_idle_connections(4 * SENDERS)
+                .max_idle_connections_per_host(SENDERS)
                 .timeout_connect(Duration::from_secs(5))
                 .timeout(Duration::from_secs(10))
                 .redirects(0)
@@ -529,15 +533,20 @@ impl Shared {
             if due.is_empty() {
                 return Ok(());
             }
-            let chunk = due.len().div_ceil(SENDERS).max(1);
+            // Each sender takes the next delivery as it is free, so that one slow receiver holds
+            // up one sender, not a share of the round.
+            let next = AtomicUsize::new(0);
             let attempts: Vec<(Attempt, &DueDelivery)> = std::thread::scope(|scope| {
-                let workers: Vec<_> = due
-                    .chunks(chunk)
-                    .map(|part| {
+                let workers: Vec<_> = (0..SENDERS.min(due.len()))
+                    .map(|_| {
+                        let (due, next) = (&due, &next);
                         scope.spawn(move || {
-                            part.iter()
-                                .map(|delivery| (self.attempt(delivery), delivery))
-                                .collect::<Vec<_>>()
+                            let mut attempts = Vec::new();
+                            while let Some(delivery) = due.get(next.fetch_add(1, Ordering::Relaxed))
+                            {
+                                attempts.push((self.attempt(delivery), delivery));
+                            }
+                            attempts
                         })
                     })
                     .collect();
