@@ -126,10 +126,7 @@ impl Matcher {
         let taxonomies = taxonomies();
         let mut scores = Scores::default();
         scores.text = text_value(query, candidate.text_raw);
-        if keywords_apply(query) {
-            let share = candidate.keyword_raw;
-            scores.keywords = Some(share / (share + KEYWORD_HALF));
-        }
+        scores.keywords = keyword_component(query, candidate.keyword_raw);
         if query.related_scale > 0.0 {
             scores.related = Some((candidate.related_raw / query.related_scale).min(1.0));
         }
@@ -278,6 +275,12 @@ pub(crate) fn text_value(query: &Query, text_raw: f64) -> Option<f64> {
 /// Whether the keyword component applies to the need (it has phrases of some weight).
 pub(crate) fn keywords_apply(query: &Query) -> bool {
     !query.phrases.is_empty() && query.total_phrase_weight > 0.0
+}
+
+/// The keyword component of a resource with this keyword evidence (`keyword_value`), where it
+/// applies.
+pub(crate) fn keyword_component(query: &Query, keyword_raw: f64) -> Option<f64> {
+    keywords_apply(query).then(|| keyword_raw / (keyword_raw + KEYWORD_HALF))
 }
 
 /// Near-miss credit between two different phrases: a share of the normalised edit similarity when

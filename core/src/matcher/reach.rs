@@ -12,7 +12,7 @@
 //! discipline, which depend on the other candidates. A resource that fails either cannot be
 //! returned, whatever the rest of the catalog.
 
-use crate::matcher::components::{keywords_apply, text_value, Scores};
+use crate::matcher::components::{keyword_component, keywords_apply, text_value, Scores};
 use crate::matcher::feedback::Prior;
 use crate::matcher::retrieval::{short_share, text_evidence, Candidate};
 use crate::matcher::{Filters, Matcher};
@@ -173,26 +173,29 @@ impl Matcher {
         }
         let short = short_share(&query);
         let prior = Prior::default();
-        // A first bound with every component but the text at its most (1), which most resources
-        // fail; it costs no look at the resource.
-        let mut loose = Scores {
-            text: None,
-            keywords: keywords_apply(&query).then_some(1.0),
-            related: Some(1.0),
-            discipline: (!need.disciplines.is_empty()).then_some(1.0),
-            inferred: need.disciplines.is_empty().then_some(1.0),
-            industry: (!need.industries.is_empty()).then_some(1.0),
-            region: need.region.is_some().then_some(1.0),
-            maturity: need.min_maturity.is_some().then_some(1.0),
-            modes: (!need.modes.is_empty()).then_some(1.0),
+        // Bounds that cost no look at the resource, which most resources fail: every component
+        // but the text (and then the keywords) at its most, 1.
+        let loose = |text: Option<f64>, keywords: Option<f64>| {
+            self.fit(&Scores {
+                text,
+                keywords,
+                related: Some(1.0),
+                discipline: (!need.disciplines.is_empty()).then_some(1.0),
+                inferred: need.disciplines.is_empty().then_some(1.0),
+                industry: (!need.industries.is_empty()).then_some(1.0),
+                region: need.region.is_some().then_some(1.0),
+                maturity: need.min_maturity.is_some().then_some(1.0),
+                modes: (!need.modes.is_empty()).then_some(1.0),
+            })
         };
+        let most_keywords = keywords_apply(&query).then_some(1.0);
         set.docs.iter().zip(&sums).any(|(&doc, sums)| {
             if !(structured || sums.found) {
                 return false;
             }
             let text_raw = text_evidence(&query, short, sums.text, sums.cover);
-            loose.text = text_value(&query, text_raw);
-            if self.fit(&loose) + ROUNDING_ROOM < min_fit
+            let text = text_value(&query, text_raw);
+            if loose(text, most_keywords) + ROUNDING_ROOM < min_fit
                 || (filtered && !filters.passes(&self.resources[doc as usize]))
             {
                 return false;
@@ -205,6 +208,11 @@ impl Matcher {
                 related_raw: 0.0,
             };
             candidate.keyword_raw = self.keyword_value(&query, &candidate);
+            let keywords = keyword_component(&query, candidate.keyword_raw);
+            if loose(text, keywords) + ROUNDING_ROOM < min_fit {
+                return false;
+            }
+            // Then the structured components, exactly (taxonomy look-ups).
             let mut scores = self.score(need, &query, &prior, &candidate);
             // Full support from what the other candidates vote: at most 1 each, and only ever
             // raising the fit.
