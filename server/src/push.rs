@@ -428,6 +428,7 @@ impl Shared {
     /// committed every `COMMIT_EVERY` so that the first deliveries leave while the rest is derived.
     fn derive_one(&self, change: &PendingChange, catalog: &Arc<Catalog>) -> Result<(), ApiError> {
         let _hold = self.demand.hold();
+        let started = Instant::now();
         let subscriptions: Vec<Subscription> = self
             .store
             .subscriptions()?
@@ -447,8 +448,10 @@ impl Shared {
         let demand = self.demand.current();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let next = AtomicUsize::new(0);
+        let matched = AtomicUsize::new(0);
         let (sender, receiver) = std::sync::mpsc::channel::<Vec<NewItem>>();
         let mut committed_once = false;
+        let (mut total_items, mut total_deliveries) = (0, 0);
         let mut commit = |items: &[NewItem], last: bool| -> Result<(), ApiError> {
             if !committed_once {
                 committed_once = true;
@@ -464,6 +467,8 @@ impl Shared {
                 last,
             )?;
             lock(&self.counters).items += n_items as u64;
+            total_items += n_items;
+            total_deliveries += n_deliveries;
             if n_deliveries > 0 {
                 self.deliver_signal.raise();
             }
@@ -472,8 +477,8 @@ impl Shared {
         std::thread::scope(|scope| -> Result<(), ApiError> {
             for _ in 0..threads {
                 let sender = sender.clone();
-                let (demand, changed, set, next, subscriptions) =
-                    (&demand, &changed, &set, &next, &subscriptions);
+                let (demand, changed, set, next, matched, subscriptions) =
+                    (&demand, &changed, &set, &next, &matched, &subscriptions);
                 scope.spawn(move || loop {
                     let start = next.fetch_add(DERIVE_BLOCK, Ordering::Relaxed);
                     if start >= subscriptions.len() {
@@ -498,6 +503,7 @@ impl Shared {
                             .matcher
                             .could_rank(&need, &filters, set, subscription.min_fit)
                         {
+                            matched.fetch_add(1, Ordering::Relaxed);
                             items.extend(items_for(catalog, &need, subscription, filters, changed));
                         }
                     }
@@ -518,7 +524,20 @@ impl Shared {
                 }
             }
             commit(&pending, true)
-        })
+        })?;
+        eprintln!(
+            "duijie serve: push: change {} ({} resources) derived on catalog {} in {} ms: {} \
+             subscriptions, {} matched (the others ruled out by could_rank), {} items, {} deliveries",
+            change.generation,
+            change.changed.len(),
+            catalog.version(),
+            started.elapsed().as_millis(),
+            subscriptions.len(),
+            matched.into_inner(),
+            total_items,
+            total_deliveries
+        );
+        Ok(())
     }
 
     /// Cuts the digests due, then sends every delivery due, `SENDERS` at a time.
@@ -649,7 +668,15 @@ impl Shared {
             )
             .send_bytes(&body)
         {
-            Ok(_) => Ok(()),
+            Ok(response) => {
+                // Read to its end, so that the connection goes back to the pool for the next
+                // delivery (a body left unread closes it).
+                let _ = std::io::copy(
+                    &mut std::io::Read::take(response.into_reader(), 64 * 1024),
+                    &mut std::io::sink(),
+                );
+                Ok(())
+            }
             Err(ureq::Error::Status(status, _)) => Err(format!("HTTP {status}")),
             Err(error) => Err(error.to_string()),
         }
