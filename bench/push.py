@@ -155,6 +155,8 @@ def main():
         with open(os.path.join(work, "needs.jsonl"), "rb") as f:
             needs = b"".join(f.readlines()[: args.needs])
         need_ids = [json.loads(line)["id"] for line in needs.splitlines()]
+        # A new connection: reading the needs can outlast the server's keep-alive.
+        connection = connect()
         started = time.monotonic()
         status, body = request(connection, "POST", "/api/v1/needs/import?format=jsonl", needs, token,
                                "application/x-ndjson")

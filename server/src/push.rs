@@ -447,6 +447,18 @@ impl Shared {
             .change_set(change.changed.iter().map(|resource| resource.id.as_str()));
         let demand = self.demand.current();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // Debug builds only: with `DUIJIE_TEST_DERIVE_PART_DELAY_MS` set, each subscription is a
+        // part committed alone, and the derive pauses after the first part with items, so the
+        // integration tests can kill -9 it between two parts.
+        #[cfg(debug_assertions)]
+        let part_hook = std::env::var_os("DUIJIE_TEST_DERIVE_PART_DELAY_MS").is_some();
+        #[cfg(not(debug_assertions))]
+        let part_hook = false;
+        let (block, commit_every) = if part_hook {
+            (1, Duration::ZERO)
+        } else {
+            (DERIVE_BLOCK, COMMIT_EVERY)
+        };
         let next = AtomicUsize::new(0);
         let matched = AtomicUsize::new(0);
         let (sender, receiver) = std::sync::mpsc::channel::<Vec<NewItem>>();
@@ -480,11 +492,11 @@ impl Shared {
                 let (demand, changed, set, next, matched, subscriptions) =
                     (&demand, &changed, &set, &next, &matched, &subscriptions);
                 scope.spawn(move || loop {
-                    let start = next.fetch_add(DERIVE_BLOCK, Ordering::Relaxed);
+                    let start = next.fetch_add(block, Ordering::Relaxed);
                     if start >= subscriptions.len() {
                         return;
                     }
-                    let end = (start + DERIVE_BLOCK).min(subscriptions.len());
+                    let end = (start + block).min(subscriptions.len());
                     let mut items = Vec::new();
                     for subscription in &subscriptions[start..end] {
                         let Some(entry) = demand.get(&subscription.need_id) else {
@@ -517,10 +529,17 @@ impl Shared {
             let mut since = Instant::now();
             for items in receiver {
                 pending.extend(items);
-                if !pending.is_empty() && since.elapsed() >= COMMIT_EVERY {
+                if !pending.is_empty() && since.elapsed() >= commit_every {
                     commit(&pending, false)?;
                     pending.clear();
                     since = Instant::now();
+                    #[cfg(debug_assertions)]
+                    if part_hook {
+                        pause_for_crash_tests(
+                            "DUIJIE_TEST_DERIVE_PART_DELAY_MS",
+                            "push items partly committed",
+                        );
+                    }
                 }
             }
             commit(&pending, true)

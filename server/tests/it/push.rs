@@ -1037,6 +1037,7 @@ fn settle_process(server: &crate::support::Process) {
 }
 
 /// kill -9 inside the catalog transaction, between the commit and the derived items' commit,
+/// between two parts of the derived items (the first committed, the change not yet marked derived),
 /// between a webhook's answer and its record, and at random moments of an import: after each
 /// restart, each need's subscription has received exactly the round's resources its forward match
 /// ranks (none lost), and no item twice under two delivery ids (a delivery sent again after a
@@ -1087,10 +1088,16 @@ fn kill_9_at_any_step_of_an_import_loses_and_duplicates_nothing() {
         );
     }
     drop(server);
+    // The hooks that wait for items first: a round's resources compete with those of every round
+    // before it, and from the fourth round on none may rank in a need's top ten.
     let hooks: Vec<Option<(&str, &str)>> = vec![
+        Some((
+            "DUIJIE_TEST_DERIVE_PART_DELAY_MS",
+            "push items partly committed",
+        )),
+        Some(("DUIJIE_TEST_DELIVER_DELAY_MS", "push delivery sent")),
         Some(("DUIJIE_TEST_COMMIT_DELAY_MS", "transaction open")),
         Some(("DUIJIE_TEST_DERIVE_DELAY_MS", "push items derived")),
-        Some(("DUIJIE_TEST_DELIVER_DELAY_MS", "push delivery sent")),
         None,
         None,
         None,
