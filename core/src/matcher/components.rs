@@ -124,9 +124,11 @@ impl Matcher {
         let doc = candidate.doc as usize;
         let resource = &self.resources[doc];
         let taxonomies = taxonomies();
-        let mut scores = Scores::default();
-        scores.text = text_value(query, candidate.text_raw);
-        scores.keywords = keyword_component(query, candidate.keyword_raw);
+        let mut scores = Scores {
+            text: text_value(query, candidate.text_raw),
+            keywords: keyword_component(query, candidate.keyword_raw),
+            ..Scores::default()
+        };
         if query.related_scale > 0.0 {
             scores.related = Some((candidate.related_raw / query.related_scale).min(1.0));
         }
