@@ -224,7 +224,8 @@ pub fn outcome(status: u16, body: &Value) -> Outcome {
                 .as_str()
                 .unwrap_or("refused by the server")
                 .to_string();
-            if let Some(details) = error["details"].as_array() {
+            // The server lists refused fields under `details.errors` (`ApiError::invalid`).
+            if let Some(details) = error["details"]["errors"].as_array() {
                 for detail in details {
                     if let (Some(field), Some(text)) =
                         (detail["field"].as_str(), detail["message"].as_str())
@@ -725,7 +726,7 @@ mod tests {
         // A 2xx without a record (a captive portal's page) is not taken as sent.
         assert_eq!(outcome(200, &json!("<html>")), Outcome::Retry);
         let refused = json!({"error": {"code": "invalid", "message": "the engagement is not valid",
-            "details": [{"field": "resource_id", "message": "no resource with id 'x'"}]}});
+            "details": {"errors": [{"field": "resource_id", "message": "no resource with id 'x'"}], "total": 1}}});
         assert_eq!(
             outcome(422, &refused),
             Outcome::Refused(

@@ -11,6 +11,7 @@ pub mod highlight;
 pub mod i18n;
 pub mod matching;
 pub mod state;
+pub mod subscriptions;
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen::prelude::*;

@@ -2,12 +2,15 @@
 //! and sent with a broker token when the network allows, each with its status. An intent carries
 //! the fair (chosen at sign-in, or given by the page), a note, and the enterprise and its region.
 //! A signed-in broker can save the typed need as a stored need for an enterprise, queued the same
-//! way; the intents recorded for that need then name it.
+//! way; the intents recorded for that need then name it. Once the server has stored the need, the
+//! broker can subscribe it to precise push (a feed, e-mail digest or webhook): that needs the
+//! network and is not queued.
 
 use std::cell::Cell;
 
 use duijie_core::engagement::Status;
 use duijie_core::taxonomy::taxonomies;
+use duijie_core::Band;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -15,6 +18,7 @@ use crate::browser;
 use crate::engagements::{self, Details, Entry, SignInError};
 use crate::i18n::Lang;
 use crate::state::{kind_label, shortlist_csv, Action, State};
+use crate::subscriptions::{self, Created, Refusal};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -155,6 +159,14 @@ pub fn shortlist(props: &Props) -> Html {
             </li>
         }
     });
+    let saved = engagements::saved_entry_for(&state.engagements, &need);
+    // The need as the server stored it (answered, not refused): it can be subscribed.
+    let stored_need_id = saved
+        .as_ref()
+        .filter(|entry| entry.id.is_some() && entry.error.is_none())
+        .and_then(Entry::saved)
+        .map(|(id, _)| id)
+        .filter(|_| !need.is_empty());
     let broker = if signed_in {
         let on_sign_out = {
             let dispatcher = state.dispatcher();
@@ -174,7 +186,10 @@ pub fn shortlist(props: &Props) -> Html {
                 </p>
                 if !need.is_empty() {
                     <SaveNeed need={need.clone()} {lang} dispatcher={state.dispatcher()}
-                        saved={engagements::saved_entry_for(&state.engagements, &need)} />
+                        saved={saved.clone()} />
+                }
+                if let Some(need_id) = stored_need_id {
+                    <Subscribe key={need_id.clone()} need_id={need_id.clone()} {lang} />
                 }
             </div>
         }
@@ -424,5 +439,215 @@ fn save_need(props: &SaveNeedProps) -> Html {
             <button type="submit" class="save-need-submit">{ lang.t("save_need") }</button>
         </form>
         </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct SubscribeProps {
+    /// The stored need's id.
+    need_id: String,
+    lang: Lang,
+}
+
+/// "订阅推送": subscribes the stored need to precise push with the broker's token, then shows the
+/// feed URL or the webhook secret (the server gives it this once). A refused field is told next to
+/// it; offline, nothing is sent or queued and the broker is told so.
+#[function_component(Subscribe)]
+fn subscribe(props: &SubscribeProps) -> Html {
+    let lang = props.lang;
+    let channel = use_state(|| "feed".to_string());
+    let sending = use_state(|| false);
+    let created = use_state(|| None::<Created>);
+    let refusal = use_state(|| None::<Refusal>);
+    let (address, frequency, min_fit, top) = (
+        use_node_ref(),
+        use_node_ref(),
+        use_node_ref(),
+        use_node_ref(),
+    );
+    let on_channel = {
+        let channel = channel.clone();
+        let refusal = refusal.clone();
+        Callback::from(move |event: Event| {
+            if let Some(select) = event.target_dyn_into::<HtmlSelectElement>() {
+                channel.set(select.value());
+                refusal.set(None);
+            }
+        })
+    };
+    let on_submit = {
+        let (address, frequency, min_fit, top) = (
+            address.clone(),
+            frequency.clone(),
+            min_fit.clone(),
+            top.clone(),
+        );
+        let (channel, sending, created, refusal) = (
+            channel.clone(),
+            sending.clone(),
+            created.clone(),
+            refusal.clone(),
+        );
+        let need_id = props.need_id.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let Some(token) = engagements::token() else {
+                refusal.set(Some(Refusal::SignIn));
+                return;
+            };
+            let input = |node: &NodeRef| {
+                node.cast::<HtmlInputElement>()
+                    .map(|input| input.value().trim().to_string())
+                    .unwrap_or_default()
+            };
+            let wanted = subscriptions::Request {
+                need_id: need_id.clone(),
+                channel: (*channel).clone(),
+                address: input(&address),
+                frequency: frequency
+                    .cast::<HtmlSelectElement>()
+                    .map_or_else(|| "immediate".to_string(), |select| select.value()),
+                // An empty or unreadable figure is sent as it is (NaN becomes null) for the
+                // server to refuse next to the field.
+                min_fit: input(&min_fit)
+                    .parse::<f64>()
+                    .map_or(f64::NAN, |percent| percent / 100.0),
+                top: input(&top).parse().unwrap_or(0),
+            };
+            sending.set(true);
+            refusal.set(None);
+            let (sending, created, refusal) = (sending.clone(), created.clone(), refusal.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match subscriptions::subscribe(&token, &wanted).await {
+                    Ok(made) => created.set(Some(made)),
+                    Err(why) => refusal.set(Some(why)),
+                }
+                sending.set(false);
+            });
+        })
+    };
+    let field_error = |name: &str| -> Html {
+        let Some(Refusal::Invalid { fields, .. }) = &*refusal else {
+            return Html::default();
+        };
+        let messages = fields
+            .iter()
+            .filter(|(field, _)| field == name)
+            .map(|(_, message)| message.clone())
+            .collect::<Vec<_>>();
+        if messages.is_empty() {
+            return Html::default();
+        }
+        html! { <span class="field-error" data-field={name.to_string()} role="alert">{ messages.join("; ") }</span> }
+    };
+    let status = match &*refusal {
+        None => Html::default(),
+        Some(Refusal::Offline) => html! {
+            <p class="subscribe-status error" data-subscribe="offline" role="alert">{ lang.t("subscribe_offline") }</p>
+        },
+        Some(Refusal::SignIn) => html! {
+            <p class="subscribe-status error" data-subscribe="sign-in" role="alert">{ lang.t("subscribe_sign_in") }</p>
+        },
+        Some(Refusal::Invalid { message, fields }) => {
+            // Fields this form has no place for are told here.
+            let elsewhere = fields
+                .iter()
+                .filter(|(field, _)| {
+                    !matches!(
+                        field.as_str(),
+                        "email" | "url" | "frequency" | "min_fit" | "top" | "channel"
+                    )
+                })
+                .map(|(field, message)| format!("; {field}: {message}"))
+                .collect::<String>();
+            html! {
+                <p class="subscribe-status error" data-subscribe="invalid" role="alert">
+                    { format!("{}: {message}{elsewhere}", lang.t("subscribe_refused")) }
+                </p>
+            }
+        }
+        Some(Refusal::Failed(message)) => html! {
+            <p class="subscribe-status error" data-subscribe="failed" role="alert">
+                { format!("{}: {message}", lang.t("subscribe_refused")) }
+            </p>
+        },
+    };
+    let made = created.as_ref().map(|made| {
+        let detail = match made.channel.as_str() {
+            "webhook" => html! {
+                <>{ lang.t("subscribed_secret") }<code class="secret">{ made.secret.clone() }</code></>
+            },
+            "email" => html! {
+                <>{ lang.t("subscribed_email") }{ made.email.clone().unwrap_or_default() }</>
+            },
+            _ => html! {
+                <>{ lang.t("subscribed_feed") }<a class="feed-url" href={made.feed_url.clone()}>{ made.feed_url.clone() }</a></>
+            },
+        };
+        html! {
+            <p class="subscribe-status" data-subscribe="created" data-subscription-id={made.id.clone()} role="status">
+                { lang.t("subscribed") }{ " · " }{ detail }
+            </p>
+        }
+    });
+    let address_field = match channel.as_str() {
+        "email" => Some((
+            "email",
+            "email",
+            lang.t("email_address"),
+            "name@example.com",
+        )),
+        "webhook" => Some(("url", "url", lang.t("webhook_url"), "http://")),
+        _ => None,
+    };
+    let option = |value: &'static str, key: &'static str, chosen: &str| {
+        html! { <option {value} selected={chosen == value}>{ lang.t(key) }</option> }
+    };
+    let default_fit = format!("{:.0}", Band::Strong.min_fit() * 100.0);
+    html! {
+        <form class="subscribe" onsubmit={on_submit} aria-label={lang.t("subscribe")}>
+            <h3>{ lang.t("subscribe") }</h3>
+            <p class="hint">{ lang.t("subscribe_hint") }</p>
+            { made.unwrap_or_default() }
+            <label>
+                <span>{ lang.t("channel") }</span>
+                <select name="subscribe-channel" onchange={on_channel}>
+                    { option("feed", "channel_feed", &channel) }
+                    { option("email", "channel_email", &channel) }
+                    { option("webhook", "channel_webhook", &channel) }
+                </select>
+                { field_error("channel") }
+            </label>
+            if let Some((field, kind, label, placeholder)) = address_field {
+                <label key={field}>
+                    <span>{ label }</span>
+                    <input type={kind} name={format!("subscribe-{field}")} required=true maxlength="2048"
+                        {placeholder} autocomplete="off" ref={address.clone()} />
+                    { field_error(field) }
+                </label>
+            }
+            <label>
+                <span>{ lang.t("frequency") }</span>
+                <select name="subscribe-frequency" ref={frequency}>
+                    { option("immediate", "frequency_immediate", "immediate") }
+                    { option("daily", "frequency_daily", "") }
+                    { option("weekly", "frequency_weekly", "") }
+                </select>
+                { field_error("frequency") }
+            </label>
+            <label>
+                <span>{ lang.t("min_fit") }</span>
+                <input type="number" name="subscribe-min-fit" min="0" max="100" step="1"
+                    value={default_fit} ref={min_fit} />
+                { field_error("min_fit") }
+            </label>
+            <label>
+                <span>{ lang.t("top") }</span>
+                <input type="number" name="subscribe-top" min="1" max="100" step="1" value="10" ref={top} />
+                { field_error("top") }
+            </label>
+            <button type="submit" class="subscribe-submit" disabled={*sending}>{ lang.t("subscribe_submit") }</button>
+            { status }
+        </form>
     }
 }
