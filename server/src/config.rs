@@ -70,9 +70,14 @@ pub struct Config {
     pub auth_failures_per_min: u32,
     /// Who may read `/metrics` (`DUIJIE_METRICS_ACCESS`, `--metrics-access`).
     pub metrics_access: MetricsAccess,
-    /// The SMTP relay e-mail digests of push go through, `smtp://HOST:PORT` (`DUIJIE_SMTP`,
-    /// `--smtp`); none: e-mail deliveries wait, failing, until one is set.
+    /// The SMTP relay e-mail digests of push go through,
+    /// `smtp://[USER:PASSWORD@]HOST:PORT[?starttls=required]` (`DUIJIE_SMTP`, `--smtp`; a login
+    /// implies STARTTLS, see `crate::push_mail`); none: e-mail deliveries wait, failing, until one
+    /// is set.
     pub smtp: Option<String>,
+    /// A PEM file of CA certificates trusted for the relay's STARTTLS besides the public roots (a
+    /// private relay) (`DUIJIE_SMTP_CA`, `--smtp-ca`).
+    pub smtp_ca: Option<PathBuf>,
     /// The service's address as links in pushed deliveries give it (`DUIJIE_PUBLIC_URL`,
     /// `--public-url`); default `http://` and `addr`.
     pub public_url: Option<String>,
@@ -136,6 +141,7 @@ impl Default for Config {
             auth_failures_per_min: 30,
             metrics_access: MetricsAccess::Loopback,
             smtp: None,
+            smtp_ca: None,
             public_url: None,
             webhook_private_hosts: false,
         }
@@ -158,6 +164,8 @@ pub enum ConfigError {
     Env { name: &'static str, message: String },
     #[error("portal origin '{0}' is not an origin: write scheme://host or scheme://host:port, as a browser sends it (no path, no trailing slash)")]
     Origin(String),
+    #[error("{0}")]
+    Smtp(String),
 }
 
 /// Overrides `target` with the number in variable `name`, when set.
@@ -242,10 +250,20 @@ impl Config {
     /// Refuses portal origins that are not exact origins (they would never match a browser's
     /// `Origin`, and must not inject into the CSP).
     pub fn check(&self) -> Result<(), ConfigError> {
-        match self.cors_origins.iter().find(|origin| !is_origin(origin)) {
-            Some(origin) => Err(ConfigError::Origin(origin.clone())),
-            None => Ok(()),
+        if let Some(origin) = self.cors_origins.iter().find(|origin| !is_origin(origin)) {
+            return Err(ConfigError::Origin(origin.clone()));
         }
+        self.smtp_relay()?;
+        Ok(())
+    }
+
+    /// The SMTP relay of `smtp` and `smtp_ca`, read (and its CA file loaded) once.
+    pub fn smtp_relay(&self) -> Result<Option<crate::push_mail::Relay>, ConfigError> {
+        self.smtp
+            .as_deref()
+            .map(|url| crate::push_mail::Relay::parse(url, self.smtp_ca.as_deref()))
+            .transpose()
+            .map_err(ConfigError::Smtp)
     }
 
     /// The Content-Security-Policy of the service's pages: `crate::CSP_BASE`, with `frame-ancestors`
@@ -346,6 +364,9 @@ impl Config {
         )?;
         if let Some(smtp) = get("DUIJIE_SMTP") {
             self.smtp = Some(smtp);
+        }
+        if let Some(ca) = get("DUIJIE_SMTP_CA") {
+            self.smtp_ca = Some(PathBuf::from(ca));
         }
         if let Some(url) = get("DUIJIE_PUBLIC_URL") {
             self.public_url = Some(url);

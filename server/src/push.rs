@@ -192,8 +192,8 @@ struct Shared {
     clock: Clock,
     /// The service's address as links in deliveries give it (`http://HOST:PORT`).
     base_url: Mutex<String>,
-    /// The SMTP relay e-mail digests go through (`smtp://HOST:PORT`).
-    smtp: Option<String>,
+    /// The SMTP relay e-mail digests go through (`--smtp`, `--smtp-ca`).
+    smtp: Option<crate::push_mail::Relay>,
     derive_signal: Signal,
     deliver_signal: Signal,
     /// One derive at a time, and one delivery round at a time (the worker's or `run_now`'s), so a
@@ -213,7 +213,7 @@ impl Push {
         demand: DemandState,
         catalog: Arc<Catalog>,
         base_url: String,
-        smtp: Option<String>,
+        smtp: Option<crate::push_mail::Relay>,
         private_hosts: bool,
     ) -> Push {
         let shared = Arc::new(Shared {
@@ -702,7 +702,7 @@ impl Shared {
     }
 
     fn send_email(&self, delivery: &DueDelivery) -> Result<(), String> {
-        let relay = self.smtp.as_deref().ok_or("no SMTP relay (--smtp)")?;
+        let relay = self.smtp.as_ref().ok_or("no SMTP relay (--smtp)")?;
         let subscription = &delivery.subscription;
         let to = subscription.email.as_deref().ok_or("no email")?;
         let need = self
@@ -718,7 +718,7 @@ impl Shared {
             &base,
             &unsubscribe_url(&base, subscription),
         );
-        crate::push_mail::send(relay, to, &message)
+        relay.send(to, &message)
     }
 }
 

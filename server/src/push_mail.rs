@@ -1,14 +1,374 @@
 //! The e-mail channel of push: a digest in Chinese (the need, each item's title, fit, reasons and
-//! link, and the one-click unsubscribe link), sent through an SMTP relay (`--smtp smtp://HOST:PORT`)
-//! with a small SMTP client (RFC 5321: EHLO, MAIL, RCPT, DATA, QUIT; no TLS, no login).
+//! link, and the one-click unsubscribe link with its RFC 8058 headers), sent through an SMTP relay
+//! with a small SMTP client (RFC 5321: EHLO, MAIL, RCPT, DATA, QUIT), STARTTLS (RFC 3207, rustls,
+//! the Mozilla roots of webpki-roots plus an optional CA file) and login (AUTH PLAIN or LOGIN, RFC
+//! 4954, only once TLS is up).
+//!
+//! The relay is `smtp://[USER:PASSWORD@]HOST:PORT[?starttls=required]` (`--smtp`); a user or
+//! password with `@`, `:`, `/` or `%` is written percent-encoded. STARTTLS is used when
+//! `starttls=required` is given or a login is: a relay that does not offer it then fails the
+//! delivery, so a password never crosses the network in clear.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::Value;
 
 use crate::store::push::DueDelivery;
+
+/// An SMTP relay as `--smtp` and `--smtp-ca` give it, ready to send.
+#[derive(Clone)]
+pub struct Relay {
+    /// `HOST:PORT`, as given (a bracketed IPv6 address included).
+    address: String,
+    /// The host the relay's certificate must name.
+    host: String,
+    /// User and password for AUTH.
+    login: Option<(String, String)>,
+    /// The TLS settings when STARTTLS is required.
+    tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl std::fmt::Debug for Relay {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the password.
+        formatter
+            .debug_struct("Relay")
+            .field("address", &self.address)
+            .field("login", &self.login.as_ref().map(|(user, _)| user))
+            .field("starttls", &self.tls.is_some())
+            .finish()
+    }
+}
+
+impl Relay {
+    /// Reads `smtp://[USER:PASSWORD@]HOST:PORT[?starttls=required]`; `ca_file` (PEM) is trusted
+    /// besides the public roots, for a relay with a private CA.
+    pub fn parse(url: &str, ca_file: Option<&Path>) -> Result<Relay, String> {
+        let form = "write smtp://[USER:PASSWORD@]HOST:PORT[?starttls=required]";
+        let rest = url
+            .strip_prefix("smtp://")
+            .ok_or_else(|| format!("the SMTP relay '{}' is not smtp://…: {form}", redact(url)))?;
+        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let rest = rest.trim_end_matches('/');
+        let (login, address) = match rest.rsplit_once('@') {
+            Some((user_info, address)) => {
+                let (user, password) = user_info.split_once(':').ok_or_else(|| {
+                    format!("the SMTP relay's login has no password (USER:PASSWORD@): {form}")
+                })?;
+                (
+                    Some((percent_decode(user)?, percent_decode(password)?)),
+                    address,
+                )
+            }
+            None => (None, rest),
+        };
+        let mut starttls = login.is_some();
+        for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+            match pair {
+                "starttls=required" => starttls = true,
+                other => {
+                    return Err(format!(
+                        "the SMTP relay's option '{other}' is not known: {form}"
+                    ))
+                }
+            }
+        }
+        let host = match address.rsplit_once(':') {
+            Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
+                host.trim_start_matches('[').trim_end_matches(']')
+            }
+            _ => return Err(format!("the SMTP relay needs HOST:PORT: {form}")),
+        };
+        let tls = if starttls {
+            Some(Arc::new(client_config(ca_file)?))
+        } else {
+            if ca_file.is_some() {
+                return Err(
+                    "--smtp-ca is for STARTTLS: add ?starttls=required (or a login) to --smtp"
+                        .to_string(),
+                );
+            }
+            None
+        };
+        Ok(Relay {
+            address: address.to_string(),
+            host: host.to_string(),
+            login,
+            tls,
+        })
+    }
+
+    /// Sends `message` (from `digest`) to `to`.
+    pub fn send(&self, to: &str, message: &str) -> Result<(), String> {
+        if to.contains(['\r', '\n', '<', '>']) {
+            return Err("the address holds characters SMTP does not allow".to_string());
+        }
+        let address = &self.address;
+        let socket = address
+            .to_socket_addrs()
+            .map_err(|error| format!("SMTP relay {address}: {error}"))?
+            .next()
+            .ok_or_else(|| format!("SMTP relay {address}: no address"))?;
+        let stream = TcpStream::connect_timeout(&socket, Duration::from_secs(5))
+            .map_err(|error| format!("SMTP relay {address}: {error}"))?;
+        for timeout in [
+            stream.set_read_timeout(Some(Duration::from_secs(30))),
+            stream.set_write_timeout(Some(Duration::from_secs(30))),
+        ] {
+            timeout.map_err(|error| error.to_string())?;
+        }
+        let mut session = Session {
+            reader: BufReader::new(Wire::Plain(stream)),
+        };
+        session.expect("220")?;
+        let mut extensions = session.ehlo()?;
+        if let Some(config) = &self.tls {
+            if !has_extension(&extensions, "STARTTLS") {
+                return Err(format!(
+                    "SMTP relay {address} does not offer STARTTLS, which --smtp requires"
+                ));
+            }
+            session.say("STARTTLS\r\n")?;
+            session.expect("220")?;
+            session.start_tls(config.clone(), &self.host)?;
+            // RFC 3207: forget what the relay said before TLS, and ask again.
+            extensions = session.ehlo()?;
+        }
+        if let Some((user, password)) = &self.login {
+            session.login(&extensions, user, password)?;
+        }
+        session.say(&format!("MAIL FROM:<{FROM}>\r\n"))?;
+        session.expect("250")?;
+        session.say(&format!("RCPT TO:<{to}>\r\n"))?;
+        session.expect("250")?;
+        session.say("DATA\r\n")?;
+        session.expect("354")?;
+        let text = message.replace("{to}", to);
+        // Dot-stuffing: a line starting with "." gets another.
+        let stuffed = text.replace("\r\n.", "\r\n..");
+        session.say(&stuffed)?;
+        session.say("\r\n.\r\n")?;
+        session.expect("250")?;
+        let _ = session.say("QUIT\r\n");
+        Ok(())
+    }
+}
+
+/// The relay's URL with its password hidden, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let user_info = &url[scheme + 3..at];
+            let user = user_info.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn percent_decode(text: &str) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let byte = text
+                .get(i + 1..i + 3)
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+                .ok_or("the SMTP relay's login has a % not followed by two hex digits")?;
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| "the SMTP relay's login is not UTF-8".to_string())
+}
+
+/// TLS with the public roots, and the certificates of `ca_file` when given.
+fn client_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, String> {
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if let Some(path) = ca_file {
+        let shown = path.display();
+        let certificates = CertificateDer::pem_file_iter(path)
+            .map_err(|error| format!("--smtp-ca {shown}: {error}"))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| format!("--smtp-ca {shown}: {error}"))?;
+        if certificates.is_empty() {
+            return Err(format!("--smtp-ca {shown}: no PEM certificate in it"));
+        }
+        for certificate in certificates {
+            roots
+                .add(certificate)
+                .map_err(|error| format!("--smtp-ca {shown}: {error}"))?;
+        }
+    }
+    // rustls 0.23.48 deprecates its ring provider for lacking post-quantum key exchange; the other
+    // (aws-lc-rs) builds a large C library. For mail to a relay, X25519 and P-256 do.
+    #[allow(deprecated)]
+    let provider = rustls::crypto::ring::default_provider();
+    rustls::ClientConfig::builder_with_provider(Arc::new(provider))
+        .with_safe_default_protocol_versions()
+        .map_err(|error| error.to_string())
+        .map(|builder| builder.with_root_certificates(roots).with_no_client_auth())
+}
+
+/// The connection to the relay, before and after STARTTLS.
+enum Wire {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+    /// Only while switching.
+    Closed,
+}
+
+impl Read for Wire {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Wire::Plain(stream) => stream.read(buffer),
+            Wire::Tls(stream) => stream.read(buffer),
+            Wire::Closed => Ok(0),
+        }
+    }
+}
+
+impl Write for Wire {
+    fn write(&mut self, buffer: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Wire::Plain(stream) => stream.write(buffer),
+            Wire::Tls(stream) => stream.write(buffer),
+            Wire::Closed => Err(std::io::ErrorKind::NotConnected.into()),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Wire::Plain(stream) => stream.flush(),
+            Wire::Tls(stream) => stream.flush(),
+            Wire::Closed => Ok(()),
+        }
+    }
+}
+
+struct Session {
+    reader: BufReader<Wire>,
+}
+
+impl Session {
+    fn say(&mut self, text: &str) -> Result<(), String> {
+        let wire = self.reader.get_mut();
+        wire.write_all(text.as_bytes())
+            .and_then(|()| wire.flush())
+            .map_err(|error| format!("SMTP: {error}"))
+    }
+
+    /// Reads a reply, which must start with `code`: its lines.
+    fn expect(&mut self, code: &str) -> Result<Vec<String>, String> {
+        let mut lines = Vec::new();
+        loop {
+            let mut line = String::new();
+            let read = self
+                .reader
+                .read_line(&mut line)
+                .map_err(|error| format!("SMTP: {error}"))?;
+            if read == 0 {
+                return Err(format!(
+                    "SMTP: the relay closed the connection (expected {code})"
+                ));
+            }
+            let line = line.trim_end().to_string();
+            if !line.starts_with(code) {
+                return Err(format!("SMTP: expected {code}, got {line}"));
+            }
+            // "250-" continues a multi-line reply, "250 " ends it.
+            let more = line.as_bytes().get(3) == Some(&b'-');
+            lines.push(line);
+            if !more {
+                return Ok(lines);
+            }
+        }
+    }
+
+    /// EHLO: the extensions the relay offers (the reply's lines after the first, without code).
+    fn ehlo(&mut self) -> Result<Vec<String>, String> {
+        self.say("EHLO duijie\r\n")?;
+        Ok(self
+            .expect("250")?
+            .iter()
+            .skip(1)
+            .map(|line| line.get(4..).unwrap_or_default().to_ascii_uppercase())
+            .collect())
+    }
+
+    fn start_tls(&mut self, config: Arc<rustls::ClientConfig>, host: &str) -> Result<(), String> {
+        if !self.reader.buffer().is_empty() {
+            // Text the relay sent before TLS (or someone injected) must not be read as after it.
+            return Err("SMTP: the relay sent more after 220 to STARTTLS".to_string());
+        }
+        let name = ServerName::try_from(host.to_string())
+            .map_err(|error| format!("SMTP: '{host}' is not a TLS server name: {error}"))?;
+        let connection = rustls::ClientConnection::new(config, name)
+            .map_err(|error| format!("SMTP TLS: {error}"))?;
+        let wire = std::mem::replace(self.reader.get_mut(), Wire::Closed);
+        let Wire::Plain(stream) = wire else {
+            return Err("SMTP: STARTTLS twice".to_string());
+        };
+        let mut tls = rustls::StreamOwned::new(connection, stream);
+        // The handshake now, so a certificate the roots do not trust is told as such.
+        while tls.conn.is_handshaking() {
+            tls.conn
+                .complete_io(&mut tls.sock)
+                .map_err(|error| format!("SMTP TLS handshake with {host}: {error}"))?;
+        }
+        *self.reader.get_mut() = Wire::Tls(Box::new(tls));
+        Ok(())
+    }
+
+    /// AUTH PLAIN, else AUTH LOGIN, as the relay offers (only ever called over TLS).
+    fn login(&mut self, extensions: &[String], user: &str, password: &str) -> Result<(), String> {
+        let mechanisms: Vec<&str> = extensions
+            .iter()
+            .filter_map(|line| {
+                line.strip_prefix("AUTH")
+                    .filter(|rest| rest.starts_with([' ', '=']))
+            })
+            .flat_map(|rest| rest[1..].split_whitespace())
+            .collect();
+        let refused = |error: String| format!("SMTP login as {user} refused: {error}");
+        if mechanisms.contains(&"PLAIN") {
+            let token = base64(format!("\0{user}\0{password}").as_bytes());
+            self.say(&format!("AUTH PLAIN {token}\r\n"))?;
+            self.expect("235").map_err(refused)?;
+        } else if mechanisms.contains(&"LOGIN") {
+            self.say("AUTH LOGIN\r\n")?;
+            self.expect("334").map_err(refused)?;
+            self.say(&format!("{}\r\n", base64(user.as_bytes())))?;
+            self.expect("334").map_err(refused)?;
+            self.say(&format!("{}\r\n", base64(password.as_bytes())))?;
+            self.expect("235").map_err(refused)?;
+        } else {
+            return Err(format!(
+                "SMTP: the relay offers no AUTH PLAIN or LOGIN (offers: {})",
+                mechanisms.join(" ")
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn has_extension(extensions: &[String], name: &str) -> bool {
+    extensions
+        .iter()
+        .any(|line| line.split_whitespace().next() == Some(name))
+}
 
 /// The sender of digests.
 const FROM: &str = "duijie@localhost";
@@ -54,66 +414,6 @@ pub fn digest(need_title: &str, delivery: &DueDelivery, base: &str, unsubscribe:
         wrap(&base64(body.as_bytes())),
         id = delivery.id,
     )
-}
-
-/// Sends `message` (from `digest`) to `to` through the relay `smtp://HOST:PORT`.
-pub fn send(relay: &str, to: &str, message: &str) -> Result<(), String> {
-    let address = relay
-        .strip_prefix("smtp://")
-        .ok_or_else(|| format!("the SMTP relay must be smtp://HOST:PORT, not {relay}"))?
-        .trim_end_matches('/');
-    let socket = address
-        .to_socket_addrs()
-        .map_err(|error| format!("SMTP relay {address}: {error}"))?
-        .next()
-        .ok_or_else(|| format!("SMTP relay {address}: no address"))?;
-    let stream = TcpStream::connect_timeout(&socket, Duration::from_secs(5))
-        .map_err(|error| format!("SMTP relay {address}: {error}"))?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .map_err(|error| error.to_string())?;
-    let mut writer = stream.try_clone().map_err(|error| error.to_string())?;
-    let mut reader = BufReader::new(stream);
-    let mut expect = |code: &str| -> Result<(), String> {
-        loop {
-            let mut line = String::new();
-            reader
-                .read_line(&mut line)
-                .map_err(|error| format!("SMTP: {error}"))?;
-            if !line.starts_with(code) {
-                return Err(format!("SMTP: expected {code}, got {}", line.trim_end()));
-            }
-            // "250-" continues a multi-line reply, "250 " ends it.
-            if line.as_bytes().get(3) != Some(&b'-') {
-                return Ok(());
-            }
-        }
-    };
-    let mut say = |text: &str| -> Result<(), String> {
-        writer
-            .write_all(text.as_bytes())
-            .map_err(|error| format!("SMTP: {error}"))
-    };
-    if to.contains(['\r', '\n', '<', '>']) {
-        return Err("the address holds characters SMTP does not allow".to_string());
-    }
-    expect("220")?;
-    say("EHLO duijie\r\n")?;
-    expect("250")?;
-    say(&format!("MAIL FROM:<{FROM}>\r\n"))?;
-    expect("250")?;
-    say(&format!("RCPT TO:<{to}>\r\n"))?;
-    expect("250")?;
-    say("DATA\r\n")?;
-    expect("354")?;
-    let text = message.replace("{to}", to);
-    // Dot-stuffing: a line starting with "." gets another.
-    let stuffed = text.replace("\r\n.", "\r\n..");
-    say(&stuffed)?;
-    say("\r\n.\r\n")?;
-    expect("250")?;
-    say("QUIT\r\n")?;
-    Ok(())
 }
 
 fn base64(bytes: &[u8]) -> String {

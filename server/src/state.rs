@@ -163,7 +163,9 @@ impl AppState {
                 .unwrap_or_else(|| format!("http://{}", config.addr))
                 .trim_end_matches('/')
                 .to_string(),
-            config.smtp.clone(),
+            config
+                .smtp_relay()
+                .map_err(|error| ApiError::Internal(error.to_string()))?,
             config.webhook_private_hosts,
         );
         Ok(AppState {

@@ -70,9 +70,15 @@ pub struct ServeArgs {
     /// [default: loopback; env DUIJIE_METRICS_ACCESS].
     #[arg(long, value_parser = parse_metrics_access)]
     pub metrics_access: Option<MetricsAccess>,
-    /// The SMTP relay of push's e-mail digests, smtp://HOST:PORT [env DUIJIE_SMTP].
+    /// The SMTP relay of push's e-mail digests,
+    /// smtp://[USER:PASSWORD@]HOST:PORT[?starttls=required]; a login implies STARTTLS [env
+    /// DUIJIE_SMTP].
     #[arg(long)]
     pub smtp: Option<String>,
+    /// A PEM file of CA certificates to trust for the SMTP relay's STARTTLS, besides the public
+    /// roots (a private relay) [env DUIJIE_SMTP_CA].
+    #[arg(long)]
+    pub smtp_ca: Option<PathBuf>,
     /// The service's address as links in pushed deliveries give it [default: http:// and the
     /// address; env DUIJIE_PUBLIC_URL].
     #[arg(long)]
@@ -86,7 +92,7 @@ pub struct ServeArgs {
     /// body_limit, import_limit, request_timeout_secs, import_timeout_secs, workers, reload_secs,
     /// import_max_rows, xlsx_max_columns, xlsx_max_cells, xlsx_max_bytes, max_connections,
     /// max_connections_per_ip, client_request_timeout_secs, match_rate, match_burst,
-    /// auth_failures_per_min, metrics_access, smtp, public_url, webhook_private_hosts) [env
+    /// auth_failures_per_min, metrics_access, smtp, smtp_ca, public_url, webhook_private_hosts) [env
     /// DUIJIE_CONFIG].
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -148,6 +154,9 @@ pub fn resolve_config(args: &ServeArgs, env: impl Fn(&str) -> Option<String>) ->
     }
     if let Some(smtp) = &args.smtp {
         config.smtp = Some(smtp.clone());
+    }
+    if let Some(ca) = &args.smtp_ca {
+        config.smtp_ca = Some(ca.clone());
     }
     if let Some(url) = &args.public_url {
         config.public_url = Some(url.clone());

@@ -205,7 +205,7 @@ fn apply_body(
                 }
                 Some(url) if url.starts_with("https://") => errors.push(FieldError::new(
                     "url",
-                    "this build sends webhooks over http:// only (no TLS client); put a TLS proxy in front of the receiver",
+                    "this build sends webhooks over http:// only (its webhook client has no TLS); put a TLS proxy in front of the receiver",
                 )),
                 _ => errors.push(FieldError::new("url", "must be an http:// URL")),
             },
@@ -570,10 +570,12 @@ pub async fn delete(
     }))
 }
 
-/// One-click unsubscribe: the link every delivery carries deletes its subscription.
+/// The unsubscribe link every delivery carries: a page asking to confirm, which deletes nothing.
 ///
-/// No token: the link's secret is the authority. `POST` is the RFC 8058 one-click form mail
-/// clients send (`List-Unsubscribe-Post`).
+/// No token: the link's secret is the authority. Mail scanners and link previews fetch links by
+/// `GET` (and `HEAD`), so these only show a small Chinese page whose form `POST`s to the same
+/// address; the `POST` (also the RFC 8058 one-click request mail clients send, see
+/// `List-Unsubscribe-Post`) deletes the subscription.
 #[utoipa::path(
     get,
     path = "/unsubscribe/{token}",
@@ -581,42 +583,42 @@ pub async fn delete(
     operation_id = "unsubscribe",
     params(("token" = String, Path, description = "The subscription's unsubscribe secret.")),
     responses(
-        (status = 200, description = "Unsubscribed (a page saying so).", body = String, content_type = "text/html"),
+        (status = 200, description = "A page asking to confirm (nothing is deleted).", body = String, content_type = "text/html"),
         (status = 404, response = NotFound)
     )
 )]
 pub async fn unsubscribe(
-    request: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    // A HEAD (a link checker's) changes nothing.
-    let head = request.method() == actix_web::http::Method::HEAD;
     let token = path.into_inner();
     let store = state.store.clone();
-    let gone = web::block(move || -> Result<Option<Subscription>, ApiError> {
-        let Some(subscription) = store.subscription_by_token("unsubscribe_token", &token)? else {
-            return Ok(None);
-        };
-        if !head {
-            store.delete_subscription(&subscription.id)?;
-        }
-        Ok(Some(subscription))
-    })
-    .await??
-    .ok_or_else(|| {
-        ApiError::NotFound("no subscription has this link (already unsubscribed?)".to_string())
-    })?;
-    let need = crate::markup::escape(&gone.need_id);
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(format!(
-            "<!doctype html><html lang=\"zh\"><meta charset=\"utf-8\"><title>已退订</title>\
-             <p>已退订：需求 {need} 不再推送。</p></html>"
-        )))
+    let wanted = token.clone();
+    let subscription =
+        web::block(move || store.subscription_by_token("unsubscribe_token", &wanted))
+            .await??
+            .ok_or_else(unsubscribed_already)?;
+    let need = crate::markup::escape(&need_title(&state, &subscription));
+    let channel = match subscription.channel.as_str() {
+        "email" => "电子邮件",
+        "webhook" => "Webhook",
+        _ => "订阅源",
+    };
+    let action = crate::markup::escape(&format!("/unsubscribe/{}", url_segment(&token)));
+    Ok(page(format!(
+        "<title>退订推送</title>\
+         <h1>退订推送</h1>\
+         <p>确定不再接收需求「{need}」的推送（{channel}）吗？</p>\
+         <form method=\"post\" action=\"{action}\">\
+         <input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">\
+         <button type=\"submit\">确认退订</button></form>"
+    )))
 }
 
-/// One-click unsubscribe by `POST` (RFC 8058).
+/// One-click unsubscribe by `POST` (RFC 8058): deletes the subscription.
+///
+/// The body is ignored: mail clients send `List-Unsubscribe=One-Click`, the confirmation page's
+/// form sends the same.
 #[utoipa::path(
     post,
     path = "/unsubscribe/{token}",
@@ -624,16 +626,69 @@ pub async fn unsubscribe(
     operation_id = "unsubscribe_post",
     params(("token" = String, Path, description = "The subscription's unsubscribe secret.")),
     responses(
-        (status = 200, description = "Unsubscribed.", body = String, content_type = "text/html"),
+        (status = 200, description = "Unsubscribed (a page saying so).", body = String, content_type = "text/html"),
         (status = 404, response = NotFound)
     )
 )]
 pub async fn unsubscribe_post(
-    request: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    unsubscribe(request, path, state).await
+    let token = path.into_inner();
+    let store = state.store.clone();
+    let gone = web::block(move || -> Result<Option<Subscription>, ApiError> {
+        let Some(subscription) = store.subscription_by_token("unsubscribe_token", &token)? else {
+            return Ok(None);
+        };
+        store.delete_subscription(&subscription.id)?;
+        Ok(Some(subscription))
+    })
+    .await??
+    .ok_or_else(unsubscribed_already)?;
+    let need = crate::markup::escape(&need_title(&state, &gone));
+    Ok(page(format!(
+        "<title>已退订</title><p>已退订：需求「{need}」不再推送。</p>"
+    )))
+}
+
+fn unsubscribed_already() -> ApiError {
+    ApiError::NotFound("no subscription has this link (already unsubscribed?)".to_string())
+}
+
+/// The need's title, or its id when the need is gone.
+fn need_title(state: &AppState, subscription: &Subscription) -> String {
+    state
+        .demand
+        .current()
+        .get(&subscription.need_id)
+        .map_or_else(
+            || subscription.need_id.clone(),
+            |entry| entry.need.title.clone(),
+        )
+}
+
+/// A path segment with every byte outside the unreserved set percent-encoded (tokens are hex, but
+/// the path is what the caller sent).
+fn url_segment(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(byte).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// A small Chinese page, never cached (its link is a secret).
+fn page(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(format!(
+            "<!doctype html><html lang=\"zh\"><meta charset=\"utf-8\">\
+             <meta name=\"robots\" content=\"noindex\">{body}</html>"
+        ))
 }
 
 /// A subscription's Atom 1.0 feed: its newest 100 items.
@@ -666,14 +721,7 @@ pub async fn feed(
     .await??;
     let (subscription, items) =
         found.ok_or_else(|| ApiError::NotFound("no feed at this address".to_string()))?;
-    let title = state
-        .demand
-        .current()
-        .get(&subscription.need_id)
-        .map_or_else(
-            || subscription.need_id.clone(),
-            |entry| entry.need.title.clone(),
-        );
+    let title = need_title(&state, &subscription);
     Ok(HttpResponse::Ok()
         .content_type("application/atom+xml; charset=utf-8")
         .body(crate::push::atom_feed(

@@ -728,25 +728,24 @@ fn the_feed_is_atom_and_the_unsubscribe_link_works() {
         assert_eq!(seen.get(required), Some(&entries), "{required} in {text}");
     }
     assert!(text.contains("锂电池储能&lt;技术&gt;&amp;"));
-    // The unsubscribe link: a HEAD changes nothing, the GET unsubscribes, a second says so.
+    // The unsubscribe link: a GET asks first, the POST (RFC 8058's one-click body) unsubscribes,
+    // a second says so.
     let link = view["unsubscribe_url"].as_str().unwrap();
     let link = &link[link.find("/unsubscribe/").unwrap()..];
-    assert_eq!(server.request("HEAD", link, None, &[], None).status, 200);
     let id = view["id"].as_str().unwrap();
-    assert_eq!(
-        server
-            .send(
-                "GET",
-                &format!("/api/v1/subscriptions/{id}"),
-                Some(&editor),
-                None
-            )
-            .status,
-        200
+    assert!(server.get(link).text().contains("确认退订"));
+    let one_click = server.request(
+        "POST",
+        link,
+        None,
+        &[],
+        Some((
+            "application/x-www-form-urlencoded",
+            b"List-Unsubscribe=One-Click".to_vec(),
+        )),
     );
-    let page = server.get(link);
-    assert_eq!(page.status, 200);
-    assert!(page.text().contains("已退订"));
+    assert_eq!(one_click.status, 200);
+    assert!(one_click.text().contains("已退订"));
     assert_eq!(
         server
             .send(
@@ -758,8 +757,81 @@ fn the_feed_is_atom_and_the_unsubscribe_link_works() {
             .status,
         404
     );
+    assert_eq!(server.request("POST", link, None, &[], None).status, 404);
     assert_eq!(server.get(link).status, 404);
     assert_eq!(server.get(path).status, 404);
+}
+
+/// Mail scanners and link previews fetch every link of a message by GET (or HEAD): the unsubscribe
+/// link then shows a page asking to confirm (the need's title escaped), with a form that POSTs to
+/// it, and deletes nothing; the form's POST does.
+#[test]
+fn the_unsubscribe_link_asks_first_and_a_get_deletes_nothing() {
+    let server = Server::start_flags("push-unsubscribe-get", RECEIVER_FLAGS);
+    let editor = server.token("editor");
+    import_needs(
+        &server,
+        &editor,
+        &[need_row("n-1", "甲公司", "锂电池 < 5V & \"储能\"")],
+    );
+    let created = subscribe(
+        &server,
+        &editor,
+        json!({"need_id": "n-1", "channel": "feed"}),
+    );
+    let id = created["subscription"]["id"].as_str().unwrap();
+    let link = created["subscription"]["unsubscribe_url"].as_str().unwrap();
+    let link = &link[link.find("/unsubscribe/").unwrap()..];
+    let exists = || {
+        server
+            .send(
+                "GET",
+                &format!("/api/v1/subscriptions/{id}"),
+                Some(&editor),
+                None,
+            )
+            .status
+    };
+    assert_eq!(server.request("HEAD", link, None, &[], None).status, 200);
+    for _ in 0..3 {
+        let page = server.get(link);
+        assert_eq!(page.status, 200);
+        assert!(page
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/html"));
+        assert_eq!(page.header("cache-control"), Some("no-store"));
+        let text = page.text();
+        assert!(text.contains("确认退订"), "{text}");
+        assert!(!text.contains("已退订"), "{text}");
+        assert!(
+            text.contains("锂电池 &lt; 5V &amp; &quot;储能&quot;需求"),
+            "the title escaped: {text}"
+        );
+        assert!(
+            text.contains(&format!("<form method=\"post\" action=\"{link}\">")),
+            "{text}"
+        );
+        assert!(
+            text.contains("name=\"List-Unsubscribe\" value=\"One-Click\""),
+            "{text}"
+        );
+        assert_eq!(exists(), 200, "a GET unsubscribed");
+    }
+    // What the page's form sends.
+    let confirmed = server.request(
+        "POST",
+        link,
+        None,
+        &[],
+        Some((
+            "application/x-www-form-urlencoded",
+            b"List-Unsubscribe=One-Click".to_vec(),
+        )),
+    );
+    assert_eq!(confirmed.status, 200);
+    assert!(confirmed.text().contains("已退订"));
+    assert_eq!(exists(), 404);
 }
 
 /// A small catalog drawn from a few topics, so needs and resources share words.
@@ -869,32 +941,70 @@ proptest! {
 /// note) when Python or the package is missing, unless `DUIJIE_REQUIRE_ICALENDAR` is set (as CI
 /// sets it, having installed both).
 fn smtp_server(dir: &std::path::Path) -> Option<(std::process::Child, u16)> {
+    smtp_server_with(dir, None)
+}
+
+/// The TLS certificate, its key and the one login a secure test relay accepts.
+struct SecureRelay<'a> {
+    certificate: &'a std::path::Path,
+    key: &'a std::path::Path,
+    user: &'a str,
+    password: &'a str,
+}
+
+/// As `smtp_server`; with `secure`, the relay requires STARTTLS before anything else (aiosmtpd's
+/// `require_starttls`) and a login (`auth_required`, offered over TLS only), and each message's
+/// file starts with a line saying whether it came over TLS and who logged in.
+fn smtp_server_with(
+    dir: &std::path::Path,
+    secure: Option<&SecureRelay>,
+) -> Option<(std::process::Child, u16)> {
     let required = std::env::var_os("DUIJIE_REQUIRE_ICALENDAR").is_some();
     let script = r#"
-import asyncio, sys, os, itertools
+import asyncio, sys, os, itertools, ssl
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 out = sys.argv[1]
 counter = itertools.count()
 class Handler:
     async def handle_DATA(self, server, session, envelope):
         path = os.path.join(out, "m%03d.eml" % next(counter))
+        secure = "TLS %s AUTH %s\n" % (session.ssl is not None, session.auth_data if session.authenticated else None)
         with open(path + ".tmp", "wb") as f:
-            f.write(("RCPT " + ",".join(envelope.rcpt_tos) + "\n").encode() + envelope.original_content)
+            f.write(("RCPT " + ",".join(envelope.rcpt_tos) + "\n").encode()
+                    + (secure.encode() if len(sys.argv) > 2 else b"") + envelope.original_content)
         os.rename(path + ".tmp", path)
         return "250 OK"
+options = {}
+if len(sys.argv) > 2:
+    certificate, key, user, password = sys.argv[2:6]
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate, key)
+    def authenticator(server, session, envelope, mechanism, data):
+        ok = data.login == user.encode() and data.password == password.encode()
+        return AuthResult(success=ok, handled=False, auth_data=data.login.decode())
+    options = dict(tls_context=context, require_starttls=True, auth_required=True,
+                   auth_require_tls=True, authenticator=authenticator)
 import socket
 probe = socket.socket()
 probe.bind(("127.0.0.1", 0))
 port = probe.getsockname()[1]
 probe.close()
-controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+controller = Controller(Handler(), hostname="127.0.0.1", port=port, **options)
 controller.start()
 print(port, flush=True)
 sys.stdin.read()
 "#;
-    let child = std::process::Command::new("python3")
-        .args(["-c", script])
-        .arg(dir)
+    let mut command = std::process::Command::new("python3");
+    command.args(["-c", script]).arg(dir);
+    if let Some(secure) = secure {
+        command
+            .arg(secure.certificate)
+            .arg(secure.key)
+            .arg(secure.user)
+            .arg(secure.password);
+    }
+    let child = command
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -993,6 +1103,266 @@ fn an_email_digest_reaches_a_real_smtp_server_in_chinese() {
     let _ = std::fs::remove_dir_all(&mail_dir);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
+}
+
+/// A private CA and a relay certificate it signed for 127.0.0.1 (ECDSA P-256, made by `openssl`):
+/// the CA's PEM, the relay's certificate and its key. `None` (with a note) without openssl, unless
+/// CI requires the SMTP tests.
+fn relay_certificates(
+    dir: &std::path::Path,
+) -> Option<(std::path::PathBuf, std::path::PathBuf, std::path::PathBuf)> {
+    let required = std::env::var_os("DUIJIE_REQUIRE_ICALENDAR").is_some();
+    let (ca, ca_key, certificate, key) = (
+        dir.join("ca.pem"),
+        dir.join("ca.key"),
+        dir.join("relay.pem"),
+        dir.join("relay.key"),
+    );
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let steps: [Vec<&std::ffi::OsStr>; 2] = [
+        ["req", "-x509", "-days", "2", "-subj", "/CN=duijie test CA"]
+            .iter()
+            .chain(&ec)
+            .map(std::ffi::OsStr::new)
+            .chain([
+                "-keyout".as_ref(),
+                ca_key.as_os_str(),
+                "-out".as_ref(),
+                ca.as_os_str(),
+            ])
+            .collect(),
+        [
+            "req",
+            "-x509",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-addext",
+            "extendedKeyUsage=serverAuth",
+        ]
+        .iter()
+        .chain(&ec)
+        .map(std::ffi::OsStr::new)
+        .chain([
+            "-CA".as_ref(),
+            ca.as_os_str(),
+            "-CAkey".as_ref(),
+            ca_key.as_os_str(),
+            "-keyout".as_ref(),
+            key.as_os_str(),
+            "-out".as_ref(),
+            certificate.as_os_str(),
+        ])
+        .collect(),
+    ];
+    for step in steps {
+        match std::process::Command::new("openssl").args(&step).output() {
+            Ok(output) if output.status.success() => {}
+            Ok(output) => panic!(
+                "openssl {step:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ),
+            Err(error) => {
+                assert!(!required, "openssl cannot run: {error}");
+                eprintln!("openssl cannot run ({error}): the STARTTLS test is skipped");
+                return None;
+            }
+        }
+    }
+    Some((ca, certificate, key))
+}
+
+/// Waits up to 20 s for the messages in `dir`; all of them.
+fn mails(dir: &std::path::Path, at_least: usize) -> Vec<String> {
+    let started = Instant::now();
+    loop {
+        let mut found: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
+            .collect();
+        if found.len() >= at_least || started.elapsed() > Duration::from_secs(20) {
+            found.sort();
+            return found
+                .iter()
+                .map(|path| std::fs::read_to_string(path).unwrap())
+                .collect();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `--smtp smtp://USER:PASSWORD@HOST:PORT` with `--smtp-ca`: the digest goes over STARTTLS (the
+/// relay's certificate checked against the private CA) with a login, to a relay that refuses
+/// anything before STARTTLS; a wrong password fails the delivery with a clear error that its
+/// subscription shows, and no mail; without the CA the relay's certificate is refused.
+#[test]
+fn an_email_digest_goes_over_starttls_with_a_login_and_a_wrong_password_is_recorded() {
+    let certificates = crate::support::temp_dir("push-tls-certs");
+    let Some((ca, certificate, key)) = relay_certificates(&certificates) else {
+        return;
+    };
+    let mail_dir = crate::support::temp_dir("push-tls-mail");
+    // A password with the characters a URL's user info must percent-encode.
+    let password = "s3cret:@/%x";
+    let secure = SecureRelay {
+        certificate: &certificate,
+        key: &key,
+        user: "broker@example.cn",
+        password,
+    };
+    let Some((mut smtp, port)) = smtp_server_with(&mail_dir, Some(&secure)) else {
+        return;
+    };
+    let ca_flag = ca.to_str().unwrap();
+    let deliver = |name: &str, password: &str| {
+        let relay = format!("smtp://broker%40example.cn:{password}@127.0.0.1:{port}");
+        let server = Server::start_flags(
+            name,
+            &[
+                "--no-demo",
+                "--webhook-private-hosts",
+                "--smtp",
+                &relay,
+                "--smtp-ca",
+                ca_flag,
+            ],
+        );
+        let editor = server.token("editor");
+        import_needs(&server, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
+        let created = subscribe(
+            &server,
+            &editor,
+            json!({"need_id": "n-1", "channel": "email", "email": "zhao@example.cn", "min_fit": 0.0}),
+        );
+        import(
+            &server,
+            &editor,
+            "",
+            &[resource("r-1", "patent", "锂电池储能热管理技术")],
+        );
+        settle(&server);
+        let id = created["subscription"]["id"].as_str().unwrap().to_string();
+        let view = server
+            .send(
+                "GET",
+                &format!("/api/v1/subscriptions/{id}"),
+                Some(&editor),
+                None,
+            )
+            .json();
+        let stats = server
+            .send("GET", "/api/v1/push/stats", Some(&editor), None)
+            .json();
+        (view, stats)
+    };
+
+    let (view, _) = deliver("push-tls-right", "s3cret%3A%40%2F%25x");
+    let messages = mails(&mail_dir, 1);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].starts_with("RCPT zhao@example.cn\nTLS True AUTH broker@example.cn\n"),
+        "{}",
+        &messages[0][..200.min(messages[0].len())]
+    );
+    assert!(messages[0].contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+    assert_eq!(view["last_error"], Value::Null, "{view}");
+
+    let (view, stats) = deliver("push-tls-wrong", "not-the-password");
+    let error = view["last_error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("SMTP login as broker@example.cn refused") && error.contains("535"),
+        "{view}"
+    );
+    assert!(!error.contains("not-the-password"), "{error}");
+    assert!(view["failing_since"].is_string(), "{view}");
+    let failed: i64 = stats["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|day| day["failed"].as_i64().unwrap())
+        .sum();
+    assert_eq!(failed, 1, "{stats}");
+    assert_eq!(stats["failing"][0]["last_error"].as_str(), Some(error));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(mails(&mail_dir, 0).len(), 1, "no second mail");
+
+    // Without the private CA the relay's certificate is not trusted, and that is what is said.
+    let relay = duijie_server::push_mail::Relay::parse(
+        &format!("smtp://broker%40example.cn:s3cret%3A%40%2F%25x@127.0.0.1:{port}"),
+        None,
+    )
+    .unwrap();
+    let refused = relay
+        .send("zhao@example.cn", "Subject: x\r\n\r\nx")
+        .unwrap_err();
+    assert!(
+        refused.contains("TLS handshake") && refused.contains("certificate"),
+        "{refused}"
+    );
+
+    let _ = smtp.kill();
+    let _ = smtp.wait();
+    let _ = std::fs::remove_dir_all(&mail_dir);
+    let _ = std::fs::remove_dir_all(&certificates);
+}
+
+/// A relay written wrong stops `duijie serve` at start with what to write, never showing the
+/// password; `--smtp-ca` without STARTTLS is refused rather than ignored.
+#[test]
+fn a_wrong_smtp_relay_is_told_at_start() {
+    use duijie_server::push_mail::Relay;
+    let refused = |url: &str, ca: Option<&std::path::Path>| Relay::parse(url, ca).unwrap_err();
+    let error = refused("smtps://user:hunter2@mail.example.cn:465", None);
+    assert!(
+        error.contains("smtp://[USER:PASSWORD@]HOST:PORT"),
+        "{error}"
+    );
+    assert!(!error.contains("hunter2"), "{error}");
+    assert!(refused("smtp://mail.example.cn", None).contains("HOST:PORT"));
+    assert!(refused("smtp://mail.example.cn:25?tls=yes", None).contains("'tls=yes' is not known"));
+    assert!(refused("smtp://user@mail.example.cn:587", None).contains("no password"));
+    assert!(refused("smtp://u:%zz@mail.example.cn:587", None).contains("two hex digits"));
+    let ca = std::path::Path::new("/nonexistent/ca.pem");
+    assert!(refused("smtp://mail.example.cn:25", Some(ca)).contains("starttls=required"));
+    assert!(
+        refused("smtp://mail.example.cn:25?starttls=required", Some(ca))
+            .contains("--smtp-ca /nonexistent/ca.pem")
+    );
+    for good in [
+        "smtp://127.0.0.1:25",
+        "smtp://mail.example.cn:587?starttls=required",
+        "smtp://u%40example.cn:p%3Aw@mail.example.cn:587",
+        "smtp://[::1]:25",
+    ] {
+        assert!(Relay::parse(good, None).is_ok(), "{good}");
+    }
+    let data = crate::support::temp_dir("push-bad-smtp");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_duijie"))
+        .args(["serve", "--no-demo", "--addr", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .args(["--smtp", "smtp://user:hunter2@mail.example.cn"])
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&data);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("HOST:PORT") && !stderr.contains("hunter2"),
+        "{stderr}"
+    );
 }
 
 fn decode_base64(text: &str) -> Vec<u8> {
