@@ -248,7 +248,8 @@ impl Config {
     }
 
     /// Refuses portal origins that are not exact origins (they would never match a browser's
-    /// `Origin`, and must not inject into the CSP).
+    /// `Origin`, and must not inject into the CSP), and an SMTP relay or CA file that cannot be
+    /// read.
     pub fn check(&self) -> Result<(), ConfigError> {
         if let Some(origin) = self.cors_origins.iter().find(|origin| !is_origin(origin)) {
             return Err(ConfigError::Origin(origin.clone()));
