@@ -5,7 +5,7 @@
 // follow-up engagement exists once, with the fair's id.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, waitForCatalog, createToken } from './harness.mjs';
+import { startServer, launchBrowser, waitForCatalog, createToken, api as harnessApi } from './harness.mjs';
 
 let server;
 let browser;
@@ -20,16 +20,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function api(path, token, init = {}) {
-  const response = await fetch(`${server.base}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-  });
-  const text = await response.text();
-  let body = null;
-  try { body = JSON.parse(text); } catch { body = text; }
-  return { status: response.status, body };
-}
+const api = (path, token, init = {}) => harnessApi(server, path, token, init);
 
 const post = (path, token, body) => api(path, token, { method: 'POST', body: JSON.stringify(body) });
 

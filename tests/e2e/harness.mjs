@@ -46,6 +46,18 @@ export async function startServer({ demo = true, extraArgs = [], staticDir = dis
 }
 
 /** Creates a token of `scope` in the server's store (the server reads tokens on each request). */
+/** A call of the service's API with `token`: its status and its body (JSON when it parses, else text). */
+export async function api(server, path, token, init = {}) {
+  const response = await fetch(`${server.base}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers || {}) },
+  });
+  const text = await response.text();
+  let body = null;
+  try { body = JSON.parse(text); } catch { body = text; }
+  return { status: response.status, body };
+}
+
 export function createToken(server, scope) {
   return execFileSync(bin, ['token', 'create', '--data', server.data, '--scope', scope], { encoding: 'utf8' })
     .trim().split('\n').pop().trim();

@@ -5,7 +5,7 @@
 // subscription exists over HTTP afterwards, with the settings chosen, and its secret URL serves Atom.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, waitForCatalog, createToken } from './harness.mjs';
+import { startServer, launchBrowser, waitForCatalog, createToken, api as harnessApi } from './harness.mjs';
 
 const NEED = '锂电池热失控预警与储能安全';
 let server;
@@ -21,13 +21,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function api(path, token, init = {}) {
-  const response = await fetch(`${server.base}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers || {}) },
-  });
-  return { status: response.status, body: await response.json() };
-}
+const api = (path, token, init = {}) => harnessApi(server, path, token, init);
 
 test('a broker subscribes the stored need from the shortlist panel; offline it is told, not queued', async () => {
   const broker = createToken(server, 'broker');
