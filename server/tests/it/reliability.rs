@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::support::{jsonl, request, resource, small_catalog, temp_dir, Process, Server};
+use crate::support::{
+    jsonl, request, resource, small_catalog, temp_dir, Process, ReplicaStore, Server,
+};
 
 #[test]
 fn catalog_and_tokens_survive_a_restart() {
@@ -238,13 +240,9 @@ fn static_folder_is_served_at_the_root() {
 
 #[test]
 fn replicas_on_one_store_follow_its_catalog_version() {
-    let dir = temp_dir("replicas");
-    let config = dir.join("duijie.toml");
-    std::fs::write(&config, "reload_secs = 1\ndemo = false\n").unwrap();
-    let data = dir.join("data");
-    let flags = ["--config", config.to_str().unwrap()];
-    let first = Process::start_with(&data, &flags);
-    let second = Process::start_with(&data, &flags);
+    let store = ReplicaStore::new("replicas");
+    let first = store.start();
+    let second = store.start();
     let editor = first.token("editor");
     let reply = first.import(
         "?format=jsonl",

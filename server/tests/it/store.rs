@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    database_for, jsonl, server_bin, small_catalog, store_flags, temp_dir, Process,
+    database_for, jsonl, server_bin, small_catalog, store_flags, temp_dir, Process, ReplicaStore,
 };
 
 fn duijie(args: &[&str], store: &[String]) -> Output {
@@ -301,15 +301,8 @@ fn replicas_on_postgresql_follow_a_change_within_a_second() {
 /// balancer picks: one record, created once (one 201), every other answer the same record (200).
 #[test]
 fn retries_across_replicas_make_one_engagement() {
-    let dir = temp_dir("idem-replicas");
-    let config = dir.join("duijie.toml");
-    std::fs::write(&config, "reload_secs = 1\ndemo = false\n").unwrap();
-    let data = dir.join("data");
-    let flags = ["--config", config.to_str().unwrap()];
-    let replicas = [
-        Process::start_with(&data, &flags),
-        Process::start_with(&data, &flags),
-    ];
+    let store = ReplicaStore::new("idem-replicas");
+    let replicas = [store.start(), store.start()];
     let editor = replicas[0].token("editor");
     let broker = replicas[0].token("broker");
     let reply = replicas[0].import(
@@ -811,13 +804,9 @@ fn an_instance_moves_between_sqlite_and_postgresql_and_back() {
 /// went with its connection); the killed one, started again, shows that write.
 #[test]
 fn kill_9_of_a_replica_inside_an_import_leaves_the_other_the_previous_catalog() {
-    let dir = temp_dir("kill9-replicas");
-    let config = dir.join("duijie.toml");
-    std::fs::write(&config, "reload_secs = 1\ndemo = false\n").unwrap();
-    let data = dir.join("data");
-    let flags = ["--config", config.to_str().unwrap()];
-    let first = Process::start_with(&data, &flags);
-    let second = Process::start_with(&data, &flags);
+    let store = ReplicaStore::new("kill9-replicas");
+    let first = store.start();
+    let second = store.start();
     let editor = first.token("editor");
     let reply = first.import(
         "?format=jsonl",
@@ -831,7 +820,7 @@ fn kill_9_of_a_replica_inside_an_import_leaves_the_other_the_previous_catalog() 
     drop(first);
 
     let env = [("DUIJIE_TEST_COMMIT_DELAY_MS", "20000")];
-    let mut first = Process::start_with_env(&data, &flags, &env);
+    let mut first = Process::start_with_env(&store.data, &store.flags(), &env);
     let sender =
         crate::reliability::import_in_background(&first, &editor, jsonl(&small_catalog(3_000)));
     loop {
@@ -863,7 +852,7 @@ fn kill_9_of_a_replica_inside_an_import_leaves_the_other_the_previous_catalog() 
     eprintln!("the other replica's write went through in {took:?}");
     let written = second.catalog();
     assert_eq!(written.0, 5);
-    let first = Process::start_with(&data, &flags);
+    let first = store.start();
     assert_eq!(first.catalog(), written);
     assert_eq!(first.get("/api/v1/resources?limit=1").json()["total"], 5);
 }

@@ -166,6 +166,36 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// A new store for replicas: its data folder (an SQLite folder, or a PostgreSQL database in CI's
+/// second run) and a configuration with no demo catalog under which each replica looks for another
+/// replica's catalog changes every second.
+pub struct ReplicaStore {
+    pub data: PathBuf,
+    config: String,
+}
+
+impl ReplicaStore {
+    pub fn new(name: &str) -> ReplicaStore {
+        let dir = temp_dir(name);
+        let config = dir.join("duijie.toml");
+        std::fs::write(&config, "reload_secs = 1\ndemo = false\n").unwrap();
+        ReplicaStore {
+            data: dir.join("data"),
+            config: config.to_str().expect("a UTF-8 path").to_string(),
+        }
+    }
+
+    /// The flags of `duijie serve` that name the configuration.
+    pub fn flags(&self) -> [&str; 2] {
+        ["--config", self.config.as_str()]
+    }
+
+    /// A replica on this store.
+    pub fn start(&self) -> Process {
+        Process::start_with(&self.data, &self.flags())
+    }
+}
+
 /// The address in-process requests come from: a client on this host, as a test's requests to a
 /// `Process` are (it matters to `/metrics` and the limits kept per client).
 const CLIENT: &str = "127.0.0.1:40000";
