@@ -102,7 +102,7 @@ sleep 0.5
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD)
 log "wrk: ${SECS} s at $CONNECTIONS connections; replica $KILLED killed at $((SECS / 3)) s"
-DUIJIE_NEEDS=$NEEDS wrk -t2 -c"$CONNECTIONS" -d"${SECS}s" --latency -s "$ROOT/bench/replicas.lua" \
+DUIJIE_NEEDS=$NEEDS wrk -t2 -c"$CONNECTIONS" -d"${SECS}s" --latency -s "$ROOT/server/bench/match.lua" \
   "$DUIJIE_URL/api/v1/match" >"$CLUSTER/wrk.out" 2>&1 &
 wrk_pid=$!
 t0=$(date +%s.%N)
