@@ -24,6 +24,22 @@ const QUEUE_KEY: &str = "duijie:engagements";
 const TOKEN_KEY: &str = "duijie:broker-token";
 /// The fair the broker chose at sign-in.
 const FAIR_KEY: &str = "duijie:fair";
+/// The fields an error answer names as refused, with why: the server lists them under
+/// `details.errors` (`ApiError::invalid`).
+pub fn refused_fields(error: &Value) -> Vec<(String, String)> {
+    error["details"]["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|detail| {
+            Some((
+                detail["field"].as_str()?.to_string(),
+                detail["message"].as_str()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
 /// The enterprise of the last intent, offered again for the next one (a broker often records
 /// several intents for the enterprise at the table).
 const ENTERPRISE_KEY: &str = "duijie:enterprise";
@@ -224,15 +240,8 @@ pub fn outcome(status: u16, body: &Value) -> Outcome {
                 .as_str()
                 .unwrap_or("refused by the server")
                 .to_string();
-            // The server lists refused fields under `details.errors` (`ApiError::invalid`).
-            if let Some(details) = error["details"]["errors"].as_array() {
-                for detail in details {
-                    if let (Some(field), Some(text)) =
-                        (detail["field"].as_str(), detail["message"].as_str())
-                    {
-                        message.push_str(&format!("; {field}: {text}"));
-                    }
-                }
+            for (field, text) in refused_fields(error) {
+                message.push_str(&format!("; {field}: {text}"));
             }
             Outcome::Refused(message)
         }

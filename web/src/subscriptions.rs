@@ -91,17 +91,7 @@ pub fn read_reply(status: u16, body: &Value) -> Result<Created, Refusal> {
         401 | 403 => Err(Refusal::SignIn),
         422 => Err(Refusal::Invalid {
             message: message(),
-            fields: body["error"]["details"]["errors"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|detail| {
-                    Some((
-                        detail["field"].as_str()?.to_string(),
-                        detail["message"].as_str()?.to_string(),
-                    ))
-                })
-                .collect(),
+            fields: crate::engagements::refused_fields(&body["error"]),
         }),
         _ => Err(Refusal::Failed(message())),
     }

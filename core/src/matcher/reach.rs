@@ -12,6 +12,7 @@
 //! discipline, which depend on the other candidates. A resource that fails either cannot be
 //! returned, whatever the rest of the catalog.
 
+use crate::index::Csr;
 use crate::matcher::components::{keyword_component, keywords_apply, text_value, Scores};
 use crate::matcher::feedback::Prior;
 use crate::matcher::retrieval::{short_share, text_evidence, Candidate};
@@ -28,13 +29,8 @@ const ROUNDING_ROOM: f64 = 1e-9;
 pub struct ChangeSet {
     /// The resources, by position in the catalog.
     docs: Vec<u32>,
-    /// Per term id (rows as in a compressed sparse row list, `term_offsets[t]..term_offsets[t +
-    /// 1]`): the resources holding it, as indexes into `docs`, with their BM25F impact.
-    term_offsets: Vec<u32>,
-    term_items: Vec<(u32, f32)>,
-    /// Per phrase id: the resources listing it as a keyword, as indexes into `docs`.
-    phrase_offsets: Vec<u32>,
-    phrase_items: Vec<u32>,
+    /// Per term id: the resources holding it, as indexes into `docs`, with their BM25F impact.
+    terms: Csr<(u32, f32)>,
 }
 
 impl ChangeSet {
@@ -45,22 +41,6 @@ impl ChangeSet {
 
     pub fn is_empty(&self) -> bool {
         self.docs.is_empty()
-    }
-
-    fn term(&self, id: u32) -> &[(u32, f32)] {
-        let id = id as usize;
-        match (self.term_offsets.get(id), self.term_offsets.get(id + 1)) {
-            (Some(&start), Some(&end)) => &self.term_items[start as usize..end as usize],
-            _ => &[],
-        }
-    }
-
-    fn phrase(&self, id: u32) -> &[u32] {
-        let id = id as usize;
-        match (self.phrase_offsets.get(id), self.phrase_offsets.get(id + 1)) {
-            (Some(&start), Some(&end)) => &self.phrase_items[start as usize..end as usize],
-            _ => &[],
-        }
     }
 }
 
@@ -87,9 +67,11 @@ impl Matcher {
             slot[doc as usize] = k as u32;
         }
         let n_terms = self.index.postings.offsets.len().saturating_sub(1);
-        let mut term_offsets = Vec::with_capacity(n_terms + 1);
-        let mut term_items = Vec::new();
-        term_offsets.push(0);
+        let mut terms = Csr {
+            offsets: Vec::with_capacity(n_terms + 1),
+            items: Vec::new(),
+        };
+        terms.offsets.push(0);
         for term in 0..n_terms {
             let range = self.index.posting_range(term as u32);
             for (&doc, &impact) in self.index.postings.items[range.clone()]
@@ -98,31 +80,12 @@ impl Matcher {
             {
                 let k = slot[doc as usize];
                 if k != u32::MAX {
-                    term_items.push((k, impact));
+                    terms.items.push((k, impact));
                 }
             }
-            term_offsets.push(term_items.len() as u32);
+            terms.offsets.push(terms.items.len() as u64);
         }
-        let n_phrases = self.index.phrase_postings.offsets.len().saturating_sub(1);
-        let mut phrase_offsets = Vec::with_capacity(n_phrases + 1);
-        let mut phrase_items = Vec::new();
-        phrase_offsets.push(0);
-        for phrase in 0..n_phrases {
-            for &doc in self.index.phrase_postings.row(phrase) {
-                let k = slot[doc as usize];
-                if k != u32::MAX {
-                    phrase_items.push(k);
-                }
-            }
-            phrase_offsets.push(phrase_items.len() as u32);
-        }
-        ChangeSet {
-            docs,
-            term_offsets,
-            term_items,
-            phrase_offsets,
-            phrase_items,
-        }
+        ChangeSet { docs, terms }
     }
 
     /// Whether `match_need(need, options)` with these `filters`, any `top` and any `explain`,
@@ -154,7 +117,7 @@ impl Matcher {
         let mut found_some = false;
         for term in &query.terms {
             let in_full = !((term.refines || term.frequency > common) && found_some);
-            for &(k, impact) in set.term(term.id) {
+            for &(k, impact) in set.terms.row(term.id as usize) {
                 let sums = &mut sums[k as usize];
                 sums.found |= in_full;
                 sums.text += term.weight * f64::from(impact);
@@ -164,11 +127,16 @@ impl Matcher {
                 found_some = true;
             }
         }
-        for phrase in &query.phrases {
-            if let Some(id) = phrase.id {
-                for &k in set.phrase(id) {
-                    sums[k as usize].found = true;
-                }
+        // A resource listing one of the need's phrases as a keyword is found (its own keywords:
+        // `doc_phrases`).
+        for (sums, &doc) in sums.iter_mut().zip(&set.docs) {
+            let listed = self.index.doc_phrases.row(doc as usize);
+            if query
+                .phrases
+                .iter()
+                .any(|phrase| phrase.id.is_some_and(|id| listed.contains(&id)))
+            {
+                sums.found = true;
             }
         }
         let short = short_share(&query);
@@ -203,9 +171,7 @@ impl Matcher {
             let mut candidate = Candidate {
                 doc,
                 text_raw,
-                stage_one: 0.0,
-                keyword_raw: 0.0,
-                related_raw: 0.0,
+                ..Candidate::default()
             };
             candidate.keyword_raw = self.keyword_value(&query, &candidate);
             let keywords = keyword_component(&query, candidate.keyword_raw);

@@ -10,7 +10,7 @@ use crate::matcher::Matcher;
 use crate::model::Need;
 
 /// A resource stage one found, with its evidence.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub(crate) struct Candidate {
     pub(crate) doc: u32,
     pub(crate) text_raw: f64,
@@ -175,10 +175,7 @@ impl Matcher {
             .map(|doc| {
                 let candidate = Candidate {
                     doc,
-                    text_raw: 0.0,
-                    stage_one: 0.0,
-                    keyword_raw: 0.0,
-                    related_raw: 0.0,
+                    ..Candidate::default()
                 };
                 let fit = self.fit(&self.score(need, &empty_query, &prior, &candidate));
                 (fit, candidate)

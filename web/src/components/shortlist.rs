@@ -161,9 +161,9 @@ pub fn shortlist(props: &Props) -> Html {
     });
     let saved = engagements::saved_entry_for(&state.engagements, &need);
     // The need as the server stored it (answered, not refused): it can be subscribed.
-    let stored_need_id = saved
+    let stored_need_id = engagements::saved_need_for(&state.engagements, &need)
+        .filter(|entry| entry.id.is_some())
         .as_ref()
-        .filter(|entry| entry.id.is_some() && entry.error.is_none())
         .and_then(Entry::saved)
         .map(|(id, _)| id)
         .filter(|_| !need.is_empty());
