@@ -258,7 +258,8 @@ impl Config {
         Ok(())
     }
 
-    /// The SMTP relay of `smtp` and `smtp_ca`, read (and its CA file loaded) once.
+    /// The SMTP relay of `smtp` and `smtp_ca`, parsed and its CA file loaded: by `check`, so that a
+    /// bad one stops `serve` before anything starts, and again by `AppState::open`, which keeps it.
     pub fn smtp_relay(&self) -> Result<Option<crate::push_mail::Relay>, ConfigError> {
         self.smtp
             .as_deref()

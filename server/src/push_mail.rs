@@ -51,10 +51,18 @@ impl Relay {
     /// besides the public roots, for a relay with a private CA.
     pub fn parse(url: &str, ca_file: Option<&Path>) -> Result<Relay, String> {
         let form = "write smtp://[USER:PASSWORD@]HOST:PORT[?starttls=required]";
-        let rest = url
-            .strip_prefix("smtp://")
-            .ok_or_else(|| format!("the SMTP relay '{}' is not smtp://…: {form}", redact(url)))?;
-        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let rest = url.strip_prefix("smtp://").ok_or_else(|| {
+            format!(
+                "the SMTP relay '{}' is not smtp://…: {form}",
+                crate::store::redact(url)
+            )
+        })?;
+        // The options begin at the first `?` after the login, which a password may hold.
+        let after_login = rest.rfind('@').map_or(0, |at| at + 1);
+        let (rest, query) = match rest[after_login..].find('?') {
+            Some(mark) => (&rest[..after_login + mark], &rest[after_login + mark + 1..]),
+            None => (rest, ""),
+        };
         let rest = rest.trim_end_matches('/');
         let (login, address) = match rest.rsplit_once('@') {
             Some((user_info, address)) => {
@@ -157,18 +165,6 @@ impl Relay {
         session.expect("250")?;
         let _ = session.say("QUIT\r\n");
         Ok(())
-    }
-}
-
-/// The relay's URL with its password hidden, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let user_info = &url[scheme + 3..at];
-            let user = user_info.split(':').next().unwrap_or_default();
-            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
-        }
-        _ => url.to_string(),
     }
 }
 

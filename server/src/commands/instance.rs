@@ -54,10 +54,20 @@ fn summary(moved: &Moved) -> String {
     )
 }
 
+/// The store, with no statement timeout: moving an instance reads or writes whole tables at once,
+/// which may outlast the one a serving replica keeps.
+fn open(location: &crate::store::Location) -> Result<Store> {
+    let options = crate::store::StoreOptions {
+        statement_timeout: Some(std::time::Duration::ZERO),
+        ..crate::store::StoreOptions::default()
+    };
+    Store::connect_with(location, &options)
+        .with_context(|| format!("cannot open the store in {}", location.describe()))
+}
+
 pub fn export(args: ExportArgs) -> Result<()> {
     let location = crate::commands::store_location(args.database.as_deref(), args.data.as_deref())?;
-    let store = Store::connect(&location)
-        .with_context(|| format!("cannot open the store in {}", location.describe()))?;
+    let store = open(&location)?;
     // Written beside the target and renamed when complete: a failed export leaves no half file.
     let partial = args.out.with_extension("partial");
     let file = std::fs::File::create(&partial)
@@ -89,8 +99,7 @@ pub fn import(args: ImportArgs) -> Result<()> {
     let location = crate::commands::store_location(args.database.as_deref(), args.data.as_deref())?;
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
-    let store = Store::connect(&location)
-        .with_context(|| format!("cannot open the store in {}", location.describe()))?;
+    let store = open(&location)?;
     let moved = store
         .import_instance(BufReader::new(file), args.replace)
         .with_context(|| {

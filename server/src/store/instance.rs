@@ -154,10 +154,7 @@ fn columns(db: &mut Db<'_>, table: &str) -> Result<Vec<String>, StoreError> {
         }
     };
     for row in db.query(sql, params![table])? {
-        let name: String = row.get(0)?;
-        if !columns.contains(&name) {
-            columns.push(name);
-        }
+        columns.push(row.get(0)?);
     }
     Ok(columns)
 }
@@ -275,20 +272,21 @@ impl Store {
                 db.lock(area)?;
             }
             check_tables(db)?;
-            for table in TABLES {
-                let rows: i64 = db
-                    .query_one(&format!("SELECT COUNT(*) FROM {table}"), params![])?
-                    .get(0)?;
-                if rows > 0 && !replace {
-                    return Err(InstanceError::NotEmpty {
-                        table: table.to_string(),
-                        rows,
-                    });
-                }
-            }
             if replace {
                 for table in TABLES.iter().rev() {
                     db.execute(&format!("DELETE FROM {table}"), params![])?;
+                }
+            } else {
+                for table in TABLES {
+                    let rows: i64 = db
+                        .query_one(&format!("SELECT COUNT(*) FROM {table}"), params![])?
+                        .get(0)?;
+                    if rows > 0 {
+                        return Err(InstanceError::NotEmpty {
+                            table: table.to_string(),
+                            rows,
+                        });
+                    }
                 }
             }
 

@@ -255,12 +255,13 @@ fn postgres_message(error: &postgres::Error) -> String {
     }
 }
 
-/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`.
-fn redact(url: &str) -> String {
+/// A URL with its password hidden, for messages: `postgres://user:secret@host/db` as
+/// `postgres://user:***@host/db` (the store's, and push's SMTP relay). A password may hold `@`.
+pub(crate) fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    let Some((credentials, host)) = rest.split_once('@') else {
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
         return url.to_string();
     };
     match credentials.split_once(':') {
@@ -487,20 +488,28 @@ impl Store {
         let Some(config) = &self.postgres_config else {
             return pool.get().map_err(StoreError::from);
         };
-        let failing = lock(&self.outage).is_some();
-        if failing || pool.state().connections == 0 {
-            {
-                let mut outage = lock(&self.outage);
-                if let Some((probed, cause)) = outage.as_mut() {
-                    if probed.elapsed() < PROBE_EVERY {
-                        return Err(StoreError::Unavailable(cause.clone()));
-                    }
-                    // The callers meanwhile fail at once; this one tries.
-                    *probed = Instant::now();
-                }
+        // While the database is out, callers fail at once; one every `PROBE_EVERY` tries again.
+        let failing = match lock(&self.outage).as_mut() {
+            Some((probed, cause)) if probed.elapsed() < PROBE_EVERY => {
+                return Err(StoreError::Unavailable(cause.clone()));
             }
+            Some((probed, _)) => {
+                *probed = Instant::now();
+                true
+            }
+            None => false,
+        };
+        if failing || pool.state().connections == 0 {
             match config.connect(postgres::NoTls) {
-                Ok(_probe) => *lock(&self.outage) = None,
+                Ok(_probe) => {
+                    *lock(&self.outage) = None;
+                    if failing {
+                        eprintln!(
+                            "duijie serve: the database in {} answers again",
+                            self.location.describe()
+                        );
+                    }
+                }
                 Err(error) => {
                     let cause = postgres_message(&error);
                     if StoreError::Postgres(error).unavailable().is_some() {
@@ -515,12 +524,6 @@ impl Store {
                         return Err(StoreError::Unavailable(cause));
                     }
                 }
-            }
-            if failing {
-                eprintln!(
-                    "duijie serve: the database in {} answers again",
-                    self.location.describe()
-                );
             }
         }
         pool.get().map_err(|error| {

@@ -1365,6 +1365,27 @@ fn a_wrong_smtp_relay_is_told_at_start() {
     );
 }
 
+/// A password may hold `?` and `@` as typed: the options begin after the login, and a refusal never
+/// shows any part of the password.
+#[test]
+fn an_smtp_password_with_a_question_mark_is_neither_an_option_nor_shown() {
+    use duijie_server::push_mail::Relay;
+    assert!(Relay::parse("smtp://bob:pa?ss@mail.example.cn:587", None).is_ok());
+    assert!(Relay::parse(
+        "smtp://bob:p@ss?w@mail.example.cn:587?starttls=required",
+        None
+    )
+    .is_ok());
+    let error = Relay::parse("smtp://bob:se?cret@mail.example.cn:587?tls=yes", None).unwrap_err();
+    assert!(error.contains("'tls=yes' is not known"), "{error}");
+    assert!(!error.contains("cret"), "{error}");
+    let error = Relay::parse("smtps://bob:p@ss@mail.example.cn:465", None).unwrap_err();
+    assert!(
+        !error.contains("p@ss") && !error.contains("ss@mail"),
+        "{error}"
+    );
+}
+
 fn decode_base64(text: &str) -> Vec<u8> {
     let value = |c: u8| -> u32 {
         match c {
