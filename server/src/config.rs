@@ -78,6 +78,9 @@ pub struct Config {
     /// A PEM file of CA certificates trusted for the relay's STARTTLS besides the public roots (a
     /// private relay) (`DUIJIE_SMTP_CA`, `--smtp-ca`).
     pub smtp_ca: Option<PathBuf>,
+    /// A PEM file of CA certificates trusted for `https://` webhooks besides the public roots (a
+    /// receiver with a private CA) (`DUIJIE_WEBHOOK_CA`, `--webhook-ca`).
+    pub webhook_ca: Option<PathBuf>,
     /// The service's address as links in pushed deliveries give it (`DUIJIE_PUBLIC_URL`,
     /// `--public-url`); default `http://` and `addr`.
     pub public_url: Option<String>,
@@ -142,6 +145,7 @@ impl Default for Config {
             metrics_access: MetricsAccess::Loopback,
             smtp: None,
             smtp_ca: None,
+            webhook_ca: None,
             public_url: None,
             webhook_private_hosts: false,
         }
@@ -166,6 +170,8 @@ pub enum ConfigError {
     Origin(String),
     #[error("{0}")]
     Smtp(String),
+    #[error("{0}")]
+    Tls(String),
 }
 
 /// Overrides `target` with the number in variable `name`, when set.
@@ -255,7 +261,16 @@ impl Config {
             return Err(ConfigError::Origin(origin.clone()));
         }
         self.smtp_relay()?;
+        self.webhook_tls()?;
         Ok(())
+    }
+
+    /// The TLS of `https://` webhooks: the public roots and `webhook_ca`'s certificates, loaded by
+    /// `check` (a bad file stops `serve`) and again by `AppState::open`, which keeps it.
+    pub fn webhook_tls(&self) -> Result<std::sync::Arc<rustls::ClientConfig>, ConfigError> {
+        crate::push_mail::client_config(self.webhook_ca.as_deref(), "--webhook-ca")
+            .map(std::sync::Arc::new)
+            .map_err(ConfigError::Tls)
     }
 
     /// The SMTP relay of `smtp` and `smtp_ca`, parsed and its CA file loaded: by `check`, so that a
@@ -369,6 +384,9 @@ impl Config {
         }
         if let Some(ca) = get("DUIJIE_SMTP_CA") {
             self.smtp_ca = Some(PathBuf::from(ca));
+        }
+        if let Some(ca) = get("DUIJIE_WEBHOOK_CA") {
+            self.webhook_ca = Some(PathBuf::from(ca));
         }
         if let Some(url) = get("DUIJIE_PUBLIC_URL") {
             self.public_url = Some(url);

@@ -214,6 +214,7 @@ impl Push {
         catalog: Arc<Catalog>,
         base_url: String,
         smtp: Option<crate::push_mail::Relay>,
+        webhook_tls: Arc<rustls::ClientConfig>,
         private_hosts: bool,
     ) -> Push {
         let shared = Arc::new(Shared {
@@ -236,6 +237,7 @@ impl Push {
                 .timeout_connect(Duration::from_secs(5))
                 .timeout(Duration::from_secs(10))
                 .redirects(0)
+                .tls_config(webhook_tls)
                 .resolver(crate::webhook_hosts::Resolver {
                     allow_private: private_hosts,
                 })

@@ -4,8 +4,9 @@
 //! the Mozilla roots of webpki-roots plus an optional CA file) and login (AUTH PLAIN or LOGIN, RFC
 //! 4954, only once TLS is up).
 //!
-//! The relay is `smtp://[USER:PASSWORD@]HOST:PORT[?starttls=required]` (`--smtp`); a user or
-//! password with `@`, `:`, `/` or `%` is written percent-encoded. STARTTLS is used when
+//! The relay is `smtp://[USER:PASSWORD@]HOST:PORT[?starttls=required]` or, with TLS from the first
+//! byte (RFC 8314's implicit TLS, port 465), `smtps://[USER:PASSWORD@]HOST:PORT` (`--smtp`); a user
+//! or password with `@`, `:`, `/` or `%` is written percent-encoded. STARTTLS is used when
 //! `starttls=required` is given or a login is: a relay that does not offer it then fails the
 //! delivery, so a password never crosses the network in clear.
 
@@ -30,8 +31,10 @@ pub struct Relay {
     host: String,
     /// User and password for AUTH.
     login: Option<(String, String)>,
-    /// The TLS settings when STARTTLS is required.
+    /// The TLS settings when STARTTLS is required, or TLS is implicit.
     tls: Option<Arc<rustls::ClientConfig>>,
+    /// TLS from the first byte (`smtps://`), not upgraded by STARTTLS.
+    implicit: bool,
 }
 
 impl std::fmt::Debug for Relay {
@@ -41,22 +44,28 @@ impl std::fmt::Debug for Relay {
             .debug_struct("Relay")
             .field("address", &self.address)
             .field("login", &self.login.as_ref().map(|(user, _)| user))
-            .field("starttls", &self.tls.is_some())
+            .field("starttls", &(self.tls.is_some() && !self.implicit))
+            .field("implicit_tls", &self.implicit)
             .finish()
     }
 }
 
 impl Relay {
-    /// Reads `smtp://[USER:PASSWORD@]HOST:PORT[?starttls=required]`; `ca_file` (PEM) is trusted
-    /// besides the public roots, for a relay with a private CA.
+    /// Reads `smtp://[USER:PASSWORD@]HOST:PORT[?starttls=required]` or
+    /// `smtps://[USER:PASSWORD@]HOST:PORT`; `ca_file` (PEM) is trusted besides the public roots, for
+    /// a relay with a private CA.
     pub fn parse(url: &str, ca_file: Option<&Path>) -> Result<Relay, String> {
-        let form = "write smtp://[USER:PASSWORD@]HOST:PORT[?starttls=required]";
-        let rest = url.strip_prefix("smtp://").ok_or_else(|| {
-            format!(
-                "the SMTP relay '{}' is not smtp://…: {form}",
-                crate::store::redact(url)
-            )
-        })?;
+        let form = "write smtp://[USER:PASSWORD@]HOST:PORT[?starttls=required], or smtps://[USER:PASSWORD@]HOST:PORT for TLS from the start (port 465)";
+        let (rest, implicit) = match (url.strip_prefix("smtp://"), url.strip_prefix("smtps://")) {
+            (Some(rest), _) => (rest, false),
+            (_, Some(rest)) => (rest, true),
+            _ => {
+                return Err(format!(
+                    "the SMTP relay '{}' is neither smtp://… nor smtps://…: {form}",
+                    crate::store::redact(url)
+                ))
+            }
+        };
         // The options begin at the first `?` after the login, which a password may hold.
         let after_login = rest.rfind('@').map_or(0, |at| at + 1);
         let (rest, query) = match rest[after_login..].find('?') {
@@ -76,9 +85,14 @@ impl Relay {
             }
             None => (None, rest),
         };
-        let mut starttls = login.is_some();
+        let mut starttls = login.is_some() || implicit;
         for pair in query.split('&').filter(|pair| !pair.is_empty()) {
             match pair {
+                "starttls=required" if implicit => {
+                    return Err(format!(
+                        "smtps:// is TLS from the start; starttls=required is for smtp://: {form}"
+                    ))
+                }
                 "starttls=required" => starttls = true,
                 other => {
                     return Err(format!(
@@ -94,11 +108,11 @@ impl Relay {
             _ => return Err(format!("the SMTP relay needs HOST:PORT: {form}")),
         };
         let tls = if starttls {
-            Some(Arc::new(client_config(ca_file)?))
+            Some(Arc::new(client_config(ca_file, "--smtp-ca")?))
         } else {
             if ca_file.is_some() {
                 return Err(
-                    "--smtp-ca is for STARTTLS: add ?starttls=required (or a login) to --smtp"
+                    "--smtp-ca is for TLS: add ?starttls=required (or a login) to --smtp, or write smtps://"
                         .to_string(),
                 );
             }
@@ -109,6 +123,7 @@ impl Relay {
             host: host.to_string(),
             login,
             tls,
+            implicit,
         })
     }
 
@@ -134,9 +149,12 @@ impl Relay {
         let mut session = Session {
             reader: BufReader::new(Wire::Plain(stream)),
         };
+        if let (Some(config), true) = (&self.tls, self.implicit) {
+            session.start_tls(config.clone(), &self.host)?;
+        }
         session.expect("220")?;
         let mut extensions = session.ehlo()?;
-        if let Some(config) = &self.tls {
+        if let (Some(config), false) = (&self.tls, self.implicit) {
             if !has_extension(&extensions, "STARTTLS") {
                 return Err(format!(
                     "SMTP relay {address} does not offer STARTTLS, which --smtp requires"
@@ -188,28 +206,29 @@ fn percent_decode(text: &str) -> Result<String, String> {
     String::from_utf8(out).map_err(|_| "the SMTP relay's login is not UTF-8".to_string())
 }
 
-/// TLS with the public roots, and the certificates of `ca_file` when given.
-fn client_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, String> {
+/// TLS with the public roots, and the certificates of `ca_file` when given (errors name it as
+/// `flag`): for the SMTP relay (`--smtp-ca`) and for `https://` webhooks (`--webhook-ca`).
+pub fn client_config(ca_file: Option<&Path>, flag: &str) -> Result<rustls::ClientConfig, String> {
     let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
     if let Some(path) = ca_file {
         let shown = path.display();
         let certificates = CertificateDer::pem_file_iter(path)
-            .map_err(|error| format!("--smtp-ca {shown}: {error}"))?
+            .map_err(|error| format!("{flag} {shown}: {error}"))?
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| format!("--smtp-ca {shown}: {error}"))?;
+            .map_err(|error| format!("{flag} {shown}: {error}"))?;
         if certificates.is_empty() {
-            return Err(format!("--smtp-ca {shown}: no PEM certificate in it"));
+            return Err(format!("{flag} {shown}: no PEM certificate in it"));
         }
         for certificate in certificates {
             roots
                 .add(certificate)
-                .map_err(|error| format!("--smtp-ca {shown}: {error}"))?;
+                .map_err(|error| format!("{flag} {shown}: {error}"))?;
         }
     }
     // rustls 0.23.48 deprecates its ring provider for lacking post-quantum key exchange; the other
-    // (aws-lc-rs) builds a large C library. For mail to a relay, X25519 and P-256 do.
+    // (aws-lc-rs) builds a large C library. For mail and webhooks, X25519 and P-256 do.
     #[allow(deprecated)]
     let provider = rustls::crypto::ring::default_provider();
     rustls::ClientConfig::builder_with_provider(Arc::new(provider))

@@ -166,6 +166,9 @@ impl AppState {
             config
                 .smtp_relay()
                 .map_err(|error| ApiError::Internal(error.to_string()))?,
+            config
+                .webhook_tls()
+                .map_err(|error| ApiError::Internal(error.to_string()))?,
             config.webhook_private_hosts,
         );
         Ok(AppState {

@@ -50,10 +50,12 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || first == 0x2001 && ip.segments()[1] == 0x0db8)
 }
 
-/// Why `url` (an `http://` URL) may not be a webhook when private hosts are not allowed, if it names
+/// Why `url` (an `http://` or `https://` URL) may not be a webhook when private hosts are not allowed, if it names
 /// its host by a non-public address or as `localhost`. A name is checked when a delivery connects.
 pub fn refusal(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("http://")?;
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host_port = authority.rsplit('@').next().unwrap_or("");
     let host = match host_port.strip_prefix('[') {

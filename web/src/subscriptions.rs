@@ -139,12 +139,12 @@ mod tests {
     #[test]
     fn a_refusal_names_each_field_and_a_creation_its_secrets() {
         let refused = json!({"error": {"code": "invalid", "message": "the subscription is not valid",
-            "details": {"errors": [{"field": "url", "message": "must be an http:// URL"}], "total": 1}}});
+            "details": {"errors": [{"field": "url", "message": "must be an http:// or https:// URL of at most 2048 bytes"}], "total": 1}}});
         assert_eq!(
             read_reply(422, &refused),
             Err(Refusal::Invalid {
                 message: "the subscription is not valid".into(),
-                fields: vec![("url".into(), "must be an http:// URL".into())],
+                fields: vec![("url".into(), "must be an http:// or https:// URL of at most 2048 bytes".into())],
             })
         );
         assert_eq!(read_reply(403, &Value::Null), Err(Refusal::SignIn));

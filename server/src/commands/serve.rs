@@ -79,6 +79,10 @@ pub struct ServeArgs {
     /// roots (a private relay) [env DUIJIE_SMTP_CA].
     #[arg(long)]
     pub smtp_ca: Option<PathBuf>,
+    /// A PEM file of CA certificates to trust for https:// webhooks, besides the public roots (a
+    /// receiver with a private CA) [env DUIJIE_WEBHOOK_CA].
+    #[arg(long)]
+    pub webhook_ca: Option<PathBuf>,
     /// The service's address as links in pushed deliveries give it [default: http:// and the
     /// address; env DUIJIE_PUBLIC_URL].
     #[arg(long)]
@@ -92,8 +96,8 @@ pub struct ServeArgs {
     /// body_limit, import_limit, request_timeout_secs, import_timeout_secs, workers, reload_secs,
     /// import_max_rows, xlsx_max_columns, xlsx_max_cells, xlsx_max_bytes, max_connections,
     /// max_connections_per_ip, client_request_timeout_secs, match_rate, match_burst,
-    /// auth_failures_per_min, metrics_access, smtp, smtp_ca, public_url, webhook_private_hosts) [env
-    /// DUIJIE_CONFIG].
+    /// auth_failures_per_min, metrics_access, smtp, smtp_ca, webhook_ca, public_url,
+    /// webhook_private_hosts) [env DUIJIE_CONFIG].
     #[arg(long)]
     pub config: Option<PathBuf>,
 }
@@ -157,6 +161,9 @@ pub fn resolve_config(args: &ServeArgs, env: impl Fn(&str) -> Option<String>) ->
     }
     if let Some(ca) = &args.smtp_ca {
         config.smtp_ca = Some(ca.clone());
+    }
+    if let Some(ca) = &args.webhook_ca {
+        config.webhook_ca = Some(ca.clone());
     }
     if let Some(url) = &args.public_url {
         config.public_url = Some(url.clone());

@@ -86,7 +86,7 @@ pub struct SubscriptionBody {
     need_id: Option<String>,
     /// `webhook`, `email` or `feed` (create only).
     channel: Option<String>,
-    /// A webhook's `http://` URL.
+    /// A webhook's `https://` (or `http://`) URL.
     url: Option<String>,
     /// An e-mail digest's address.
     email: Option<String>,
@@ -197,17 +197,21 @@ fn apply_body(
     for (name, value) in body {
         match name.as_str() {
             "url" => match value.as_str() {
-                Some(url) if url.starts_with("http://") && url.len() > 7 && url.len() <= 2048 => {
+                Some(url)
+                    if ["http://", "https://"].iter().any(|scheme| {
+                        url.strip_prefix(scheme)
+                            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
+                    }) && url.len() <= 2048 =>
+                {
                     match crate::webhook_hosts::refusal(url).filter(|_| !private_hosts) {
                         Some(why) => errors.push(FieldError::new("url", why)),
                         None => subscription.url = Some(url.to_string()),
                     }
                 }
-                Some(url) if url.starts_with("https://") => errors.push(FieldError::new(
+                _ => errors.push(FieldError::new(
                     "url",
-                    "this build sends webhooks over http:// only (its webhook client has no TLS); put a TLS proxy in front of the receiver",
+                    "must be an http:// or https:// URL of at most 2048 bytes",
                 )),
-                _ => errors.push(FieldError::new("url", "must be an http:// URL")),
             },
             "email" => match value.as_str() {
                 Some(email)
@@ -224,9 +228,7 @@ fn apply_body(
                 _ => errors.push(FieldError::new("min_fit", "must be a number from 0 to 1")),
             },
             "top" => match value.as_u64() {
-                Some(top) if (1..=MAX_TOP as u64).contains(&top) => {
-                    subscription.top = top as usize
-                }
+                Some(top) if (1..=MAX_TOP as u64).contains(&top) => subscription.top = top as usize,
                 _ => errors.push(FieldError::new(
                     "top",
                     format!("must be an integer from 1 to {MAX_TOP}"),

@@ -33,8 +33,32 @@ pub struct Receiver {
 
 impl Receiver {
     pub fn start() -> Receiver {
+        Receiver::serve(None)
+    }
+
+    /// A receiver at an `https://` URL, with `certificate` (for 127.0.0.1) and its `key` (PEM).
+    pub fn start_tls(certificate: &std::path::Path, key: &std::path::Path) -> Receiver {
+        use rustls::pki_types::pem::PemObject;
+        let chain = rustls::pki_types::CertificateDer::pem_file_iter(certificate)
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let key = rustls::pki_types::PrivateKeyDer::from_pem_file(key).unwrap();
+        #[allow(deprecated)]
+        let provider = rustls::crypto::ring::default_provider();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap();
+        Receiver::serve(Some(Arc::new(config)))
+    }
+
+    fn serve(tls: Option<Arc<rustls::ServerConfig>>) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{}/hook", listener.local_addr().unwrap());
         let requests: Arc<Mutex<Vec<Received>>> = Arc::default();
         let statuses: Arc<Mutex<VecDeque<u16>>> = Arc::default();
         let (got, answers) = (requests.clone(), statuses.clone());
@@ -42,43 +66,15 @@ impl Receiver {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
                 let (got, answers) = (got.clone(), answers.clone());
-                std::thread::spawn(move || {
-                    let mut writer = stream.try_clone().unwrap();
-                    let mut reader = BufReader::new(stream);
-                    loop {
-                        let mut headers = BTreeMap::new();
-                        let mut line = String::new();
-                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                let tls = tls.clone();
+                std::thread::spawn(move || match tls {
+                    Some(config) => {
+                        let Ok(connection) = rustls::ServerConnection::new(config) else {
                             return;
-                        }
-                        loop {
-                            line.clear();
-                            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                                return;
-                            }
-                            let trimmed = line.trim_end();
-                            if trimmed.is_empty() {
-                                break;
-                            }
-                            if let Some((name, value)) = trimmed.split_once(':') {
-                                headers.insert(name.to_ascii_lowercase(), value.trim().to_string());
-                            }
-                        }
-                        let length: usize = headers
-                            .get("content-length")
-                            .and_then(|length| length.parse().ok())
-                            .unwrap_or(0);
-                        let mut body = vec![0; length];
-                        if reader.read_exact(&mut body).is_err() {
-                            return;
-                        }
-                        got.lock().unwrap().push(Received { headers, body });
-                        let status = answers.lock().unwrap().pop_front().unwrap_or(200);
-                        let answer = format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n");
-                        if writer.write_all(answer.as_bytes()).is_err() {
-                            return;
-                        }
+                        };
+                        answer(rustls::StreamOwned::new(connection, stream), &got, &answers);
                     }
+                    None => answer(stream, &got, &answers),
                 });
             }
         });
@@ -106,6 +102,47 @@ impl Receiver {
             std::thread::sleep(Duration::from_millis(20));
         }
         self.requests.lock().unwrap().clone()
+    }
+}
+
+/// Reads the requests of one connection, records each and answers it with the next status queued
+/// (200 once the queue is empty), until the client closes it.
+fn answer(stream: impl Read + Write, got: &Mutex<Vec<Received>>, answers: &Mutex<VecDeque<u16>>) {
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut headers = BTreeMap::new();
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let trimmed = line.trim_end();
+            if trimmed.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = trimmed.split_once(':') {
+                headers.insert(name.to_ascii_lowercase(), value.trim().to_string());
+            }
+        }
+        let length: usize = headers
+            .get("content-length")
+            .and_then(|length| length.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        got.lock().unwrap().push(Received { headers, body });
+        let status = answers.lock().unwrap().pop_front().unwrap_or(200);
+        let reply = format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n");
+        let writer = reader.get_mut();
+        if writer.write_all(reply.as_bytes()).is_err() || writer.flush().is_err() {
+            return;
+        }
     }
 }
 
@@ -222,6 +259,7 @@ fn webhooks_go_only_to_public_hosts_unless_allowed() {
         "http://169.254.169.254/latest/meta-data/",
         "http://[::1]/x",
         "http://10.0.0.7/hook",
+        "https://127.0.0.1:8443/hook",
     ] {
         let body = json!({"need_id": "n-1", "channel": "webhook", "url": url});
         let refused = server.send("POST", "/api/v1/subscriptions", Some(&editor), Some(&body));
@@ -950,6 +988,8 @@ struct SecureRelay<'a> {
     key: &'a std::path::Path,
     user: &'a str,
     password: &'a str,
+    /// TLS from the first byte (`smtps://`), not STARTTLS.
+    implicit: bool,
 }
 
 /// As `smtp_server`; with `secure`, the relay requires STARTTLS before anything else (aiosmtpd's
@@ -969,13 +1009,14 @@ counter = itertools.count()
 class Handler:
     async def handle_DATA(self, server, session, envelope):
         path = os.path.join(out, "m%03d.eml" % next(counter))
-        secure = "TLS %s AUTH %s\n" % (session.ssl is not None, session.auth_data if session.authenticated else None)
+        secure = "TLS %s AUTH %s\n" % ("implicit" if implicit else session.ssl is not None, session.auth_data if session.authenticated else None)
         with open(path + ".tmp", "wb") as f:
             f.write(("RCPT " + ",".join(envelope.rcpt_tos) + "\n").encode()
                     + (secure.encode() if len(sys.argv) > 2 else b"") + envelope.original_content)
         os.rename(path + ".tmp", path)
         return "250 OK"
 options = {}
+implicit = len(sys.argv) > 6 and sys.argv[6] == "implicit"
 if len(sys.argv) > 2:
     certificate, key, user, password = sys.argv[2:6]
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -983,8 +1024,13 @@ if len(sys.argv) > 2:
     def authenticator(server, session, envelope, mechanism, data):
         ok = data.login == user.encode() and data.password == password.encode()
         return AuthResult(success=ok, handled=False, auth_data=data.login.decode())
-    options = dict(tls_context=context, require_starttls=True, auth_required=True,
-                   auth_require_tls=True, authenticator=authenticator)
+    if implicit:
+        # TLS from the first byte (the controller's ssl_context): nothing in clear is answered.
+        options = dict(ssl_context=context, auth_required=True, auth_require_tls=False,
+                       authenticator=authenticator)
+    else:
+        options = dict(tls_context=context, require_starttls=True, auth_required=True,
+                       auth_require_tls=True, authenticator=authenticator)
 import socket
 probe = socket.socket()
 probe.bind(("127.0.0.1", 0))
@@ -1002,7 +1048,12 @@ sys.stdin.read()
             .arg(secure.certificate)
             .arg(secure.key)
             .arg(secure.user)
-            .arg(secure.password);
+            .arg(secure.password)
+            .arg(if secure.implicit {
+                "implicit"
+            } else {
+                "starttls"
+            });
     }
     let child = command
         .stdin(std::process::Stdio::piped())
@@ -1105,8 +1156,8 @@ fn an_email_digest_reaches_a_real_smtp_server_in_chinese() {
     let _ = std::fs::remove_dir_all(&data);
 }
 
-/// A private CA and a relay certificate it signed for 127.0.0.1 (ECDSA P-256, made by `openssl`):
-/// the CA's PEM, the relay's certificate and its key. `None` (with a note) without openssl, unless
+/// A private CA and a server certificate it signed for 127.0.0.1 (ECDSA P-256, made by `openssl`),
+/// for the SMTP relay and the https:// webhook receiver: the CA's PEM, the certificate and its key. `None` (with a note) without openssl, unless
 /// CI requires the SMTP tests.
 fn relay_certificates(
     dir: &std::path::Path,
@@ -1222,6 +1273,7 @@ fn an_email_digest_goes_over_starttls_with_a_login_and_a_wrong_password_is_recor
         key: &key,
         user: "broker@example.cn",
         password,
+        implicit: false,
     };
     let Some((mut smtp, port)) = smtp_server_with(&mail_dir, Some(&secure)) else {
         return;
@@ -1319,16 +1371,173 @@ fn an_email_digest_goes_over_starttls_with_a_login_and_a_wrong_password_is_recor
     let _ = std::fs::remove_dir_all(&certificates);
 }
 
+/// An `https://` webhook: the receiver's certificate is checked against the public roots and
+/// `--webhook-ca`, the delivery arrives signed over TLS; without the CA the certificate is refused
+/// and the subscription says so; a CA file that is not one stops the service at start.
+#[test]
+fn an_https_webhook_is_checked_against_the_webhook_ca() {
+    let certificates = crate::support::temp_dir("push-https-certs");
+    let Some((ca, certificate, key)) = relay_certificates(&certificates) else {
+        return;
+    };
+    let receiver = Receiver::start_tls(&certificate, &key);
+    assert!(receiver.url.starts_with("https://127.0.0.1:"));
+    let deliver = |name: &str, flags: &[&str]| {
+        let server = Server::start_flags(name, flags);
+        let editor = server.token("editor");
+        import_needs(&server, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
+        let created = subscribe(
+            &server,
+            &editor,
+            json!({"need_id": "n-1", "channel": "webhook", "url": receiver.url, "min_fit": 0.0}),
+        );
+        import(
+            &server,
+            &editor,
+            "",
+            &[resource("r-1", "patent", "锂电池储能热管理技术")],
+        );
+        settle(&server);
+        let id = created["subscription"]["id"].as_str().unwrap();
+        let view = server
+            .send(
+                "GET",
+                &format!("/api/v1/subscriptions/{id}"),
+                Some(&editor),
+                None,
+            )
+            .json();
+        (created["secret"].as_str().unwrap().to_string(), view)
+    };
+
+    let ca_flag = ca.to_str().unwrap();
+    let (secret, view) = deliver(
+        "push-https-right",
+        &[
+            "--no-demo",
+            "--webhook-private-hosts",
+            "--webhook-ca",
+            ca_flag,
+        ],
+    );
+    let got = receiver.wait_for(1);
+    assert_eq!(got.len(), 1, "{view}");
+    assert_eq!(view["last_error"], Value::Null, "{view}");
+    let body: Value = serde_json::from_slice(&got[0].body).unwrap();
+    assert_eq!(body["items"][0]["resource"]["id"], "r-1", "{body}");
+    assert!(verifies(
+        &got[0].headers["duijie-signature"],
+        &secret,
+        &got[0].body
+    ));
+
+    // Without the private CA the receiver's certificate is not trusted: nothing is sent, and the
+    // subscription tells why.
+    let (_, view) = deliver("push-https-unknown-ca", RECEIVER_FLAGS);
+    let error = view["last_error"].as_str().unwrap_or_default();
+    assert!(error.contains("certificate"), "{view}");
+    assert!(view["failing_since"].is_string(), "{view}");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        receiver.requests.lock().unwrap().len(),
+        1,
+        "no second request"
+    );
+
+    // A file that holds no certificate stops the service at start, naming the flag and the file.
+    let config = duijie_server::config::Config {
+        webhook_ca: Some(key.clone()),
+        ..Default::default()
+    };
+    let refused = config.check().unwrap_err().to_string();
+    assert!(
+        refused.contains("--webhook-ca") && refused.contains("no PEM certificate"),
+        "{refused}"
+    );
+    let _ = std::fs::remove_dir_all(&certificates);
+}
+
+/// `--smtp smtps://USER:PASSWORD@HOST:PORT`: TLS from the first byte (RFC 8314, port 465) to a
+/// relay that speaks nothing in clear; the digest arrives with the login, the certificate checked
+/// against `--smtp-ca`.
+#[test]
+fn an_email_digest_goes_over_implicit_tls() {
+    let certificates = crate::support::temp_dir("push-smtps-certs");
+    let Some((ca, certificate, key)) = relay_certificates(&certificates) else {
+        return;
+    };
+    let mail_dir = crate::support::temp_dir("push-smtps-mail");
+    let secure = SecureRelay {
+        certificate: &certificate,
+        key: &key,
+        user: "broker@example.cn",
+        password: "s3cret",
+        implicit: true,
+    };
+    let Some((mut smtp, port)) = smtp_server_with(&mail_dir, Some(&secure)) else {
+        return;
+    };
+    let relay = format!("smtps://broker%40example.cn:s3cret@127.0.0.1:{port}");
+    let server = Server::start_flags(
+        "push-smtps",
+        &[
+            "--no-demo",
+            "--smtp",
+            &relay,
+            "--smtp-ca",
+            ca.to_str().unwrap(),
+        ],
+    );
+    let editor = server.token("editor");
+    import_needs(&server, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
+    subscribe(
+        &server,
+        &editor,
+        json!({"need_id": "n-1", "channel": "email", "email": "zhao@example.cn", "min_fit": 0.0}),
+    );
+    import(
+        &server,
+        &editor,
+        "",
+        &[resource("r-1", "patent", "锂电池储能热管理技术")],
+    );
+    settle(&server);
+    let messages = mails(&mail_dir, 1);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].starts_with("RCPT zhao@example.cn\nTLS implicit AUTH broker@example.cn\n"),
+        "{}",
+        &messages[0][..200.min(messages[0].len())]
+    );
+    // Without the CA the relay's certificate is refused before a word of SMTP.
+    let untrusted = duijie_server::push_mail::Relay::parse(&relay, None).unwrap();
+    let refused = untrusted
+        .send("zhao@example.cn", "Subject: x\r\n\r\nx")
+        .unwrap_err();
+    assert!(
+        refused.contains("TLS handshake") && refused.contains("certificate"),
+        "{refused}"
+    );
+    let _ = smtp.kill();
+    let _ = smtp.wait();
+    drop(server);
+    let _ = std::fs::remove_dir_all(&mail_dir);
+    let _ = std::fs::remove_dir_all(&certificates);
+}
+
 /// A relay written wrong stops `duijie serve` at start with what to write, never showing the
 /// password; `--smtp-ca` without STARTTLS is refused rather than ignored.
 #[test]
 fn a_wrong_smtp_relay_is_told_at_start() {
     use duijie_server::push_mail::Relay;
     let refused = |url: &str, ca: Option<&std::path::Path>| Relay::parse(url, ca).unwrap_err();
-    let error = refused("smtps://user:hunter2@mail.example.cn:465", None);
+    let error = refused("smtp+tls://user:hunter2@mail.example.cn:465", None);
     assert!(
-        error.contains("smtp://[USER:PASSWORD@]HOST:PORT"),
+        error.contains("smtp://[USER:PASSWORD@]HOST:PORT") && error.contains("smtps://"),
         "{error}"
+    );
+    assert!(
+        refused("smtps://mail.example.cn:465?starttls=required", None).contains("from the start")
     );
     assert!(!error.contains("hunter2"), "{error}");
     assert!(refused("smtp://mail.example.cn", None).contains("HOST:PORT"));
@@ -1346,6 +1555,7 @@ fn a_wrong_smtp_relay_is_told_at_start() {
         "smtp://mail.example.cn:587?starttls=required",
         "smtp://u%40example.cn:p%3Aw@mail.example.cn:587",
         "smtp://[::1]:25",
+        "smtps://u:p@mail.example.cn:465",
     ] {
         assert!(Relay::parse(good, None).is_ok(), "{good}");
     }
@@ -1379,7 +1589,7 @@ fn an_smtp_password_with_a_question_mark_is_neither_an_option_nor_shown() {
     let error = Relay::parse("smtp://bob:se?cret@mail.example.cn:587?tls=yes", None).unwrap_err();
     assert!(error.contains("'tls=yes' is not known"), "{error}");
     assert!(!error.contains("cret"), "{error}");
-    let error = Relay::parse("smtps://bob:p@ss@mail.example.cn:465", None).unwrap_err();
+    let error = Relay::parse("smtp+tls://bob:p@ss@mail.example.cn:465", None).unwrap_err();
     assert!(
         !error.contains("p@ss") && !error.contains("ss@mail"),
         "{error}"
