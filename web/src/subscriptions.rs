@@ -144,7 +144,10 @@ mod tests {
             read_reply(422, &refused),
             Err(Refusal::Invalid {
                 message: "the subscription is not valid".into(),
-                fields: vec![("url".into(), "must be an http:// or https:// URL of at most 2048 bytes".into())],
+                fields: vec![(
+                    "url".into(),
+                    "must be an http:// or https:// URL of at most 2048 bytes".into()
+                )],
             })
         );
         assert_eq!(read_reply(403, &Value::Null), Err(Refusal::SignIn));

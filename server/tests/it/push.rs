@@ -1156,6 +1156,37 @@ fn an_email_digest_reaches_a_real_smtp_server_in_chinese() {
     let _ = std::fs::remove_dir_all(&data);
 }
 
+/// A service with `flags` and one stored need subscribed with `channel` (the channel's fields, at
+/// `min_fit` 0), one fitting patent imported and pushed: the subscription as created, as it reads
+/// after the push, and the service.
+fn push_one(name: &str, flags: &[&str], channel: Value) -> (Value, Value, Server) {
+    let server = Server::start_flags(name, flags);
+    let editor = server.token("editor");
+    import_needs(&server, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
+    let mut body = json!({"need_id": "n-1", "min_fit": 0.0});
+    body.as_object_mut()
+        .unwrap()
+        .extend(channel.as_object().unwrap().clone());
+    let created = subscribe(&server, &editor, body);
+    import(
+        &server,
+        &editor,
+        "",
+        &[resource("r-1", "patent", "锂电池储能热管理技术")],
+    );
+    settle(&server);
+    let id = created["subscription"]["id"].as_str().unwrap();
+    let view = server
+        .send(
+            "GET",
+            &format!("/api/v1/subscriptions/{id}"),
+            Some(&editor),
+            None,
+        )
+        .json();
+    (created, view, server)
+}
+
 /// A private CA and a server certificate it signed for 127.0.0.1 (ECDSA P-256, made by `openssl`),
 /// for the SMTP relay and the https:// webhook receiver: the CA's PEM, the certificate and its key. `None` (with a note) without openssl, unless
 /// CI requires the SMTP tests.
@@ -1281,40 +1312,17 @@ fn an_email_digest_goes_over_starttls_with_a_login_and_a_wrong_password_is_recor
     let ca_flag = ca.to_str().unwrap();
     let deliver = |name: &str, password: &str| {
         let relay = format!("smtp://broker%40example.cn:{password}@127.0.0.1:{port}");
-        let server = Server::start_flags(
-            name,
-            &[
-                "--no-demo",
-                "--webhook-private-hosts",
-                "--smtp",
-                &relay,
-                "--smtp-ca",
-                ca_flag,
-            ],
-        );
+        let flags = [
+            "--no-demo",
+            "--webhook-private-hosts",
+            "--smtp",
+            &relay,
+            "--smtp-ca",
+            ca_flag,
+        ];
+        let email = json!({"channel": "email", "email": "zhao@example.cn"});
+        let (_, view, server) = push_one(name, &flags, email);
         let editor = server.token("editor");
-        import_needs(&server, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
-        let created = subscribe(
-            &server,
-            &editor,
-            json!({"need_id": "n-1", "channel": "email", "email": "zhao@example.cn", "min_fit": 0.0}),
-        );
-        import(
-            &server,
-            &editor,
-            "",
-            &[resource("r-1", "patent", "锂电池储能热管理技术")],
-        );
-        settle(&server);
-        let id = created["subscription"]["id"].as_str().unwrap().to_string();
-        let view = server
-            .send(
-                "GET",
-                &format!("/api/v1/subscriptions/{id}"),
-                Some(&editor),
-                None,
-            )
-            .json();
         let stats = server
             .send("GET", "/api/v1/push/stats", Some(&editor), None)
             .json();
@@ -1383,30 +1391,8 @@ fn an_https_webhook_is_checked_against_the_webhook_ca() {
     let receiver = Receiver::start_tls(&certificate, &key);
     assert!(receiver.url.starts_with("https://127.0.0.1:"));
     let deliver = |name: &str, flags: &[&str]| {
-        let server = Server::start_flags(name, flags);
-        let editor = server.token("editor");
-        import_needs(&server, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
-        let created = subscribe(
-            &server,
-            &editor,
-            json!({"need_id": "n-1", "channel": "webhook", "url": receiver.url, "min_fit": 0.0}),
-        );
-        import(
-            &server,
-            &editor,
-            "",
-            &[resource("r-1", "patent", "锂电池储能热管理技术")],
-        );
-        settle(&server);
-        let id = created["subscription"]["id"].as_str().unwrap();
-        let view = server
-            .send(
-                "GET",
-                &format!("/api/v1/subscriptions/{id}"),
-                Some(&editor),
-                None,
-            )
-            .json();
+        let hook = json!({"channel": "webhook", "url": receiver.url});
+        let (created, view, _) = push_one(name, flags, hook);
         (created["secret"].as_str().unwrap().to_string(), view)
     };
 
@@ -1478,30 +1464,16 @@ fn an_email_digest_goes_over_implicit_tls() {
         return;
     };
     let relay = format!("smtps://broker%40example.cn:s3cret@127.0.0.1:{port}");
-    let server = Server::start_flags(
-        "push-smtps",
-        &[
-            "--no-demo",
-            "--smtp",
-            &relay,
-            "--smtp-ca",
-            ca.to_str().unwrap(),
-        ],
-    );
-    let editor = server.token("editor");
-    import_needs(&server, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
-    subscribe(
-        &server,
-        &editor,
-        json!({"need_id": "n-1", "channel": "email", "email": "zhao@example.cn", "min_fit": 0.0}),
-    );
-    import(
-        &server,
-        &editor,
-        "",
-        &[resource("r-1", "patent", "锂电池储能热管理技术")],
-    );
-    settle(&server);
+    let flags = [
+        "--no-demo",
+        "--smtp",
+        &relay,
+        "--smtp-ca",
+        ca.to_str().unwrap(),
+    ];
+    let email = json!({"channel": "email", "email": "zhao@example.cn"});
+    let (_, view, server) = push_one("push-smtps", &flags, email);
+    assert_eq!(view["last_error"], Value::Null, "{view}");
     let messages = mails(&mail_dir, 1);
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert!(
