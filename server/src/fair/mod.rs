@@ -1,7 +1,7 @@
 //! Docking fairs (对接会), the server's domain rules: a fair's settings and the slots they give, its
 //! participants (registered needs, each standing for its enterprise, and resources), the meeting
 //! requests between them and their answers, and the scheduler's instance built from the accepted
-//! ones (`duijie-schedule`). Routes (`routes/fairs.rs`) and the store call these; nothing here
+//! ones (`duijie-schedule`). Routes (`routes/fairs/`) and the store call these; nothing here
 //! knows HTTP or SQL.
 
 pub mod day;
