@@ -24,6 +24,7 @@ pub mod static_files;
 pub mod stats;
 pub mod store;
 pub mod throttle;
+pub mod tls;
 pub mod webhook_hosts;
 pub mod worker;
 

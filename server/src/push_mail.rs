@@ -16,8 +16,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 use serde_json::Value;
 
 use crate::store::push::DueDelivery;
@@ -186,55 +185,16 @@ impl Relay {
     }
 }
 
+/// A user or password of the relay's URL, percent-decoded.
 fn percent_decode(text: &str) -> Result<String, String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let byte = text
-                .get(i + 1..i + 3)
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-                .ok_or("the SMTP relay's login has a % not followed by two hex digits")?;
-            out.push(byte);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| "the SMTP relay's login is not UTF-8".to_string())
+    crate::store::percent_decode(text).map_err(|error| format!("the SMTP relay's login {error}"))
 }
 
 /// TLS with the public roots, and the certificates of `ca_file` when given (errors name it as
 /// `flag`): for the SMTP relay (`--smtp-ca`) and for `https://` webhooks (`--webhook-ca`).
 pub fn client_config(ca_file: Option<&Path>, flag: &str) -> Result<rustls::ClientConfig, String> {
-    let mut roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    if let Some(path) = ca_file {
-        let shown = path.display();
-        let certificates = CertificateDer::pem_file_iter(path)
-            .map_err(|error| format!("{flag} {shown}: {error}"))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| format!("{flag} {shown}: {error}"))?;
-        if certificates.is_empty() {
-            return Err(format!("{flag} {shown}: no PEM certificate in it"));
-        }
-        for certificate in certificates {
-            roots
-                .add(certificate)
-                .map_err(|error| format!("{flag} {shown}: {error}"))?;
-        }
-    }
-    // rustls 0.23.48 deprecates its ring provider for lacking post-quantum key exchange; the other
-    // (aws-lc-rs) builds a large C library. For mail and webhooks, X25519 and P-256 do.
-    #[allow(deprecated)]
-    let provider = rustls::crypto::ring::default_provider();
-    rustls::ClientConfig::builder_with_provider(Arc::new(provider))
-        .with_safe_default_protocol_versions()
-        .map_err(|error| error.to_string())
-        .map(|builder| builder.with_root_certificates(roots).with_no_client_auth())
+    let roots = crate::tls::root_store(ca_file, true).map_err(|error| format!("{flag} {error}"))?;
+    crate::tls::client_config(crate::tls::Verify::ChainAndName(roots))
 }
 
 /// The connection to the relay, before and after STARTTLS.

@@ -222,30 +222,74 @@ pub struct PgConnection {
     statements: HashMap<String, postgres::Statement>,
 }
 
+/// How to open a PostgreSQL connection: the client's configuration and its TLS connector (the
+/// pool's connections, the outage probe's and the listener's).
+#[derive(Clone)]
+pub struct PgConnector {
+    pub config: postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
+}
+
+impl PgConnector {
+    pub fn new(
+        config: postgres::Config,
+        tls: tokio_postgres_rustls::MakeRustlsConnect,
+    ) -> PgConnector {
+        PgConnector { config, tls }
+    }
+
+    /// A new connection.
+    pub fn connect(&self) -> Result<postgres::Client, postgres::Error> {
+        self.config.connect(self.tls.clone())
+    }
+}
+
+/// Why the pool could not open a connection: the client's error, shown with its cause (the pool
+/// keeps only the text of the last one, and the client's own text says only "error performing TLS
+/// handshake" or "error connecting to server").
+#[derive(Debug)]
+pub struct ConnectError(pub postgres::Error);
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&crate::store::postgres_message(&self.0))
+    }
+}
+
+impl StdError for ConnectError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&self.0)
+    }
+}
+
 /// The r2d2 manager of the PostgreSQL pool.
 pub struct PgManager {
-    config: postgres::Config,
+    connector: PgConnector,
 }
 
 impl PgManager {
-    pub fn new(config: postgres::Config) -> PgManager {
-        PgManager { config }
+    pub fn new(connector: PgConnector) -> PgManager {
+        PgManager { connector }
     }
 }
 
 impl r2d2::ManageConnection for PgManager {
     type Connection = PgConnection;
-    type Error = postgres::Error;
+    type Error = ConnectError;
 
-    fn connect(&self) -> Result<PgConnection, postgres::Error> {
+    fn connect(&self) -> Result<PgConnection, ConnectError> {
         Ok(PgConnection {
-            client: self.config.connect(postgres::NoTls)?,
+            client: self.connector.connect().map_err(ConnectError)?,
             statements: HashMap::new(),
         })
     }
 
-    fn is_valid(&self, connection: &mut PgConnection) -> Result<(), postgres::Error> {
-        connection.client.simple_query("").map(|_| ())
+    fn is_valid(&self, connection: &mut PgConnection) -> Result<(), ConnectError> {
+        connection
+            .client
+            .simple_query("")
+            .map(|_| ())
+            .map_err(ConnectError)
     }
 
     fn has_broken(&self, connection: &mut PgConnection) -> bool {

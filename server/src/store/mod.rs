@@ -23,7 +23,7 @@ use duijie_core::Resource;
 use postgres::fallible_iterator::FallibleIterator as _;
 use rusqlite::Connection;
 
-use crate::store::db::{params, Area, Db, Engine, PgManager};
+use crate::store::db::{params, Area, Db, Engine, PgConnector, PgManager};
 // A panic while holding a connection's lock cannot leave SQLite half-written (the transaction
 // rolls back), so a poisoned lock is still safe to use.
 use crate::worker::lock;
@@ -35,6 +35,7 @@ pub mod instance;
 pub mod migrate;
 pub mod needs;
 pub mod push;
+pub mod sslmode;
 
 /// The file inside the data folder.
 pub const DB_FILE: &str = "duijie.sqlite3";
@@ -97,8 +98,10 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("database: {}", postgres_message(.0))]
     Postgres(#[from] postgres::Error),
+    /// No connection of the pool; the text says why (so it is no `source`, which a caller printing
+    /// the chain would show twice).
     #[error("database: no connection: {0}")]
-    Pool(#[from] r2d2::Error),
+    Pool(r2d2::Error),
     /// The database does not answer (stopped, unreachable, shutting down); the cause as the client
     /// saw it.
     #[error("database unreachable: {0}")]
@@ -123,18 +126,22 @@ pub enum StoreError {
         "--database {0}: not a database URL (sqlite://PATH of a data folder, or postgres://…)"
     )]
     Url(String),
-    /// The URL asks for TLS, which this build's client does not have.
-    #[error(
-        "--database {0}: sslmode=require, but this duijie connects to PostgreSQL without TLS \
-         (sslmode=disable or prefer); reach the database over a trusted network or a TLS tunnel"
-    )]
-    NoTls(String),
+    /// The URL's TLS parameters cannot be followed (`sslmode`, `sslrootcert`); the URL without its
+    /// password, and why.
+    #[error("--database {0}: {1}")]
+    Tls(String, String),
     /// The database was migrated by a newer duijie: this binary does not know its tables.
     #[error(
         "the database's schema is at version {found}, newer than this duijie knows (version \
          {known}); run the duijie that migrated it, or a newer one"
     )]
     SchemaTooNew { found: i64, known: i64 },
+}
+
+impl From<r2d2::Error> for StoreError {
+    fn from(error: r2d2::Error) -> StoreError {
+        StoreError::Pool(error)
+    }
 }
 
 impl StoreError {
@@ -208,15 +215,17 @@ impl Location {
     }
 }
 
-/// The client configuration of `url` with `options`: the connect timeout of the options when given,
-/// else the URL's `connect_timeout`, else `DEFAULT_CONNECT_TIMEOUT`; the statement timeout likewise
-/// (the URL's is a `-c statement_timeout=…` in its `options`), sent as a startup option so that it
-/// holds on every connection of the pool and the listener's.
-fn client_config(url: &str, options: &StoreOptions) -> Result<postgres::Config, StoreError> {
-    let mut config: postgres::Config = url.parse()?;
-    if config.get_ssl_mode() == postgres::config::SslMode::Require {
-        return Err(StoreError::NoTls(redact(url)));
-    }
+/// How to connect to `url` with `options`: TLS as the URL's `sslmode` and `sslrootcert` say
+/// (`sslmode::Tls`); the connect timeout of the options when given, else the URL's
+/// `connect_timeout`, else `DEFAULT_CONNECT_TIMEOUT`; the statement timeout likewise (the URL's is a
+/// `-c statement_timeout=…` in its `options`), sent as a startup option so that it holds on every
+/// connection of the pool and the listener's.
+fn client_config(url: &str, options: &StoreOptions) -> Result<PgConnector, StoreError> {
+    let refused = |why: String| StoreError::Tls(redact(url), why);
+    let (rest, tls) = sslmode::Tls::split(url).map_err(refused)?;
+    let mut config: postgres::Config = rest.parse()?;
+    config.ssl_mode(tls.client_mode());
+    let connector = tls.connector().map_err(refused)?;
     match options.connect_timeout {
         Some(timeout) => {
             config.connect_timeout(timeout);
@@ -240,16 +249,40 @@ fn client_config(url: &str, options: &StoreOptions) -> Result<postgres::Config, 
         );
         config.options(startup.trim());
     }
-    Ok(config)
+    Ok(PgConnector::new(config, connector))
 }
 
 /// A PostgreSQL error with the server's message and code (the client's own Display says only
-/// "db error").
+/// "db error"), or the client's with its cause; a certificate refused for its issuer says which
+/// CAs were trusted.
 fn postgres_message(error: &postgres::Error) -> String {
     match error.as_db_error() {
         Some(db) => format!("{} ({}): {}", db.severity(), db.code().code(), db.message()),
         None => match std::error::Error::source(error) {
-            Some(source) => format!("{error}: {source}"),
+            Some(source) => {
+                // rustls' error, as the TLS stream hands it over inside an I/O error.
+                let not_trusted = source
+                    .downcast_ref::<std::io::Error>()
+                    .and_then(|io| io.get_ref())
+                    .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+                    .is_some_and(|tls| {
+                        // BadSignature: signed by another CA of the same name.
+                        matches!(
+                            tls,
+                            rustls::Error::InvalidCertificate(
+                                rustls::CertificateError::UnknownIssuer
+                                    | rustls::CertificateError::BadSignature
+                            )
+                        )
+                    });
+                let hint = if not_trusted {
+                    " (the database's certificate is not signed by a CA of the URL's \
+                     sslrootcert, or by a public CA when it names none)"
+                } else {
+                    ""
+                };
+                format!("{error}: {source}{hint}")
+            }
             None => error.to_string(),
         },
     }
@@ -268,6 +301,28 @@ pub(crate) fn redact(url: &str) -> String {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_string(),
     }
+}
+
+/// `text` (a part of a URL) with its `%XX` escapes decoded (the store's `sslrootcert`, push's SMTP
+/// login). The error says what is wrong, to follow the name of what was decoded.
+pub(crate) fn percent_decode(text: &str) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let byte = text
+                .get(i + 1..i + 3)
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+                .ok_or("has a % not followed by two hex digits")?;
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| "is not UTF-8".to_string())
 }
 
 /// The catalog as stored: its version, a counter bumped by every change, and its resources by id.
@@ -335,8 +390,8 @@ pub struct Store {
     location: Location,
     /// What the migration at opening found and did.
     migrated: migrate::Migrated,
-    /// PostgreSQL: how to connect (the listener's own connection).
-    postgres_config: Option<postgres::Config>,
+    /// PostgreSQL: how to connect (the outage probe's and the listener's own connections).
+    postgres_config: Option<PgConnector>,
     /// PostgreSQL: when the database last failed to answer a connection, and why; `None` while it
     /// answers.
     outage: Mutex<Option<(Instant, String)>>,
@@ -398,14 +453,14 @@ impl Store {
                 }))
             }
             Location::Postgres(url) => {
-                let config = client_config(url, options)?;
-                let connect_timeout = config.get_connect_timeout().copied();
+                let connector = client_config(url, options)?;
+                let connect_timeout = connector.config.get_connect_timeout().copied();
                 let pool = r2d2::Pool::builder()
                     .max_size(options.pool_size.max(1))
                     .min_idle(Some(1))
                     .connection_timeout(connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                    .build(PgManager::new(config.clone()))?;
-                postgres_config = Some(config);
+                    .build(PgManager::new(connector.clone()))?;
+                postgres_config = Some(connector);
                 let mut connection = pool.get()?;
                 migrated = migrate::migrate(&mut Db::postgres(&mut connection))?;
                 drop(connection);
@@ -500,7 +555,7 @@ impl Store {
             None => false,
         };
         if failing || pool.state().connections == 0 {
-            match config.connect(postgres::NoTls) {
+            match config.connect() {
                 Ok(_probe) => {
                     *lock(&self.outage) = None;
                     if failing {
@@ -548,7 +603,7 @@ impl Store {
             // A database that stays down is reported once, not every second.
             let mut reported = false;
             loop {
-                match config.connect(postgres::NoTls) {
+                match config.connect() {
                     Ok(mut client) => {
                         reported = false;
                         let listening = client.batch_execute(&format!(

@@ -24,5 +24,6 @@ mod rules;
 mod schedule;
 mod static_files;
 mod store;
+mod store_tls;
 mod support;
 mod xlsx;

@@ -1187,84 +1187,6 @@ fn push_one(name: &str, flags: &[&str], channel: Value) -> (Value, Value, Server
     (created, view, server)
 }
 
-/// A private CA and a server certificate it signed for 127.0.0.1 (ECDSA P-256, made by `openssl`),
-/// for the SMTP relay and the https:// webhook receiver: the CA's PEM, the certificate and its key. `None` (with a note) without openssl, unless
-/// CI requires the SMTP tests.
-fn relay_certificates(
-    dir: &std::path::Path,
-) -> Option<(std::path::PathBuf, std::path::PathBuf, std::path::PathBuf)> {
-    let required = std::env::var_os("DUIJIE_REQUIRE_ICALENDAR").is_some();
-    let (ca, ca_key, certificate, key) = (
-        dir.join("ca.pem"),
-        dir.join("ca.key"),
-        dir.join("relay.pem"),
-        dir.join("relay.key"),
-    );
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
-    let steps: [Vec<&std::ffi::OsStr>; 2] = [
-        ["req", "-x509", "-days", "2", "-subj", "/CN=duijie test CA"]
-            .iter()
-            .chain(&ec)
-            .map(std::ffi::OsStr::new)
-            .chain([
-                "-keyout".as_ref(),
-                ca_key.as_os_str(),
-                "-out".as_ref(),
-                ca.as_os_str(),
-            ])
-            .collect(),
-        [
-            "req",
-            "-x509",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-addext",
-            "basicConstraints=critical,CA:FALSE",
-            "-addext",
-            "extendedKeyUsage=serverAuth",
-        ]
-        .iter()
-        .chain(&ec)
-        .map(std::ffi::OsStr::new)
-        .chain([
-            "-CA".as_ref(),
-            ca.as_os_str(),
-            "-CAkey".as_ref(),
-            ca_key.as_os_str(),
-            "-keyout".as_ref(),
-            key.as_os_str(),
-            "-out".as_ref(),
-            certificate.as_os_str(),
-        ])
-        .collect(),
-    ];
-    for step in steps {
-        match std::process::Command::new("openssl").args(&step).output() {
-            Ok(output) if output.status.success() => {}
-            Ok(output) => panic!(
-                "openssl {step:?}: {}",
-                String::from_utf8_lossy(&output.stderr)
-            ),
-            Err(error) => {
-                assert!(!required, "openssl cannot run: {error}");
-                eprintln!("openssl cannot run ({error}): the STARTTLS test is skipped");
-                return None;
-            }
-        }
-    }
-    Some((ca, certificate, key))
-}
-
 /// Waits up to 20 s for the messages in `dir`; all of them.
 fn mails(dir: &std::path::Path, at_least: usize) -> Vec<String> {
     let started = Instant::now();
@@ -1293,7 +1215,7 @@ fn mails(dir: &std::path::Path, at_least: usize) -> Vec<String> {
 #[test]
 fn an_email_digest_goes_over_starttls_with_a_login_and_a_wrong_password_is_recorded() {
     let certificates = crate::support::temp_dir("push-tls-certs");
-    let Some((ca, certificate, key)) = relay_certificates(&certificates) else {
+    let Some((ca, certificate, key)) = crate::support::certificates(&certificates) else {
         return;
     };
     let mail_dir = crate::support::temp_dir("push-tls-mail");
@@ -1385,7 +1307,7 @@ fn an_email_digest_goes_over_starttls_with_a_login_and_a_wrong_password_is_recor
 #[test]
 fn an_https_webhook_is_checked_against_the_webhook_ca() {
     let certificates = crate::support::temp_dir("push-https-certs");
-    let Some((ca, certificate, key)) = relay_certificates(&certificates) else {
+    let Some((ca, certificate, key)) = crate::support::certificates(&certificates) else {
         return;
     };
     let receiver = Receiver::start_tls(&certificate, &key);
@@ -1449,7 +1371,7 @@ fn an_https_webhook_is_checked_against_the_webhook_ca() {
 #[test]
 fn an_email_digest_goes_over_implicit_tls() {
     let certificates = crate::support::temp_dir("push-smtps-certs");
-    let Some((ca, certificate, key)) = relay_certificates(&certificates) else {
+    let Some((ca, certificate, key)) = crate::support::certificates(&certificates) else {
         return;
     };
     let mail_dir = crate::support::temp_dir("push-smtps-mail");

@@ -115,28 +115,6 @@ fn a_sqlite_url_names_the_data_folder() {
     assert_eq!(store.tokens().unwrap().len(), 1);
 }
 
-/// The client has no TLS: a URL that requires it is refused with a message before any connection.
-#[test]
-fn a_url_that_requires_tls_is_refused() {
-    let output = duijie(
-        &[
-            "migrate",
-            "--database",
-            "postgres://duijie:secret@127.0.0.1:1/duijie?sslmode=require",
-        ],
-        &[],
-    );
-    assert_eq!(output.status.code(), Some(2), "{output:?}");
-    assert!(
-        stderr(&output).contains(
-            "--database postgres://duijie:***@127.0.0.1:1/duijie?sslmode=require: sslmode=require, \
-             but this duijie connects to PostgreSQL without TLS"
-        ),
-        "{}",
-        stderr(&output)
-    );
-}
-
 #[test]
 fn a_database_that_is_no_url_is_refused() {
     let output = duijie(&["migrate", "--database", "mysql://somewhere/db"], &[]);

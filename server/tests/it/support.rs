@@ -91,6 +91,16 @@ impl Cluster {
     /// is skipped on a machine without them, never where the suite runs on PostgreSQL
     /// (`DUIJIE_TEST_DATABASE` set: then their absence fails the test).
     pub fn start(name: &str) -> Option<Cluster> {
+        Cluster::start_with(name, None)
+    }
+
+    /// `start`, with TLS on (`ssl = on` in its configuration) with the PEM `certificate` and its
+    /// `key`.
+    pub fn start_tls(name: &str, certificate: &Path, key: &Path) -> Option<Cluster> {
+        Cluster::start_with(name, Some((certificate, key)))
+    }
+
+    fn start_with(name: &str, tls: Option<(&Path, &Path)>) -> Option<Cluster> {
         let installed = Command::new("sh")
             .args([
                 "-c",
@@ -107,6 +117,11 @@ impl Cluster {
             return None;
         }
         let dir = temp_dir(name).join("cluster");
+        if let Some((certificate, key)) = tls {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::copy(certificate, dir.join("server.crt")).unwrap();
+            std::fs::copy(key, dir.join("server.key")).unwrap();
+        }
         let mut cluster = Cluster {
             dir,
             url: String::new(),
@@ -151,6 +166,90 @@ impl Drop for Cluster {
             let _ = std::fs::remove_dir_all(parent);
         }
     }
+}
+
+/// A private CA and a server certificate it signed for 127.0.0.1 (ECDSA P-256, made by `openssl`)
+/// in `dir`: the CA's PEM, the server's certificate and its key (an SMTP relay's, an https://
+/// webhook receiver's, a PostgreSQL server's). `None` (with a note) without openssl, unless CI requires the tests that use it
+/// (`DUIJIE_REQUIRE_ICALENDAR`).
+pub fn certificates(
+    dir: &std::path::Path,
+) -> Option<(std::path::PathBuf, std::path::PathBuf, std::path::PathBuf)> {
+    let required = std::env::var_os("DUIJIE_REQUIRE_ICALENDAR").is_some();
+    let (ca, ca_key, certificate, key) = (
+        dir.join("ca.pem"),
+        dir.join("ca.key"),
+        dir.join("server.pem"),
+        dir.join("server.key"),
+    );
+    // A CA name of its own, so that another call's CA is another issuer.
+    let ca_name = format!(
+        "/CN=duijie test CA {}",
+        dir.file_name().unwrap_or_default().to_string_lossy()
+    );
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let steps: [Vec<&std::ffi::OsStr>; 2] = [
+        ["req", "-x509", "-days", "2", "-subj", ca_name.as_str()]
+            .into_iter()
+            .chain(ec)
+            .map(std::ffi::OsStr::new)
+            .chain([
+                "-keyout".as_ref(),
+                ca_key.as_os_str(),
+                "-out".as_ref(),
+                ca.as_os_str(),
+            ])
+            .collect(),
+        [
+            "req",
+            "-x509",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-addext",
+            "extendedKeyUsage=serverAuth",
+        ]
+        .iter()
+        .chain(&ec)
+        .map(std::ffi::OsStr::new)
+        .chain([
+            "-CA".as_ref(),
+            ca.as_os_str(),
+            "-CAkey".as_ref(),
+            ca_key.as_os_str(),
+            "-keyout".as_ref(),
+            key.as_os_str(),
+            "-out".as_ref(),
+            certificate.as_os_str(),
+        ])
+        .collect(),
+    ];
+    for step in steps {
+        match std::process::Command::new("openssl").args(&step).output() {
+            Ok(output) if output.status.success() => {}
+            Ok(output) => panic!(
+                "openssl {step:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ),
+            Err(error) => {
+                assert!(!required, "openssl cannot run: {error}");
+                eprintln!("openssl cannot run ({error}): the TLS test is skipped");
+                return None;
+            }
+        }
+    }
+    Some((ca, certificate, key))
 }
 
 /// A fresh, empty data folder path, unique to this process and call.
