@@ -23,6 +23,6 @@ pub mod text;
 pub mod time;
 pub mod validate;
 
-pub use matcher::{Filters, MatchOptions, Matcher};
+pub use matcher::{ChangeSet, Filters, MatchOptions, Matcher};
 pub use model::{Contact, FieldError, Kind, Mode, Need, Patent, Resource};
 pub use score::{Band, Component, MatchResult, Matched, Reason, Span, Weights};

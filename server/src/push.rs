@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use duijie_core::{Filters, Kind, MatchOptions, Resource};
+use duijie_core::{ChangeSet, Filters, Kind, MatchOptions, Resource};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -513,12 +513,11 @@ impl Shared {
                                 .collect(),
                             ..Filters::default()
                         };
-                        if catalog
-                            .matcher
-                            .could_rank(&need, &filters, set, subscription.min_fit)
+                        if let Some(found) =
+                            items_for(catalog, &need, subscription, filters, set, changed)
                         {
                             matched.fetch_add(1, Ordering::Relaxed);
-                            items.extend(items_for(catalog, &need, subscription, filters, changed));
+                            items.extend(found);
                         }
                     }
                     if sender.send(items).is_err() {
@@ -752,15 +751,17 @@ fn pause_for_crash_tests(name: &str, what: &str) {
 }
 
 /// The items of one subscription for a change: its forward match on `catalog` (with the
-/// subscription's kinds as `filters`), the results in the change with fit ≥ `min_fit`, explained;
-/// one match, which explains those results alone.
+/// subscription's kinds as `filters`), the results in the change (`set`, `changed`) with fit ≥
+/// `min_fit`, explained; one match, which explains those results alone, and only when
+/// `Matcher::could_rank` cannot rule the need out (None when it does), on one analysis of the need.
 fn items_for(
     catalog: &Catalog,
     need: &duijie_core::Need,
     subscription: &Subscription,
     filters: Filters,
+    set: &ChangeSet,
     changed: &HashMap<&str, &ChangedResource>,
-) -> Vec<NewItem> {
+) -> Option<Vec<NewItem>> {
     let options = MatchOptions {
         top: subscription.top,
         explain: 0,
@@ -769,10 +770,14 @@ fn items_for(
     let qualifies = |result: &duijie_core::MatchResult| {
         result.score >= subscription.min_fit && changed.contains_key(result.id.as_str())
     };
-    let results = catalog
-        .matcher
-        .match_need_explaining(need, &options, |_, result| qualifies(result));
-    results
+    let results = catalog.matcher.match_if_reachable(
+        need,
+        &options,
+        set,
+        subscription.min_fit,
+        |_, result| qualifies(result),
+    )?;
+    let items = results
         .iter()
         .enumerate()
         .filter(|(_, result)| qualifies(result))
@@ -797,7 +802,8 @@ fn items_for(
                 body: body.to_string(),
             })
         })
-        .collect()
+        .collect();
+    Some(items)
 }
 
 /// The one-click unsubscribe link of a subscription.

@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::index::{FxMap, Index, N_FIELDS};
 use crate::matcher::components::Scores;
 use crate::matcher::explain::ExplainContext;
+use crate::matcher::query::Query;
 use crate::matcher::retrieval::SCRATCH;
 use crate::model::{Need, Resource};
 use crate::pause::{no_pause, run_ready};
@@ -234,9 +235,20 @@ impl Matcher {
         options: &MatchOptions,
         explain: impl Fn(usize, &MatchResult) -> bool,
     ) -> Vec<MatchResult> {
+        self.match_analyzed(need, self.analyze(need), options, explain)
+    }
+
+    /// `match_need_explaining` on the need's analysis (`analyze`), which precise push has made
+    /// already to ask `could_rank` (`match_if_reachable`).
+    pub(crate) fn match_analyzed(
+        &self,
+        need: &Need,
+        query: Query,
+        options: &MatchOptions,
+        explain: impl Fn(usize, &MatchResult) -> bool,
+    ) -> Vec<MatchResult> {
         let top = options.top.clamp(1, MAX_TOP);
         let allowed = self.allowed(need, &options.filters);
-        let query = self.analyze(need);
         let mut candidates = SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             if query.terms.is_empty() && query.phrases.is_empty() {

@@ -15,9 +15,11 @@
 use crate::index::Csr;
 use crate::matcher::components::{keyword_component, keywords_apply, text_value, Scores};
 use crate::matcher::feedback::Prior;
+use crate::matcher::query::Query;
 use crate::matcher::retrieval::{short_share, text_evidence, Candidate};
-use crate::matcher::{Filters, Matcher};
+use crate::matcher::{Filters, MatchOptions, Matcher};
 use crate::model::Need;
+use crate::score::MatchResult;
 
 /// Room left for rounding when an upper bound of a fit is compared with a threshold: the bound
 /// adds the same numbers in the same order as the fit does, and more of them, but a division or
@@ -31,6 +33,9 @@ pub struct ChangeSet {
     docs: Vec<u32>,
     /// Per term id: the resources holding it, as indexes into `docs`, with their BM25F impact.
     terms: Csr<(u32, f32)>,
+    /// Per keyword phrase id: the resources listing it as a keyword, as indexes into `docs`, so
+    /// that a need's phrases are looked up rather than every resource's keywords scanned.
+    phrases: Csr<u32>,
 }
 
 impl ChangeSet {
@@ -50,6 +55,8 @@ struct Sums {
     text: f64,
     cover: f64,
     found: bool,
+    /// Whether a term or phrase of the need reached it (it is then in the list of those reached).
+    reached: bool,
 }
 
 impl Matcher {
@@ -85,7 +92,36 @@ impl Matcher {
             }
             terms.offsets.push(terms.items.len() as u64);
         }
-        ChangeSet { docs, terms }
+        let mut listed: Vec<(u32, u32)> = docs
+            .iter()
+            .enumerate()
+            .flat_map(|(k, &doc)| {
+                self.index
+                    .doc_phrases
+                    .row(doc as usize)
+                    .iter()
+                    .map(move |&phrase| (phrase, k as u32))
+            })
+            .collect();
+        listed.sort_unstable();
+        listed.dedup();
+        let mut phrases = Csr {
+            offsets: Vec::with_capacity(self.index.phrase_keys.len() + 1),
+            items: Vec::with_capacity(listed.len()),
+        };
+        phrases.offsets.push(0);
+        let mut next = listed.iter().peekable();
+        for phrase in 0..self.index.phrase_keys.len() as u32 {
+            while let Some(&(_, k)) = next.next_if(|&&(id, _)| id == phrase) {
+                phrases.items.push(k);
+            }
+            phrases.offsets.push(phrases.items.len() as u64);
+        }
+        ChangeSet {
+            docs,
+            terms,
+            phrases,
+        }
     }
 
     /// Whether `match_need(need, options)` with these `filters`, any `top` and any `explain`,
@@ -105,11 +141,44 @@ impl Matcher {
         let Some(filters) = filters.narrowed_by(need) else {
             return false;
         };
-        let filtered = !filters.is_empty();
+        self.reaches(need, &self.analyze(need), &filters, set, min_fit)
+    }
+
+    /// `could_rank(need, &options.filters, set, min_fit)`, then, unless it is false,
+    /// `match_need_explaining(need, options, explain)`: the same answers, on one analysis of the
+    /// need instead of two. None when `could_rank` rules the need out.
+    pub fn match_if_reachable(
+        &self,
+        need: &Need,
+        options: &MatchOptions,
+        set: &ChangeSet,
+        min_fit: f64,
+        explain: impl Fn(usize, &MatchResult) -> bool,
+    ) -> Option<Vec<MatchResult>> {
+        if set.is_empty() {
+            return None;
+        }
+        let filters = options.filters.narrowed_by(need)?;
         let query = self.analyze(need);
+        self.reaches(need, &query, &filters, set, min_fit)
+            .then(|| self.match_analyzed(need, query, options, explain))
+    }
+
+    /// `could_rank` on the need's analysis, with `filters` already narrowed by the need.
+    fn reaches(
+        &self,
+        need: &Need,
+        query: &Query,
+        filters: &Filters,
+        set: &ChangeSet,
+        min_fit: f64,
+    ) -> bool {
+        let filtered = !filters.is_empty();
         // A need with neither terms nor phrases takes every resource the filters let through.
         let structured = query.terms.is_empty() && query.phrases.is_empty();
         let mut sums = vec![Sums::default(); set.docs.len()];
+        // The resources some term or phrase of the need reached: only they can be found.
+        let mut reached: Vec<u32> = Vec::new();
         // As `text_candidates` walks: a term walked in full finds resources, a common or refining
         // term only adds to those found, unless none was found before it. With filters, a term may
         // find nothing that passes them, so every term counts as walked in full.
@@ -119,6 +188,10 @@ impl Matcher {
             let in_full = !((term.refines || term.frequency > common) && found_some);
             for &(k, impact) in set.terms.row(term.id as usize) {
                 let sums = &mut sums[k as usize];
+                if !sums.reached {
+                    sums.reached = true;
+                    reached.push(k);
+                }
                 sums.found |= in_full;
                 sums.text += term.weight * f64::from(impact);
                 sums.cover += term.weight;
@@ -128,18 +201,21 @@ impl Matcher {
             }
         }
         // A resource listing one of the need's phrases as a keyword is found (its own keywords:
-        // `doc_phrases`).
-        for (sums, &doc) in sums.iter_mut().zip(&set.docs) {
-            let listed = self.index.doc_phrases.row(doc as usize);
-            if query
-                .phrases
-                .iter()
-                .any(|phrase| phrase.id.is_some_and(|id| listed.contains(&id)))
-            {
+        // `doc_phrases`, indexed by phrase in the set).
+        for id in query.phrases.iter().filter_map(|phrase| phrase.id) {
+            for &k in set.phrases.row(id as usize) {
+                let sums = &mut sums[k as usize];
+                if !sums.reached {
+                    sums.reached = true;
+                    reached.push(k);
+                }
                 sums.found = true;
             }
         }
-        let short = short_share(&query);
+        if structured {
+            reached = (0..set.docs.len() as u32).collect();
+        }
+        let short = short_share(query);
         let prior = Prior::default();
         // Bounds that cost no look at the resource, which most resources fail: every component
         // but the text (and then the keywords) at its most, 1.
@@ -156,13 +232,14 @@ impl Matcher {
                 modes: (!need.modes.is_empty()).then_some(1.0),
             })
         };
-        let most_keywords = keywords_apply(&query).then_some(1.0);
-        set.docs.iter().zip(&sums).any(|(&doc, sums)| {
+        let most_keywords = keywords_apply(query).then_some(1.0);
+        reached.iter().any(|&k| {
+            let (doc, sums) = (set.docs[k as usize], &sums[k as usize]);
             if !(structured || sums.found) {
                 return false;
             }
-            let text_raw = text_evidence(&query, short, sums.text, sums.cover);
-            let text = text_value(&query, text_raw);
+            let text_raw = text_evidence(query, short, sums.text, sums.cover);
+            let text = text_value(query, text_raw);
             if loose(text, most_keywords) + ROUNDING_ROOM < min_fit
                 || (filtered && !filters.passes(&self.resources[doc as usize]))
             {
@@ -173,13 +250,13 @@ impl Matcher {
                 text_raw,
                 ..Candidate::default()
             };
-            candidate.keyword_raw = self.keyword_value(&query, &candidate);
-            let keywords = keyword_component(&query, candidate.keyword_raw);
+            candidate.keyword_raw = self.keyword_value(query, &candidate);
+            let keywords = keyword_component(query, candidate.keyword_raw);
             if loose(text, keywords) + ROUNDING_ROOM < min_fit {
                 return false;
             }
             // Then the structured components, exactly (taxonomy look-ups).
-            let mut scores = self.score(need, &query, &prior, &candidate);
+            let mut scores = self.score(need, query, &prior, &candidate);
             // Full support from what the other candidates vote: at most 1 each, and only ever
             // raising the fit.
             scores.related = Some(1.0);

@@ -5,7 +5,7 @@
 
 use duijie_core::jsonl::{need_from_json, parse_catalog_jsonl};
 use duijie_core::matcher::{catalog_version, MAX_TOP};
-use duijie_core::{Filters, Kind, MatchOptions, Matcher, Need, Resource, Weights};
+use duijie_core::{Filters, Kind, MatchOptions, MatchResult, Matcher, Need, Resource, Weights};
 use proptest::prelude::*;
 
 const ALPHABET: &[char] = &[
@@ -105,6 +105,21 @@ fn check(matcher: &Matcher, need: &Need, kinds: Vec<Kind>, changed: &[bool], min
         reached.is_none() || could,
         "could_rank says no, but the match returns {reached:?} (min_fit {min_fit})"
     );
+    // Push asks both at once, on one analysis of the need: the same answer and the same results.
+    let in_set = |_: usize, result: &MatchResult| ids.contains(&result.id.as_str());
+    let both = matcher.match_if_reachable(need, &options, &set, min_fit, in_set);
+    assert_eq!(
+        both.is_some(),
+        could,
+        "match_if_reachable is not could_rank"
+    );
+    if let Some(results) = both {
+        assert_eq!(
+            results,
+            matcher.match_need_explaining(need, &options, in_set),
+            "match_if_reachable's results are not the match's"
+        );
+    }
     reached.is_some()
 }
 
