@@ -55,6 +55,9 @@ def percentile(values, share):
 
 class Receiver(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    # The server's senders connect 16 at once: with socketserver's default backlog of 5, some
+    # connections wait for a SYN sent again a second later.
+    request_queue_size = 128
 
     def __init__(self):
         self.lock = threading.Lock()
