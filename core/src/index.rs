@@ -108,7 +108,7 @@ pub(crate) const MAX_CHAR_SHARE: usize = 32;
 pub(crate) const MIN_CHAR_LIMIT: usize = 1000;
 
 /// Compressed-sparse-row lists: `items[offsets[i]..offsets[i + 1]]` belong to row `i`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Csr<T> {
     pub(crate) offsets: Vec<u64>,
     pub items: Vec<T>,
@@ -169,6 +169,14 @@ impl TermDict {
         }
     }
 
+    /// The term's id, `id` if it is new.
+    fn get_or_insert(&mut self, term: Term, id: u32) -> u32 {
+        match term {
+            Term::Han(key) => *self.han.entry(key).or_insert(id),
+            Term::Word(word) => *self.words.entry(word).or_insert(id),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.han.len() + self.words.len()
     }
@@ -225,6 +233,25 @@ pub struct Index {
     pub(crate) doc_region: Vec<u16>,
 }
 
+/// What a build keeping its analysis holds besides the index, so that the index of a slightly
+/// different catalog can be built without analysing again the resources it shares with this one:
+/// per resource its terms in the order the build first met them, with their frequencies (what the
+/// tokenizer and the dictionary, most of a build, gave for it), and per Han character how many
+/// resources hold it (what decides the common characters).
+#[derive(Clone, Debug, Default)]
+pub struct Analysis {
+    doc_terms: Csr<(u32, PackedTf)>,
+    char_frequency: Vec<u32>,
+}
+
+/// The postings of a catalog, by term, and the field lengths by resource.
+struct Postings {
+    offsets: Vec<u64>,
+    docs: Vec<u32>,
+    tfs: Vec<PackedTf>,
+    lengths: [Vec<u32>; N_FIELDS],
+}
+
 /// Where a text of a resource counts.
 #[derive(Clone, Copy)]
 enum Source {
@@ -279,7 +306,7 @@ fn for_each_field_term(resource: &Resource, common: &CharSet, mut emit: impl FnM
 }
 
 /// A set of characters as a bit set over the code points (Han characters lie below U+32400).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct CharSet {
     bits: Vec<u64>,
 }
@@ -306,24 +333,11 @@ impl CharSet {
         P: FnMut() -> F,
         F: Future<Output = ()>,
     {
-        const HAN_END: usize = 0x32400;
-        let mut frequency = vec![0u32; HAN_END];
-        // The last resource that counted each character, so each counts once per resource.
-        let mut seen = vec![u32::MAX; HAN_END];
-        for (doc, resource) in resources.iter().enumerate() {
-            for_each_field_text(resource, |_, text| {
-                for c in text.chars() {
-                    let code = c as usize;
-                    if code < HAN_END && seen[code] != doc as u32 && is_han(c) {
-                        seen[code] = doc as u32;
-                        frequency[code] += 1;
-                    }
-                }
-            });
-            if doc % (4 * RESOURCES_PER_PAUSE) == 0 {
-                pause().await;
-            }
-        }
+        CharSet::over(&han_frequency(resources, pause).await, limit)
+    }
+
+    /// The characters counted in more than `limit` resources of `frequency` (`han_frequency`).
+    fn over(frequency: &[u32], limit: usize) -> CharSet {
         let mut set = CharSet::default();
         for (code, &count) in frequency.iter().enumerate() {
             if count as usize > limit {
@@ -333,6 +347,53 @@ impl CharSet {
             }
         }
         set
+    }
+}
+
+/// Han characters lie below this code point.
+const HAN_END: usize = 0x32400;
+
+/// Per Han character (by code point): how many of `resources` hold it in a text the index reads.
+async fn han_frequency<P, F>(resources: &[Resource], pause: &mut P) -> Vec<u32>
+where
+    P: FnMut() -> F,
+    F: Future<Output = ()>,
+{
+    let mut frequency = vec![0u32; HAN_END];
+    // The last resource that counted each character, so each counts once per resource.
+    let mut seen = vec![u32::MAX; HAN_END];
+    for (doc, resource) in resources.iter().enumerate() {
+        for_each_field_text(resource, |_, text| {
+            for c in text.chars() {
+                let code = c as usize;
+                if code < HAN_END && seen[code] != doc as u32 && is_han(c) {
+                    seen[code] = doc as u32;
+                    frequency[code] += 1;
+                }
+            }
+        });
+        if doc % (4 * RESOURCES_PER_PAUSE) == 0 {
+            pause().await;
+        }
+    }
+    frequency
+}
+
+/// Calls `count(code)` once for each distinct Han character a resource holds in a text the index
+/// reads (what `han_frequency` counts of it).
+fn for_each_distinct_han(resource: &Resource, mut count: impl FnMut(usize)) {
+    let mut codes: Vec<usize> = Vec::new();
+    for_each_field_text(resource, |_, text| {
+        codes.extend(
+            text.chars()
+                .filter(|&c| (c as usize) < HAN_END && is_han(c))
+                .map(|c| c as usize),
+        );
+    });
+    codes.sort_unstable();
+    codes.dedup();
+    for code in codes {
+        count(code);
     }
 }
 
@@ -508,6 +569,69 @@ fn phrase_mentions_of(
     (mentioned, both)
 }
 
+/// The number of resources a Han character may be in and still be indexed on its own.
+fn char_limit(n_docs: usize) -> usize {
+    (n_docs / MAX_CHAR_SHARE).max(MIN_CHAR_LIMIT)
+}
+
+/// Catalogs of up to this many resources keep their analysis (`Index::build_keeping`): about 8
+/// bytes per posting, some 30 MB at 20,000 resources. Larger ones are built afresh on every change.
+pub const MAX_KEPT_RESOURCES: usize = 100_000;
+
+/// A term id not given yet.
+const UNMET: u32 = u32::MAX;
+
+/// The term ids of a build that keeps its analysis, given in the order a fresh build gives them
+/// (first met first), to terms of the previous dictionary (renumbered) and to new ones alike.
+struct Numbering {
+    /// Per id of the previous dictionary: its new id, `UNMET` while no resource has met it.
+    remap: Vec<u32>,
+    /// The terms the previous dictionary lacks, with their new ids.
+    fresh: TermDict,
+    next: u32,
+    /// Per new id: the last resource analysed that met it.
+    last_doc: Vec<u32>,
+    /// The resource being analysed: its terms in the order it met them.
+    order: Vec<u32>,
+}
+
+impl Numbering {
+    fn new_id(&mut self) -> u32 {
+        let id = self.next;
+        self.next += 1;
+        self.last_doc.push(UNMET);
+        id
+    }
+
+    /// The new id of a term of the previous dictionary.
+    fn renumber(&mut self, old: u32) -> u32 {
+        if self.remap[old as usize] == UNMET {
+            self.remap[old as usize] = self.new_id();
+        }
+        self.remap[old as usize]
+    }
+
+    /// The new id of a term resource `doc` meets, noted in `order` the first time it does.
+    fn meet(&mut self, previous: &TermDict, term: Term, doc: u32) -> u32 {
+        let id = match previous.get(&term) {
+            Some(old) => self.renumber(old),
+            None => {
+                let next = self.next;
+                let id = self.fresh.get_or_insert(term, next);
+                if id == next {
+                    self.new_id();
+                }
+                id
+            }
+        };
+        if self.last_doc[id as usize] != doc {
+            self.last_doc[id as usize] = doc;
+            self.order.push(id);
+        }
+        id
+    }
+}
+
 /// Interns strings to small indexes in first-seen order.
 struct Interner {
     codes: Vec<String>,
@@ -554,12 +678,7 @@ impl Index {
         const BUFFER_BUDGET: usize = 48 << 20;
         // Characters in more than a share of the catalog say little and would cost much: only the
         // others are indexed on their own.
-        let common_chars = CharSet::common_han(
-            resources,
-            (n_docs / MAX_CHAR_SHARE).max(MIN_CHAR_LIMIT),
-            pause,
-        )
-        .await;
+        let common_chars = CharSet::common_han(resources, char_limit(n_docs), pause).await;
         let mut terms = TermDict::default();
         let mut document_frequency: Vec<u32> = Vec::new();
         let mut lengths: [Vec<u32>; N_FIELDS] = std::array::from_fn(|_| Vec::with_capacity(n_docs));
@@ -645,6 +764,41 @@ impl Index {
             scatter(doc, &doc_postings);
         }
         drop(cursor);
+        Index::assemble(
+            resources,
+            common_chars,
+            terms,
+            Postings {
+                offsets,
+                docs,
+                tfs,
+                lengths,
+            },
+            pause,
+        )
+        .await
+    }
+
+    /// The index from its postings: the field statistics, the keyword phrases and the structured
+    /// codes (what every build computes over the whole catalog).
+    async fn assemble<P, F>(
+        resources: &[Resource],
+        common_chars: CharSet,
+        terms: TermDict,
+        postings: Postings,
+        pause: &mut P,
+    ) -> Index
+    where
+        P: FnMut() -> F,
+        F: Future<Output = ()>,
+    {
+        let n_docs = resources.len();
+        let Postings {
+            offsets,
+            docs,
+            tfs,
+            lengths,
+        } = postings;
         let average_lengths = std::array::from_fn(|field| {
             let sum: u64 = lengths[field].iter().map(|&length| u64::from(length)).sum();
             if n_docs == 0 {
@@ -792,6 +946,209 @@ impl Index {
         }
     }
 
+    /// `build`, and the analysis that `update` builds the next index from (more memory: see
+    /// `MAX_KEPT_RESOURCES`, beyond which there is none). The same index.
+    pub fn build_keeping(resources: &[Resource]) -> (Index, Option<Analysis>) {
+        if resources.len() > MAX_KEPT_RESOURCES {
+            return (Index::build(resources), None);
+        }
+        let frequency = run_ready(han_frequency(resources, &mut no_pause));
+        let common_chars = CharSet::over(&frequency, char_limit(resources.len()));
+        let (index, analysis) = Index::analysed(resources, frequency, common_chars, None, &[]);
+        (index, Some(analysis))
+    }
+
+    /// The index of `resources` and its analysis, built from this one, the index of `old`, and
+    /// its `analysis` (`old_doc` finds a resource's position in `old` by id): the resources `old`
+    /// holds unchanged are not analysed again. The same as `build_keeping(resources)`, which it
+    /// falls back to when the common characters change.
+    pub fn update(
+        &self,
+        analysis: &Analysis,
+        old: &[Resource],
+        old_doc: impl Fn(&str) -> Option<u32>,
+        resources: &[Resource],
+    ) -> (Index, Option<Analysis>) {
+        match self.try_update(analysis, old, old_doc, resources) {
+            Some((index, analysis)) => (index, Some(analysis)),
+            None => Index::build_keeping(resources),
+        }
+    }
+
+    fn try_update(
+        &self,
+        analysis: &Analysis,
+        old: &[Resource],
+        old_doc: impl Fn(&str) -> Option<u32>,
+        resources: &[Resource],
+    ) -> Option<(Index, Analysis)> {
+        if resources.len() > MAX_KEPT_RESOURCES || old.len() != self.n_docs {
+            return None;
+        }
+        let mut kept = vec![false; old.len()];
+        let mut reused = Vec::with_capacity(resources.len());
+        for resource in resources {
+            let found =
+                old_doc(&resource.id).filter(|&doc| old.get(doc as usize) == Some(resource));
+            if let Some(doc) = found {
+                // Each analysis is reused once, so the character counts stay right.
+                if std::mem::replace(&mut kept[doc as usize], true) {
+                    return None;
+                }
+            }
+            reused.push(found);
+        }
+        let mut frequency = analysis.char_frequency.clone();
+        for (resource, _) in old.iter().zip(&kept).filter(|(_, &kept)| !kept) {
+            for_each_distinct_han(resource, |code| {
+                frequency[code] = frequency[code].saturating_sub(1);
+            });
+        }
+        for (resource, _) in resources
+            .iter()
+            .zip(&reused)
+            .filter(|(_, found)| found.is_none())
+        {
+            for_each_distinct_han(resource, |code| frequency[code] += 1);
+        }
+        let common_chars = CharSet::over(&frequency, char_limit(resources.len()));
+        if common_chars != self.common_chars {
+            return None;
+        }
+        Some(Index::analysed(
+            resources,
+            frequency,
+            common_chars,
+            Some((self, analysis)),
+            &reused,
+        ))
+    }
+
+    /// The index of `resources` with its analysis: resource `doc` takes the analysis of resource
+    /// `reused[doc]` of `previous` when there is one, and is analysed otherwise. Term ids are
+    /// given in the order `build` gives them (first met first), so the index is the one `build`
+    /// makes.
+    fn analysed(
+        resources: &[Resource],
+        char_frequency: Vec<u32>,
+        common_chars: CharSet,
+        previous: Option<(&Index, &Analysis)>,
+        reused: &[Option<u32>],
+    ) -> (Index, Analysis) {
+        let n_docs = resources.len();
+        let empty = TermDict::default();
+        let previous_terms = previous.map_or(&empty, |(index, _)| &index.terms);
+        let mut numbering = Numbering {
+            remap: vec![UNMET; previous_terms.len()],
+            fresh: TermDict::default(),
+            next: 0,
+            last_doc: Vec::new(),
+            order: Vec::new(),
+        };
+        let mut lengths: [Vec<u32>; N_FIELDS] = std::array::from_fn(|_| Vec::with_capacity(n_docs));
+        let mut rows: Csr<(u32, PackedTf)> = Csr {
+            offsets: Vec::with_capacity(n_docs + 1),
+            items: Vec::new(),
+        };
+        rows.offsets.push(0);
+        let mut tf_of: Vec<PackedTf> = Vec::new();
+        let mut doc_terms: Vec<(u64, u8)> = Vec::new();
+        let mut doc_postings: Vec<(u32, PackedTf)> = Vec::new();
+        for (doc, resource) in resources.iter().enumerate() {
+            match previous.zip(reused.get(doc).copied().flatten()) {
+                Some(((index, analysis), old)) => {
+                    for &(old_id, tf) in analysis.doc_terms.row(old as usize) {
+                        let id = numbering.renumber(old_id);
+                        rows.items.push((id, tf));
+                    }
+                    for (lengths, previous) in lengths.iter_mut().zip(&index.lengths) {
+                        lengths.push(previous[old as usize]);
+                    }
+                }
+                None => {
+                    numbering.order.clear();
+                    let mut field_lengths = [0u32; N_FIELDS];
+                    collect_doc_postings(
+                        resource,
+                        &common_chars,
+                        &mut |term: Term| Some(numbering.meet(previous_terms, term, doc as u32)),
+                        &mut doc_terms,
+                        &mut doc_postings,
+                        &mut field_lengths,
+                    );
+                    tf_of.resize(numbering.next as usize, PackedTf::default());
+                    for &(id, tf) in &doc_postings {
+                        tf_of[id as usize] = tf;
+                    }
+                    rows.items
+                        .extend(numbering.order.iter().map(|&id| (id, tf_of[id as usize])));
+                    for field in 0..N_FIELDS {
+                        lengths[field].push(field_lengths[field]);
+                    }
+                }
+            }
+            rows.offsets.push(rows.items.len() as u64);
+        }
+        drop(tf_of);
+        // The postings, filled as `build` fills them: each term's slice in resource order.
+        let mut document_frequency = vec![0u32; numbering.next as usize];
+        for &(id, _) in &rows.items {
+            document_frequency[id as usize] += 1;
+        }
+        let mut offsets = Vec::with_capacity(document_frequency.len() + 1);
+        let mut total = 0u64;
+        offsets.push(0);
+        for &frequency in &document_frequency {
+            total += u64::from(frequency);
+            offsets.push(total);
+        }
+        drop(document_frequency);
+        let mut cursor: Vec<u64> = offsets[..offsets.len() - 1].to_vec();
+        let mut docs = vec![0u32; total as usize];
+        let mut tfs = vec![PackedTf::default(); total as usize];
+        for doc in 0..n_docs {
+            for &(id, tf) in rows.row(doc) {
+                let slot = &mut cursor[id as usize];
+                docs[*slot as usize] = doc as u32;
+                tfs[*slot as usize] = tf;
+                *slot += 1;
+            }
+        }
+        drop(cursor);
+        // The dictionary: the previous one's terms still met, renumbered, and the new ones.
+        let mut terms = TermDict::default();
+        if let Some((index, _)) = previous {
+            let remap = &numbering.remap;
+            let renumber = |id: &mut u32| {
+                *id = remap[*id as usize];
+                *id != UNMET
+            };
+            terms.han = index.terms.han.clone();
+            terms.han.retain(|_, id| renumber(id));
+            terms.words = index.terms.words.clone();
+            terms.words.retain(|_, id| renumber(id));
+        }
+        terms.han.extend(numbering.fresh.han);
+        terms.words.extend(numbering.fresh.words);
+        let index = run_ready(Index::assemble(
+            resources,
+            common_chars,
+            terms,
+            Postings {
+                offsets,
+                docs,
+                tfs,
+                lengths,
+            },
+            &mut no_pause,
+        ));
+        let analysis = Analysis {
+            doc_terms: rows,
+            char_frequency,
+        };
+        (index, analysis)
+    }
+
     /// Where a term's postings are in `postings.items` (and `tfs`).
     pub(crate) fn posting_range(&self, term_id: u32) -> std::ops::Range<usize> {
         let row = term_id as usize;
@@ -801,5 +1158,167 @@ impl Index {
     /// The resources a term occurs in, ascending.
     pub(crate) fn docs(&self, term_id: u32) -> &[u32] {
         &self.postings.items[self.posting_range(term_id)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use proptest::prelude::*;
+
+    use crate::index::Index;
+    use crate::model::{Kind, Resource};
+
+    /// Han characters, a few letters, digits and separators: enough for shared bigrams, words,
+    /// phrases and lead sentences.
+    const ALPHABET: &[char] = &[
+        '锂', '电', '池', '离', '子', '材', '料', '机', '器', '人', '控', '制', '水', '处', '理',
+        'a', 'b', 'p', 'l', 'c', '5', '2', '.', ' ', '，', '。', '；',
+    ];
+
+    fn text(max: usize) -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(ALPHABET), 0..max)
+            .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    /// A resource's content (its id is given where it is placed).
+    fn content() -> impl Strategy<Value = Resource> {
+        (
+            text(16),
+            text(80),
+            prop::collection::vec(text(6), 0..4),
+            prop::collection::vec(text(6), 0..2),
+            text(10),
+            prop::option::of(prop::sample::select(vec!["440305", "110101", "999999"])),
+            prop::collection::vec(prop::sample::select(vec!["080", "0802", "460"]), 0..3),
+            prop::collection::vec(prop::sample::select(vec!["C38", "I65"]), 0..2),
+        )
+            .prop_map(
+                |(
+                    title,
+                    summary,
+                    keywords,
+                    expertise,
+                    organization,
+                    region,
+                    disciplines,
+                    industries,
+                )| {
+                    let mut resource = Resource::new(String::new(), Kind::Expert);
+                    resource.title = title;
+                    resource.summary = summary;
+                    resource.keywords = keywords;
+                    resource.expertise = expertise;
+                    resource.organization = organization;
+                    resource.region = region.map(str::to_string);
+                    resource.disciplines = disciplines.into_iter().map(str::to_string).collect();
+                    resource.industries = industries.into_iter().map(str::to_string).collect();
+                    resource
+                },
+            )
+    }
+
+    /// A catalog sorted by id, and the changes to it: per id of 0..40, nothing, an upsert or a
+    /// delete, in rounds.
+    fn catalog_and_changes(
+    ) -> impl Strategy<Value = (Vec<Resource>, Vec<Vec<(usize, Option<Resource>)>>)> {
+        let resources = prop::collection::btree_map(0usize..40, content(), 0..30);
+        let change = (0usize..40, prop::option::of(content()));
+        let rounds = prop::collection::vec(prop::collection::vec(change, 0..5), 1..4);
+        (resources, rounds).prop_map(|(resources, rounds)| {
+            let catalog = resources
+                .into_iter()
+                .map(|(id, mut resource)| {
+                    resource.id = format!("r{id:02}");
+                    resource
+                })
+                .collect();
+            (catalog, rounds)
+        })
+    }
+
+    fn apply(catalog: &[Resource], changes: &[(usize, Option<Resource>)]) -> Vec<Resource> {
+        let mut by_id: std::collections::BTreeMap<String, Resource> = catalog
+            .iter()
+            .map(|resource| (resource.id.clone(), resource.clone()))
+            .collect();
+        for (id, change) in changes {
+            let id = format!("r{id:02}");
+            match change {
+                Some(resource) => {
+                    let mut resource = resource.clone();
+                    resource.id = id.clone();
+                    by_id.insert(id, resource);
+                }
+                None => {
+                    by_id.remove(&id);
+                }
+            }
+        }
+        by_id.into_values().collect()
+    }
+
+    /// Every part of two indexes is the same (the dictionaries as maps, the floats bit for bit).
+    fn assert_same(a: &Index, b: &Index) {
+        assert_eq!(a.n_docs, b.n_docs);
+        assert_eq!(a.terms.han, b.terms.han);
+        assert_eq!(a.terms.words, b.terms.words);
+        assert_eq!(a.postings, b.postings);
+        assert_eq!(a.tfs, b.tfs);
+        assert_eq!(a.lengths, b.lengths);
+        assert_eq!(
+            a.average_lengths.map(f64::to_bits),
+            b.average_lengths.map(f64::to_bits)
+        );
+        assert_eq!(a.phrases, b.phrases);
+        assert_eq!(a.phrase_keys, b.phrase_keys);
+        assert_eq!(a.phrase_lengths, b.phrase_lengths);
+        assert_eq!(a.phrase_last_chars, b.phrase_last_chars);
+        assert_eq!(a.phrase_postings, b.phrase_postings);
+        assert_eq!(a.phrase_mentions, b.phrase_mentions);
+        assert_eq!(a.common_chars, b.common_chars);
+        assert_eq!(a.doc_phrases, b.doc_phrases);
+        assert_eq!(a.doc_phrase_ends, b.doc_phrase_ends);
+        assert_eq!(a.doc_phrase_sources, b.doc_phrase_sources);
+        assert_eq!(a.discipline_codes, b.discipline_codes);
+        assert_eq!(a.doc_disciplines, b.doc_disciplines);
+        assert_eq!(a.industry_codes, b.industry_codes);
+        assert_eq!(a.doc_industries, b.doc_industries);
+        assert_eq!(a.region_codes, b.region_codes);
+        assert_eq!(a.doc_region, b.doc_region);
+    }
+
+    proptest! {
+        /// An index kept and updated round after round is, after each round, the index a fresh
+        /// build of that catalog makes, and keeps the analysis a fresh keeping build keeps.
+        #[test]
+        fn an_updated_index_is_the_fresh_build((catalog, rounds) in catalog_and_changes()) {
+            let mut current = catalog;
+            let (mut index, analysis) = Index::build_keeping(&current);
+            let mut analysis = analysis.expect("a small catalog keeps its analysis");
+            assert_same(&index, &Index::build(&current));
+            for changes in &rounds {
+                let next = apply(&current, changes);
+                let positions: HashMap<&str, u32> = current
+                    .iter()
+                    .enumerate()
+                    .map(|(doc, resource)| (resource.id.as_str(), doc as u32))
+                    .collect();
+                let (updated, updated_analysis) =
+                    index.update(&analysis, &current, |id| positions.get(id).copied(), &next);
+                let (fresh, fresh_analysis) = Index::build_keeping(&next);
+                assert_same(&updated, &Index::build(&next));
+                assert_same(&updated, &fresh);
+                let updated_analysis = updated_analysis.expect("kept");
+                let fresh_analysis = fresh_analysis.expect("kept");
+                assert_eq!(updated_analysis.doc_terms, fresh_analysis.doc_terms);
+                assert_eq!(updated_analysis.char_frequency, fresh_analysis.char_frequency);
+                drop(positions);
+                index = updated;
+                analysis = updated_analysis;
+                current = next;
+            }
+        }
     }
 }

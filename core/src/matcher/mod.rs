@@ -27,7 +27,7 @@ use std::future::Future;
 #[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
-use crate::index::{FxMap, Index, N_FIELDS};
+use crate::index::{Analysis, FxMap, Index, N_FIELDS};
 use crate::matcher::components::Scores;
 use crate::matcher::explain::ExplainContext;
 use crate::matcher::query::Query;
@@ -118,7 +118,67 @@ impl Matcher {
         P: FnMut() -> F,
         F: Future<Output = ()>,
     {
-        let mut index = Index::build_pausing(&resources, pause).await;
+        let index = Index::build_pausing(&resources, pause).await;
+        Matcher::with_index(version, resources, weights, index, pause).await
+    }
+
+    /// `new`, and the analysis `update` builds the matcher of the next catalog from (some memory,
+    /// and none beyond `index::MAX_KEPT_RESOURCES`). The same matcher.
+    pub fn new_updatable(
+        version: impl Into<String>,
+        resources: Vec<Resource>,
+        weights: Weights,
+    ) -> (Matcher, Option<Analysis>) {
+        let (index, analysis) = Index::build_keeping(&resources);
+        let matcher = run_ready(Matcher::with_index(
+            version.into(),
+            resources,
+            weights,
+            index,
+            &mut no_pause,
+        ));
+        (matcher, analysis)
+    }
+
+    /// The matcher of `resources` and its analysis, built from this one and its `analysis` (from
+    /// `new_updatable` or `update`): the resources this one holds unchanged (same id, same content)
+    /// are not analysed again, so a change of a few resources costs far less than `new`. The same
+    /// matcher as `new` builds, scores and all.
+    pub fn update(
+        &self,
+        analysis: &Analysis,
+        version: impl Into<String>,
+        resources: Vec<Resource>,
+        weights: Weights,
+    ) -> (Matcher, Option<Analysis>) {
+        let (index, analysis) = self.index.update(
+            analysis,
+            &self.resources,
+            |id| self.ids.get(id).copied(),
+            &resources,
+        );
+        let matcher = run_ready(Matcher::with_index(
+            version.into(),
+            resources,
+            weights,
+            index,
+            &mut no_pause,
+        ));
+        (matcher, analysis)
+    }
+
+    /// The matcher over `index`, the index of `resources`.
+    async fn with_index<P, F>(
+        version: String,
+        resources: Vec<Resource>,
+        weights: Weights,
+        mut index: Index,
+        pause: &mut P,
+    ) -> Matcher
+    where
+        P: FnMut() -> F,
+        F: Future<Output = ()>,
+    {
         let field_norms: Vec<[f64; N_FIELDS]> = (0..index.n_docs)
             .map(|doc| {
                 std::array::from_fn(|field| {

@@ -150,6 +150,36 @@ fn check_answer(matcher: &Matcher, results: &[MatchResult], top: usize) {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
+    /// A matcher updated from another catalog's answers every need exactly as a matcher built
+    /// afresh: the same results, scores and explanations bit for bit.
+    #[test]
+    fn an_updated_matcher_answers_as_a_fresh_one(
+        before in catalog(),
+        added in catalog(),
+        kept in prop::collection::vec(any::<bool>(), 24),
+        needs in prop::collection::vec(need(), 1..4),
+    ) {
+        let mut after: Vec<Resource> = before
+            .iter()
+            .zip(&kept)
+            .filter(|(_, &kept)| kept)
+            .map(|(resource, _)| resource.clone())
+            .collect();
+        after.extend(added);
+        let (old, analysis) = Matcher::new_updatable("v1", before, Weights::default());
+        let (updated, _) = old.update(
+            &analysis.expect("a small catalog keeps its analysis"),
+            "v2",
+            after.clone(),
+            Weights::default(),
+        );
+        let fresh = Matcher::new("v2", after, Weights::default());
+        let options = MatchOptions { top: 30, ..MatchOptions::default() };
+        for need in &needs {
+            prop_assert_eq!(updated.match_need(need, &options), fresh.match_need(need, &options));
+        }
+    }
+
     #[test]
     fn matching_keeps_its_invariants(resources in catalog(), need in need(), top in 0usize..12) {
         let matcher = matcher(resources);
