@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
+use duijie_core::index::Analysis;
 use duijie_core::matcher::catalog_version;
 use duijie_core::{Matcher, Resource, Weights};
 
@@ -11,7 +12,7 @@ use crate::config::Config;
 use crate::demand::DemandState;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
-use crate::store::{Change, Store, StoreError};
+use crate::store::{CatalogUpdate, Change, Store, StoreError};
 use crate::throttle::RateLimiter;
 
 /// Most distinct snapshot queries kept per catalog version.
@@ -23,6 +24,9 @@ pub struct Catalog {
     pub generation: i64,
     index: HashMap<String, usize>,
     snapshots: Mutex<HashMap<String, Arc<Snapshot>>>,
+    /// What the next catalog's index is built from (`Catalog::update`), until that one takes it:
+    /// only the newest catalog holds it.
+    analysis: Mutex<Option<Analysis>>,
 }
 
 /// A prepared snapshot answer: the body plain and gzip-compressed, and its strong ETag.
@@ -40,16 +44,43 @@ impl Catalog {
         resources: Vec<Resource>,
         weights: Weights,
     ) -> Catalog {
-        let index = resources
+        let (matcher, analysis) = Matcher::new_updatable(version, resources, weights);
+        Catalog::with_matcher(matcher, generation, analysis)
+    }
+
+    /// `build`, from `previous` (the catalog this one replaces): the resources it holds unchanged
+    /// are not analysed again, so a change of a few resources is indexed in a fraction of a full
+    /// build; the index is the same. Takes `previous`'s analysis (a full build when it has none).
+    pub fn update(
+        previous: &Catalog,
+        version: String,
+        generation: i64,
+        resources: Vec<Resource>,
+        weights: Weights,
+    ) -> Catalog {
+        let analysis = lock(&previous.analysis).take();
+        let (matcher, analysis) = match analysis {
+            Some(analysis) => previous
+                .matcher
+                .update(&analysis, version, resources, weights),
+            None => Matcher::new_updatable(version, resources, weights),
+        };
+        Catalog::with_matcher(matcher, generation, analysis)
+    }
+
+    fn with_matcher(matcher: Matcher, generation: i64, analysis: Option<Analysis>) -> Catalog {
+        let index = matcher
+            .resources()
             .iter()
             .enumerate()
             .map(|(position, resource)| (resource.id.clone(), position))
             .collect();
         Catalog {
-            matcher: Matcher::new(version, resources, weights),
+            matcher,
             generation,
             index,
             snapshots: Mutex::new(HashMap::new()),
+            analysis: Mutex::new(analysis),
         }
     }
 
@@ -217,6 +248,11 @@ impl AppState {
             .write_lock
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // A write of this replica held the lock meanwhile: it may have swapped this generation in
+        // (its own announcement comes here too), and reading the store again would be waste.
+        if generation == self.catalog().generation {
+            return Ok(false);
+        }
         self.reload_from_store()?;
         Ok(true)
     }
@@ -272,7 +308,8 @@ impl AppState {
             };
             let committed = started.elapsed();
             let n_resources = resources.len();
-            let catalog = Arc::new(Catalog::build(
+            let catalog = Arc::new(Catalog::update(
+                &current,
                 version,
                 generation,
                 resources,
@@ -301,21 +338,66 @@ impl AppState {
         self.push.follow(catalog);
     }
 
-    /// Replaces the in-memory catalog with the stored one. The caller holds `write_lock`.
+    /// Replaces the in-memory catalog with the stored one: reads what changed since the generation in
+    /// memory (the whole catalog when the store's change log cannot say) and indexes only that. The
+    /// caller holds `write_lock`.
     fn reload_from_store(&self) -> Result<(), ApiError> {
-        if let Some(stored) = self.store.catalog()? {
-            self.swap(Arc::new(Catalog::build(
+        let started = std::time::Instant::now();
+        let current = self.catalog();
+        let Some(update) = self.store.catalog_since(current.generation)? else {
+            return Ok(());
+        };
+        let (version, generation, resources, read) = match update {
+            CatalogUpdate::Whole(stored) => (
                 stored.version,
                 stored.generation,
                 stored.resources,
-                self.weights.clone(),
-            )));
-        }
+                "whole".to_string(),
+            ),
+            CatalogUpdate::Changes {
+                version,
+                generation,
+                upserted,
+                deleted,
+            } => {
+                let read = format!("{} changed", upserted.len() + deleted.len());
+                let mut resources = apply_in_memory(&current, &Change::Upsert(&upserted))?;
+                if !deleted.is_empty() {
+                    let gone: std::collections::HashSet<&str> =
+                        deleted.iter().map(String::as_str).collect();
+                    resources.retain(|resource| !gone.contains(resource.id.as_str()));
+                }
+                (version, generation, resources, read)
+            }
+        };
+        let loaded = started.elapsed();
+        let n_resources = resources.len();
+        let catalog = Arc::new(Catalog::update(
+            &current,
+            version,
+            generation,
+            resources,
+            self.weights.clone(),
+        ));
+        eprintln!(
+            "duijie serve: catalog {} ({n_resources} resources) followed: read ({read}) in {} ms, \
+             indexed in {} ms",
+            catalog.version(),
+            loaded.as_millis(),
+            (started.elapsed() - loaded).as_millis()
+        );
+        self.swap(catalog);
         Ok(())
     }
 }
 
-/// The resources after `change`, sorted by id.
+/// A lock that a panic elsewhere left poisoned is still usable: the analysis is taken or put whole.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn apply_in_memory(current: &Catalog, change: &Change<'_>) -> Result<Vec<Resource>, ApiError> {
     Ok(match change {
         Change::Replace(resources) => {

@@ -53,6 +53,11 @@ pub const TABLES: &[&str] = &[
 /// opened), so it is not moved.
 const MIGRATIONS_TABLE: &str = "schema_migrations";
 
+/// The catalog's change log: it tells replicas what changed since the generation they hold, in this
+/// store only, so it is not moved either; an import empties it (replicas then read the whole
+/// catalog).
+const CHANGE_LOG_TABLE: &str = "catalog_changes";
+
 #[derive(Debug, thiserror::Error)]
 pub enum InstanceError {
     #[error(transparent)]
@@ -122,7 +127,7 @@ fn tables(db: &mut Db<'_>) -> Result<BTreeSet<String>, StoreError> {
     db.query(sql, params![])?
         .iter()
         .map(|row| row.get::<String>(0))
-        .filter(|name| !matches!(name, Ok(name) if name == MIGRATIONS_TABLE))
+        .filter(|name| !matches!(name, Ok(name) if name == MIGRATIONS_TABLE || name == CHANGE_LOG_TABLE))
         .collect()
 }
 
@@ -272,6 +277,7 @@ impl Store {
                 db.lock(area)?;
             }
             check_tables(db)?;
+            db.execute(&format!("DELETE FROM {CHANGE_LOG_TABLE}"), params![])?;
             if replace {
                 for table in TABLES.iter().rev() {
                     db.execute(&format!("DELETE FROM {table}"), params![])?;

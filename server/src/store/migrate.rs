@@ -46,6 +46,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0004_push_attempt_days.sql"),
         postgres: include_str!("../../migrations/postgres/0004_push_attempt_days.sql"),
     },
+    Migration {
+        version: 5,
+        name: "catalog_changes",
+        sqlite: include_str!("../../migrations/sqlite/0005_catalog_changes.sql"),
+        postgres: include_str!("../../migrations/postgres/0005_catalog_changes.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -325,6 +325,32 @@ pub(crate) fn percent_decode(text: &str) -> Result<String, String> {
     String::from_utf8(out).map_err(|_| "is not UTF-8".to_string())
 }
 
+/// Generations of the catalog's change log kept (`catalog_changes`): a replica further behind reads
+/// the whole catalog.
+pub const CHANGE_LOG_GENERATIONS: i64 = 1000;
+
+/// Most resource ids the change log lists for one change, and most a replica reads one by one: a
+/// larger change is logged (and read) as a change of the whole catalog.
+pub const MAX_LOGGED_CHANGES: usize = 1000;
+
+/// The change log's id for "the whole catalog".
+const WHOLE_CATALOG: &str = "";
+
+/// What a replica holding some generation reads to catch up (`Store::catalog_since`).
+#[derive(Debug)]
+pub enum CatalogUpdate {
+    /// The whole catalog: the change log does not reach back to that generation, or a change since
+    /// replaced the catalog or changed more than `MAX_LOGGED_CHANGES` resources.
+    Whole(StoredCatalog),
+    /// Only what changed: the resources written since (as stored now) and the ids deleted since.
+    Changes {
+        version: String,
+        generation: i64,
+        upserted: Vec<Resource>,
+        deleted: Vec<String>,
+    },
+}
+
 /// The catalog as stored: its version, a counter bumped by every change, and its resources by id.
 #[derive(Debug)]
 pub struct StoredCatalog {
@@ -719,21 +745,72 @@ impl Store {
             else {
                 return Ok(None);
             };
-            let (version, generation) = (row.get(0)?, row.get(1)?);
-            let mut resources = Vec::new();
-            for row in db.query("SELECT id, body FROM resources ORDER BY id", params![])? {
-                let id: String = row.get(0)?;
-                let body: String = row.get(1)?;
-                let resource = serde_json::from_str(&body)
-                    .map_err(|source| StoreError::Corrupt { id, source })?;
-                resources.push(resource);
-            }
+            let catalog = read_whole(db, row.get(0)?, row.get(1)?)?;
             db.commit()?;
-            Ok(Some(StoredCatalog {
-                version,
-                generation,
-                resources,
-            }))
+            Ok(Some(catalog))
+        })
+    }
+
+    /// What changed in the stored catalog since generation `known` (the one a replica holds): only
+    /// the rows the change log names when it covers every generation since, else the whole catalog.
+    /// `None` when this store has never had a catalog.
+    pub fn catalog_since(&self, known: i64) -> Result<Option<CatalogUpdate>, StoreError> {
+        self.with(Area::Catalog, |db| {
+            db.begin_read()?;
+            let Some(row) = db.query_opt(
+                "SELECT version, generation FROM catalog WHERE id = 1",
+                params![],
+            )?
+            else {
+                return Ok(None);
+            };
+            let (version, generation): (String, i64) = (row.get(0)?, row.get(1)?);
+            let mut logged: Vec<(i64, String)> = Vec::new();
+            if generation > known && generation - known <= CHANGE_LOG_GENERATIONS {
+                for row in db.query(
+                    "SELECT generation, id FROM catalog_changes WHERE generation > ?1 AND \
+                     generation <= ?2 ORDER BY generation",
+                    params![known, generation],
+                )? {
+                    logged.push((row.get(0)?, row.get(1)?));
+                }
+            }
+            let mut generations: Vec<i64> = logged.iter().map(|(logged, _)| *logged).collect();
+            generations.dedup();
+            let mut ids: Vec<String> = logged.into_iter().map(|(_, id)| id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            // Every generation since must have its rows, none of them "the whole catalog".
+            let complete = generations.len() as i64 == generation - known
+                && generations.first() == Some(&(known + 1))
+                && ids.len() <= MAX_LOGGED_CHANGES
+                && !ids.iter().any(|id| id == WHOLE_CATALOG);
+            let update = if complete {
+                let mut upserted = Vec::new();
+                let mut deleted = Vec::new();
+                for id in ids {
+                    match db.query_opt("SELECT body FROM resources WHERE id = ?1", params![id])? {
+                        Some(row) => {
+                            let body: String = row.get(0)?;
+                            upserted.push(
+                                serde_json::from_str(&body)
+                                    .map_err(|source| StoreError::Corrupt { id, source })?,
+                            );
+                        }
+                        None => deleted.push(id),
+                    }
+                }
+                CatalogUpdate::Changes {
+                    version,
+                    generation,
+                    upserted,
+                    deleted,
+                }
+            } else {
+                CatalogUpdate::Whole(read_whole(db, version, generation)?)
+            };
+            db.commit()?;
+            Ok(Some(update))
         })
     }
 
@@ -801,6 +878,7 @@ impl Store {
                     params![version, updated_at],
                 )?
                 .get(0)?;
+            log_catalog_change(db, generation, change)?;
             push::record_change(db, generation, version, changed, now)?;
             db.notify(CATALOG_CHANNEL, &generation.to_string())?;
             db.commit()?;
@@ -852,6 +930,60 @@ fn pause_for_crash_tests() {
         eprintln!("duijie serve: test hook: transaction open, committing in {ms} ms");
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
+}
+
+/// Every stored resource, by id, with the catalog's `version` and `generation`; inside the caller's
+/// transaction.
+fn read_whole(
+    db: &mut Db<'_>,
+    version: String,
+    generation: i64,
+) -> Result<StoredCatalog, StoreError> {
+    let mut resources = Vec::new();
+    for row in db.query("SELECT id, body FROM resources ORDER BY id", params![])? {
+        let id: String = row.get(0)?;
+        let body: String = row.get(1)?;
+        let resource =
+            serde_json::from_str(&body).map_err(|source| StoreError::Corrupt { id, source })?;
+        resources.push(resource);
+    }
+    Ok(StoredCatalog {
+        version,
+        generation,
+        resources,
+    })
+}
+
+/// Writes the change log rows of `change`, committed as `generation` (see `catalog_changes`), and
+/// forgets the generations older than `CHANGE_LOG_GENERATIONS`.
+fn log_catalog_change(
+    db: &mut Db<'_>,
+    generation: i64,
+    change: &Change<'_>,
+) -> Result<(), StoreError> {
+    let ids: Vec<&str> = match change {
+        Change::Replace(_) => Vec::new(),
+        Change::Upsert(resources) => resources
+            .iter()
+            .map(|resource| resource.id.as_str())
+            .collect(),
+        Change::Delete(id) => vec![id],
+        Change::DeleteMany(ids) => ids.iter().map(String::as_str).collect(),
+    };
+    let whole = matches!(change, Change::Replace(_)) || ids.len() > MAX_LOGGED_CHANGES;
+    let ids = if whole { vec![WHOLE_CATALOG] } else { ids };
+    for id in ids {
+        db.execute(
+            "INSERT INTO catalog_changes (generation, id) VALUES (?1, ?2)
+             ON CONFLICT (generation, id) DO NOTHING",
+            params![generation, id],
+        )?;
+    }
+    db.execute(
+        "DELETE FROM catalog_changes WHERE generation <= ?1",
+        params![generation - CHANGE_LOG_GENERATIONS],
+    )?;
+    Ok(())
 }
 
 fn insert_all(db: &mut Db<'_>, resources: &[Resource]) -> Result<(), StoreError> {

@@ -181,6 +181,100 @@ fn readyz_says_whether_the_replica_is_behind_the_store() {
     );
 }
 
+/// A replica follows the changes another one made by reading only the rows the store's change log
+/// names (a write, a second write, a delete), and the whole catalog when the log cannot tell (a
+/// replace); either way it ends with the store's catalog, searchable as a fresh one would be.
+#[test]
+fn a_replica_reads_only_what_changed_since_its_generation() {
+    use duijie_core::jsonl::resource_from_json;
+    use duijie_core::Resource;
+    use duijie_server::store::{CatalogUpdate, Change};
+    let server = crate::support::Server::start("catalog-since");
+    let store = &server.state.store;
+    let to_resource = |value: serde_json::Value| -> Resource {
+        resource_from_json(&value).expect("a valid resource")
+    };
+    let catalog: Vec<Resource> = small_catalog(6).into_iter().map(to_resource).collect();
+    // Another replica writes: the store moves on, this replica's memory follows when it reloads.
+    let write = |change: Change<'_>, version: &str| {
+        let generation = store.version().unwrap().unwrap().1;
+        store
+            .apply(&change, version, Some(generation), &[], 0)
+            .unwrap()
+    };
+    write(Change::Replace(&catalog), "c-six");
+    assert!(server.state.reload_if_changed().unwrap());
+    let known = server.state.catalog().generation;
+    assert_eq!(server.state.catalog().resources().len(), 6);
+
+    let mut changed = catalog[2].clone();
+    changed.title = "钠离子电池储能系统".to_string();
+    write(Change::Upsert(std::slice::from_ref(&changed)), "c-changed");
+    write(Change::Delete(&catalog[4].id), "c-deleted");
+    match store.catalog_since(known).unwrap().unwrap() {
+        CatalogUpdate::Changes {
+            version,
+            generation,
+            upserted,
+            deleted,
+        } => {
+            assert_eq!(version, "c-deleted");
+            assert_eq!(generation, known + 2);
+            assert_eq!(upserted, [changed.clone()]);
+            assert_eq!(deleted, [catalog[4].id.clone()]);
+        }
+        CatalogUpdate::Whole(_) => panic!("read the whole catalog for two small changes"),
+    }
+    assert!(server.state.reload_if_changed().unwrap());
+    let followed = server.state.catalog();
+    assert_eq!(followed.version(), "c-deleted");
+    assert_eq!(
+        followed.resources(),
+        store.catalog().unwrap().unwrap().resources.as_slice()
+    );
+    assert_eq!(
+        server
+            .get(&format!("/api/v1/resources/{}", changed.id))
+            .json()["title"],
+        "钠离子电池储能系统"
+    );
+    assert_eq!(
+        server
+            .get(&format!("/api/v1/resources/{}", catalog[4].id))
+            .status,
+        404
+    );
+    let fresh = duijie_core::Matcher::new(
+        "c-deleted",
+        followed.resources().to_vec(),
+        duijie_core::Weights::default(),
+    );
+    let need = duijie_core::Need {
+        text: "钠离子电池储能".to_string(),
+        ..duijie_core::Need::default()
+    };
+    let options = duijie_core::MatchOptions::default();
+    assert_eq!(
+        followed.matcher.match_need(&need, &options),
+        fresh.match_need(&need, &options)
+    );
+
+    // A replace is logged as a change of everything: the whole catalog is read.
+    let known = followed.generation;
+    write(Change::Replace(&catalog[..3]), "c-three");
+    assert!(matches!(
+        store.catalog_since(known).unwrap().unwrap(),
+        CatalogUpdate::Whole(stored) if stored.resources.len() == 3
+    ));
+    // So is a generation the log does not reach back to.
+    assert!(matches!(
+        store.catalog_since(0).unwrap().unwrap(),
+        CatalogUpdate::Whole(_)
+    ));
+    assert!(server.state.reload_if_changed().unwrap());
+    assert_eq!(server.state.catalog().resources().len(), 3);
+}
+
 /// The LISTEN connections of the replicas on the database of `data`.
 fn listeners(client: &mut postgres::Client) -> i64 {
     client
