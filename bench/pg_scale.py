@@ -15,13 +15,17 @@
    issue's load figure uses); `--replicas` replicas run on the database; `--changes` times one
    resource is written (merge import of one row) through the replicas in turn, and each change
    is timed from its write's answer until every replica answers with the new catalog version
-   (each replica polled every 5 ms). Prints p50, p99 and the maximum.
+   (each replica polled every 5 ms). Prints p50, p99 and the maximum, and from the replicas' logs
+   how long each write took to index and each replica took to follow a change (read and index).
+
+`--skip-scale` runs steps 1 and 4 only (no 1M catalog needed): the change-to-visible figure alone.
 
 Every figure printed is what this run measured; run it on a quiet machine and say the load.
 """
 import argparse
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -162,6 +166,23 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def log_times(paths):
+    """The writes' and the follows' times in the replicas' logs: (name, list of ms) pairs."""
+    written, read, indexed = [], [], []
+    for path in paths:
+        with open(path, encoding="utf-8", errors="replace") as src:
+            for line in src:
+                found = re.search(r"committed in \d+ ms, indexed in (\d+) ms", line)
+                if found:
+                    written.append(int(found.group(1)))
+                found = re.search(r"followed: read \(([^)]*)\) in (\d+) ms, indexed in (\d+) ms", line)
+                if found and found.group(1) != "whole":
+                    read.append(int(found.group(2)))
+                    indexed.append(int(found.group(3)))
+    return [("a write indexed (writer)", written), ("a change read (follower)", read),
+            ("a change indexed (follower)", indexed)]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--resources", type=int, default=1_000_000)
@@ -270,6 +291,13 @@ def main():
               f"(20,000 resources): p50 {percentile(delays, 0.5) * 1000:.0f} ms, "
               f"p99 {percentile(delays, 0.99) * 1000:.0f} ms, max {max(delays) * 1000:.0f} ms",
               flush=True)
+        print(f"load average at the end: {os.getloadavg()[0]:.2f}", flush=True)
+        for replica in replicas:
+            replica.log.flush()
+        for name, times in log_times([f"{work}/replica-{i}.log" for i in range(args.replicas)]):
+            if times:
+                print(f"replicas' logs, {name}: {len(times)} times, p50 {percentile(times, 0.5)} ms, "
+                      f"p99 {percentile(times, 0.99)} ms, max {max(times)} ms", flush=True)
     finally:
         for replica in replicas:
             replica.stop(kill=True)

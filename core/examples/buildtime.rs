@@ -19,7 +19,10 @@ fn main() {
         .collect();
     println!("decode {} stored bodies {:?}", decoded.len(), t.elapsed());
     let weights = duijie_core::Weights::default();
-    for _ in 0..3 {
+    // `buildtime CATALOG N`: only N updates by one resource (to profile them).
+    let updates: usize = args.get(2).map_or(5, |n| n.parse().expect("a number"));
+    let fresh_builds = if args.len() > 2 { 0 } else { 3 };
+    for _ in 0..fresh_builds {
         let t = Instant::now();
         let index = duijie_core::index::Index::build(&catalog.resources);
         println!(
@@ -43,7 +46,7 @@ fn main() {
     let mut analysis = analysis.expect("kept");
     println!("updatable matcher {:?}", t.elapsed());
     let mut resources = catalog.resources.clone();
-    for change in 0..5 {
+    for change in 0..updates {
         let mut changed = resources[0].clone();
         changed.id = format!("zz-{change}");
         changed.title = format!("{} {change}", changed.title);

@@ -774,6 +774,7 @@ impl Index {
                 tfs,
                 lengths,
             },
+            None,
             pause,
         )
         .await
@@ -781,11 +782,14 @@ impl Index {
 
     /// The index from its postings: the field statistics, the keyword phrases and the structured
     /// codes (what every build computes over the whole catalog).
+    /// With `previous` (an index and, per resource, the position of the same resource in it), the
+    /// keyword phrases of a resource found there are taken from it rather than normalised again.
     async fn assemble<P, F>(
         resources: &[Resource],
         common_chars: CharSet,
         terms: TermDict,
         postings: Postings,
+        previous: Option<(&Index, &[Option<u32>])>,
         pause: &mut P,
     ) -> Index
     where
@@ -808,7 +812,10 @@ impl Index {
             }
         });
 
-        // Keyword phrases.
+        // Keyword phrases, numbered first met first. Those of `previous` are renumbered as met.
+        let empty = FxMap::default();
+        let previous_phrases = previous.map_or(&empty, |(index, _)| &index.phrases);
+        let mut phrase_remap = vec![UNMET; previous_phrases.len()];
         let mut phrases: FxMap<Box<str>, u32> = FxMap::default();
         let mut phrase_docs: Vec<Vec<u32>> = Vec::new();
         let mut doc_phrase_rows: Vec<Vec<u32>> = Vec::with_capacity(n_docs);
@@ -818,6 +825,30 @@ impl Index {
                 pause().await;
             }
             let mut row = Vec::with_capacity(resource.keywords.len());
+            let mut renumber = |old: u32, phrase_docs: &mut Vec<Vec<u32>>| {
+                if phrase_remap[old as usize] == UNMET {
+                    phrase_remap[old as usize] = phrase_docs.len() as u32;
+                    phrase_docs.push(Vec::new());
+                }
+                phrase_remap[old as usize]
+            };
+            if let Some((index, old)) =
+                previous.and_then(|(index, reused)| Some((index, reused.get(doc).copied()??)))
+            {
+                // Its row there lists each of its phrases once, in the order it lists them.
+                let range = index.doc_phrases.row_range(old as usize);
+                for (&old_id, &source) in index.doc_phrases.items[range.clone()]
+                    .iter()
+                    .zip(&index.doc_phrase_sources[range])
+                {
+                    let id = renumber(old_id, &mut phrase_docs);
+                    phrase_docs[id as usize].push(doc as u32);
+                    row.push(id);
+                    doc_phrase_sources.push(source);
+                }
+                doc_phrase_rows.push(row);
+                continue;
+            }
             for (source, keyword) in resource
                 .keywords
                 .iter()
@@ -831,8 +862,11 @@ impl Index {
                 if n_chars > 32 {
                     continue;
                 }
-                let next_id = phrases.len() as u32;
-                let id = *phrases.entry(key.into_boxed_str()).or_insert(next_id);
+                let next_id = phrase_docs.len() as u32;
+                let id = match previous_phrases.get(key.as_str()) {
+                    Some(&old) => renumber(old, &mut phrase_docs),
+                    None => *phrases.entry(key.into_boxed_str()).or_insert(next_id),
+                };
                 if id as usize == phrase_docs.len() {
                     phrase_docs.push(Vec::new());
                 }
@@ -845,6 +879,15 @@ impl Index {
             doc_phrase_rows.push(row);
         }
         let phrase_postings = Csr::from_rows(phrase_docs.into_iter());
+        if !previous_phrases.is_empty() {
+            let mut kept = previous_phrases.clone();
+            kept.retain(|_, id| {
+                *id = phrase_remap[*id as usize];
+                *id != UNMET
+            });
+            kept.extend(phrases);
+            phrases = kept;
+        }
         // Each entry is written at its own id, so the map's order does not matter.
         let mut phrase_keys: Vec<Box<str>> = vec![Box::from(""); phrases.len()];
         #[allow(clippy::iter_over_hash_type)]
@@ -1140,6 +1183,7 @@ impl Index {
                 tfs,
                 lengths,
             },
+            previous.map(|(index, _)| (index, reused)),
             &mut no_pause,
         ));
         let analysis = Analysis {

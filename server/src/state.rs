@@ -18,11 +18,10 @@ use crate::throttle::RateLimiter;
 /// Most distinct snapshot queries kept per catalog version.
 const MAX_CACHED_SNAPSHOTS: usize = 256;
 
-/// One catalog version in memory: the matcher, an id index, and cached snapshots.
+/// One catalog version in memory: the matcher, and cached snapshots.
 pub struct Catalog {
     pub matcher: Matcher,
     pub generation: i64,
-    index: HashMap<String, usize>,
     snapshots: Mutex<HashMap<String, Arc<Snapshot>>>,
     /// What the next catalog's index is built from (`Catalog::update`), until that one takes it:
     /// only the newest catalog holds it.
@@ -69,16 +68,9 @@ impl Catalog {
     }
 
     fn with_matcher(matcher: Matcher, generation: i64, analysis: Option<Analysis>) -> Catalog {
-        let index = matcher
-            .resources()
-            .iter()
-            .enumerate()
-            .map(|(position, resource)| (resource.id.clone(), position))
-            .collect();
         Catalog {
             matcher,
             generation,
-            index,
             snapshots: Mutex::new(HashMap::new()),
             analysis: Mutex::new(analysis),
         }
@@ -93,14 +85,12 @@ impl Catalog {
     }
 
     pub fn get(&self, id: &str) -> Option<&Resource> {
-        self.index
-            .get(id)
-            .map(|&position| &self.matcher.resources()[position])
+        self.matcher.get(id)
     }
 
     /// The position of a resource in `resources()`.
     pub fn position(&self, id: &str) -> Option<usize> {
-        self.index.get(id).copied()
+        self.matcher.position(id)
     }
 
     /// The cached snapshot for `key`, if built already.

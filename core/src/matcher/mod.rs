@@ -264,6 +264,11 @@ impl Matcher {
         self.ids.get(id).map(|&doc| &self.resources[doc as usize])
     }
 
+    /// The position in `resources()` of the resource with this id.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.ids.get(id).map(|&doc| doc as usize)
+    }
+
     /// The disciplines the need's text is about, as voted by the resources that match it best: canonical
     /// codes with their share of the votes (summing to 1), the best first. Empty when the need names
     /// its disciplines.
