@@ -569,6 +569,103 @@ fn phrase_mentions_of(
     (mentioned, both)
 }
 
+/// The keyword phrases of a catalog as a build lists them: the phrases and their ids (first met
+/// first), per phrase the resources listing it, per resource its phrases (each once, in the order
+/// it lists them) and beside each the position of the keyword it came from.
+#[derive(Default)]
+struct PhraseLists {
+    phrases: FxMap<Box<str>, u32>,
+    phrase_docs: Vec<Vec<u32>>,
+    doc_phrase_rows: Vec<Vec<u32>>,
+    doc_phrase_sources: Vec<u16>,
+}
+
+impl PhraseLists {
+    /// Adds resource `doc`'s phrases: those `previous` (a previous index's phrases) holds get the
+    /// new id `remap` gives them, numbered as met; the others go to `phrases`.
+    fn add(
+        &mut self,
+        doc: usize,
+        resource: &Resource,
+        previous: &FxMap<Box<str>, u32>,
+        remap: &mut [u32],
+    ) {
+        let mut row = Vec::with_capacity(resource.keywords.len());
+        for (source, keyword) in resource
+            .keywords
+            .iter()
+            .chain(&resource.expertise)
+            .enumerate()
+        {
+            let Some(key) = phrase_key(keyword) else {
+                continue;
+            };
+            let n_chars = key.chars().count();
+            if n_chars > 32 {
+                continue;
+            }
+            let next_id = self.phrase_docs.len() as u32;
+            let id = match previous.get(key.as_str()) {
+                Some(&old) => self.renumber(old, remap),
+                None => *self.phrases.entry(key.into_boxed_str()).or_insert(next_id),
+            };
+            if id as usize == self.phrase_docs.len() {
+                self.phrase_docs.push(Vec::new());
+            }
+            if self.phrase_docs[id as usize].last() != Some(&(doc as u32)) {
+                self.phrase_docs[id as usize].push(doc as u32);
+                row.push(id);
+                self.doc_phrase_sources
+                    .push(source.min(usize::from(u16::MAX)) as u16);
+            }
+        }
+        self.doc_phrase_rows.push(row);
+    }
+
+    /// The new id of a phrase of the previous index.
+    fn renumber(&mut self, old: u32, remap: &mut [u32]) -> u32 {
+        if remap[old as usize] == UNMET {
+            remap[old as usize] = self.phrase_docs.len() as u32;
+            self.phrase_docs.push(Vec::new());
+        }
+        remap[old as usize]
+    }
+
+    /// The lists of `resources`, taking from `previous` the phrases of each resource found there
+    /// (`reused`: its position in `previous`) rather than normalising its keywords again.
+    fn renumbered(resources: &[Resource], previous: &Index, reused: &[Option<u32>]) -> PhraseLists {
+        let mut lists = PhraseLists::default();
+        let mut remap = vec![UNMET; previous.phrases.len()];
+        for (doc, resource) in resources.iter().enumerate() {
+            let Some(old) = reused.get(doc).copied().flatten() else {
+                lists.add(doc, resource, &previous.phrases, &mut remap);
+                continue;
+            };
+            // Its row there lists each of its phrases once, in the order it lists them.
+            let range = previous.doc_phrases.row_range(old as usize);
+            let mut row = Vec::with_capacity(range.len());
+            for (&old_id, &source) in previous.doc_phrases.items[range.clone()]
+                .iter()
+                .zip(&previous.doc_phrase_sources[range])
+            {
+                let id = lists.renumber(old_id, &mut remap);
+                lists.phrase_docs[id as usize].push(doc as u32);
+                row.push(id);
+                lists.doc_phrase_sources.push(source);
+            }
+            lists.doc_phrase_rows.push(row);
+        }
+        let mut phrases = previous.phrases.clone();
+        phrases.retain(|_, id| {
+            *id = remap[*id as usize];
+            *id != UNMET
+        });
+        phrases.extend(std::mem::take(&mut lists.phrases));
+        lists.phrases = phrases;
+        lists
+    }
+}
+
 /// The number of resources a Han character may be in and still be indexed on its own.
 fn char_limit(n_docs: usize) -> usize {
     (n_docs / MAX_CHAR_SHARE).max(MIN_CHAR_LIMIT)
@@ -678,7 +775,12 @@ impl Index {
         const BUFFER_BUDGET: usize = 48 << 20;
         // Characters in more than a share of the catalog say little and would cost much: only the
         // others are indexed on their own.
-        let common_chars = CharSet::common_han(resources, char_limit(n_docs), pause).await;
+        let common_chars = CharSet::common_han(
+            resources,
+            (n_docs / MAX_CHAR_SHARE).max(MIN_CHAR_LIMIT),
+            pause,
+        )
+        .await;
         let mut terms = TermDict::default();
         let mut document_frequency: Vec<u32> = Vec::new();
         let mut lengths: [Vec<u32>; N_FIELDS] = std::array::from_fn(|_| Vec::with_capacity(n_docs));
@@ -764,24 +866,158 @@ impl Index {
             scatter(doc, &doc_postings);
         }
         drop(cursor);
-        Index::assemble(
-            resources,
+        let average_lengths = std::array::from_fn(|field| {
+            let sum: u64 = lengths[field].iter().map(|&length| u64::from(length)).sum();
+            if n_docs == 0 {
+                1.0
+            } else {
+                (sum as f64 / n_docs as f64).max(1.0)
+            }
+        });
+
+        // Keyword phrases.
+        let mut phrases: FxMap<Box<str>, u32> = FxMap::default();
+        let mut phrase_docs: Vec<Vec<u32>> = Vec::new();
+        let mut doc_phrase_rows: Vec<Vec<u32>> = Vec::with_capacity(n_docs);
+        let mut doc_phrase_sources: Vec<u16> = Vec::new();
+        for (doc, resource) in resources.iter().enumerate() {
+            if doc % (16 * RESOURCES_PER_PAUSE) == 0 {
+                pause().await;
+            }
+            let mut row = Vec::with_capacity(resource.keywords.len());
+            for (source, keyword) in resource
+                .keywords
+                .iter()
+                .chain(&resource.expertise)
+                .enumerate()
+            {
+                let Some(key) = phrase_key(keyword) else {
+                    continue;
+                };
+                let n_chars = key.chars().count();
+                if n_chars > 32 {
+                    continue;
+                }
+                let next_id = phrases.len() as u32;
+                let id = *phrases.entry(key.into_boxed_str()).or_insert(next_id);
+                if id as usize == phrase_docs.len() {
+                    phrase_docs.push(Vec::new());
+                }
+                if phrase_docs[id as usize].last() != Some(&(doc as u32)) {
+                    phrase_docs[id as usize].push(doc as u32);
+                    row.push(id);
+                    doc_phrase_sources.push(source.min(usize::from(u16::MAX)) as u16);
+                }
+            }
+            doc_phrase_rows.push(row);
+        }
+        let phrase_postings = Csr::from_rows(phrase_docs.into_iter());
+        // Each entry is written at its own id, so the map's order does not matter.
+        let mut phrase_keys: Vec<Box<str>> = vec![Box::from(""); phrases.len()];
+        #[allow(clippy::iter_over_hash_type)]
+        for (key, &id) in &phrases {
+            phrase_keys[id as usize] = key.clone();
+        }
+        let phrase_ends: Vec<(char, char)> =
+            phrase_keys.iter().map(|key| phrase_ends(key)).collect();
+        let mut phrase_lengths: FxMap<char, u32> = FxMap::default();
+        for (key, &(first, _)) in phrase_keys.iter().zip(&phrase_ends) {
+            let n_chars = key.chars().count().clamp(1, 32);
+            *phrase_lengths.entry(first).or_insert(0) |= 1 << (n_chars - 1);
+        }
+        let phrase_last_chars = phrase_ends.iter().map(|&(_, last)| last).collect();
+        let doc_phrases = Csr::from_rows(doc_phrase_rows.into_iter());
+        // A few intersections between pauses: at 100,000 resources all of them take about 90 ms
+        // natively, one main-thread task in a browser otherwise.
+        const PHRASES_PER_PAUSE: usize = 16;
+        let mut phrase_mentions = Vec::with_capacity(phrase_keys.len());
+        for (id, key) in phrase_keys.iter().enumerate() {
+            if id % PHRASES_PER_PAUSE == 0 {
+                pause().await;
+            }
+            phrase_mentions.push(phrase_mentions_of(
+                key,
+                phrase_postings.row(id),
+                &terms,
+                &offsets,
+                &docs,
+                &tfs,
+            ));
+        }
+        let doc_phrase_ends = doc_phrases
+            .items
+            .iter()
+            .map(|&id| phrase_ends[id as usize])
+            .collect();
+
+        // Structured codes.
+        let taxonomies = taxonomies();
+        let mut discipline_interner = Interner::new();
+        let mut industry_interner = Interner::new();
+        let mut region_interner = Interner::new();
+        let doc_disciplines = Csr::from_rows(resources.iter().map(|resource| {
+            resource
+                .disciplines
+                .iter()
+                .map(|discipline| {
+                    let code = taxonomies
+                        .canonical_discipline(discipline)
+                        .unwrap_or(discipline);
+                    discipline_interner.intern(code)
+                })
+                .collect()
+        }));
+        let doc_industries = Csr::from_rows(resources.iter().map(|resource| {
+            resource
+                .industries
+                .iter()
+                .map(|industry| industry_interner.intern(industry))
+                .collect()
+        }));
+        let doc_region = resources
+            .iter()
+            .map(|resource| {
+                resource
+                    .region
+                    .as_deref()
+                    .map_or(u16::MAX, |region| region_interner.intern(region))
+            })
+            .collect();
+
+        Index {
+            n_docs,
             common_chars,
             terms,
-            Postings {
+            postings: Csr {
                 offsets,
-                docs,
-                tfs,
-                lengths,
+                items: docs,
             },
-            None,
-            pause,
-        )
-        .await
+            tfs,
+            lengths,
+            average_lengths,
+            phrases,
+            phrase_keys,
+            phrase_lengths,
+            phrase_last_chars,
+            phrase_postings,
+            phrase_mentions,
+            doc_phrases,
+            doc_phrase_ends,
+            doc_phrase_sources,
+            discipline_codes: discipline_interner.codes,
+            doc_disciplines,
+            industry_codes: industry_interner.codes,
+            doc_industries,
+            region_codes: region_interner.codes,
+            doc_region,
+        }
     }
 
     /// The index from its postings: the field statistics, the keyword phrases and the structured
-    /// codes (what every build computes over the whole catalog).
+    /// codes (what every build computes over the whole catalog). The end of `build_pausing`, written
+    /// out there again rather than called: a second future nested in the widget's build made the
+    /// wasm widget about 2 KB (gzip) larger and over its budget. The property tests check that the
+    /// two give the same index.
     /// With `previous` (an index and, per resource, the position of the same resource in it), the
     /// keyword phrases of a resource found there are taken from it rather than normalised again.
     async fn assemble<P, F>(
@@ -812,82 +1048,26 @@ impl Index {
             }
         });
 
-        // Keyword phrases, numbered first met first. Those of `previous` are renumbered as met.
-        let empty = FxMap::default();
-        let previous_phrases = previous.map_or(&empty, |(index, _)| &index.phrases);
-        let mut phrase_remap = vec![UNMET; previous_phrases.len()];
-        let mut phrases: FxMap<Box<str>, u32> = FxMap::default();
-        let mut phrase_docs: Vec<Vec<u32>> = Vec::new();
-        let mut doc_phrase_rows: Vec<Vec<u32>> = Vec::with_capacity(n_docs);
-        let mut doc_phrase_sources: Vec<u16> = Vec::new();
-        for (doc, resource) in resources.iter().enumerate() {
-            if doc % (16 * RESOURCES_PER_PAUSE) == 0 {
-                pause().await;
+        // Keyword phrases, numbered first met first.
+        let PhraseLists {
+            phrases,
+            phrase_docs,
+            doc_phrase_rows,
+            doc_phrase_sources,
+        } = match previous {
+            Some((index, reused)) => PhraseLists::renumbered(resources, index, reused),
+            None => {
+                let mut lists = PhraseLists::default();
+                for (doc, resource) in resources.iter().enumerate() {
+                    if doc % (16 * RESOURCES_PER_PAUSE) == 0 {
+                        pause().await;
+                    }
+                    lists.add(doc, resource, &FxMap::default(), &mut Vec::new());
+                }
+                lists
             }
-            let mut row = Vec::with_capacity(resource.keywords.len());
-            let mut renumber = |old: u32, phrase_docs: &mut Vec<Vec<u32>>| {
-                if phrase_remap[old as usize] == UNMET {
-                    phrase_remap[old as usize] = phrase_docs.len() as u32;
-                    phrase_docs.push(Vec::new());
-                }
-                phrase_remap[old as usize]
-            };
-            if let Some((index, old)) =
-                previous.and_then(|(index, reused)| Some((index, reused.get(doc).copied()??)))
-            {
-                // Its row there lists each of its phrases once, in the order it lists them.
-                let range = index.doc_phrases.row_range(old as usize);
-                for (&old_id, &source) in index.doc_phrases.items[range.clone()]
-                    .iter()
-                    .zip(&index.doc_phrase_sources[range])
-                {
-                    let id = renumber(old_id, &mut phrase_docs);
-                    phrase_docs[id as usize].push(doc as u32);
-                    row.push(id);
-                    doc_phrase_sources.push(source);
-                }
-                doc_phrase_rows.push(row);
-                continue;
-            }
-            for (source, keyword) in resource
-                .keywords
-                .iter()
-                .chain(&resource.expertise)
-                .enumerate()
-            {
-                let Some(key) = phrase_key(keyword) else {
-                    continue;
-                };
-                let n_chars = key.chars().count();
-                if n_chars > 32 {
-                    continue;
-                }
-                let next_id = phrase_docs.len() as u32;
-                let id = match previous_phrases.get(key.as_str()) {
-                    Some(&old) => renumber(old, &mut phrase_docs),
-                    None => *phrases.entry(key.into_boxed_str()).or_insert(next_id),
-                };
-                if id as usize == phrase_docs.len() {
-                    phrase_docs.push(Vec::new());
-                }
-                if phrase_docs[id as usize].last() != Some(&(doc as u32)) {
-                    phrase_docs[id as usize].push(doc as u32);
-                    row.push(id);
-                    doc_phrase_sources.push(source.min(usize::from(u16::MAX)) as u16);
-                }
-            }
-            doc_phrase_rows.push(row);
-        }
+        };
         let phrase_postings = Csr::from_rows(phrase_docs.into_iter());
-        if !previous_phrases.is_empty() {
-            let mut kept = previous_phrases.clone();
-            kept.retain(|_, id| {
-                *id = phrase_remap[*id as usize];
-                *id != UNMET
-            });
-            kept.extend(phrases);
-            phrases = kept;
-        }
         // Each entry is written at its own id, so the map's order does not matter.
         let mut phrase_keys: Vec<Box<str>> = vec![Box::from(""); phrases.len()];
         #[allow(clippy::iter_over_hash_type)]

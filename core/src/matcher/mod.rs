@@ -118,8 +118,65 @@ impl Matcher {
         P: FnMut() -> F,
         F: Future<Output = ()>,
     {
-        let index = Index::build_pausing(&resources, pause).await;
-        Matcher::with_index(version, resources, weights, index, pause).await
+        let mut index = Index::build_pausing(&resources, pause).await;
+        let field_norms: Vec<[f64; N_FIELDS]> = (0..index.n_docs)
+            .map(|doc| {
+                std::array::from_fn(|field| {
+                    let length = f64::from(index.lengths[field][doc]);
+                    let average = index.average_lengths[field];
+                    FIELD_WEIGHTS[field]
+                        / (1.0 - FIELD_B[field] + FIELD_B[field] * length / average)
+                })
+            })
+            .collect();
+        let tfs = std::mem::take(&mut index.tfs);
+        const POSTINGS_PER_PAUSE: usize = 1 << 15;
+        let mut impacts: Vec<f32> = Vec::with_capacity(tfs.len());
+        for (docs, tfs) in index
+            .postings
+            .items
+            .chunks(POSTINGS_PER_PAUSE)
+            .zip(tfs.chunks(POSTINGS_PER_PAUSE))
+        {
+            impacts.extend(docs.iter().zip(tfs).map(|(&doc, &tf)| {
+                let mut combined = 0.0;
+                for (field, norm) in field_norms[doc as usize].iter().enumerate() {
+                    let frequency = tf.field(field);
+                    if frequency > 0 {
+                        combined += f64::from(frequency) * norm;
+                    }
+                }
+                (combined / (K1 + combined)) as f32
+            }));
+            pause().await;
+        }
+        drop(tfs);
+        drop(field_norms);
+        let mut by_id: Vec<u32> = (0..resources.len() as u32).collect();
+        by_id.sort_by(|&a, &b| {
+            resources[a as usize]
+                .id
+                .cmp(&resources[b as usize].id)
+                .then(a.cmp(&b))
+        });
+        let mut id_rank = vec![0u32; resources.len()];
+        for (rank, &doc) in by_id.iter().enumerate() {
+            id_rank[doc as usize] = rank as u32;
+        }
+        let ids = resources
+            .iter()
+            .enumerate()
+            .map(|(doc, resource)| (resource.id.clone(), doc as u32))
+            .collect();
+        Matcher {
+            version,
+            weights,
+            resources,
+            index,
+            ids,
+            impacts,
+            id_rank,
+        }
     }
 
     /// `new`, and the analysis `update` builds the matcher of the next catalog from (some memory,
@@ -167,7 +224,9 @@ impl Matcher {
         (matcher, analysis)
     }
 
-    /// The matcher over `index`, the index of `resources`.
+    /// The matcher over `index`, the index of `resources`: the end of `build_pausing`, written out
+    /// there again rather than called, because a second future nested in the widget's build made
+    /// the wasm widget about 2 KB (gzip) larger and over its budget.
     async fn with_index<P, F>(
         version: String,
         resources: Vec<Resource>,
