@@ -756,6 +756,51 @@ impl Interner {
     }
 }
 
+/// The tables of the keyword phrases that follow from their lists (`PhraseLists`): what every
+/// build, fresh or updated, derives the same way.
+struct PhraseTables {
+    postings: Csr<u32>,
+    /// Each phrase's key, by id.
+    keys: Vec<Box<str>>,
+    /// Each phrase's first and last character, by id.
+    ends: Vec<(char, char)>,
+    /// Per first character, the lengths (in characters, as bits) of the phrases starting with it.
+    lengths: FxMap<char, u32>,
+    last_chars: FxSet<char>,
+    doc_phrases: Csr<u32>,
+}
+
+impl PhraseTables {
+    fn new(
+        phrases: &FxMap<Box<str>, u32>,
+        phrase_docs: Vec<Vec<u32>>,
+        doc_phrase_rows: Vec<Vec<u32>>,
+    ) -> PhraseTables {
+        let postings = Csr::from_rows(phrase_docs.into_iter());
+        // Each entry is written at its own id, so the map's order does not matter.
+        let mut keys: Vec<Box<str>> = vec![Box::from(""); phrases.len()];
+        #[allow(clippy::iter_over_hash_type)]
+        for (key, &id) in phrases {
+            keys[id as usize] = key.clone();
+        }
+        let ends: Vec<(char, char)> = keys.iter().map(|key| phrase_ends(key)).collect();
+        let mut lengths: FxMap<char, u32> = FxMap::default();
+        for (key, &(first, _)) in keys.iter().zip(&ends) {
+            let n_chars = key.chars().count().clamp(1, 32);
+            *lengths.entry(first).or_insert(0) |= 1 << (n_chars - 1);
+        }
+        let last_chars = ends.iter().map(|&(_, last)| last).collect();
+        PhraseTables {
+            postings,
+            keys,
+            ends,
+            lengths,
+            last_chars,
+            doc_phrases: Csr::from_rows(doc_phrase_rows.into_iter()),
+        }
+    }
+}
+
 impl Index {
     pub fn build(resources: &[Resource]) -> Index {
         run_ready(Index::build_pausing(resources, &mut no_pause))
@@ -911,113 +956,45 @@ impl Index {
             }
             doc_phrase_rows.push(row);
         }
-        let phrase_postings = Csr::from_rows(phrase_docs.into_iter());
-        // Each entry is written at its own id, so the map's order does not matter.
-        let mut phrase_keys: Vec<Box<str>> = vec![Box::from(""); phrases.len()];
-        #[allow(clippy::iter_over_hash_type)]
-        for (key, &id) in &phrases {
-            phrase_keys[id as usize] = key.clone();
-        }
-        let phrase_ends: Vec<(char, char)> =
-            phrase_keys.iter().map(|key| phrase_ends(key)).collect();
-        let mut phrase_lengths: FxMap<char, u32> = FxMap::default();
-        for (key, &(first, _)) in phrase_keys.iter().zip(&phrase_ends) {
-            let n_chars = key.chars().count().clamp(1, 32);
-            *phrase_lengths.entry(first).or_insert(0) |= 1 << (n_chars - 1);
-        }
-        let phrase_last_chars = phrase_ends.iter().map(|&(_, last)| last).collect();
-        let doc_phrases = Csr::from_rows(doc_phrase_rows.into_iter());
+        let tables = PhraseTables::new(&phrases, phrase_docs, doc_phrase_rows);
         // A few intersections between pauses: at 100,000 resources all of them take about 90 ms
         // natively, one main-thread task in a browser otherwise.
         const PHRASES_PER_PAUSE: usize = 16;
-        let mut phrase_mentions = Vec::with_capacity(phrase_keys.len());
-        for (id, key) in phrase_keys.iter().enumerate() {
+        let mut phrase_mentions = Vec::with_capacity(tables.keys.len());
+        for (id, key) in tables.keys.iter().enumerate() {
             if id % PHRASES_PER_PAUSE == 0 {
                 pause().await;
             }
             phrase_mentions.push(phrase_mentions_of(
                 key,
-                phrase_postings.row(id),
+                tables.postings.row(id),
                 &terms,
                 &offsets,
                 &docs,
                 &tfs,
             ));
         }
-        let doc_phrase_ends = doc_phrases
-            .items
-            .iter()
-            .map(|&id| phrase_ends[id as usize])
-            .collect();
-
-        // Structured codes.
-        let taxonomies = taxonomies();
-        let mut discipline_interner = Interner::new();
-        let mut industry_interner = Interner::new();
-        let mut region_interner = Interner::new();
-        let doc_disciplines = Csr::from_rows(resources.iter().map(|resource| {
-            resource
-                .disciplines
-                .iter()
-                .map(|discipline| {
-                    let code = taxonomies
-                        .canonical_discipline(discipline)
-                        .unwrap_or(discipline);
-                    discipline_interner.intern(code)
-                })
-                .collect()
-        }));
-        let doc_industries = Csr::from_rows(resources.iter().map(|resource| {
-            resource
-                .industries
-                .iter()
-                .map(|industry| industry_interner.intern(industry))
-                .collect()
-        }));
-        let doc_region = resources
-            .iter()
-            .map(|resource| {
-                resource
-                    .region
-                    .as_deref()
-                    .map_or(u16::MAX, |region| region_interner.intern(region))
-            })
-            .collect();
-
-        Index {
-            n_docs,
+        Index::from_parts(
+            resources,
             common_chars,
             terms,
-            postings: Csr {
+            Postings {
                 offsets,
-                items: docs,
+                docs,
+                tfs,
+                lengths,
             },
-            tfs,
-            lengths,
             average_lengths,
-            phrases,
-            phrase_keys,
-            phrase_lengths,
-            phrase_last_chars,
-            phrase_postings,
-            phrase_mentions,
-            doc_phrases,
-            doc_phrase_ends,
-            doc_phrase_sources,
-            discipline_codes: discipline_interner.codes,
-            doc_disciplines,
-            industry_codes: industry_interner.codes,
-            doc_industries,
-            region_codes: region_interner.codes,
-            doc_region,
-        }
+            (phrases, tables, phrase_mentions, doc_phrase_sources),
+        )
     }
 
     /// The index from its postings: the field statistics, the keyword phrases and the structured
-    /// codes (what every build computes over the whole catalog). The end of `build_pausing`, written
-    /// out there again rather than called: a second future nested in the widget's build made the
-    /// wasm widget about 2 KB (gzip) larger and over its budget. The property tests check that the
-    /// two give the same index.
+    /// codes (what every build computes over the whole catalog). The end of `build_pausing`: its
+    /// pausing loops are written out there again rather than called (a second future nested in the
+    /// widget's build made the wasm widget about 2 KB (gzip) larger and over its budget), the rest
+    /// is shared (`PhraseTables::new`, `Index::from_parts`). The property tests check that the two
+    /// give the same index.
     /// With `previous` (an index and, per resource, the position of the same resource in it), the
     /// keyword phrases of a resource found there are taken from it rather than normalised again.
     async fn assemble<P, F>(
@@ -1067,43 +1044,59 @@ impl Index {
                 lists
             }
         };
-        let phrase_postings = Csr::from_rows(phrase_docs.into_iter());
-        // Each entry is written at its own id, so the map's order does not matter.
-        let mut phrase_keys: Vec<Box<str>> = vec![Box::from(""); phrases.len()];
-        #[allow(clippy::iter_over_hash_type)]
-        for (key, &id) in &phrases {
-            phrase_keys[id as usize] = key.clone();
-        }
-        let phrase_ends: Vec<(char, char)> =
-            phrase_keys.iter().map(|key| phrase_ends(key)).collect();
-        let mut phrase_lengths: FxMap<char, u32> = FxMap::default();
-        for (key, &(first, _)) in phrase_keys.iter().zip(&phrase_ends) {
-            let n_chars = key.chars().count().clamp(1, 32);
-            *phrase_lengths.entry(first).or_insert(0) |= 1 << (n_chars - 1);
-        }
-        let phrase_last_chars = phrase_ends.iter().map(|&(_, last)| last).collect();
-        let doc_phrases = Csr::from_rows(doc_phrase_rows.into_iter());
+        let tables = PhraseTables::new(&phrases, phrase_docs, doc_phrase_rows);
         // A few intersections between pauses: at 100,000 resources all of them take about 90 ms
         // natively, one main-thread task in a browser otherwise.
         const PHRASES_PER_PAUSE: usize = 16;
-        let mut phrase_mentions = Vec::with_capacity(phrase_keys.len());
-        for (id, key) in phrase_keys.iter().enumerate() {
+        let mut phrase_mentions = Vec::with_capacity(tables.keys.len());
+        for (id, key) in tables.keys.iter().enumerate() {
             if id % PHRASES_PER_PAUSE == 0 {
                 pause().await;
             }
             phrase_mentions.push(phrase_mentions_of(
                 key,
-                phrase_postings.row(id),
+                tables.postings.row(id),
                 &terms,
                 &offsets,
                 &docs,
                 &tfs,
             ));
         }
-        let doc_phrase_ends = doc_phrases
+        Index::from_parts(
+            resources,
+            common_chars,
+            terms,
+            Postings {
+                offsets,
+                docs,
+                tfs,
+                lengths,
+            },
+            average_lengths,
+            (phrases, tables, phrase_mentions, doc_phrase_sources),
+        )
+    }
+
+    /// The index from its postings and phrase tables: the per-resource phrase ends and the
+    /// structured codes, which every build (fresh or updated) derives the same way.
+    fn from_parts(
+        resources: &[Resource],
+        common_chars: CharSet,
+        terms: TermDict,
+        postings: Postings,
+        average_lengths: [f64; N_FIELDS],
+        (phrases, tables, phrase_mentions, doc_phrase_sources): (
+            FxMap<Box<str>, u32>,
+            PhraseTables,
+            Vec<(u32, u32)>,
+            Vec<u16>,
+        ),
+    ) -> Index {
+        let doc_phrase_ends = tables
+            .doc_phrases
             .items
             .iter()
-            .map(|&id| phrase_ends[id as usize])
+            .map(|&id| tables.ends[id as usize])
             .collect();
 
         // Structured codes.
@@ -1140,8 +1133,14 @@ impl Index {
             })
             .collect();
 
+        let Postings {
+            offsets,
+            docs,
+            tfs,
+            lengths,
+        } = postings;
         Index {
-            n_docs,
+            n_docs: resources.len(),
             common_chars,
             terms,
             postings: Csr {
@@ -1152,12 +1151,12 @@ impl Index {
             lengths,
             average_lengths,
             phrases,
-            phrase_keys,
-            phrase_lengths,
-            phrase_last_chars,
-            phrase_postings,
+            phrase_keys: tables.keys,
+            phrase_lengths: tables.lengths,
+            phrase_last_chars: tables.last_chars,
+            phrase_postings: tables.postings,
             phrase_mentions,
-            doc_phrases,
+            doc_phrases: tables.doc_phrases,
             doc_phrase_ends,
             doc_phrase_sources,
             discipline_codes: discipline_interner.codes,

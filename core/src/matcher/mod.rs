@@ -95,6 +95,31 @@ pub struct Matcher {
     id_rank: Vec<u32>,
 }
 
+/// Per resource, each field's weight over its length normalisation (BM25F's `w / (1 - b + b·l/avg)`).
+fn field_norms(index: &Index) -> Vec<[f64; N_FIELDS]> {
+    (0..index.n_docs)
+        .map(|doc| {
+            std::array::from_fn(|field| {
+                let length = f64::from(index.lengths[field][doc]);
+                let average = index.average_lengths[field];
+                FIELD_WEIGHTS[field] / (1.0 - FIELD_B[field] + FIELD_B[field] * length / average)
+            })
+        })
+        .collect()
+}
+
+/// One posting's impact: `c / (K1 + c)`, `c` its field frequencies weighted by `norms`.
+fn impact(norms: &[f64; N_FIELDS], tf: crate::index::PackedTf) -> f32 {
+    let mut combined = 0.0;
+    for (field, norm) in norms.iter().enumerate() {
+        let frequency = tf.field(field);
+        if frequency > 0 {
+            combined += f64::from(frequency) * norm;
+        }
+    }
+    (combined / (K1 + combined)) as f32
+}
+
 impl Matcher {
     /// Indexes `resources` (assumed valid: see `validate_resource`) under `version`.
     pub fn new(version: impl Into<String>, resources: Vec<Resource>, weights: Weights) -> Matcher {
@@ -106,52 +131,14 @@ impl Matcher {
         ))
     }
 
-    /// `new`, awaiting `pause()` every few resources so that a browser page can index on its own
-    /// thread and still answer its broker (see `crate::pause`). The matcher is the same.
-    pub async fn build_pausing<P, F>(
+    /// The matcher over `index` and its `impacts`: the resources' order by id, for ties.
+    fn finish(
         version: String,
-        resources: Vec<Resource>,
         weights: Weights,
-        pause: &mut P,
-    ) -> Matcher
-    where
-        P: FnMut() -> F,
-        F: Future<Output = ()>,
-    {
-        let mut index = Index::build_pausing(&resources, pause).await;
-        let field_norms: Vec<[f64; N_FIELDS]> = (0..index.n_docs)
-            .map(|doc| {
-                std::array::from_fn(|field| {
-                    let length = f64::from(index.lengths[field][doc]);
-                    let average = index.average_lengths[field];
-                    FIELD_WEIGHTS[field]
-                        / (1.0 - FIELD_B[field] + FIELD_B[field] * length / average)
-                })
-            })
-            .collect();
-        let tfs = std::mem::take(&mut index.tfs);
-        const POSTINGS_PER_PAUSE: usize = 1 << 15;
-        let mut impacts: Vec<f32> = Vec::with_capacity(tfs.len());
-        for (docs, tfs) in index
-            .postings
-            .items
-            .chunks(POSTINGS_PER_PAUSE)
-            .zip(tfs.chunks(POSTINGS_PER_PAUSE))
-        {
-            impacts.extend(docs.iter().zip(tfs).map(|(&doc, &tf)| {
-                let mut combined = 0.0;
-                for (field, norm) in field_norms[doc as usize].iter().enumerate() {
-                    let frequency = tf.field(field);
-                    if frequency > 0 {
-                        combined += f64::from(frequency) * norm;
-                    }
-                }
-                (combined / (K1 + combined)) as f32
-            }));
-            pause().await;
-        }
-        drop(tfs);
-        drop(field_norms);
+        resources: Vec<Resource>,
+        index: Index,
+        impacts: Vec<f32>,
+    ) -> Matcher {
         let mut by_id: Vec<u32> = (0..resources.len() as u32).collect();
         by_id.sort_by(|&a, &b| {
             resources[a as usize]
@@ -177,6 +164,41 @@ impl Matcher {
             impacts,
             id_rank,
         }
+    }
+
+    /// `new`, awaiting `pause()` every few resources so that a browser page can index on its own
+    /// thread and still answer its broker (see `crate::pause`). The matcher is the same.
+    pub async fn build_pausing<P, F>(
+        version: String,
+        resources: Vec<Resource>,
+        weights: Weights,
+        pause: &mut P,
+    ) -> Matcher
+    where
+        P: FnMut() -> F,
+        F: Future<Output = ()>,
+    {
+        let mut index = Index::build_pausing(&resources, pause).await;
+        let field_norms = field_norms(&index);
+        let tfs = std::mem::take(&mut index.tfs);
+        const POSTINGS_PER_PAUSE: usize = 1 << 15;
+        let mut impacts: Vec<f32> = Vec::with_capacity(tfs.len());
+        for (docs, tfs) in index
+            .postings
+            .items
+            .chunks(POSTINGS_PER_PAUSE)
+            .zip(tfs.chunks(POSTINGS_PER_PAUSE))
+        {
+            impacts.extend(
+                docs.iter()
+                    .zip(tfs)
+                    .map(|(&doc, &tf)| impact(&field_norms[doc as usize], tf)),
+            );
+            pause().await;
+        }
+        drop(tfs);
+        drop(field_norms);
+        Matcher::finish(version, weights, resources, index, impacts)
     }
 
     /// `new`, and the analysis `update` builds the matcher of the next catalog from (some memory,
@@ -224,9 +246,10 @@ impl Matcher {
         (matcher, analysis)
     }
 
-    /// The matcher over `index`, the index of `resources`: the end of `build_pausing`, written out
-    /// there again rather than called, because a second future nested in the widget's build made
-    /// the wasm widget about 2 KB (gzip) larger and over its budget.
+    /// The matcher over `index`, the index of `resources`: the end of `build_pausing`. Its pausing
+    /// loop is written out there again rather than called, because a second future nested in the
+    /// widget's build made the wasm widget about 2 KB (gzip) larger and over its budget; the rest
+    /// is shared (`field_norms`, `impact`, `Matcher::finish`).
     async fn with_index<P, F>(
         version: String,
         resources: Vec<Resource>,
@@ -238,16 +261,7 @@ impl Matcher {
         P: FnMut() -> F,
         F: Future<Output = ()>,
     {
-        let field_norms: Vec<[f64; N_FIELDS]> = (0..index.n_docs)
-            .map(|doc| {
-                std::array::from_fn(|field| {
-                    let length = f64::from(index.lengths[field][doc]);
-                    let average = index.average_lengths[field];
-                    FIELD_WEIGHTS[field]
-                        / (1.0 - FIELD_B[field] + FIELD_B[field] * length / average)
-                })
-            })
-            .collect();
+        let field_norms = field_norms(&index);
         let tfs = std::mem::take(&mut index.tfs);
         const POSTINGS_PER_PAUSE: usize = 1 << 15;
         let mut impacts: Vec<f32> = Vec::with_capacity(tfs.len());
@@ -257,45 +271,16 @@ impl Matcher {
             .chunks(POSTINGS_PER_PAUSE)
             .zip(tfs.chunks(POSTINGS_PER_PAUSE))
         {
-            impacts.extend(docs.iter().zip(tfs).map(|(&doc, &tf)| {
-                let mut combined = 0.0;
-                for (field, norm) in field_norms[doc as usize].iter().enumerate() {
-                    let frequency = tf.field(field);
-                    if frequency > 0 {
-                        combined += f64::from(frequency) * norm;
-                    }
-                }
-                (combined / (K1 + combined)) as f32
-            }));
+            impacts.extend(
+                docs.iter()
+                    .zip(tfs)
+                    .map(|(&doc, &tf)| impact(&field_norms[doc as usize], tf)),
+            );
             pause().await;
         }
         drop(tfs);
         drop(field_norms);
-        let mut by_id: Vec<u32> = (0..resources.len() as u32).collect();
-        by_id.sort_by(|&a, &b| {
-            resources[a as usize]
-                .id
-                .cmp(&resources[b as usize].id)
-                .then(a.cmp(&b))
-        });
-        let mut id_rank = vec![0u32; resources.len()];
-        for (rank, &doc) in by_id.iter().enumerate() {
-            id_rank[doc as usize] = rank as u32;
-        }
-        let ids = resources
-            .iter()
-            .enumerate()
-            .map(|(doc, resource)| (resource.id.clone(), doc as u32))
-            .collect();
-        Matcher {
-            version,
-            weights,
-            resources,
-            index,
-            ids,
-            impacts,
-            id_rank,
-        }
+        Matcher::finish(version, weights, resources, index, impacts)
     }
 
     pub fn version(&self) -> &str {
