@@ -268,7 +268,7 @@ impl Config {
     /// The TLS of `https://` webhooks: the public roots and `webhook_ca`'s certificates, loaded by
     /// `check` (a bad file stops `serve`) and again by `AppState::open`, which keeps it.
     pub fn webhook_tls(&self) -> Result<std::sync::Arc<rustls::ClientConfig>, ConfigError> {
-        crate::push_mail::client_config(self.webhook_ca.as_deref(), "--webhook-ca")
+        crate::tls::public_client_config(self.webhook_ca.as_deref(), "--webhook-ca")
             .map(std::sync::Arc::new)
             .map_err(ConfigError::Tls)
     }

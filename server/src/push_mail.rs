@@ -107,7 +107,10 @@ impl Relay {
             _ => return Err(format!("the SMTP relay needs HOST:PORT: {form}")),
         };
         let tls = if starttls {
-            Some(Arc::new(client_config(ca_file, "--smtp-ca")?))
+            Some(Arc::new(crate::tls::public_client_config(
+                ca_file,
+                "--smtp-ca",
+            )?))
         } else {
             if ca_file.is_some() {
                 return Err(
@@ -188,13 +191,6 @@ impl Relay {
 /// A user or password of the relay's URL, percent-decoded.
 fn percent_decode(text: &str) -> Result<String, String> {
     crate::store::percent_decode(text).map_err(|error| format!("the SMTP relay's login {error}"))
-}
-
-/// TLS with the public roots, and the certificates of `ca_file` when given (errors name it as
-/// `flag`): for the SMTP relay (`--smtp-ca`) and for `https://` webhooks (`--webhook-ca`).
-pub fn client_config(ca_file: Option<&Path>, flag: &str) -> Result<rustls::ClientConfig, String> {
-    let roots = crate::tls::root_store(ca_file, true).map_err(|error| format!("{flag} {error}"))?;
-    crate::tls::client_config(crate::tls::Verify::ChainAndName(roots))
 }
 
 /// The connection to the relay, before and after STARTTLS.

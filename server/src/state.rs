@@ -14,6 +14,7 @@ use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::store::{CatalogUpdate, Change, Store, StoreError};
 use crate::throttle::RateLimiter;
+use crate::worker::lock;
 
 /// Most distinct snapshot queries kept per catalog version.
 const MAX_CACHED_SNAPSHOTS: usize = 256;
@@ -95,7 +96,7 @@ impl Catalog {
 
     /// The cached snapshot for `key`, if built already.
     pub fn cached_snapshot(&self, key: &str) -> Option<Arc<Snapshot>> {
-        self.lock_snapshots().get(key).cloned()
+        lock(&self.snapshots).get(key).cloned()
     }
 
     /// The cached snapshot for `key`, or the one `make` builds (then cached).
@@ -104,22 +105,16 @@ impl Catalog {
         key: &str,
         make: impl FnOnce() -> Result<Snapshot, ApiError>,
     ) -> Result<Arc<Snapshot>, ApiError> {
-        if let Some(found) = self.lock_snapshots().get(key) {
+        if let Some(found) = lock(&self.snapshots).get(key) {
             return Ok(found.clone());
         }
         let snapshot = Arc::new(make()?);
-        let mut snapshots = self.lock_snapshots();
+        let mut snapshots = lock(&self.snapshots);
         if snapshots.len() >= MAX_CACHED_SNAPSHOTS {
             snapshots.clear();
         }
         snapshots.insert(key.to_string(), snapshot.clone());
         Ok(snapshot)
-    }
-
-    fn lock_snapshots(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Snapshot>>> {
-        self.snapshots
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -234,10 +229,7 @@ impl AppState {
         if generation == self.catalog().generation {
             return Ok(false);
         }
-        let _guard = self
-            .write_lock
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _guard = lock(&self.write_lock);
         // A write of this replica held the lock meanwhile: it may have swapped this generation in
         // (its own announcement comes here too), and reading the store again would be waste.
         if generation == self.catalog().generation {
@@ -256,10 +248,7 @@ impl AppState {
         dry_run: bool,
         check: impl Fn(&Catalog) -> Result<(), ApiError>,
     ) -> Result<Arc<Catalog>, ApiError> {
-        let _guard = self
-            .write_lock
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _guard = lock(&self.write_lock);
         // Another replica may have changed the store since this one last looked: the store refuses a
         // change made against an old generation, and the write is redone on the reloaded catalog.
         for _attempt in 0..3 {
@@ -381,13 +370,7 @@ impl AppState {
     }
 }
 
-/// A lock that a panic elsewhere left poisoned is still usable: the analysis is taken or put whole.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
+/// The resources after `change`, sorted by id.
 fn apply_in_memory(current: &Catalog, change: &Change<'_>) -> Result<Vec<Resource>, ApiError> {
     Ok(match change {
         Change::Replace(resources) => {

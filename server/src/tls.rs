@@ -80,6 +80,17 @@ pub fn client_config(verify: Verify) -> Result<rustls::ClientConfig, String> {
     Ok(config.with_no_client_auth())
 }
 
+/// A client that checks the chain and the host name against the public roots and the
+/// certificates of `ca_file` when given (errors name it as `flag`): the SMTP relay (`--smtp-ca`)
+/// and `https://` webhooks (`--webhook-ca`).
+pub fn public_client_config(
+    ca_file: Option<&Path>,
+    flag: &str,
+) -> Result<rustls::ClientConfig, String> {
+    let roots = root_store(ca_file, true).map_err(|error| format!("{flag} {error}"))?;
+    client_config(Verify::ChainAndName(roots))
+}
+
 /// `Verify::Chain`: rustls' own verifier, its one complaint about the host name ignored (it checks
 /// the name only once the chain is valid).
 #[derive(Debug)]
