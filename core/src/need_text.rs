@@ -15,10 +15,8 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use crate::index::{FxMap, FxSet};
+use crate::index::FxMap;
 use crate::model::{Mode, Need};
-use crate::taxonomy::names::short_region_name;
-use crate::taxonomy::taxonomies;
 use crate::text::{is_han, normalize_char};
 
 /// The weight of a term of the form's name (需求名称): the enterprise's own summary of its need.
@@ -278,9 +276,9 @@ pub fn read_need(text: &str) -> NeedText {
             Field::Other => weights[value_start..value_end].fill(-1.0),
         }
     }
-    // Talk (whole words of `TALK` in Han runs, where they stand), then places (佛山, 广东省, 禅城区:
-    // where the need is, which its region says, not what it is about). Each only where something
-    // of the need is left without it: a need that is only a place (江西) is about that place.
+    // Talk: whole words of `TALK` in Han runs, where they stand, only where something of the need
+    // is left without them (a need that is only talk, 专家, is about it). Places stay evidence: a
+    // Yunnan earthquake bureau is served best by a study of Yunnan's earthquakes.
     let before_talk = weights.clone();
     let talk = talk_by_first();
     let mut offset = 0;
@@ -304,46 +302,6 @@ pub fn read_need(text: &str) -> NeedText {
     if !has_evidence(text, &weights) {
         weights = before_talk;
     }
-    let before_places = weights.clone();
-    let places = place_names();
-    let mut offset = 0;
-    while offset < text.len() {
-        let rest = &text[offset..];
-        let Some(c) = rest.chars().next() else { break };
-        let lengths = if is_han(c) {
-            places.lengths.get(&c).copied().unwrap_or(0)
-        } else {
-            0
-        };
-        if lengths != 0 {
-            // The ends of the rest's first 1..=MAX_PLACE_CHARS characters; the longest name of two
-            // characters or more first, looked up only at the lengths some name starting with `c` has.
-            let mut ends = [0usize; MAX_PLACE_CHARS];
-            let mut count = 0;
-            for (at, c) in rest.char_indices().take(MAX_PLACE_CHARS) {
-                ends[count] = at + c.len_utf8();
-                count += 1;
-            }
-            let longest = (2..=count)
-                .rev()
-                .filter(|&chars| lengths & (1 << (chars - 1)) != 0)
-                .map(|chars| ends[chars - 1])
-                .find(|&end| places.names.contains(&rest[..end]));
-            if let Some(end) = longest {
-                for weight in &mut weights[offset..offset + end] {
-                    if *weight > 0.0 {
-                        *weight = 0.0;
-                    }
-                }
-                offset += end;
-                continue;
-            }
-        }
-        offset += c.len_utf8();
-    }
-    if !has_evidence(text, &weights) {
-        weights = before_places;
-    }
     need.weights = weights;
     need
 }
@@ -352,48 +310,6 @@ pub fn read_need(text: &str) -> NeedText {
 fn has_evidence(text: &str, weights: &[f32]) -> bool {
     text.char_indices()
         .any(|(offset, c)| c.is_alphanumeric() && weights[offset] > 0.0)
-}
-
-/// Longest place name looked for, in characters.
-const MAX_PLACE_CHARS: usize = 12;
-
-/// The names a need's text may give its place by (`place_names`), and per character some name
-/// starts with, the lengths in characters of such names up to `MAX_PLACE_CHARS` (bit `n - 1` for
-/// `n`): most characters of a need start no name, and a name is looked up only at a length one has.
-struct PlaceNames {
-    names: FxSet<String>,
-    lengths: FxMap<char, u32>,
-}
-
-/// The names a need's text may give its place by: every province and prefecture-level city as
-/// named and in short (广东, 佛山), and every county-level name as named (禅城区, 沛县). A county's short
-/// name is left out: many are words (通道, 矿区 is 阳泉市矿区).
-fn place_names() -> &'static PlaceNames {
-    static NAMES: OnceLock<PlaceNames> = OnceLock::new();
-    NAMES.get_or_init(|| {
-        let mut places = PlaceNames {
-            names: FxSet::default(),
-            lengths: FxMap::default(),
-        };
-        let mut add = |name: String| {
-            let chars = name.chars().count();
-            if let Some(first) = name.chars().next().filter(|_| chars <= MAX_PLACE_CHARS) {
-                *places.lengths.entry(first).or_insert(0) |= 1 << (chars - 1);
-            }
-            places.names.insert(name);
-        };
-        for node in taxonomies().regions.nodes() {
-            if node.name.chars().count() >= 2 {
-                add(node.name.clone());
-            }
-            if node.level <= 2 {
-                if let Some(short) = short_region_name(&node.name) {
-                    add(short.to_string());
-                }
-            }
-        }
-        places
-    })
 }
 
 /// The words of `TALK` by their first character, each list in `TALK`'s order (so the longest
@@ -455,20 +371,22 @@ mod tests {
     }
 
     #[test]
-    fn places_are_structure() {
+    fn places_are_evidence() {
+        // Where the need is often says what serves it (云南 for an earthquake bureau's need): a place
+        // weighs as the problem does, beside talk that weighs nothing.
         let text = "我们在江西赣州承包了红土坡地，广东省佛山市禅城区的陶瓷厂";
-        for place in ["江西", "赣州", "广东省", "佛山市", "禅城区"] {
-            assert_eq!(weight_of(text, place), 0.0, "{place}");
+        for place in ["江西", "赣州", "广东省", "佛山市", "禅城区", "红土", "陶瓷"]
+        {
+            assert_eq!(weight_of(text, place), 1.0, "{place}");
         }
-        assert_eq!(weight_of(text, "红土"), 1.0);
-        assert_eq!(weight_of(text, "陶瓷"), 1.0);
+        assert_eq!(weight_of(text, "我们"), 0.0);
     }
 
     #[test]
-    fn a_need_that_is_only_a_place_or_talk_keeps_it() {
-        assert_eq!(weight_of("江西", "江西"), 1.0);
-        assert_eq!(weight_of("江西 专家", "江西"), 1.0);
+    fn a_need_that_is_only_talk_keeps_it() {
         assert_eq!(weight_of("专家", "专家"), 1.0);
+        assert_eq!(weight_of("江西 专家", "专家"), 0.0);
+        assert_eq!(weight_of("江西 专家", "江西"), 1.0);
     }
 
     #[test]

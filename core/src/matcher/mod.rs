@@ -373,14 +373,14 @@ impl Matcher {
         // fit means the same for every need; the related keywords, like the discipline prior, are
         // a share of the best text matches' votes.
         let mut query = query;
+        let mut related_scale: f64 = 0.0;
         for candidate in &mut candidates {
             candidate.keyword_raw = self.keyword_value(&query, candidate);
-            candidate.related_raw = self.related_value(&related, candidate.doc);
+            let value = self.related_value(&related, candidate.doc);
+            related_scale = related_scale.max(value.vote);
+            candidate.related_raw = value.keyed;
         }
-        query.related_scale = candidates
-            .iter()
-            .map(|candidate| candidate.related_raw)
-            .fold(0.0, f64::max);
+        query.related_scale = related_scale;
         let scored: Vec<(f64, u32, Scores)> = candidates
             .iter()
             .map(|candidate| {
