@@ -140,8 +140,8 @@ impl Band {
     /// The lowest fit of each band, best first.
     pub const EDGES: [(Band, f64); 3] = [
         (Band::Strong, 0.35),
-        (Band::Possible, 0.25),
-        (Band::Weak, 0.17),
+        (Band::Possible, 0.28),
+        (Band::Weak, 0.21),
     ];
 
     /// The band a fit falls in.

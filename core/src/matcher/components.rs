@@ -3,17 +3,18 @@
 
 use crate::matcher::feedback::Prior;
 use crate::matcher::query::Query;
-use crate::matcher::retrieval::Candidate;
+use crate::matcher::retrieval::{Candidate, SHORT_NEED_WORDS};
 use crate::matcher::Matcher;
 use crate::model::Need;
 use crate::score::{Band, Component, MatchResult, Weights};
 use crate::taxonomy::taxonomies;
 
 /// Text evidence (the field-weighted BM25 of the need's terms, times their coverage, as a share
-/// of the need's term weight) at which the text component is one half: `x / (x + TEXT_HALF)`. A
-/// resource holding every term of a need once in its summary has about 0.3; the best match of an
-/// enterprise's need about 0.1; one sharing a few words 0.01.
-const TEXT_HALF: f64 = 0.2;
+/// of the need's term weight, credited for the need's length: `text_value`) at which the text
+/// component is one half: `x / (x + TEXT_HALF)`. A resource holding every term of a short need
+/// once in its summary has about 0.3; the best match of an enterprise's need about 0.2; one
+/// sharing a few words 0.02.
+const TEXT_HALF: f64 = 0.3;
 /// The share of the need's text weight held by key phrases a resource lists (weighted by their
 /// keyness) at which the keyword component is one half.
 const KEYWORD_HALF: f64 = 0.02;
@@ -267,9 +268,18 @@ impl Matcher {
 
 /// The text component of a resource with this text evidence (`None` for a need of no weight);
 /// more evidence never gives less.
+///
+/// A need of more than a few words holds more than any one resource answers (the asker's setting,
+/// goals, constraints), so its evidence counts `sqrt(length / SHORT_NEED_WORDS)` times, its length
+/// being its pairs and words whether the catalog has them or not: the best answers to a long need
+/// and to a short one then have closer text values, and the fit means more nearly the same for
+/// both. Eval-dev, with `TEXT_HALF` from 0.2 to 0.3: answerable AUC 0.890 → 0.918, need and
+/// need-best nDCG@10 0.8849 → 0.8854 and 0.9272 → 0.9279; generated 20,000 catalog 0.9772 →
+/// 0.9696. (`sqrt` is correctly rounded everywhere, as `powf` is not.)
 pub(crate) fn text_value(query: &Query, text_raw: f64) -> Option<f64> {
     (query.total_weight > 0.0).then(|| {
-        let evidence = text_raw / query.total_weight;
+        let credit = (query.length.max(SHORT_NEED_WORDS) / SHORT_NEED_WORDS).sqrt();
+        let evidence = text_raw / query.total_weight * credit;
         evidence / (evidence + TEXT_HALF)
     })
 }

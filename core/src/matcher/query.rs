@@ -23,6 +23,12 @@ pub(crate) struct Query {
     /// The related-keyword votes that count as full agreement: the best candidate's (0: none
     /// applies). A share of the best text matches' votes, as the discipline prior is.
     pub(crate) related_scale: f64,
+    /// How many of the need's terms find resources themselves (pairs and words, not the characters
+    /// of pairs), for `short_share`.
+    pub(crate) words: f64,
+    /// How many pairs and words of weight the need has, whether the catalog has them or not: its
+    /// length, for `text_value`.
+    pub(crate) length: f64,
 }
 
 pub(crate) struct QueryTerm {
@@ -64,18 +70,28 @@ impl Matcher {
     pub(crate) fn analyze(&self, need: &Need) -> Query {
         let n_docs = self.index.n_docs as f64;
         // Each term with the largest weight its occurrences have in the need (`need_text`): a
-        // form's labels and budget and the talk about the asker weigh nothing, its name more. A
-        // keyword the need states is evidence as it stands.
+        // form's labels and budget and the talk about the asker weigh nothing, its name more;
+        // times `1 + ln n` for a term the need says n times, as what a need repeats is what it is
+        // about (除磷 three times in a phosphorus-removal need; eval-dev need nDCG@10 0.8854 →
+        // 0.8901, topic 0.3260 → 0.3316, field 0.3660 → 0.3724). A keyword the need states is
+        // evidence as it stands.
         let need_text = matching_text(need);
         let read = read_need(&need_text);
+        // Per term its largest weight, and how many times the need says it with some weight (in a
+        // map of the same type: the widget carries one copy of its code).
         let mut counts: BTreeMap<Term, f64> = BTreeMap::new();
+        let mut times: BTreeMap<Term, f64> = BTreeMap::new();
         for_each_token(&need_text, |term, start, end| {
             let weight = read.weight(start, end);
             if weight > 0.0 {
+                *times.entry(term.clone()).or_insert(0.0) += 1.0;
                 let entry = counts.entry(term).or_insert(0.0);
                 *entry = entry.max(weight);
             }
         });
+        for ((_, weight), (_, &said)) in counts.iter_mut().zip(&times) {
+            *weight *= 1.0 + ln(said);
+        }
         for keyword in &need.keywords {
             for_each_token(keyword, |term, _, _| {
                 let entry = counts.entry(term).or_insert(0.0);
@@ -277,7 +293,10 @@ impl Matcher {
                 ends,
             });
         }
+        let words = terms.iter().filter(|term| !term.refines).count() as f64;
         Query {
+            words,
+            length: counts.len() as f64,
             terms,
             total_weight,
             phrases,

@@ -47,7 +47,7 @@ const MIN_CANDIDATES: usize = 200;
 /// Needs of at most this many terms (pairs and words) weigh coverage as its 1.5th power, of at
 /// least `LONG_NEED_WORDS` as its square root (`text_candidates`). Eval-dev, from a plain share:
 /// kw2 (two keywords) 0.9296 → 0.9311 nDCG@10, topic 0.3643 → 0.3706, field 0.3806 → 0.3904.
-const SHORT_NEED_WORDS: f64 = 8.0;
+pub(crate) const SHORT_NEED_WORDS: f64 = 8.0;
 const LONG_NEED_WORDS: f64 = 32.0;
 
 impl Matcher {
@@ -202,8 +202,7 @@ impl Matcher {
 /// (no resource holds most of its words, and those it holds are not all of one weight); in
 /// between, a blend. The share of the 1.5th power.
 pub(crate) fn short_share(query: &Query) -> f64 {
-    let words = query.terms.iter().filter(|term| !term.refines).count() as f64;
-    ((LONG_NEED_WORDS - words) / (LONG_NEED_WORDS - SHORT_NEED_WORDS)).clamp(0.0, 1.0)
+    ((LONG_NEED_WORDS - query.words) / (LONG_NEED_WORDS - SHORT_NEED_WORDS)).clamp(0.0, 1.0)
 }
 
 /// A resource's text evidence from its sums over the need's terms (`text`: weight times impact;

@@ -316,7 +316,7 @@ fn a_related_keyword_counts_by_how_key_a_phrase_it_is() {
     );
     let related = |id: &str| component(result(&results, id), "related");
     let ratio = related("rm") / related("rb");
-    let expected = ((4.0 / 9.0) / (1.0 / 2.0) as f64).sqrt();
+    let expected: f64 = ((4.0 / 9.0) / (1.0 / 2.0_f64)).sqrt();
     assert!((ratio - expected).abs() < 1e-12, "{ratio} {expected}");
     // Even the best supported resource's value says how key its keyword is: below 1.
     assert!(related("rb") < 1.0 && related("a1") < 1.0);
@@ -328,10 +328,11 @@ fn keywords_shared_with_the_best_matches_support_a_text_match() {
     // that no other match lists, whose vote is ra's own and counts only a tenth: rb ranks first
     // although ids would break the tie the other way. rc lists what rb lists and matches the need's
     // text better: shared keywords support a text match, and count for more the better it is. a1
-    // and a2 match the text alike; a1 lists 储能安全 as rb and rc do, which they vote for.
+    // and a2 match the text alike; a1 lists 储能安全 as rb and rc do, which they vote for, a2 only a
+    // keyword of its own.
     let results = check(
         r#"{"id":"a1","kind":"achievement","title":"锂电池热失控预警","keywords":["热失控","储能安全"]}
-{"id":"a2","kind":"achievement","title":"锂电池热失控抑制","keywords":["热失控","电池管理"]}
+{"id":"a2","kind":"achievement","title":"锂电池热失控抑制","keywords":["电池管理"]}
 {"id":"ra","kind":"achievement","title":"电池模组温度监测","keywords":["光伏组件"]}
 {"id":"rb","kind":"achievement","title":"电池模组温度监测","keywords":["储能安全"]}
 {"id":"rc","kind":"achievement","title":"锂电池模组温度监测","keywords":["储能安全"]}"#,
@@ -467,4 +468,27 @@ fn a_phrase_the_catalog_seldom_lists_where_it_occurs_counts_little() {
     };
     let ratio = odds(&stated) / odds(&found);
     assert!((ratio - 4.5).abs() < 1e-9, "{ratio}");
+}
+
+#[test]
+fn context_no_resource_holds_costs_a_long_need_less_than_its_share() {
+    // The same resource answers both needs: the short one names the problem, the long one tells it
+    // as an enterprise does, with its setting, costs and hopes, which no resource holds. The
+    // resource's evidence is a smaller share of the long need, which the length credit (the square
+    // root of its length over a short need's) makes up in part: its text value stays well above
+    // what the share alone gives (0.14 without the credit), and a resource sharing only the
+    // setting's words stays far below it.
+    let catalog = r#"{"id":"kiln","kind":"achievement","title":"辊道窑烟气余热回收换热器","summary":"陶瓷辊道窑烟气余热回收利用：换热设备与余热发电。"}
+{"id":"gas","kind":"achievement","title":"天然气管网调度","summary":"城市天然气管网的负荷预测与调度。"}
+{"id":"rice","kind":"achievement","title":"水稻育种","summary":"杂交水稻育种方法。"}"#;
+    let short = check(catalog, r#"{"text":"辊道窑烟气余热回收"}"#, "kiln");
+    let long = check(
+        catalog,
+        r#"{"text":"我们是佛山的建筑陶瓷厂，辊道窑烟气温度高，想做窑炉余热回收利用。每年天然气费用很高，车间夏天很热，老板希望三年内收回投资，需要换热设备和余热发电方面的专家"}"#,
+        "kiln gas",
+    );
+    let text = |result: &MatchResult| component(result, "text");
+    assert!(text(&short[0]) > 0.8, "{}", text(&short[0]));
+    assert!(text(&long[0]) > 0.25, "{}", text(&long[0]));
+    assert!(text(&long[1]) < text(&long[0]) / 4.0, "{}", text(&long[1]));
 }
