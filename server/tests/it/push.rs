@@ -317,7 +317,11 @@ fn every_route_asks_the_right_token() {
     subscribe(&server, &broker, body.clone());
     subscribe(&server, &editor, body.clone());
     let id = created["subscription"]["id"].as_str().unwrap().to_string();
-    assert_eq!(created["subscription"]["min_fit"], 0.35);
+    // The default threshold is the strong band's lowest fit.
+    assert_eq!(
+        created["subscription"]["min_fit"],
+        duijie_core::Band::Strong.min_fit()
+    );
     assert_eq!(created["subscription"]["top"], 10);
     let path = format!("/api/v1/subscriptions/{id}");
     for (method, body) in [
