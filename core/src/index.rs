@@ -801,6 +801,18 @@ impl PhraseTables {
     }
 }
 
+/// Each field's average length over the catalog (at least 1), for BM25F's length normalisation.
+fn average_lengths(lengths: &[Vec<u32>; N_FIELDS], n_docs: usize) -> [f64; N_FIELDS] {
+    std::array::from_fn(|field| {
+        let sum: u64 = lengths[field].iter().map(|&length| u64::from(length)).sum();
+        if n_docs == 0 {
+            1.0
+        } else {
+            (sum as f64 / n_docs as f64).max(1.0)
+        }
+    })
+}
+
 impl Index {
     pub fn build(resources: &[Resource]) -> Index {
         run_ready(Index::build_pausing(resources, &mut no_pause))
@@ -911,14 +923,7 @@ impl Index {
             scatter(doc, &doc_postings);
         }
         drop(cursor);
-        let average_lengths = std::array::from_fn(|field| {
-            let sum: u64 = lengths[field].iter().map(|&length| u64::from(length)).sum();
-            if n_docs == 0 {
-                1.0
-            } else {
-                (sum as f64 / n_docs as f64).max(1.0)
-            }
-        });
+        let average_lengths = average_lengths(&lengths, n_docs);
 
         // Keyword phrases.
         let mut phrases: FxMap<Box<str>, u32> = FxMap::default();
@@ -990,25 +995,21 @@ impl Index {
     }
 
     /// The index from its postings: the field statistics, the keyword phrases and the structured
-    /// codes (what every build computes over the whole catalog). The end of `build_pausing`: its
-    /// pausing loops are written out there again rather than called (a second future nested in the
-    /// widget's build made the wasm widget about 2 KB (gzip) larger and over its budget), the rest
-    /// is shared (`PhraseTables::new`, `Index::from_parts`). The property tests check that the two
-    /// give the same index.
+    /// codes (what every build computes over the whole catalog). The end of `build_pausing`, for the
+    /// builds that never pause (`build_keeping`, `update`): the widget's build writes its pausing
+    /// loops out rather than calling this (a second future nested in it made the wasm widget about
+    /// 2 KB (gzip) larger and over its budget); the rest is shared (`average_lengths`,
+    /// `PhraseTables::new`, `phrase_mentions_of`, `Index::from_parts`). The property tests check
+    /// that the two give the same index.
     /// With `previous` (an index and, per resource, the position of the same resource in it), the
     /// keyword phrases of a resource found there are taken from it rather than normalised again.
-    async fn assemble<P, F>(
+    fn assemble(
         resources: &[Resource],
         common_chars: CharSet,
         terms: TermDict,
         postings: Postings,
         previous: Option<(&Index, &[Option<u32>])>,
-        pause: &mut P,
-    ) -> Index
-    where
-        P: FnMut() -> F,
-        F: Future<Output = ()>,
-    {
+    ) -> Index {
         let n_docs = resources.len();
         let Postings {
             offsets,
@@ -1016,14 +1017,7 @@ impl Index {
             tfs,
             lengths,
         } = postings;
-        let average_lengths = std::array::from_fn(|field| {
-            let sum: u64 = lengths[field].iter().map(|&length| u64::from(length)).sum();
-            if n_docs == 0 {
-                1.0
-            } else {
-                (sum as f64 / n_docs as f64).max(1.0)
-            }
-        });
+        let average_lengths = average_lengths(&lengths, n_docs);
 
         // Keyword phrases, numbered first met first.
         let PhraseLists {
@@ -1036,32 +1030,20 @@ impl Index {
             None => {
                 let mut lists = PhraseLists::default();
                 for (doc, resource) in resources.iter().enumerate() {
-                    if doc % (16 * RESOURCES_PER_PAUSE) == 0 {
-                        pause().await;
-                    }
                     lists.add(doc, resource, &FxMap::default(), &mut Vec::new());
                 }
                 lists
             }
         };
         let tables = PhraseTables::new(&phrases, phrase_docs, doc_phrase_rows);
-        // A few intersections between pauses: at 100,000 resources all of them take about 90 ms
-        // natively, one main-thread task in a browser otherwise.
-        const PHRASES_PER_PAUSE: usize = 16;
-        let mut phrase_mentions = Vec::with_capacity(tables.keys.len());
-        for (id, key) in tables.keys.iter().enumerate() {
-            if id % PHRASES_PER_PAUSE == 0 {
-                pause().await;
-            }
-            phrase_mentions.push(phrase_mentions_of(
-                key,
-                tables.postings.row(id),
-                &terms,
-                &offsets,
-                &docs,
-                &tfs,
-            ));
-        }
+        let phrase_mentions = tables
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(id, key)| {
+                phrase_mentions_of(key, tables.postings.row(id), &terms, &offsets, &docs, &tfs)
+            })
+            .collect();
         Index::from_parts(
             resources,
             common_chars,
@@ -1352,7 +1334,7 @@ impl Index {
         }
         terms.han.extend(numbering.fresh.han);
         terms.words.extend(numbering.fresh.words);
-        let index = run_ready(Index::assemble(
+        let index = Index::assemble(
             resources,
             common_chars,
             terms,
@@ -1363,8 +1345,7 @@ impl Index {
                 lengths,
             },
             previous.map(|(index, _)| (index, reused)),
-            &mut no_pause,
-        ));
+        );
         let analysis = Analysis {
             doc_terms: rows,
             char_frequency,

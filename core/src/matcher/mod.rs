@@ -209,13 +209,7 @@ impl Matcher {
         weights: Weights,
     ) -> (Matcher, Option<Analysis>) {
         let (index, analysis) = Index::build_keeping(&resources);
-        let matcher = run_ready(Matcher::with_index(
-            version.into(),
-            resources,
-            weights,
-            index,
-            &mut no_pause,
-        ));
+        let matcher = Matcher::with_index(version.into(), resources, weights, index);
         (matcher, analysis)
     }
 
@@ -236,50 +230,30 @@ impl Matcher {
             |id| self.ids.get(id).copied(),
             &resources,
         );
-        let matcher = run_ready(Matcher::with_index(
-            version.into(),
-            resources,
-            weights,
-            index,
-            &mut no_pause,
-        ));
+        let matcher = Matcher::with_index(version.into(), resources, weights, index);
         (matcher, analysis)
     }
 
-    /// The matcher over `index`, the index of `resources`: the end of `build_pausing`. Its pausing
-    /// loop is written out there again rather than called, because a second future nested in the
-    /// widget's build made the wasm widget about 2 KB (gzip) larger and over its budget; the rest
-    /// is shared (`field_norms`, `impact`, `Matcher::finish`).
-    async fn with_index<P, F>(
+    /// The matcher over `index`, the index of `resources`: the end of `build_pausing`, for the
+    /// builds that never pause (`new_updatable`, `update`). The widget's build writes its pausing
+    /// loop out rather than calling this (a second future nested in it made the wasm widget about
+    /// 2 KB (gzip) larger and over its budget); the rest is shared (`field_norms`, `impact`,
+    /// `Matcher::finish`).
+    fn with_index(
         version: String,
         resources: Vec<Resource>,
         weights: Weights,
         mut index: Index,
-        pause: &mut P,
-    ) -> Matcher
-    where
-        P: FnMut() -> F,
-        F: Future<Output = ()>,
-    {
+    ) -> Matcher {
         let field_norms = field_norms(&index);
         let tfs = std::mem::take(&mut index.tfs);
-        const POSTINGS_PER_PAUSE: usize = 1 << 15;
-        let mut impacts: Vec<f32> = Vec::with_capacity(tfs.len());
-        for (docs, tfs) in index
+        let impacts = index
             .postings
             .items
-            .chunks(POSTINGS_PER_PAUSE)
-            .zip(tfs.chunks(POSTINGS_PER_PAUSE))
-        {
-            impacts.extend(
-                docs.iter()
-                    .zip(tfs)
-                    .map(|(&doc, &tf)| impact(&field_norms[doc as usize], tf)),
-            );
-            pause().await;
-        }
-        drop(tfs);
-        drop(field_norms);
+            .iter()
+            .zip(&tfs)
+            .map(|(&doc, &tf)| impact(&field_norms[doc as usize], tf))
+            .collect();
         Matcher::finish(version, weights, resources, index, impacts)
     }
 
