@@ -1353,6 +1353,14 @@ impl Index {
         (index, analysis)
     }
 
+    /// Whether some resource lists the pair `a b` (normalised characters) as a keyword phrase.
+    pub(crate) fn lists_pair(&self, a: char, b: char) -> bool {
+        let mut key = [0u8; 8];
+        let first = a.encode_utf8(&mut key).len();
+        let second = b.encode_utf8(&mut key[first..]).len();
+        std::str::from_utf8(&key[..first + second]).is_ok_and(|key| self.phrases.contains_key(key))
+    }
+
     /// Where a term's postings are in `postings.items` (and `tfs`).
     pub(crate) fn posting_range(&self, term_id: u32) -> std::ops::Range<usize> {
         let row = term_id as usize;

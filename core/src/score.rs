@@ -139,9 +139,9 @@ pub enum Band {
 impl Band {
     /// The lowest fit of each band, best first.
     pub const EDGES: [(Band, f64); 3] = [
-        (Band::Strong, 0.40),
-        (Band::Possible, 0.31),
-        (Band::Weak, 0.24),
+        (Band::Strong, 0.41),
+        (Band::Possible, 0.32),
+        (Band::Weak, 0.25),
     ];
 
     /// The band a fit falls in.

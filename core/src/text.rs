@@ -41,6 +41,21 @@ pub fn is_han(c: char) -> bool {
         0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0x20000..=0x2fa1f | 0x30000..=0x323af | 0x3007)
 }
 
+/// Particles and conjunctions that join words (的, 和, 与). A pair holding one is most often across
+/// two words (备和 in 设备和余热, 与余 in 换热与余热) unless the catalog lists it as a keyword
+/// phrase (和谐, 在线): such a pair weighs less in a need (`matcher::query`) and does not begin or
+/// end a highlighted word (`matcher::explain`).
+const JOINERS: &[char] = &[
+    '的', '了', '和', '与', '及', '或', '是', '在', '把', '被', '从', '也', '都', '就', '又', '很',
+    '还', '而', '并', '但', '着', '吗', '呢', '吧', '啊', '之', '其', '该', '此', '这', '那', '对',
+    '为',
+];
+
+/// Whether `c` (normalised) is a particle or conjunction that joins words (`JOINERS`).
+pub fn is_joiner(c: char) -> bool {
+    JOINERS.contains(&c)
+}
+
 /// What kind of run a character belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CharClass {

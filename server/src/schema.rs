@@ -338,7 +338,7 @@ pub struct Component {
 }
 
 /// How well a fit says a resource serves the need, the same for every need and catalog: `strong`
-/// (fit ≥ 0.40), `possible` (≥ 0.31), `weak` (≥ 0.24), `none` (below: no match, the nearest at most).
+/// (fit ≥ 0.41), `possible` (≥ 0.32), `weak` (≥ 0.25), `none` (below: no match, the nearest at most).
 #[derive(ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Band {

@@ -75,7 +75,7 @@ export interface MatchResult {
   id: string;
   /** The fit in [0, 1], the same for every need and catalog (see `Band`). */
   score: number;
-  /** strong ≥ 0.40, possible ≥ 0.31, weak ≥ 0.24, none below: the bands every answer shares. */
+  /** strong ≥ 0.41, possible ≥ 0.32, weak ≥ 0.25, none below: the bands every answer shares. */
   band: "strong" | "possible" | "weak" | "none";
   components: Component[];
   matched: Matched[];

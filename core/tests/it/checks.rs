@@ -492,3 +492,34 @@ fn context_no_resource_holds_costs_a_long_need_less_than_its_share() {
     assert!(text(&long[0]) > 0.25, "{}", text(&long[0]));
     assert!(text(&long[1]) < text(&long[0]) / 4.0, "{}", text(&long[1]));
 }
+
+#[test]
+fn a_pair_across_two_words_weighs_less_than_a_word() {
+    // 备和 in 设备和余热 is across 设备 and 余热: a resource sharing only that pair (储备和平) is
+    // a worse match than one sharing the word 余热 (余热锅炉), though both pairs are as rare.
+    let results = check(
+        r#"{"id":"a-across","kind":"achievement","title":"储备和平"}
+{"id":"b-word","kind":"achievement","title":"余热锅炉"}"#,
+        r#"{"text":"设备和余热"}"#,
+        "b-word a-across",
+    );
+    assert!(
+        component(result(&results, "a-across"), "text")
+            < component(result(&results, "b-word"), "text")
+    );
+}
+
+#[test]
+fn a_pair_with_a_particle_the_catalog_lists_is_a_word() {
+    // 和谐 holds the particle 和, but the catalog lists it as a keyword: it weighs as a word.
+    let results = check(
+        r#"{"id":"a-listed","kind":"achievement","title":"和谐社区","keywords":["和谐"]}
+{"id":"b-word","kind":"achievement","title":"社区养老","keywords":["养老"]}"#,
+        r#"{"text":"和谐养老"}"#,
+        "a-listed b-word",
+    );
+    assert_eq!(
+        component(result(&results, "a-listed"), "text"),
+        component(result(&results, "b-word"), "text")
+    );
+}

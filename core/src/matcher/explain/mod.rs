@@ -14,7 +14,7 @@ use crate::matcher::Matcher;
 use crate::model::{Need, Resource};
 use crate::score::{MatchResult, Matched};
 use crate::text::{
-    for_each_highlight_term, han_key_chars, is_han, normalize, normalize_char,
+    for_each_highlight_term, han_key_chars, is_han, is_joiner, normalize, normalize_char,
     utf16_spans_with_ranges, Term,
 };
 
@@ -110,15 +110,6 @@ impl Matcher {
     }
 }
 
-/// Particles and conjunctions that join words (的, 和, 与): a run of the need's pairs that begins
-/// or ends with one holds a pair across two words (备和 in 设备和余热), unless the catalog lists
-/// that pair as a keyword phrase (和谐, 在线).
-const JOINERS: &[char] = &[
-    '的', '了', '和', '与', '及', '或', '是', '在', '把', '被', '从', '也', '都', '就', '又', '很',
-    '还', '而', '并', '但', '着', '吗', '呢', '吧', '啊', '之', '其', '该', '此', '这', '那', '对',
-    '为',
-];
-
 impl Matcher {
     /// `ranges` (byte ranges of the need's terms found in `text`) as words of the need: runs of
     /// adjacent terms, without a joining particle at either end, of two characters or more unless
@@ -137,20 +128,18 @@ impl Matcher {
             let run = &text[start..end];
             let chars: Vec<char> = run.chars().collect();
             if chars.len() >= 2 {
-                let pair = |a: char, b: char| -> bool {
-                    let key: String = [a, b].iter().map(|&c| normalize_char(c)).collect();
-                    self.index.phrases.contains_key(key.as_str())
-                };
+                let pair =
+                    |a: char, b: char| self.index.lists_pair(normalize_char(a), normalize_char(b));
                 let (mut first, mut last) = (0, chars.len() - 1);
                 while last > first
-                    && JOINERS.contains(&chars[first])
+                    && is_joiner(normalize_char(chars[first]))
                     && !pair(chars[first], chars[first + 1])
                 {
                     start += chars[first].len_utf8();
                     first += 1;
                 }
                 while last > first
-                    && JOINERS.contains(&chars[last])
+                    && is_joiner(normalize_char(chars[last]))
                     && !pair(chars[last - 1], chars[last])
                 {
                     end -= chars[last].len_utf8();
