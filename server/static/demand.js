@@ -294,7 +294,7 @@ function drawResource(answer) {
     [t("need"), t("enterprise"), t("fit"), t("band"), t("rank")],
     answer.items.map((item) => [
       item.need.title || item.need.text.slice(0, 40) || item.need.id, item.need.organization || t("none"),
-      Math.round(item.score * 100), BANDS[lang][item.band] ?? item.band, item.rank,
+      Math.floor(item.score * 100 + 1e-9), BANDS[lang][item.band] ?? item.band, item.rank,
     ]), [1]);
   setResourceStatus(answer.total === 0 ? t("resource_none") : t("resource_loaded")(answer.total, answer.items.length));
 }

@@ -120,7 +120,7 @@ test('the demand dashboard draws coverage by province, industry and theme from t
   const best = reverse.items[0];
   const bestCells = await resourceRows.first().locator('td').allTextContents();
   assert.deepEqual(bestCells, [
-    best.need.title, best.need.organization, String(Math.round(best.score * 100)),
+    best.need.title, best.need.organization, String(Math.floor(best.score * 100 + 1e-9)),
     { strong: '高度匹配', possible: '可能匹配', weak: '弱相关', none: '不匹配' }[best.band], String(best.rank),
   ]);
   await page.fill('#resource-id', 'no-such-resource');

@@ -666,10 +666,13 @@ pub fn picker_disciplines() -> Vec<&'static Node> {
         .collect()
 }
 
-/// The fit as the result cards show it, 0–100 (a score of 0.327 is `33`); the shortlist's CSV
-/// writes the same number.
+/// The fit as the result cards show it, 0–100, rounded down (a score of 0.327 is `32`) so that a
+/// shown fit is never a higher band's edge (`Band::EDGES` are whole percents: 0.3165 is weak, and
+/// reads 31, not 32, the possible band's edge); the shortlist's CSV and the demand page
+/// (`server/static/demand.js`) write the same number.
 pub fn fit_percent(score: f64) -> String {
-    format!("{:.0}", score * 100.0)
+    // The tiny addend keeps an edge itself whole: 0.41 × 100 is 40.999… in floating point.
+    format!("{:.0}", (score * 100.0 + 1e-9).floor())
 }
 
 /// A region's full name, province first: 广东省·深圳市·南山区. Unknown codes are shown as they are.
@@ -867,8 +870,10 @@ mod tests {
             score: 0.327,
         };
         let csv = shortlist_csv(&[item], Lang::Zh);
-        assert!(csv.ends_with(",33\r\n"), "{csv}");
-        assert_eq!(fit_percent(0.327), "33");
+        assert!(csv.ends_with(",32\r\n"), "{csv}");
+        assert_eq!(fit_percent(0.327), "32");
+        assert_eq!(fit_percent(0.3199), "31");
+        assert_eq!(fit_percent(0.41), "41");
         assert_eq!(fit_percent(1.0), "100");
     }
 
