@@ -152,6 +152,15 @@ impl Band {
             .map_or(Band::None, |(band, _)| *band)
     }
 
+    /// A fit as people read it, 0–100, rounded down, so that a shown fit is never a higher band's
+    /// edge (the edges are whole percents: 0.3165 is weak and reads 31, not the possible band's
+    /// 32). The widget, the push feed and e-mail, and the fair agendas show it; the demand page
+    /// (`server/static/demand.js`) computes the same in JavaScript.
+    pub fn percent(fit: f64) -> u32 {
+        // The tiny addend keeps an edge itself whole: 0.41 × 100 is 40.999… in floating point.
+        (fit * 100.0 + 1e-9).floor().clamp(0.0, 100.0) as u32
+    }
+
     /// The lowest fit of this band (0 for `None`).
     pub fn min_fit(self) -> f64 {
         Band::EDGES

@@ -876,8 +876,8 @@ pub fn atom_feed(
         let _ = writeln!(out, "    <link href=\"{}\"/>", escape(&link));
         let _ = writeln!(
             out,
-            "    <content type=\"text\">匹配度 {:.0}%（{}）。{}</content>",
-            fit * 100.0,
+            "    <content type=\"text\">匹配度 {}%（{}）。{}</content>",
+            duijie_core::Band::percent(fit),
             if item["change"] == "updated" {
                 "更新"
             } else {

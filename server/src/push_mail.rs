@@ -361,9 +361,9 @@ pub fn digest(need_title: &str, delivery: &DueDelivery, base: &str, unsubscribe:
             "新增"
         };
         body.push_str(&format!(
-            "{}. {title}（{change}）\r\n   匹配度：{:.0}%\r\n",
+            "{}. {title}（{change}）\r\n   匹配度：{}%\r\n",
             n + 1,
-            item["fit"].as_f64().unwrap_or(0.0) * 100.0
+            duijie_core::Band::percent(item["fit"].as_f64().unwrap_or(0.0))
         ));
         for reason in item["reasons"].as_array().into_iter().flatten() {
             if let Some(zh) = reason["zh"].as_str() {

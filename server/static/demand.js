@@ -287,8 +287,9 @@ function setResourceStatus(text, isError) {
   status.className = isError ? "error" : "";
 }
 
-// A resource's needs: each with its enterprise, the pair's fit (0–100, as the widget shows it) and
-// band, and the resource's rank in the need's own results.
+// A resource's needs: each with its enterprise, the pair's fit (0–100 rounded down, as the widget
+// shows it: Band::percent in core/src/score.rs) and band, and the resource's rank in the need's own
+// results.
 function drawResource(answer) {
   fillTable($("resource-table"),
     [t("need"), t("enterprise"), t("fit"), t("band"), t("rank")],

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use duijie_core::spreadsheet::escape_cell;
 use duijie_core::taxonomy::{taxonomies, Node};
-use duijie_core::{Filters, Kind, Matcher, Mode, Need};
+use duijie_core::{Band, Filters, Kind, Matcher, Mode, Need};
 use serde::{Deserialize, Serialize};
 use yew::Reducible;
 
@@ -666,13 +666,10 @@ pub fn picker_disciplines() -> Vec<&'static Node> {
         .collect()
 }
 
-/// The fit as the result cards show it, 0–100, rounded down (a score of 0.327 is `32`) so that a
-/// shown fit is never a higher band's edge (`Band::EDGES` are whole percents: 0.3165 is weak, and
-/// reads 31, not 32, the possible band's edge); the shortlist's CSV and the demand page
-/// (`server/static/demand.js`) write the same number.
+/// The fit as the result cards show it, 0–100 (`Band::percent`: a score of 0.327 is `32`); the
+/// shortlist's CSV writes the same number.
 pub fn fit_percent(score: f64) -> String {
-    // The tiny addend keeps an edge itself whole: 0.41 × 100 is 40.999… in floating point.
-    format!("{:.0}", (score * 100.0 + 1e-9).floor())
+    Band::percent(score).to_string()
 }
 
 /// A region's full name, province first: 广东省·深圳市·南山区. Unknown codes are shown as they are.

@@ -273,9 +273,9 @@ pub fn agenda_ics(
             format!(
                 "DESCRIPTION:{}",
                 escape_text(&format!(
-                    "{}\n需求：{topic}\n匹配度：{:.0}%",
+                    "{}\n需求：{topic}\n匹配度：{}%",
                     settings.name,
-                    request.fit * 100.0
+                    duijie_core::Band::percent(request.fit)
                 ))
             ),
             format!("STATUS:{status}"),
