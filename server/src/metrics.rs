@@ -11,6 +11,17 @@ const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
 
+/// The methods the metrics name; any other is counted as `other`.
+const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/// The label of a request's method: itself if it is one of `METHODS`, else `other`.
+fn method_label(method: &str) -> &'static str {
+    METHODS
+        .into_iter()
+        .find(|known| *known == method)
+        .unwrap_or("other")
+}
+
 #[derive(Default)]
 pub struct Metrics {
     inner: Mutex<Inner>,
@@ -25,6 +36,9 @@ struct Inner {
 }
 
 impl Metrics {
+    /// Counts one request. The method is a label of a closed list (`method_label`), as the route
+    /// is (`unmatched` for a path no route has): HTTP lets a client send any token as a method, and
+    /// each new one kept as written was a counter kept for ever.
     pub fn record(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         let mut inner = self
             .inner
@@ -32,7 +46,7 @@ impl Metrics {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         *inner
             .requests
-            .entry((method.to_string(), route.to_string(), status))
+            .entry((method_label(method).to_string(), route.to_string(), status))
             .or_default() += 1;
         let seconds = elapsed.as_secs_f64();
         let entry = inner.latency.entry(route.to_string()).or_default();

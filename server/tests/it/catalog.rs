@@ -184,6 +184,22 @@ fn metrics_and_security_headers() {
     );
     assert!(text.contains("duijie_http_request_duration_seconds_bucket"));
     assert!(text.contains("duijie_catalog_resources 0"));
+    // A method of the client's making is counted as `other`, not kept as written: each new one
+    // was a counter kept for ever, memory any client could fill without a token.
+    for made_up in ["M1235815988", "M2730391904"] {
+        assert_eq!(
+            server.request(made_up, "/healthz", None, &[], None).status,
+            405
+        );
+    }
+    let text = server.get("/metrics").text();
+    assert!(!text.contains("M1235815988"), "{text}");
+    assert!(
+        text.contains(
+            "duijie_http_requests_total{method=\"other\",route=\"/healthz\",status=\"405\"} 2"
+        ),
+        "{text}"
+    );
     assert!(text.contains("duijie_catalog_info{version=\"c-"));
     for path in ["/healthz", "/api/v1/resources/missing", "/nowhere", "/"] {
         let reply = server.get(path);
