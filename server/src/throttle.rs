@@ -47,9 +47,16 @@ impl RateLimiter {
 
     /// Takes a token for `ip`; `Err(seconds)` until one is there when the bucket is empty.
     pub fn take(&self, ip: IpAddr) -> Result<(), u64> {
-        self.with_bucket(ip, |bucket| {
-            if bucket.tokens >= 1.0 {
-                bucket.tokens -= 1.0;
+        self.take_many(ip, 1)
+    }
+
+    /// Takes `count` tokens for `ip` at once, for a request that does the work of `count` (never
+    /// more than the burst, which a bucket can hold); `Err(seconds)` until they are there.
+    pub fn take_many(&self, ip: IpAddr, count: usize) -> Result<(), u64> {
+        let cost = (count.max(1) as f64).min(self.burst);
+        self.with_bucket(ip, cost, |bucket| {
+            if bucket.tokens >= cost {
+                bucket.tokens -= cost;
                 true
             } else {
                 false
@@ -59,12 +66,15 @@ impl RateLimiter {
 
     /// Whether `ip` has a token left, without taking it.
     pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
-        self.with_bucket(ip, |bucket| bucket.tokens >= 1.0)
+        self.with_bucket(ip, 1.0, |bucket| bucket.tokens >= 1.0)
     }
 
+    /// Refills `ip`'s bucket and lets `use_bucket` take from it; `Err(seconds)` until `needed`
+    /// tokens are there when it refuses.
     fn with_bucket(
         &self,
         ip: IpAddr,
+        needed: f64,
         use_bucket: impl FnOnce(&mut Bucket) -> bool,
     ) -> Result<(), u64> {
         let now = Instant::now();
@@ -89,7 +99,7 @@ impl RateLimiter {
         if use_bucket(bucket) {
             Ok(())
         } else {
-            let wait = (1.0 - bucket.tokens) / self.per_second;
+            let wait = (needed - bucket.tokens) / self.per_second;
             Err(wait.ceil().max(1.0) as u64)
         }
     }

@@ -768,9 +768,14 @@ pub async fn matches(
 
 /// One request's share of the per-client match allowance (`match_rate`).
 pub(crate) fn take_match(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    take_matches(crate::throttle::client_ip(request), state, 1)
+}
+
+/// The share of the per-client match allowance of a request that runs `count` matches.
+fn take_matches(ip: std::net::IpAddr, state: &AppState, count: usize) -> Result<(), ApiError> {
     if let Some(limiter) = &state.match_limiter {
         limiter
-            .take(crate::throttle::client_ip(request))
+            .take_many(ip, count)
             .map_err(|retry_after| ApiError::RateLimited {
                 message: "too many match requests from this address".to_string(),
                 retry_after,
@@ -819,9 +824,9 @@ pub async fn resource_needs(
     if state.catalog().get(&resource_id).is_none() {
         return Err(ApiError::no_resource(&resource_id));
     }
-    take_match(&request, &state)?;
     let demand = state.demand.current();
     let fits = state.demand.status();
+    let client = crate::throttle::client_ip(&request);
     let body = web::block(move || {
         let list: Vec<&crate::demand::Reverse> = match demand.catalog.position(&resource_id) {
             Some(position) => demand
@@ -831,6 +836,9 @@ pub async fn resource_needs(
                 .collect(),
             None => Vec::new(),
         };
+        // Each item on the page is explained by matching its need again (`explain`): the page
+        // costs as many matches as it holds, and takes as many from the allowance.
+        take_matches(client, &state, list.len().saturating_sub(offset).min(limit))?;
         let items = list
             .iter()
             .skip(offset)
