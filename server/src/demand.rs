@@ -450,17 +450,26 @@ impl Viewer {
         }
     }
 
-    /// Reading one need by id: 401 for a members' need without a token, 403 for an enterprise and
-    /// another's need.
+    /// Reading one need by id. A members' need that the viewer may not read answers as a missing
+    /// one (`no_need`), without a token or for another organisation's enterprise: 401 or 403 there
+    /// told an outsider that the need exists, and ids made from an organisation and a title can
+    /// be computed. An enterprise reading another's public need, which anyone may list, is 403.
     pub fn may_read(&self, need: &NeedRecord) -> Result<(), ApiError> {
+        let public = need.visibility == duijie_core::model::Visibility::Public;
         match self {
-            Viewer::Anonymous if !self.sees(need) => Err(ApiError::Unauthorized),
+            Viewer::Anonymous if !public => Err(no_need(&need.id)),
+            Viewer::Enterprise(_) if !self.owns(need) && !public => Err(no_need(&need.id)),
             Viewer::Enterprise(_) if !self.owns(need) => {
                 Err(ApiError::Forbidden("enterprise".to_string()))
             }
             _ => Ok(()),
         }
     }
+}
+
+/// The answer for a need id with no need the caller may read: 404.
+pub fn no_need(id: &str) -> ApiError {
+    ApiError::NotFound(format!("no need with id '{id}'"))
 }
 
 /// The demand side of a running service: the current `Demand`, writes, and the background worker

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 
 use crate::answer::{match_answer, MatchAnswer};
 use crate::auth::{caller, optional_caller, Scope};
-use crate::demand::{stamped, Demand, FitsStatus, Viewer};
+use crate::demand::{no_need, stamped, Demand, FitsStatus, Viewer};
 use crate::error::{ApiError, Code};
 use crate::import::{checked, decode_records, Record};
 use crate::routes::catalog::{import_request, refusal_to_error, ImportMode, ImportRequest};
@@ -272,9 +272,11 @@ fn statuses_from(
 
 /// One stored need.
 ///
-/// A public need for anyone (without `contact`); a members' need needs a broker, editor or admin
-/// token (401 without a token); an enterprise token reads only its organisation's needs (403 for
-/// another's). `contact` for an editor, an admin or the owning enterprise.
+/// A public need for anyone (without `contact`); a members' need for a broker, editor or admin
+/// token, and for the owning enterprise's: to anyone else it is 404, as a need that does not
+/// exist, so that outsiders cannot learn which members' needs there are. An enterprise token reads
+/// only its organisation's needs (403 for another's public need). `contact` for an editor, an
+/// admin or the owning enterprise. 401 is for an unknown token.
 #[utoipa::path(
     get,
     path = "/api/v1/needs/{id}",
@@ -304,10 +306,6 @@ fn readable<'a>(demand: &'a Demand, id: &str, viewer: &Viewer) -> Result<&'a Nee
     let entry = demand.get(id).ok_or_else(|| no_need(id))?;
     viewer.may_read(&entry.need)?;
     Ok(&entry.need)
-}
-
-fn no_need(id: &str) -> ApiError {
-    ApiError::NotFound(format!("no need with id '{id}'"))
 }
 
 /// The caller of a need write: an editor, an admin or an enterprise, and for a create a broker too

@@ -342,7 +342,7 @@ pub async fn create(
         let demand = state.demand.current();
         let entry = demand
             .get(&need_id)
-            .ok_or_else(|| ApiError::NotFound(format!("no need with id '{need_id}'")))?;
+            .ok_or_else(|| crate::demand::no_need(&need_id))?;
         Viewer::of(Some(&who)).may_read(&entry.need)?;
         entry.need.clone()
     };

@@ -652,6 +652,15 @@ fn every_answer_fits_the_document() {
         &json!({"title": "x"}),
     );
     contract.call("GET", one, "/api/v1/needs/n-1", Some(&other), None);
+    // An unknown token (401); another enterprise's public need (403: anyone may list it, but an
+    // enterprise reads only its own).
+    contract.call("GET", one, "/api/v1/needs/n-1", Some("0000"), None);
+    let mut public = need.clone();
+    public["id"] = json!("n-public");
+    public["visibility"] = json!("public");
+    let reply = contract.json("PUT", one, "/api/v1/needs/n-public", Some(&editor), &public);
+    assert!(reply.status < 300, "{}", reply.text());
+    contract.call("GET", one, "/api/v1/needs/n-public", Some(&other), None);
     // Subscriptions of a stored need (push).
     let subscriptions = "/api/v1/subscriptions";
     let webhook =
@@ -782,6 +791,13 @@ fn every_answer_fits_the_document() {
     );
     assert_eq!(reply.status, 200, "{}", reply.text());
     contract.call("GET", forward, "/api/v1/needs/n-1/matches", None, None);
+    contract.call(
+        "GET",
+        forward,
+        "/api/v1/needs/n-1/matches",
+        Some("0000"),
+        None,
+    );
     contract.call(
         "GET",
         forward,

@@ -165,7 +165,8 @@ fn every_need_route_with_each_token() {
     }
 
     // Reading one: public for anyone without contact; members' for a broker, editor, admin or the
-    // owner; an enterprise reads only its own (403).
+    // owner; an enterprise reads only its own (403). A members' need the caller may not read
+    // answers as a missing one (404), so that an outsider cannot tell that it exists.
     let get = |id: &str, token: Option<&str>| {
         server.send("GET", &format!("/api/v1/needs/{id}"), token, None)
     };
@@ -183,12 +184,18 @@ fn every_need_route_with_each_token() {
     }
     assert_eq!(get("n-public", Some(&yi)).status, 403);
     let reply = get("n-members", None);
-    assert_eq!(reply.status, 401, "{}", reply.text());
+    assert_eq!(reply.status, 404, "{}", reply.text());
+    assert_eq!(
+        reply.text(),
+        get("n-missing", None)
+            .text()
+            .replace("n-missing", "n-members")
+    );
     assert!(!reply.text().contains("污水处理"));
     let reply = get("n-members", Some(&broker));
     assert_eq!(reply.status, 200);
     assert!(!has_contact(&reply));
-    assert_eq!(get("n-members", Some(&yi)).status, 403);
+    assert_eq!(get("n-members", Some(&yi)).status, 404);
     assert_eq!(get("n-members", Some(&jia)).status, 200);
     assert_eq!(get("nothing", None).status, 404);
 
@@ -307,8 +314,8 @@ fn every_need_route_with_each_token() {
         )
     };
     assert_eq!(matches("n-public", None).status, 200);
-    assert_eq!(matches("n-members", None).status, 401);
-    assert_eq!(matches("n-members", Some(&yi)).status, 403);
+    assert_eq!(matches("n-members", None).status, 404);
+    assert_eq!(matches("n-members", Some(&yi)).status, 404);
     assert_eq!(matches("n-members", Some(&broker)).status, 200);
     assert_eq!(matches("n-public", Some(&wrong)).status, 401);
     assert_eq!(matches("nothing", None).status, 404);
