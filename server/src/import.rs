@@ -1017,17 +1017,138 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<usize, Refusal> {
             return Err(too_large(&name, declared));
         }
         let budget = limit - total;
-        let inflated = std::io::copy(
-            &mut std::io::Read::take(&mut part, budget + 1),
-            &mut std::io::sink(),
-        )
+        // The parts calamine reads whole before any cell, into objects several times their size:
+        // their elements are counted as they inflate.
+        let eager = EAGER_PARTS
+            .iter()
+            .find(|(part_name, _, _)| name.eq_ignore_ascii_case(part_name));
+        let xml = name.ends_with(".xml") || name.ends_with(".rels");
+        let mut counter = (eager.is_some() || xml)
+            .then(|| Occurrences::new(eager.map_or("<", |(_, pattern, _)| pattern)));
+        let inflated = match &mut counter {
+            Some(counter) => {
+                std::io::copy(&mut std::io::Read::take(&mut part, budget + 1), counter)
+            }
+            None => std::io::copy(
+                &mut std::io::Read::take(&mut part, budget + 1),
+                &mut std::io::sink(),
+            ),
+        }
         .map_err(|error| not_xlsx(format!("{name}: {error}")))?;
         if inflated > budget {
             return Err(too_large(&name, inflated));
         }
+        // Each text or attribute value is read whole, and one of tens of megabytes cost ten
+        // times that; a cell holds at most 32,767 characters in Excel.
+        if let Some(counter) = counter
+            .as_ref()
+            .filter(|counter| counter.longest() > MAX_XML_RUN)
+        {
+            return Err(Refusal::TooLarge {
+                message: format!(
+                    "part {name} of the workbook holds a value of {} bytes or more; the import reads values of at most {MAX_XML_RUN} bytes",
+                    counter.longest()
+                ),
+                limit: MAX_XML_RUN as u64,
+            });
+        }
+        if let (Some((_, pattern, what)), Some(counter)) = (eager, &counter) {
+            let most = if *pattern == "<si" {
+                limits.xlsx_max_cells
+            } else {
+                MAX_EAGER_ELEMENTS
+            };
+            if counter.count > most {
+                return Err(Refusal::TooLarge {
+                    message: format!(
+                        "part {name} of the workbook holds {} {what}; the import reads at most {most}",
+                        counter.count
+                    ),
+                    limit: most as u64,
+                });
+            }
+        }
         total += inflated;
     }
     Ok(total as usize)
+}
+
+/// Parts calamine reads whole before any cell, the element counted in each, and what it is. Their
+/// objects take several times the bytes of their XML (a 555 KB upload of 12 million `<xf/>` took
+/// 2.2 GB): the shared strings are bounded as cells are (`xlsx_max_cells`: each is a cell's text),
+/// the others by `MAX_EAGER_ELEMENTS`.
+const EAGER_PARTS: [(&str, &str, &str); 3] = [
+    ("xl/sharedStrings.xml", "<si", "shared strings"),
+    ("xl/styles.xml", "<", "XML tags"),
+    ("xl/workbook.xml", "<", "XML tags"),
+];
+
+/// Elements of a workbook's styles or of its workbook part: Excel itself keeps at most 64,000
+/// cell formats, each an element or a few.
+const MAX_EAGER_ELEMENTS: usize = 500_000;
+
+/// The longest run of bytes without a `<` in an XML part of a workbook: a text or attribute value
+/// and its tag's name.
+const MAX_XML_RUN: usize = 1 << 20;
+
+/// A sink that counts the occurrences of a pattern in what is written to it (also across writes),
+/// and measures the longest run of bytes without a `<`.
+struct Occurrences {
+    pattern: &'static [u8],
+    /// How far into the pattern the bytes written last end.
+    matched: usize,
+    count: usize,
+    /// The bytes since the last `<`, and the most there were.
+    run: usize,
+    longest_run: usize,
+}
+
+impl Occurrences {
+    fn new(pattern: &'static str) -> Occurrences {
+        Occurrences {
+            pattern: pattern.as_bytes(),
+            matched: 0,
+            count: 0,
+            run: 0,
+            longest_run: 0,
+        }
+    }
+}
+
+impl Occurrences {
+    /// The longest run of bytes without a `<` written so far.
+    fn longest(&self) -> usize {
+        self.longest_run.max(self.run)
+    }
+}
+
+impl std::io::Write for Occurrences {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        for &byte in bytes {
+            if byte == b'<' {
+                self.longest_run = self.longest_run.max(self.run);
+                self.run = 0;
+            } else {
+                self.run += 1;
+            }
+            // The patterns start with '<', which occurs nowhere else in them: a mismatch restarts
+            // at this byte.
+            if byte == self.pattern[self.matched] {
+                self.matched += 1;
+            } else {
+                self.matched = usize::from(byte == self.pattern[0]);
+            }
+            if self.matched == self.pattern.len() {
+                self.count += 1;
+                self.matched = 0;
+            }
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// `A1`-style name of a zero-based cell position.

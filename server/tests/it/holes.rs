@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::support::{jsonl, raw, raw_from, request, resource, small_catalog, Process, Server};
-use crate::xlsx::{workbook_with_sheet, XLSX};
+use crate::xlsx::{workbook_with_parts, workbook_with_sheet, XLSX};
 
 /// An engagement id as the answer gives it.
 fn id_of(value: &Value) -> String {
@@ -115,6 +115,66 @@ fn workbook_bounds_are_configurable_and_located() {
         message.contains("sheet1.xml") && message.contains("200000"),
         "{message}"
     );
+    // The parts the reader takes whole before any cell: shared strings count as cells, and a
+    // workbook's styles and its workbook part have a bound of their own (below, with the default
+    // limits). Each is small once deflated: a 555 KB upload of 12 million styles took 2.2 GB of
+    // memory, and was imported.
+    let one_row = format!("<row r=\"2\">{}</row>", text_cell("A2", "id-2"));
+    let strings = format!(
+        "<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">{}</sst>",
+        "<si><t>a</t></si>".repeat(101)
+    );
+    let reply = server.import(
+        "?format=xlsx",
+        &editor,
+        XLSX,
+        &workbook_with_parts(
+            sheet(None, &one_row),
+            vec![("xl/sharedStrings.xml", strings)],
+            true,
+        ),
+    );
+    assert_eq!(reply.status, 413, "{}", reply.text());
+    assert!(
+        reply.text().contains("xl/sharedStrings.xml")
+            && reply.text().contains("101 shared strings"),
+        "{}",
+        reply.text()
+    );
+    let defaults = Server::start("xlsx-eager-parts");
+    let editor_of_defaults = defaults.token("editor");
+    let styles = format!(
+        "<styleSheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><cellXfs>{}</cellXfs></styleSheet>",
+        "<xf numFmtId=\"14\"/>".repeat(600_000)
+    );
+    let names = format!(
+        "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets><sheet name=\"Sheet1\" sheetId=\"1\" r:id=\"rId1\"/></sheets><definedNames>{}</definedNames></workbook>",
+        "<definedName name=\"a\">b</definedName>".repeat(300_000)
+    );
+    // One cell's text of 2 MiB (Excel holds at most 32,767 characters in a cell).
+    let long_cell = format!(
+        "<row r=\"2\">{}</row>",
+        text_cell("A2", &"长".repeat(700_000))
+    );
+    let upload = workbook_with_sheet(sheet(None, &long_cell), true);
+    let reply = defaults.import("?format=xlsx", &editor_of_defaults, XLSX, &upload);
+    assert_eq!(reply.status, 413, "{}", reply.text());
+    assert!(
+        reply.text().contains("sheet1.xml") && reply.text().contains("at most 1048576 bytes"),
+        "{}",
+        reply.text()
+    );
+    for (part, content) in [("xl/styles.xml", styles), ("xl/workbook.xml", names)] {
+        let upload = workbook_with_parts(sheet(None, &one_row), vec![(part, content)], true);
+        assert!(upload.len() < 200_000, "{}", upload.len());
+        let reply = defaults.import("?format=xlsx", &editor_of_defaults, XLSX, &upload);
+        assert_eq!(reply.status, 413, "{part}: {}", reply.text());
+        assert!(
+            reply.text().contains(part) && reply.text().contains("XML tags"),
+            "{}",
+            reply.text()
+        );
+    }
     // Columns past the bound, and a declared dimension past it.
     let wide = format!("<row r=\"2\">{}</row>", text_cell("J2", "x"));
     let reply = server.import(

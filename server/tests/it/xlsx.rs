@@ -59,13 +59,23 @@ pub fn workbook(rows: &[Vec<Cell<'_>>]) -> Vec<u8> {
 
 /// A one-sheet workbook whose sheet is `sheet` (the XML as written), its parts stored or deflated.
 pub fn workbook_with_sheet(sheet: String, deflate: bool) -> Vec<u8> {
-    let parts: Vec<(&str, String)> = vec![
+    workbook_with_parts(sheet, Vec::new(), deflate)
+}
+
+/// As `workbook_with_sheet`, with `extra` parts (name, XML) besides, or instead of the part of
+/// the same name.
+pub fn workbook_with_parts(sheet: String, extra: Vec<(&str, String)>, deflate: bool) -> Vec<u8> {
+    let mut parts: Vec<(&str, String)> = vec![
         ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_string()),
         ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string()),
         ("xl/workbook.xml", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_string()),
         ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_string()),
         ("xl/worksheets/sheet1.xml", sheet),
     ];
+    for (name, content) in extra {
+        parts.retain(|(part, _)| *part != name);
+        parts.push((name, content));
+    }
     zip(&parts, deflate)
 }
 
