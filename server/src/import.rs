@@ -769,21 +769,29 @@ fn decode_text(bytes: &[u8], encoding: Encoding) -> Result<Cow<'_, str>, Refusal
             // Borrowed: a UTF-8 upload is not copied.
             Ok(text) => Ok(Cow::Borrowed(text)),
             Err(error) => {
-                if encoding == Encoding::Detect {
+                let valid = error.valid_up_to();
+                // Text that is UTF-8 up to one bad byte, with a Chinese (three-byte) character
+                // before it, is taken as UTF-8 with a bad byte, not GB18030: GB18030 text is
+                // rarely valid UTF-8 that far, while UTF-8 often decodes as GB18030 (王芳 read as
+                // 鐜嬭姵 because of one stray Latin-1 byte further on). `?encoding=gbk` still reads
+                // such a file as GB18030.
+                let utf8_before = bytes[..valid].iter().any(|&byte| byte >= 0xE0);
+                if encoding == Encoding::Detect && !utf8_before {
                     if let Some(text) = gb18030(bytes) {
                         return Ok(text);
                     }
                 }
-                let valid = error.valid_up_to();
                 let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
-                Err(vec![FieldError::new(
-                    "",
+                let message = if utf8_before {
+                    format!(
+                        "not valid UTF-8 at byte {valid}, though the text before it is UTF-8; correct that character and save the file as UTF-8 (or send ?encoding=gbk if the file is GBK)"
+                    )
+                } else {
                     format!(
                         "not valid UTF-8 (byte {valid}) nor GB18030; save the file as UTF-8 or send ?encoding=gbk"
-                    ),
-                )
-                .at_line(line)]
-                .into())
+                    )
+                };
+                Err(vec![FieldError::new("", message).at_line(line)].into())
             }
         },
     }
@@ -906,7 +914,89 @@ fn row_object<R>(fields: &[&'static Field<R>], cells: &[String]) -> Value {
     Value::Object(object)
 }
 
+/// Where a quoted CSV cell opens that is never closed, as (line, column), both from 1: the csv
+/// crate reads such a cell to the end of the file, so every row after it became part of one cell
+/// and was lost without a word. RFC 4180: a quote opens a cell only at its start, and `""` in a
+/// quoted cell is a quote.
+fn unclosed_quote(text: &str) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let (mut line, mut column) = (1, 1);
+    let mut at_cell_start = true;
+    let mut opened: Option<(usize, usize)> = None;
+    let mut index = 0;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if opened.is_some() {
+            if byte == b'"' {
+                if bytes.get(index + 1) == Some(&b'"') {
+                    index += 1;
+                } else {
+                    opened = None;
+                }
+            }
+        } else {
+            match byte {
+                b'"' if at_cell_start => opened = Some((line, column)),
+                b',' => {
+                    column += 1;
+                    at_cell_start = true;
+                    index += 1;
+                    continue;
+                }
+                b'\r' | b'\n' => {
+                    column = 1;
+                    at_cell_start = true;
+                }
+                _ => {}
+            }
+        }
+        if byte == b'\n' || (byte == b'\r' && bytes.get(index + 1) != Some(&b'\n')) {
+            line += 1;
+        }
+        at_cell_start = at_cell_start && matches!(byte, b'\r' | b'\n');
+        index += 1;
+    }
+    opened
+}
+
+/// Line numbers of byte offsets in a text, read in increasing order: a line ends at `\n`, `\r\n`
+/// or a lone `\r` (the csv crate counts `\n` only, so a file from Excel on Windows was one line
+/// off, and an old Mac's all on line 1).
+struct Lines<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl Lines<'_> {
+    fn new(text: &str) -> Lines<'_> {
+        Lines {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the byte at `offset` (not before the last asked). An offset at the `\n` of a
+    /// `\r\n` is the line after it: the csv crate gives a record after a `\r\n` that offset.
+    fn at(&mut self, offset: usize) -> usize {
+        let mut end = offset.min(self.text.len());
+        if end > 0 && self.text.get(end) == Some(&b'\n') && self.text[end - 1] == b'\r' {
+            end += 1;
+        }
+        while self.offset < end {
+            let byte = self.text[self.offset];
+            if byte == b'\n' || (byte == b'\r' && self.text.get(self.offset + 1) != Some(&b'\n')) {
+                self.line += 1;
+            }
+            self.offset += 1;
+        }
+        self.line
+    }
+}
+
 fn csv_rows<R: Record>(text: &str, collector: &mut Collector<R>) -> Result<(), Refusal> {
+    let mut lines = Lines::new(text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -922,6 +1012,16 @@ fn csv_rows<R: Record>(text: &str, collector: &mut Collector<R>) -> Result<(), R
         Some(Ok(header)) => header,
     };
     let headers: Vec<String> = header.iter().map(str::to_string).collect();
+    if let Some((line, column)) = unclosed_quote(text) {
+        let mut error = FieldError::new(
+            "",
+            "a quote opens this cell and is never closed, so every row after it would be read as this one cell; close the quote (a quote inside a quoted cell is written twice: \"\")",
+        )
+        .at_line(line);
+        error.column = Some(column);
+        error.header = headers.get(column - 1).cloned();
+        return Err(vec![error].into());
+    }
     let fields = header_fields::<R>(&headers, 1, 0)?;
     let id_column = fields.iter().position(|field| field.name == "id");
     collector.layout.columns = columns_of(headers, &fields);
@@ -930,7 +1030,7 @@ fn csv_rows<R: Record>(text: &str, collector: &mut Collector<R>) -> Result<(), R
             Err(error) => {
                 let line = error
                     .position()
-                    .map(|position| position.line() as usize)
+                    .map(|position| lines.at(position.byte() as usize))
                     .unwrap_or(0);
                 let error = FieldError::new("", format!("not valid CSV: {error}"));
                 collector.row(line, None, vec![error])?;
@@ -938,7 +1038,7 @@ fn csv_rows<R: Record>(text: &str, collector: &mut Collector<R>) -> Result<(), R
             Ok(record) => {
                 let line = record
                     .position()
-                    .map(|position| position.line() as usize)
+                    .map(|position| lines.at(position.byte() as usize))
                     .unwrap_or(0);
                 if record.iter().all(|cell| cell.trim().is_empty()) {
                     continue;

@@ -67,6 +67,58 @@ fn csv_in_gbk_detected_or_declared() {
     assert_eq!(located(&reply), vec![(2, String::new())]);
 }
 
+/// A clerk's CSV as Excel and editors write it: a quote left open is refused where it opens (the
+/// csv crate read it to the end of the file, and every row after it was lost inside one cell);
+/// Windows (CRLF) and old Mac (CR) line ends give the same line numbers as LF; UTF-8 with one
+/// stray byte is not read as GB18030.
+#[test]
+fn csv_open_quotes_line_ends_and_stray_bytes_are_located() {
+    let server = Server::start("csv-edges");
+    let editor = server.token("editor");
+    let before = server.catalog();
+    let csv = "id,kind,title,summary\na1,expert,张三,\"未闭合的引号\na2,expert,李四,正常\na3,expert,王五,正常\n";
+    let reply = server.import("?format=csv", &editor, "text/csv", csv.as_bytes());
+    assert_eq!(reply.status, 422, "{}", reply.text());
+    let error = &reply.json()["error"]["details"]["errors"][0];
+    assert_eq!(error["line"], 2, "{error}");
+    assert_eq!(error["column"], 4, "{error}");
+    assert_eq!(error["header"], "summary", "{error}");
+    assert!(error["message"].as_str().unwrap().contains("never closed"));
+    assert_eq!(server.catalog(), before, "nothing may be written");
+    // A quoted cell over two lines, with a quote in it, closes; the rows after it keep their lines.
+    for end in ["\n", "\r\n", "\r"] {
+        let csv = [
+            "id,kind,title,summary",
+            "q1,expert,甲,\"第一行",
+            "第二行 \"\"引\"\"\"",
+            "bad,nokind,乙,x",
+            "ok,expert,丙,y",
+            "",
+        ]
+        .join(end);
+        let reply = server.import("?format=csv", &editor, "text/csv", csv.as_bytes());
+        assert_eq!(
+            located(&reply),
+            vec![(4, "kind".to_string())],
+            "line end {end:?}"
+        );
+    }
+    // UTF-8 Chinese, then one Latin-1 byte: refused at that byte, not read as GB18030.
+    let mut mixed = "id,kind,title,organization\ne1,expert,王芳,清华大学\ne2,expert,张伟,ETH Z"
+        .as_bytes()
+        .to_vec();
+    mixed.push(0xFC);
+    mixed.extend("rich\n".as_bytes());
+    let reply = server.import("?format=csv", &editor, "text/csv", &mixed);
+    assert_eq!(located(&reply), vec![(3, String::new())]);
+    assert!(
+        reply.text().contains("the text before it is UTF-8"),
+        "{}",
+        reply.text()
+    );
+    assert_eq!(server.catalog(), before, "nothing may be written");
+}
+
 #[test]
 fn every_bad_row_is_listed_and_nothing_is_written() {
     let server = Server::start("bad-rows");
