@@ -1123,8 +1123,11 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<usize, Refusal> {
             .iter()
             .find(|(part_name, _, _)| name.eq_ignore_ascii_case(part_name));
         let xml = name.ends_with(".xml") || name.ends_with(".rels");
-        let mut counter = (eager.is_some() || xml)
-            .then(|| Occurrences::new(eager.map_or("<", |(_, pattern, _)| pattern)));
+        let mut counter = (eager.is_some() || xml).then(|| {
+            let mut counter = Occurrences::new(eager.map_or("<", |(_, pattern, _)| pattern));
+            counter.check_references = name.starts_with("xl/worksheets/");
+            counter
+        });
         let inflated = match &mut counter {
             Some(counter) => {
                 std::io::copy(&mut std::io::Read::take(&mut part, budget + 1), counter)
@@ -1140,6 +1143,16 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<usize, Refusal> {
         }
         // Each text or attribute value is read whole, and one of tens of megabytes cost ten
         // times that; a cell holds at most 32,767 characters in Excel.
+        // A cell or row number past Excel's own (XFD, 1048576) overflowed in the reader: a 500 in
+        // a debug build, and in a release one a far cell landed on row 2 over a visible one.
+        if let Some(reference) = counter
+            .as_ref()
+            .and_then(|counter| counter.bad_reference.as_ref())
+        {
+            return Err(not_xlsx(format!(
+                "{name}: the cell reference '{reference}' is not one (Excel's go up to XFD1048576)"
+            )));
+        }
         if let Some(counter) = counter
             .as_ref()
             .filter(|counter| counter.longest() > MAX_XML_RUN)
@@ -1201,6 +1214,12 @@ struct Occurrences {
     /// The bytes since the last `<`, and the most there were.
     run: usize,
     longest_run: usize,
+    /// Whether to check the cell references (`r="…"`, `ref="…"`) of a worksheet: the last bytes
+    /// seen, the value being read, and the first that is not a reference.
+    check_references: bool,
+    last: [u8; 6],
+    reference: Option<Vec<u8>>,
+    bad_reference: Option<String>,
 }
 
 impl Occurrences {
@@ -1211,8 +1230,48 @@ impl Occurrences {
             count: 0,
             run: 0,
             longest_run: 0,
+            check_references: false,
+            last: [0; 6],
+            reference: None,
+            bad_reference: None,
         }
     }
+
+    /// Follows the attributes `r` and `ref` of a worksheet through one more byte.
+    fn reference_byte(&mut self, byte: u8) {
+        if let Some(value) = &mut self.reference {
+            if byte == b'"' || value.len() > 24 {
+                let done = std::mem::take(value);
+                self.reference = None;
+                if self.bad_reference.is_none() && !is_reference(&done) {
+                    self.bad_reference = Some(String::from_utf8_lossy(&done).into_owned());
+                }
+            } else {
+                value.push(byte);
+            }
+            return;
+        }
+        self.last.rotate_left(1);
+        self.last[5] = byte;
+        if self.last[2..] == *b" r=\"" || self.last[..] == *b" ref=\"" {
+            self.reference = Some(Vec::new());
+        }
+    }
+}
+
+/// Whether `value` is a cell reference or a range of two within Excel's bounds: up to three
+/// letters (XFD), up to seven digits (1048576), each part optional and after an optional `$`.
+fn is_reference(value: &[u8]) -> bool {
+    value.split(|&byte| byte == b':').all(|part| {
+        let part = part.strip_prefix(b"$").unwrap_or(part);
+        let letters = part
+            .iter()
+            .take_while(|byte| byte.is_ascii_alphabetic())
+            .count();
+        let rest = &part[letters..];
+        let rest = rest.strip_prefix(b"$").unwrap_or(rest);
+        letters <= 3 && rest.len() <= 7 && rest.iter().all(u8::is_ascii_digit)
+    })
 }
 
 impl Occurrences {
@@ -1225,6 +1284,9 @@ impl Occurrences {
 impl std::io::Write for Occurrences {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         for &byte in bytes {
+            if self.check_references {
+                self.reference_byte(byte);
+            }
             if byte == b'<' {
                 self.longest_run = self.longest_run.max(self.run);
                 self.run = 0;
@@ -1304,12 +1366,14 @@ struct SheetRow {
     cells: Vec<(u32, String)>,
     /// The column of the first cell holding an Excel error value.
     error_column: Option<u32>,
+    /// The column of the first number too long for Excel to have kept its digits.
+    lost_digits_column: Option<u32>,
     /// The columns of cells holding a formula.
     formula_columns: Vec<u32>,
 }
 
-/// The first sheet, streamed cell by cell: bounds are checked on each cell before anything is kept,
-/// and each row goes to the collector when the next begins. The caller has checked the zip
+/// The first visible worksheet, streamed cell by cell: bounds are checked on each cell before
+/// anything is kept, and each row goes to the collector when the next begins. The caller has checked the zip
 /// (`check_zip`).
 fn xlsx_rows<R: Record>(bytes: &[u8], collector: &mut Collector<R>) -> Result<(), Refusal> {
     use calamine::{Reader, Xlsx};
@@ -1324,9 +1388,28 @@ fn xlsx_rows<R: Record>(bytes: &[u8], collector: &mut Collector<R>) -> Result<()
     };
     let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|error: calamine::XlsxError| not_xlsx(error.to_string()))?;
-    let Some(sheet_name) = workbook.sheet_names().first().cloned() else {
-        return Ok(());
+    // The first sheet a clerk sees: a hidden one (old data kept out of sight) is passed over.
+    let Some(sheet_name) = workbook
+        .sheets_metadata()
+        .iter()
+        .find(|sheet| {
+            sheet.typ == calamine::SheetType::WorkSheet
+                && sheet.visible == calamine::SheetVisible::Visible
+        })
+        .map(|sheet| sheet.name.clone())
+    else {
+        return Err(not_xlsx("it has no visible worksheet".to_string()));
     };
+    let other_sheets: Vec<String> = workbook
+        .sheets_metadata()
+        .iter()
+        .filter(|sheet| {
+            sheet.typ == calamine::SheetType::WorkSheet
+                && sheet.visible == calamine::SheetVisible::Visible
+                && sheet.name != sheet_name
+        })
+        .map(|sheet| format!("'{}'", sheet.name))
+        .collect();
     let mut reader = workbook
         .worksheet_cells_reader(&sheet_name)
         .map_err(|error| not_xlsx(error.to_string()))?;
@@ -1411,12 +1494,29 @@ fn xlsx_rows<R: Record>(bytes: &[u8], collector: &mut Collector<R>) -> Result<()
         if matches!(cell.value, calamine::DataRef::Error(_)) && row.error_column.is_none() {
             row.error_column = Some(column);
         }
+        if matches!(cell.value, calamine::DataRef::Float(number) if number.abs() >= 1e15)
+            && row.lost_digits_column.is_none()
+        {
+            row.lost_digits_column = Some(column);
+        }
         let text = cell_text(&cell.value);
         if !text.is_empty() {
             row.cells.push((column, text));
         }
     }
-    sheet_row(row, &mut header, collector)
+    sheet_row(row, &mut header, collector)?;
+    // An empty first sheet (a 说明 sheet before the data) imported nothing with a 200.
+    if header.is_none() && !other_sheets.is_empty() {
+        return Err(vec![FieldError::new(
+            "",
+            format!(
+                "sheet '{sheet_name}' is empty; the import reads only the first visible sheet, so move the sheet with the data ({}) first",
+                other_sheets.join(", ")
+            ),
+        )]
+        .into());
+    }
+    Ok(())
 }
 
 /// The header of a sheet once read: its row, its first column and its fields.
@@ -1520,6 +1620,16 @@ fn sheet_row<R: Record>(
     if let Some(column) = row.error_column {
         errors.push(with_id(at_column(
             FieldError::new(field_at(column), "is an Excel error value"),
+            column,
+        )));
+        return collector.row(line, None, errors);
+    }
+    if let Some(column) = row.lost_digits_column {
+        errors.push(with_id(at_column(
+            FieldError::new(
+                field_at(column),
+                "is a number of 16 digits or more, of which Excel keeps only 15 (440305123456789012 becomes 440305123456789000): format the column as text and type it again",
+            ),
             column,
         )));
         return collector.row(line, None, errors);

@@ -64,6 +64,97 @@ fn a_workbook_with_a_far_cell_is_refused_without_a_dense_grid() {
     }
 }
 
+/// A two-sheet workbook: its first sheet (`first_state`: visible or hidden) holds `first`, the second
+/// holds `second` (each the rows after the header `sheet` writes).
+fn two_sheets(first_state: &str, first: &str, second: &str) -> Vec<u8> {
+    let workbook = format!(
+        "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets><sheet name=\"旧数据\" sheetId=\"1\" state=\"{first_state}\" r:id=\"rId1\"/><sheet name=\"数据\" sheetId=\"2\" r:id=\"rId2\"/></sheets></workbook>"
+    );
+    let relations = "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/><Relationship Id=\"rId2\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet2.xml\"/></Relationships>";
+    let first = if first.is_empty() {
+        format!("{SHEET_HEAD}<sheetData/></worksheet>")
+    } else {
+        sheet(None, first)
+    };
+    workbook_with_parts(
+        first,
+        vec![
+            ("xl/workbook.xml", workbook),
+            ("xl/_rels/workbook.xml.rels", relations.to_string()),
+            ("xl/worksheets/sheet2.xml", sheet(None, second)),
+        ],
+        false,
+    )
+}
+
+/// What a clerk's workbook may hold besides its data: a hidden sheet of old rows first (passed
+/// over: the first visible sheet is read), an empty sheet first (refused, naming the others), a
+/// long code typed as a number (Excel kept 15 of its digits: refused where it is), and a cell
+/// reference past Excel's bounds (the reader's arithmetic overflowed: a 500, or a far cell on row
+/// 2 in a release build; refused, naming it).
+#[test]
+fn hidden_and_empty_sheets_long_numbers_and_bad_references_are_located() {
+    let server = Server::start("xlsx-clerk");
+    let editor = server.token("editor");
+    let row = |id: &str| {
+        format!(
+            "<row r=\"2\">{}{}{}</row>",
+            text_cell("A2", id),
+            text_cell("B2", "expert"),
+            text_cell("C2", "张三")
+        )
+    };
+    let reply = server.import(
+        "?format=xlsx",
+        &editor,
+        XLSX,
+        &two_sheets("hidden", &row("old-1"), &row("new-1")),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(server.get("/api/v1/resources/new-1").status, 200);
+    assert_eq!(server.get("/api/v1/resources/old-1").status, 404);
+    let before = server.catalog();
+    let reply = server.import(
+        "?format=xlsx",
+        &editor,
+        XLSX,
+        &two_sheets("visible", "", &row("new-2")),
+    );
+    assert_eq!(reply.status, 422, "{}", reply.text());
+    assert!(
+        reply.text().contains("'旧数据' is empty") && reply.text().contains("'数据'"),
+        "{}",
+        reply.text()
+    );
+    let long = format!(
+        "<row r=\"2\"><c r=\"A2\"><v>440305123456789012</v></c>{}{}</row>",
+        text_cell("B2", "expert"),
+        text_cell("C2", "张三")
+    );
+    let reply = server.import(
+        "?format=xlsx",
+        &editor,
+        XLSX,
+        &workbook_with_sheet(sheet(None, &long), false),
+    );
+    assert_eq!(reply.status, 422, "{}", reply.text());
+    let error = &reply.json()["error"]["details"]["errors"][0];
+    assert_eq!(error["cell"], "A2", "{error}");
+    assert!(error["message"].as_str().unwrap().contains("15"), "{error}");
+    for reference in ["A4294967296", "ZZZZZZZZ2"] {
+        let bad = format!("<row r=\"2\">{}</row>", text_cell(reference, "x"));
+        let reply = server.import(
+            "?format=xlsx",
+            &editor,
+            XLSX,
+            &workbook_with_sheet(sheet(None, &bad), false),
+        );
+        assert_eq!(reply.status, 422, "{reference}: {}", reply.text());
+        assert!(reply.text().contains(reference), "{}", reply.text());
+    }
+    assert_eq!(server.catalog(), before, "nothing more may be written");
+}
+
 #[test]
 fn workbook_bounds_are_configurable_and_located() {
     let server = Server::start_config(
