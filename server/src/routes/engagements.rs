@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::auth::{caller, require_writer, Caller};
+use crate::auth::{caller, require_writer, Caller, Scope};
 use crate::engagement::now_seconds;
 use crate::error::{ApiError, Code, ErrorDetails};
 use crate::import::check_text_safety;
@@ -154,7 +154,28 @@ pub async fn create(
     // Parsing and checking a body of up to `body_limit` is CPU work: off the async workers.
     let clock = test_clock(&state);
     let checked = web::block(move || check_create(&bytes, clock)).await??;
-    let (body, need_value, resource_id, fair, note, key, enterprise, at, mut errors) = checked;
+    let (body, need_value, resource_id, fair, note, key, mut enterprise, at, mut errors) = checked;
+    // An enterprise records its own engagements: in its own name, for its own stored needs. Any
+    // other name or need would put its records in another's figures.
+    if let (Scope::Enterprise, Some(own)) = (who.scope, &who.organization) {
+        match &enterprise.name {
+            Some(name) if name != own => {
+                return Err(ApiError::ForbiddenHere(
+                    "an enterprise token records engagements in its own organisation's name only",
+                ))
+            }
+            _ => enterprise.name = Some(own.clone()),
+        }
+        if let Some(need_id) = &enterprise.need_id {
+            let demand = state.demand.current();
+            let theirs = demand
+                .get(need_id)
+                .is_some_and(|entry| entry.need.organization == *own);
+            if !theirs {
+                return Err(crate::demand::no_need(need_id));
+            }
+        }
+    }
     let catalog = state.catalog();
     let resource = resource_id.as_deref().and_then(|id| catalog.get(id));
     if let (Some(id), None) = (&resource_id, resource) {

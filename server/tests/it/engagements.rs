@@ -409,6 +409,48 @@ fn auth_brokers_record_editors_read() {
     assert_eq!(list["items"][0]["status"], "contacted");
 }
 
+/// An enterprise token records engagements in its own organisation's name, for its own stored
+/// needs only: another name or another's need put its records in another enterprise's figures (a
+/// review recorded one as 乙公司, with 乙公司's need, and moved it to landed).
+#[test]
+fn an_enterprise_records_engagements_as_itself() {
+    let (server, editor) = start("eng-enterprise");
+    let jia = crate::support::enterprise_token(&server.data, "甲公司");
+    for (id, organization) in [("n-jia", "甲公司"), ("n-yi", "乙公司")] {
+        let stored = json!({
+            "id": id, "title": "锂电池热管理", "text": "需要锂电池储能系统的热管理技术",
+            "organization": organization, "visibility": "members",
+        });
+        let reply = server.send("POST", "/api/v1/needs", Some(&editor), Some(&stored));
+        assert_eq!(reply.status, 201, "{}", reply.text());
+    }
+    let body = |extra: Value| {
+        let mut body = json!({"need": need(), "resource_id": "a-bj-1"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let reply = create(&server, &jia, &body(json!({})));
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    assert_eq!(reply.json()["enterprise"], "甲公司", "{}", reply.text());
+    let own = reply.json()["id"].as_str().unwrap().to_string();
+    let reply = create(&server, &jia, &body(json!({"enterprise": "乙公司"})));
+    assert_eq!(reply.status, 403, "{}", reply.text());
+    let reply = create(&server, &jia, &body(json!({"need_id": "n-yi"})));
+    assert_eq!(reply.status, 404, "{}", reply.text());
+    let reply = create(
+        &server,
+        &jia,
+        &body(json!({"need_id": "n-jia", "enterprise": "甲公司"})),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    assert_eq!(reply.json()["need_id"], "n-jia");
+    // Its own record it moves, as a broker does.
+    let reply = transition(&server, &jia, &own, &json!({"to": "contacted"}));
+    assert_eq!(reply.status, 200, "{}", reply.text());
+}
+
 #[test]
 fn retries_with_the_same_key_make_one_record() {
     let (server, editor) = start("eng-idem");
