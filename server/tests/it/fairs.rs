@@ -598,6 +598,33 @@ fn suggestions_carry_the_fit_post_match_gives_and_requests_are_answered() {
         Some(&json!({"decision": "accept"})),
     );
     assert_eq!(reply.status, 403, "the other side answers");
+    // The fair's participants: an enterprise sees the resources and its own needs only, not the
+    // other enterprises' names and need titles.
+    let listed = |token: &str| {
+        ok(
+            server.send(
+                "GET",
+                &format!("/api/v1/fairs/{fair}/participants"),
+                Some(token),
+                None,
+            ),
+            200,
+        )["items"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let all = listed(&broker);
+    let seen = listed(&enterprise);
+    let resources = |items: &[Value]| items.iter().filter(|p| p["resource"].is_string()).count();
+    assert!(all.iter().any(|p| p["need"] == foreign.as_str()));
+    assert!(seen.iter().any(|p| p["need"] == needs[0].as_str()));
+    assert!(
+        seen.iter()
+            .all(|p| !p["need"].is_string() || p["name"] == organization.as_str()),
+        "{seen:?}"
+    );
+    assert_eq!(resources(&seen), resources(&all));
     let accepted = ok(
         server.send(
             "POST",

@@ -64,7 +64,9 @@ pub struct ParticipantsImported {
 
 /// A fair's participants.
 ///
-/// Any token.
+/// Any token. An enterprise token sees the resources and its own needs' participants only: the
+/// others' organisations and need titles are theirs (a members' need is not shown to another
+/// enterprise anywhere else either).
 #[utoipa::path(
     get,
     path = "/api/v1/fairs/{id}/participants",
@@ -83,11 +85,21 @@ pub async fn participants(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller(&request, &state)?;
+    let who = caller(&request, &state)?;
+    let viewer = crate::demand::Viewer::of(Some(&who));
+    let demand = state.demand.current();
     let data = web::block(move || load(&state, &path)).await??;
-    Ok(HttpResponse::Ok().json(ParticipantList {
-        items: data.participants,
-    }))
+    let items = data
+        .participants
+        .into_iter()
+        .filter(|participant| match (&who.scope, &participant.need) {
+            (crate::auth::Scope::Enterprise, Some(id)) => {
+                demand.get(id).is_some_and(|entry| viewer.sees(&entry.need))
+            }
+            _ => true,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(ParticipantList { items }))
 }
 
 /// The participant a registration makes, against the stored needs and the catalog.
