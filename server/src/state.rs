@@ -19,11 +19,18 @@ use crate::worker::lock;
 /// Most distinct snapshot queries kept per catalog version.
 const MAX_CACHED_SNAPSHOTS: usize = 256;
 
+/// Most bytes (JSON and gzip) of the snapshots kept per catalog version, the newest always kept:
+/// 256 anonymous queries for distinct (region, kinds) pairs pinned 80 MB on the 2,423-resource
+/// demo catalog, and pin in proportion to the catalog.
+const MAX_CACHED_SNAPSHOT_BYTES: usize = 256 << 20;
+
 /// One catalog version in memory: the matcher, and cached snapshots.
 pub struct Catalog {
     pub matcher: Matcher,
     pub generation: i64,
-    snapshots: Mutex<HashMap<String, Arc<Snapshot>>>,
+    /// By query: the snapshot and when it was cached (a count), the oldest going first.
+    snapshots: Mutex<HashMap<String, (Arc<Snapshot>, u64)>>,
+    snapshots_cached: std::sync::atomic::AtomicU64,
     /// What the next catalog's index is built from (`Catalog::update`), until that one takes it:
     /// only the newest catalog holds it.
     analysis: Mutex<Option<Analysis>>,
@@ -73,6 +80,7 @@ impl Catalog {
             matcher,
             generation,
             snapshots: Mutex::new(HashMap::new()),
+            snapshots_cached: std::sync::atomic::AtomicU64::new(0),
             analysis: Mutex::new(analysis),
         }
     }
@@ -96,7 +104,9 @@ impl Catalog {
 
     /// The cached snapshot for `key`, if built already.
     pub fn cached_snapshot(&self, key: &str) -> Option<Arc<Snapshot>> {
-        lock(&self.snapshots).get(key).cloned()
+        lock(&self.snapshots)
+            .get(key)
+            .map(|(snapshot, _)| snapshot.clone())
     }
 
     /// The cached snapshot for `key`, or the one `make` builds (then cached).
@@ -105,16 +115,44 @@ impl Catalog {
         key: &str,
         make: impl FnOnce() -> Result<Snapshot, ApiError>,
     ) -> Result<Arc<Snapshot>, ApiError> {
-        if let Some(found) = lock(&self.snapshots).get(key) {
-            return Ok(found.clone());
+        if let Some(found) = self.cached_snapshot(key) {
+            return Ok(found);
         }
         let snapshot = Arc::new(make()?);
+        let order = self
+            .snapshots_cached
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut snapshots = lock(&self.snapshots);
-        if snapshots.len() >= MAX_CACHED_SNAPSHOTS {
-            snapshots.clear();
-        }
-        snapshots.insert(key.to_string(), snapshot.clone());
+        snapshots.insert(key.to_string(), (snapshot.clone(), order));
+        evict_oldest(
+            &mut snapshots,
+            MAX_CACHED_SNAPSHOTS,
+            MAX_CACHED_SNAPSHOT_BYTES,
+        );
         Ok(snapshot)
+    }
+}
+
+/// Drops the snapshots cached first until at most `max_entries` of at most `max_bytes` (JSON and
+/// gzip) are left; the newest stays even when it alone is larger.
+fn evict_oldest(
+    snapshots: &mut HashMap<String, (Arc<Snapshot>, u64)>,
+    max_entries: usize,
+    max_bytes: usize,
+) {
+    let size = |snapshot: &Snapshot| snapshot.json.len() + snapshot.gzip.len();
+    let mut bytes: usize = snapshots.values().map(|(kept, _)| size(kept)).sum();
+    while snapshots.len() > 1 && (snapshots.len() > max_entries || bytes > max_bytes) {
+        let Some(oldest) = snapshots
+            .iter()
+            .min_by_key(|(_, (_, cached))| *cached)
+            .map(|(oldest, _)| oldest.clone())
+        else {
+            break;
+        };
+        if let Some((gone, _)) = snapshots.remove(&oldest) {
+            bytes -= size(&gone);
+        }
     }
 }
 
@@ -410,4 +448,43 @@ fn apply_in_memory(current: &Catalog, change: &Change<'_>) -> Result<Vec<Resourc
                 .collect()
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use crate::state::{evict_oldest, Snapshot};
+
+    fn of(bytes: usize) -> Arc<Snapshot> {
+        Arc::new(Snapshot {
+            etag: String::new(),
+            json: vec![b' '; bytes],
+            gzip: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn the_snapshot_cache_keeps_the_newest_within_its_bytes_and_entries() {
+        let mut cache = HashMap::new();
+        for (order, key) in ["a", "b", "c"].into_iter().enumerate() {
+            cache.insert(key.to_string(), (of(100), order as u64));
+            evict_oldest(&mut cache, 10, 250);
+        }
+        let mut kept: Vec<&str> = cache.keys().map(String::as_str).collect();
+        kept.sort_unstable();
+        assert_eq!(kept, ["b", "c"], "the oldest goes first");
+        // One larger than the bound alone stays, the others go.
+        cache.insert("big".to_string(), (of(1000), 3));
+        evict_oldest(&mut cache, 10, 250);
+        assert_eq!(cache.keys().collect::<Vec<_>>(), ["big"]);
+        // And the number of entries.
+        for order in 4..20u64 {
+            cache.insert(order.to_string(), (of(1), order));
+            evict_oldest(&mut cache, 5, 250);
+        }
+        assert_eq!(cache.len(), 5);
+        assert!(cache.contains_key("19") && !cache.contains_key("big"));
+    }
 }
