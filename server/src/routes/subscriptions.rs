@@ -183,6 +183,19 @@ fn may_manage(who: &Caller, organization: &str) -> Result<(), ApiError> {
     }
 }
 
+/// The organisation a subscription is managed by: its need's, now (an admin may have given the
+/// need to another organisation since), or the one it was made for when the need is gone.
+fn organization_of(state: &AppState, subscription: &Subscription) -> String {
+    state
+        .demand
+        .current()
+        .get(&subscription.need_id)
+        .map_or_else(
+            || subscription.organization.clone(),
+            |entry| entry.need.organization.clone(),
+        )
+}
+
 fn no_subscription(id: &str) -> ApiError {
     ApiError::NotFound(format!("no subscription with id '{id}'"))
 }
@@ -427,7 +440,7 @@ pub async fn list(
     let subscriptions = web::block(move || store.subscriptions()).await??;
     let items = subscriptions
         .iter()
-        .filter(|subscription| may_manage(&who, &subscription.organization).is_ok())
+        .filter(|subscription| may_manage(&who, &organization_of(&state, subscription)).is_ok())
         .map(|subscription| view(&state, subscription))
         .collect();
     Ok(HttpResponse::Ok().json(SubscriptionList { items }))
@@ -444,7 +457,7 @@ async fn managed(
     let subscription = web::block(move || store.subscription(&wanted))
         .await??
         .ok_or_else(|| no_subscription(id))?;
-    may_manage(&who, &subscription.organization)?;
+    may_manage(&who, &organization_of(state, &subscription))?;
     Ok(subscription)
 }
 

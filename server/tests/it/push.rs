@@ -354,6 +354,14 @@ fn every_route_asks_the_right_token() {
     assert_eq!(list(&own), 3);
     assert_eq!(list(&other), 0);
     assert_eq!(list(&broker), 3);
+    // The need given to 乙公司 (an editor may): its subscriptions go with it, and 甲公司 no longer
+    // manages them. And back.
+    import_needs(&server, &editor, &[need_row("n-1", "乙公司", "锂电池储能")]);
+    assert_eq!(list(&own), 0);
+    assert_eq!(list(&other), 3);
+    assert_eq!(server.send("GET", &path, Some(&own), None).status, 403);
+    assert_eq!(server.send("GET", &path, Some(&other), None).status, 200);
+    import_needs(&server, &editor, &[need_row("n-1", "甲公司", "锂电池储能")]);
     let paused = server.send(
         "PATCH",
         &path,
