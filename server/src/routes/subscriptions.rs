@@ -169,9 +169,22 @@ fn view(state: &AppState, subscription: &Subscription) -> SubscriptionView {
     }
 }
 
-/// Who may manage subscriptions: every scope, an enterprise only those of its own needs.
+/// Who may create subscriptions: every scope, an enterprise for its own needs only.
 fn manager(request: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> {
     caller(request, state)
+}
+
+/// Who may list, read, change and delete subscriptions once made: the need's enterprise, an
+/// editor or an admin. Not a broker: a broker saves a need's subscription for an enterprise from
+/// the widget (the create's answer is its own), but the subscriptions' e-mail addresses and
+/// webhook URLs are the enterprises' contacts, and any broker could redirect them (a review
+/// moved a webhook to another host with a broker token).
+fn keeper(request: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> {
+    let who = caller(request, state)?;
+    if who.scope == Scope::Broker {
+        return Err(ApiError::Forbidden(who.scope.to_string()));
+    }
+    Ok(who)
 }
 
 fn may_manage(who: &Caller, organization: &str) -> Result<(), ApiError> {
@@ -419,7 +432,7 @@ pub async fn create(
 
 /// List subscriptions.
 ///
-/// Any token; an enterprise sees those of its own needs only.
+/// An editor or admin token, or an enterprise's for its own needs' (a broker's is 403).
 #[utoipa::path(
     get,
     path = "/api/v1/subscriptions",
@@ -428,14 +441,15 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The subscriptions the caller may manage, by id.", body = SubscriptionList),
-        (status = 401, response = Unauthorized)
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden)
     )
 )]
 pub async fn list(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let who = manager(&request, &state)?;
+    let who = keeper(&request, &state)?;
     let store = state.store.clone();
     let subscriptions = web::block(move || store.subscriptions()).await??;
     let items = subscriptions
@@ -451,7 +465,7 @@ async fn managed(
     state: &web::Data<AppState>,
     id: &str,
 ) -> Result<Subscription, ApiError> {
-    let who = manager(request, state)?;
+    let who = keeper(request, state)?;
     let store = state.store.clone();
     let wanted = id.to_string();
     let subscription = web::block(move || store.subscription(&wanted))

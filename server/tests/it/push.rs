@@ -342,7 +342,8 @@ fn every_route_asks_the_right_token() {
         assert_eq!(missing.status, 404, "{method} of no subscription");
     }
     assert_eq!(server.get("/api/v1/subscriptions").status, 401);
-    // Lists: an enterprise sees its own; another sees none; a broker sees all three.
+    // Lists: an enterprise sees its own; another sees none; an editor all three. A broker, who
+    // made one from the widget, reads none of them (403): their addresses are the enterprises'.
     let list = |token: &str| {
         server
             .send("GET", "/api/v1/subscriptions", Some(token), None)
@@ -353,7 +354,24 @@ fn every_route_asks_the_right_token() {
     };
     assert_eq!(list(&own), 3);
     assert_eq!(list(&other), 0);
-    assert_eq!(list(&broker), 3);
+    assert_eq!(list(&editor), 3);
+    assert_eq!(
+        server
+            .send("GET", "/api/v1/subscriptions", Some(&broker), None)
+            .status,
+        403
+    );
+    for (method, body) in [
+        ("GET", None),
+        (
+            "PATCH",
+            Some(json!({"url": "https://attacker.example.net/grab"})),
+        ),
+        ("DELETE", None),
+    ] {
+        let reply = server.send(method, &path, Some(&broker), body.as_ref());
+        assert_eq!(reply.status, 403, "{method} by a broker");
+    }
     // The need given to 乙公司 (an editor may): its subscriptions go with it, and 甲公司 no longer
     // manages them. And back.
     import_needs(&server, &editor, &[need_row("n-1", "乙公司", "锂电池储能")]);
