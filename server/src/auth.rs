@@ -155,15 +155,20 @@ pub fn caller(request: &HttpRequest, state: &AppState) -> Result<Caller, ApiErro
         }
     }
     let (scope, organization) = found.ok_or_else(|| refused(ApiError::UnknownToken))?;
-    let token_id = wanted[..8]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
     Ok(Caller {
-        token_id,
+        token_id: token_id(&wanted),
         scope,
         organization,
     })
+}
+
+/// A token's id, as records name who made them (`created_by`) and `duijie token list` and `revoke`
+/// name tokens: the first 16 hex digits of the SHA-256 the store keeps, never the token.
+pub fn token_id(hash: &[u8]) -> String {
+    hash.iter()
+        .take(8)
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// The caller when the request has an `Authorization` header; `None` without one. A header with an

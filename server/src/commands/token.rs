@@ -1,10 +1,10 @@
-//! `duijie token`: API tokens, created into the store of a data folder.
+//! `duijie token`: API tokens of a store: created (shown once), listed by id, revoked.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use crate::auth::{create_token, Scope};
+use crate::auth::{create_token, token_id, Scope};
 use crate::store::Store;
 
 #[derive(clap::Subcommand)]
@@ -24,6 +24,27 @@ pub enum TokenCommand {
         /// The organisation an enterprise token acts for (企业名称, as its needs name it).
         #[arg(long)]
         organization: Option<String>,
+    },
+    /// List the tokens of the store: id, scope and organisation (never the tokens themselves).
+    List {
+        /// Data folder of the store (also `DUIJIE_DATA`).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// The store as a URL: sqlite://PATH or postgres://… (also `DUIJIE_DATABASE`).
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Revoke a token by its id (as `token list` and records' `created_by` show it): from then on
+    /// every request with it is 401, on every replica of the store.
+    Revoke {
+        /// The token's id: its 16 hex digits.
+        id: String,
+        /// Data folder of the store (also `DUIJIE_DATA`).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// The store as a URL: sqlite://PATH or postgres://… (also `DUIJIE_DATABASE`).
+        #[arg(long)]
+        database: Option<String>,
     },
 }
 
@@ -50,6 +71,47 @@ pub fn run(command: TokenCommand) -> Result<()> {
                 location.describe()
             );
             println!("{token}");
+            Ok(())
+        }
+        TokenCommand::List { data, database } => {
+            let location = crate::commands::store_location(database.as_deref(), data.as_deref())?;
+            let store = Store::connect(&location)?;
+            let mut tokens = store.tokens()?;
+            tokens.sort_by(|a, b| {
+                (&a.scope, &a.organization, &a.hash).cmp(&(&b.scope, &b.organization, &b.hash))
+            });
+            println!("{} token(s) in {}:", tokens.len(), location.describe());
+            for stored in tokens {
+                let organization = stored.organization.as_deref().unwrap_or("");
+                println!(
+                    "{}\t{}\t{organization}",
+                    token_id(&stored.hash),
+                    stored.scope
+                );
+            }
+            Ok(())
+        }
+        TokenCommand::Revoke { id, data, database } => {
+            let location = crate::commands::store_location(database.as_deref(), data.as_deref())?;
+            let store = Store::connect(&location)?;
+            let wanted = id.trim().to_ascii_lowercase();
+            let matching: Vec<_> = store
+                .tokens()?
+                .into_iter()
+                .filter(|stored| token_id(&stored.hash) == wanted)
+                .collect();
+            let [stored] = matching.as_slice() else {
+                anyhow::bail!(
+                    "no token with id '{id}' in {} (`duijie token list` shows the ids)",
+                    location.describe()
+                );
+            };
+            store.delete_token(&stored.hash)?;
+            println!(
+                "Revoked the {} token {wanted} in {}.",
+                stored.scope,
+                location.describe()
+            );
             Ok(())
         }
     }

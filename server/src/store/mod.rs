@@ -902,6 +902,14 @@ impl Store {
     }
 
     /// Every stored token.
+    /// Deletes the token stored under `hash`; whether there was one.
+    pub fn delete_token(&self, hash: &[u8]) -> Result<bool, StoreError> {
+        self.with(Area::Tokens, |db| {
+            let deleted = db.execute("DELETE FROM tokens WHERE hash = ?1", params![hash])?;
+            Ok(deleted > 0)
+        })
+    }
+
     pub fn tokens(&self) -> Result<Vec<StoredToken>, StoreError> {
         self.with(Area::Tokens, |db| {
             db.query("SELECT hash, scope, organization FROM tokens", params![])?

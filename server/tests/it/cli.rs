@@ -296,3 +296,42 @@ fn a_non_utf8_catalog_is_a_clear_error() {
     assert!(stderr.contains("UTF-8"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A leaked token is revoked from the command line: `token list` names it by the id records give
+/// (`created_by`), and after `token revoke ID` the running service answers 401 to it while the
+/// others still work.
+#[test]
+fn a_token_is_listed_by_id_and_revoked() {
+    let server = crate::support::Server::start("token-revoke");
+    let leaked = crate::support::token(&server.data, "broker");
+    let kept = crate::support::token(&server.data, "editor");
+    let whoami = |token: &str| {
+        server
+            .send("GET", "/api/v1/whoami", Some(token), None)
+            .status
+    };
+    assert_eq!(whoami(&leaked), 200);
+    let cli = |args: &[&str]| {
+        std::process::Command::new(crate::support::server_bin())
+            .args(args)
+            .args(crate::support::store_flags(&server.data))
+            .output()
+            .unwrap()
+    };
+    let listed = cli(&["token", "list"]);
+    assert!(listed.status.success(), "{listed:?}");
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    // The id is the first 16 hex digits of the token's SHA-256, never the token.
+    use sha2::Digest as _;
+    let hash = sha2::Sha256::digest(leaked.as_bytes());
+    let id: String = hash[..8].iter().map(|byte| format!("{byte:02x}")).collect();
+    assert!(listed.contains(&format!("{id}\tbroker")), "{listed}");
+    assert!(!listed.contains(&leaked) && !listed.contains(&kept), "{listed}");
+    let revoked = cli(&["token", "revoke", &id]);
+    assert!(revoked.status.success(), "{revoked:?}");
+    assert_eq!(whoami(&leaked), 401);
+    assert_eq!(whoami(&kept), 200);
+    let again = cli(&["token", "revoke", &id]);
+    assert_eq!(again.status.code(), Some(2), "{again:?}");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("no token with id"));
+}
