@@ -30,6 +30,11 @@ pub struct Config {
     /// `DUIJIE_CORS_ORIGINS` (comma-separated), `--cors-origin` (repeated): exact portal origins
     /// allowed to call the API from a browser, such as `https://kx.example.gov.cn`.
     pub cors_origins: Vec<String>,
+    /// `DUIJIE_TRUSTED_PROXIES` (comma-separated), `--trusted-proxy` (repeated): the addresses of
+    /// reverse proxies in front of the service (HAProxy with `option forwardfor`): a request from
+    /// one of them comes from the last address of its `X-Forwarded-For` that is not one of them,
+    /// for the per-client limits and `metrics_access`. Empty: every request comes from its peer.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// `DUIJIE_DEMO`, `--no-demo`: load the bundled demo catalog into a new, empty store.
     pub demo: bool,
     /// Largest request body except imports, in bytes.
@@ -125,6 +130,7 @@ impl Default for Config {
             db_statement_timeout_secs: None,
             static_dir: None,
             cors_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
             demo: true,
             body_limit: 1 << 20,
             import_limit: 256 << 20,
@@ -331,6 +337,19 @@ impl Config {
                 .filter(|origin| !origin.is_empty())
                 .map(str::to_string)
                 .collect();
+        }
+        if let Some(proxies) = get("DUIJIE_TRUSTED_PROXIES") {
+            self.trusted_proxies = proxies
+                .split(',')
+                .map(str::trim)
+                .filter(|proxy| !proxy.is_empty())
+                .map(|proxy| {
+                    proxy.parse().map_err(|_| ConfigError::Env {
+                        name: "DUIJIE_TRUSTED_PROXIES",
+                        message: format!("'{proxy}' is not an IP address"),
+                    })
+                })
+                .collect::<Result<_, _>>()?;
         }
         if let Some(demo) = get("DUIJIE_DEMO") {
             self.demo = match demo.trim() {

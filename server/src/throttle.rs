@@ -2,7 +2,8 @@
 //! unknown token and for the public match route (over them: 429 with `Retry-After`), and the count
 //! of open connections, in all and per address (over them: 503, and the connection is closed).
 //!
-//! Behind a reverse proxy every client has the proxy's address: limit there, or raise these.
+//! Behind a reverse proxy every client has the proxy's address, unless the proxy is named in
+//! `trusted_proxies`: then its `X-Forwarded-For` names the client.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -16,11 +17,42 @@ use crate::worker::lock;
 /// Buckets kept before full (idle) ones are dropped.
 const MAX_TRACKED_CLIENTS: usize = 100_000;
 
-/// The address a request came from (unspecified when unknown, as in in-process tests).
+/// The address a request came from (unspecified when unknown, as in in-process tests): its peer,
+/// or, from a trusted proxy (`Config::trusted_proxies`), the last address of `X-Forwarded-For` that
+/// is not a trusted proxy (what a client writes there itself comes before what the proxies add).
 pub fn client_ip(request: &HttpRequest) -> IpAddr {
-    request
+    let peer = request
         .peer_addr()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |addr| addr.ip())
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |addr| addr.ip());
+    let trusted = request
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .map_or(&[][..], |state| state.config.trusted_proxies.as_slice());
+    forwarded_client(peer, trusted, request.headers().get_all("x-forwarded-for"))
+}
+
+/// `client_ip` on its parts: the peer, the trusted proxies, the `X-Forwarded-For` headers.
+fn forwarded_client<'a>(
+    peer: IpAddr,
+    trusted: &[IpAddr],
+    forwarded: impl DoubleEndedIterator<Item = &'a actix_web::http::header::HeaderValue>,
+) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for value in forwarded.rev() {
+        let Ok(value) = value.to_str() else {
+            return client;
+        };
+        for hop in value.rsplit(',') {
+            match hop.trim().parse::<IpAddr>() {
+                Ok(address) if trusted.contains(&address) => client = address,
+                Ok(address) => return address,
+                Err(_) => return client,
+            }
+        }
+    }
+    client
 }
 
 /// A token bucket per client address: `burst` tokens, refilled at `per_second`.
@@ -163,3 +195,57 @@ impl Drop for ConnectionGuard {
 
 /// What an over-cap connection is told before it is closed.
 pub const SHED_RESPONSE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: application/json\r\nContent-Length: 93\r\nConnection: close\r\n\r\n{\"error\":{\"code\":\"overloaded\",\"message\":\"too many connections; retry shortly\",\"details\":{}}}\n";
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use actix_web::http::header::HeaderValue;
+
+    use crate::throttle::forwarded_client;
+
+    fn client(peer: &str, trusted: &[&str], headers: &[&str]) -> String {
+        let trusted: Vec<IpAddr> = trusted.iter().map(|ip| ip.parse().unwrap()).collect();
+        let headers: Vec<HeaderValue> = headers
+            .iter()
+            .map(|value| HeaderValue::from_str(value).unwrap())
+            .collect();
+        forwarded_client(peer.parse().unwrap(), &trusted, headers.iter()).to_string()
+    }
+
+    #[test]
+    fn the_client_is_the_last_address_a_trusted_proxy_did_not_add() {
+        // No trusted proxy, or a peer that is not one: the peer, whatever the header says.
+        assert_eq!(client("10.0.0.5", &[], &["203.0.113.7"]), "10.0.0.5");
+        assert_eq!(
+            client("10.0.0.5", &["10.0.0.1"], &["203.0.113.7"]),
+            "10.0.0.5"
+        );
+        // From the proxy: the address it added.
+        assert_eq!(
+            client("10.0.0.1", &["10.0.0.1"], &["203.0.113.7"]),
+            "203.0.113.7"
+        );
+        // A client's own X-Forwarded-For comes first: the proxy's addition is the last.
+        assert_eq!(
+            client("10.0.0.1", &["10.0.0.1"], &["1.2.3.4, 203.0.113.7"]),
+            "203.0.113.7"
+        );
+        assert_eq!(
+            client("10.0.0.1", &["10.0.0.1"], &["1.2.3.4", "203.0.113.7"]),
+            "203.0.113.7"
+        );
+        // Two trusted proxies in a row.
+        assert_eq!(
+            client(
+                "10.0.0.1",
+                &["10.0.0.1", "10.0.0.2"],
+                &["203.0.113.7, 10.0.0.2"]
+            ),
+            "203.0.113.7"
+        );
+        // Nothing usable: the proxy itself.
+        assert_eq!(client("10.0.0.1", &["10.0.0.1"], &[]), "10.0.0.1");
+        assert_eq!(client("10.0.0.1", &["10.0.0.1"], &["unknown"]), "10.0.0.1");
+    }
+}

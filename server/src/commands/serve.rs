@@ -45,6 +45,10 @@ pub struct ServeArgs {
     /// A portal origin allowed to call the API from a browser (repeat it) [env DUIJIE_CORS_ORIGINS].
     #[arg(long = "cors-origin")]
     pub cors_origins: Vec<String>,
+    /// The address of a reverse proxy in front of the service, whose `X-Forwarded-For` names the
+    /// client (repeat it) [env DUIJIE_TRUSTED_PROXIES].
+    #[arg(long = "trusted-proxy")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Start a new store empty instead of with the bundled demo catalog.
     #[arg(long)]
     pub no_demo: bool,
@@ -131,6 +135,9 @@ pub fn resolve_config(args: &ServeArgs, env: impl Fn(&str) -> Option<String>) ->
     }
     if let Some(static_dir) = &args.static_dir {
         config.static_dir = Some(static_dir.clone());
+    }
+    if !args.trusted_proxies.is_empty() {
+        config.trusted_proxies = args.trusted_proxies.clone();
     }
     if !args.cors_origins.is_empty() {
         config.cors_origins = args.cors_origins.clone();

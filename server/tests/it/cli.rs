@@ -326,7 +326,10 @@ fn a_token_is_listed_by_id_and_revoked() {
     let hash = sha2::Sha256::digest(leaked.as_bytes());
     let id: String = hash[..8].iter().map(|byte| format!("{byte:02x}")).collect();
     assert!(listed.contains(&format!("{id}\tbroker")), "{listed}");
-    assert!(!listed.contains(&leaked) && !listed.contains(&kept), "{listed}");
+    assert!(
+        !listed.contains(&leaked) && !listed.contains(&kept),
+        "{listed}"
+    );
     let revoked = cli(&["token", "revoke", &id]);
     assert!(revoked.status.success(), "{revoked:?}");
     assert_eq!(whoami(&leaked), 401);

@@ -706,6 +706,51 @@ fn connections_are_capped_per_client_and_slow_heads_are_cut() {
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
 }
 
+/// Behind a reverse proxy named in `trusted_proxies`, the per-client limits and `metrics_access`
+/// take the client from `X-Forwarded-For`: one client's bad tokens no longer lock out every
+/// token holder behind the same proxy, and a client outside is not taken for one on this host.
+#[test]
+fn behind_a_trusted_proxy_each_client_is_its_own() {
+    let server = Server::start_config("proxied", "trusted_proxies = [\"127.0.0.1\"]\n");
+    let good = server.token("editor");
+    let from = |client: &str, token: &str| {
+        server
+            .request(
+                "GET",
+                "/api/v1/whoami",
+                Some(token),
+                &[("X-Forwarded-For", client)],
+                None,
+            )
+            .status
+    };
+    let mut limited = false;
+    for guess in 0..100 {
+        match from("203.0.113.7", &format!("{guess:064x}")) {
+            429 => {
+                limited = true;
+                break;
+            }
+            status => assert_eq!(status, 401),
+        }
+    }
+    assert!(
+        limited,
+        "100 wrong tokens from one client were all answered 401"
+    );
+    assert_eq!(from("203.0.113.7", &good), 429, "the guesser stays limited");
+    assert_eq!(from("203.0.113.8", &good), 200, "another client is not");
+    // The metrics are for this host: a client outside, through the proxy, is refused.
+    let metrics = server.request(
+        "GET",
+        "/metrics",
+        None,
+        &[("X-Forwarded-For", "203.0.113.8")],
+        None,
+    );
+    assert_eq!(metrics.status, 403, "{}", metrics.text());
+}
+
 #[test]
 fn token_guessing_and_match_floods_get_429() {
     // The default allowance of unknown tokens; a small one for matches, so that a debug build's
