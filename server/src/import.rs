@@ -752,9 +752,26 @@ pub fn is_script_url(text: &str) -> bool {
     squeezed.contains("javascript:") || squeezed.contains("vbscript:")
 }
 
+/// What a file sent as text (CSV, JSON Lines) is instead, by its first bytes, told as a clerk can
+/// act on it: it was "not valid UTF-8 (byte 16) nor GB18030".
+fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        Some("this is an Excel workbook (.xlsx) or another zip file, not text: send an .xlsx with format=xlsx, or save the sheet as CSV UTF-8")
+    } else if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        Some("this is an Excel 97-2003 workbook (.xls) or a password-protected one, not text: save it as CSV UTF-8, or as .xlsx without a password")
+    } else if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        Some("this is UTF-16 text (Excel's \"Unicode text\"): save the sheet as CSV UTF-8 (comma-separated)")
+    } else {
+        None
+    }
+}
+
 /// Bytes to text: UTF-8 (a BOM is dropped), or GB18030 when asked or when the bytes are not UTF-8 but
 /// are valid GB18030.
 fn decode_text(bytes: &[u8], encoding: Encoding) -> Result<Cow<'_, str>, Refusal> {
+    if let Some(what) = binary_kind(bytes) {
+        return Err(vec![FieldError::new("", what).at_line(1)].into());
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let gb18030 = |bytes: &[u8]| -> Option<Cow<'_, str>> {
         encoding_rs::GB18030
@@ -1092,6 +1109,16 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<usize, Refusal> {
         limit,
     }
     };
+    if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        return Err(not_xlsx(
+            "it is an Excel 97-2003 workbook (.xls) or a password-protected one: save it as .xlsx without a password".to_string(),
+        ));
+    }
+    if !bytes.starts_with(b"PK") {
+        return Err(not_xlsx(
+            "it is not a zip archive, as every .xlsx is (a CSV or JSON Lines file takes format=csv or format=jsonl)".to_string(),
+        ));
+    }
     let mut archive =
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|error| not_xlsx(error.to_string()))?;
     if archive.len() > MAX_ZIP_ENTRIES {

@@ -119,6 +119,41 @@ fn csv_open_quotes_line_ends_and_stray_bytes_are_located() {
     assert_eq!(server.catalog(), before, "nothing may be written");
 }
 
+/// A file of the wrong kind is named as what it is, in words a clerk can act on: a workbook sent
+/// as CSV, an .xls (or a password-protected workbook) and Excel's "Unicode text" were all "not
+/// valid UTF-8 (byte N) nor GB18030", and anything not a zip sent as XLSX a zip library's error.
+#[test]
+fn a_file_of_the_wrong_kind_is_named() {
+    let server = Server::start("wrong-kind");
+    let editor = server.token("editor");
+    let workbook = crate::xlsx::workbook(&[vec![crate::xlsx::Cell::Text("id")]]);
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in "编号\t类型\n".encode_utf16() {
+        utf16.extend(unit.to_le_bytes());
+    }
+    let old_excel = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest of an OLE file".to_vec();
+    for (query, body, said) in [
+        ("?format=csv", workbook.clone(), "format=xlsx"),
+        ("?format=jsonl", workbook, "format=xlsx"),
+        ("?format=csv", utf16, "UTF-16"),
+        ("?format=csv", old_excel.clone(), ".xls"),
+        ("?format=xlsx", old_excel, ".xls"),
+        (
+            "?format=xlsx",
+            b"id,kind,title\n".to_vec(),
+            "not a zip archive",
+        ),
+    ] {
+        let reply = server.import(query, &editor, "application/octet-stream", &body);
+        assert_eq!(reply.status, 422, "{query}: {}", reply.text());
+        assert!(
+            reply.text().contains(said),
+            "{query} {said}: {}",
+            reply.text()
+        );
+    }
+}
+
 #[test]
 fn every_bad_row_is_listed_and_nothing_is_written() {
     let server = Server::start("bad-rows");
