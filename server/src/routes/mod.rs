@@ -392,7 +392,10 @@ pub async fn read_json(
     limit: usize,
 ) -> Result<Value, ApiError> {
     let bytes = read_body(request, payload, limit).await?;
-    serde_json::from_slice(&bytes).map_err(|error| {
+    // A byte order mark, as Notepad and PowerShell write one, is no part of the JSON (the
+    // importer drops it too).
+    let json = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    serde_json::from_slice(json).map_err(|error| {
         ApiError::bad_request(
             Code::BadJson,
             format!("the body is not valid JSON: {error}"),

@@ -99,6 +99,17 @@ fn invalid_resource_bodies_are_located_422s() {
     let reply = server.send("POST", "/api/v1/resources", Some(&editor), None);
     assert_eq!(reply.status, 400);
     assert_eq!(reply.error_code(), "bad_json");
+    // A byte order mark before the JSON (Notepad, PowerShell's Out-File) is not part of it.
+    let mut marked = b"\xEF\xBB\xBF".to_vec();
+    marked.extend(r#"{"need": {"text": "锂电池"}}"#.as_bytes());
+    let reply = server.request(
+        "POST",
+        "/api/v1/match",
+        None,
+        &[],
+        Some(("application/json", marked)),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
 }
 
 #[test]
