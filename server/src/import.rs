@@ -931,6 +931,16 @@ fn row_object<R>(fields: &[&'static Field<R>], cells: &[String]) -> Value {
     Value::Object(object)
 }
 
+/// Whether the byte at `index` ends a line: `\n`, or a `\r` not followed by `\n` (so `\r\n` ends
+/// one line, at its `\n`).
+fn ends_line(bytes: &[u8], index: usize) -> bool {
+    match bytes[index] {
+        b'\n' => true,
+        b'\r' => bytes.get(index + 1) != Some(&b'\n'),
+        _ => false,
+    }
+}
+
 /// Where a quoted CSV cell opens that is never closed, as (line, column), both from 1: the csv
 /// crate reads such a cell to the end of the file, so every row after it became part of one cell
 /// and was lost without a word. RFC 4180: a quote opens a cell only at its start, and `""` in a
@@ -967,7 +977,7 @@ fn unclosed_quote(text: &str) -> Option<(usize, usize)> {
                 _ => {}
             }
         }
-        if byte == b'\n' || (byte == b'\r' && bytes.get(index + 1) != Some(&b'\n')) {
+        if ends_line(bytes, index) {
             line += 1;
         }
         at_cell_start = at_cell_start && matches!(byte, b'\r' | b'\n');
@@ -1002,8 +1012,7 @@ impl Lines<'_> {
             end += 1;
         }
         while self.offset < end {
-            let byte = self.text[self.offset];
-            if byte == b'\n' || (byte == b'\r' && self.text.get(self.offset + 1) != Some(&b'\n')) {
+            if ends_line(self.text, self.offset) {
                 self.line += 1;
             }
             self.offset += 1;
@@ -1148,10 +1157,10 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<usize, Refusal> {
         // their elements are counted as they inflate.
         let eager = EAGER_PARTS
             .iter()
-            .find(|(part_name, _, _)| name.eq_ignore_ascii_case(part_name));
+            .find(|part| name.eq_ignore_ascii_case(part.name));
         let xml = name.ends_with(".xml") || name.ends_with(".rels");
-        let mut counter = (eager.is_some() || xml).then(|| {
-            let mut counter = Occurrences::new(eager.map_or("<", |(_, pattern, _)| pattern));
+        let mut counter = (xml || eager.is_some()).then(|| {
+            let mut counter = Occurrences::new(eager.map_or("<", |part| part.counted));
             counter.check_references = name.starts_with("xl/worksheets/");
             counter
         });
@@ -1168,8 +1177,6 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<usize, Refusal> {
         if inflated > budget {
             return Err(too_large(&name, inflated));
         }
-        // Each text or attribute value is read whole, and one of tens of megabytes cost ten
-        // times that; a cell holds at most 32,767 characters in Excel.
         // A cell or row number past Excel's own (XFD, 1048576) overflowed in the reader: a 500 in
         // a debug build, and in a release one a far cell landed on row 2 over a visible one.
         if let Some(reference) = counter
@@ -1180,6 +1187,8 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<usize, Refusal> {
                 "{name}: the cell reference '{reference}' is not one (Excel's go up to XFD1048576)"
             )));
         }
+        // Each text or attribute value is read whole, and one of tens of megabytes cost ten
+        // times that; a cell holds at most 32,767 characters in Excel.
         if let Some(counter) = counter
             .as_ref()
             .filter(|counter| counter.longest() > MAX_XML_RUN)
@@ -1192,17 +1201,13 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<usize, Refusal> {
                 limit: MAX_XML_RUN as u64,
             });
         }
-        if let (Some((_, pattern, what)), Some(counter)) = (eager, &counter) {
-            let most = if *pattern == "<si" {
-                limits.xlsx_max_cells
-            } else {
-                MAX_EAGER_ELEMENTS
-            };
+        if let (Some(part), Some(counter)) = (eager, &counter) {
+            let most = part.most.unwrap_or(limits.xlsx_max_cells);
             if counter.count > most {
                 return Err(Refusal::TooLarge {
                     message: format!(
-                        "part {name} of the workbook holds {} {what}; the import reads at most {most}",
-                        counter.count
+                        "part {name} of the workbook holds {} {}; the import reads at most {most}",
+                        counter.count, part.what
                     ),
                     limit: most as u64,
                 });
@@ -1213,14 +1218,36 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<usize, Refusal> {
     Ok(total as usize)
 }
 
-/// Parts calamine reads whole before any cell, the element counted in each, and what it is. Their
-/// objects take several times the bytes of their XML (a 555 KB upload of 12 million `<xf/>` took
-/// 2.2 GB): the shared strings are bounded as cells are (`xlsx_max_cells`: each is a cell's text),
-/// the others by `MAX_EAGER_ELEMENTS`.
-const EAGER_PARTS: [(&str, &str, &str); 3] = [
-    ("xl/sharedStrings.xml", "<si", "shared strings"),
-    ("xl/styles.xml", "<", "XML tags"),
-    ("xl/workbook.xml", "<", "XML tags"),
+/// A part calamine reads whole before any cell, into objects several times the bytes of its XML
+/// (a 555 KB upload of 12 million `<xf/>` took 2.2 GB).
+struct EagerPart {
+    name: &'static str,
+    /// What is counted in it, and what that is.
+    counted: &'static str,
+    what: &'static str,
+    /// How many at most; `None` for `xlsx_max_cells` (each shared string is a cell's text).
+    most: Option<usize>,
+}
+
+const EAGER_PARTS: [EagerPart; 3] = [
+    EagerPart {
+        name: "xl/sharedStrings.xml",
+        counted: "<si",
+        what: "shared strings",
+        most: None,
+    },
+    EagerPart {
+        name: "xl/styles.xml",
+        counted: "<",
+        what: "XML tags",
+        most: Some(MAX_EAGER_ELEMENTS),
+    },
+    EagerPart {
+        name: "xl/workbook.xml",
+        counted: "<",
+        what: "XML tags",
+        most: Some(MAX_EAGER_ELEMENTS),
+    },
 ];
 
 /// Elements of a workbook's styles or of its workbook part: Excel itself keeps at most 64,000
@@ -1264,6 +1291,11 @@ impl Occurrences {
         }
     }
 
+    /// The longest run of bytes without a `<` written so far.
+    fn longest(&self) -> usize {
+        self.longest_run.max(self.run)
+    }
+
     /// Follows the attributes `r` and `ref` of a worksheet through one more byte.
     fn reference_byte(&mut self, byte: u8) {
         if let Some(value) = &mut self.reference {
@@ -1299,13 +1331,6 @@ fn is_reference(value: &[u8]) -> bool {
         let rest = rest.strip_prefix(b"$").unwrap_or(rest);
         letters <= 3 && rest.len() <= 7 && rest.iter().all(u8::is_ascii_digit)
     })
-}
-
-impl Occurrences {
-    /// The longest run of bytes without a `<` written so far.
-    fn longest(&self) -> usize {
-        self.longest_run.max(self.run)
-    }
 }
 
 impl std::io::Write for Occurrences {
@@ -1400,8 +1425,8 @@ struct SheetRow {
 }
 
 /// The first visible worksheet, streamed cell by cell: bounds are checked on each cell before
-/// anything is kept, and each row goes to the collector when the next begins. The caller has checked the zip
-/// (`check_zip`).
+/// anything is kept, and each row goes to the collector when the next begins. The caller has
+/// checked the zip (`check_zip`).
 fn xlsx_rows<R: Record>(bytes: &[u8], collector: &mut Collector<R>) -> Result<(), Refusal> {
     use calamine::{Reader, Xlsx};
 
@@ -1416,27 +1441,19 @@ fn xlsx_rows<R: Record>(bytes: &[u8], collector: &mut Collector<R>) -> Result<()
     let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|error: calamine::XlsxError| not_xlsx(error.to_string()))?;
     // The first sheet a clerk sees: a hidden one (old data kept out of sight) is passed over.
-    let Some(sheet_name) = workbook
-        .sheets_metadata()
-        .iter()
-        .find(|sheet| {
-            sheet.typ == calamine::SheetType::WorkSheet
-                && sheet.visible == calamine::SheetVisible::Visible
-        })
-        .map(|sheet| sheet.name.clone())
-    else {
-        return Err(not_xlsx("it has no visible worksheet".to_string()));
-    };
-    let other_sheets: Vec<String> = workbook
+    let visible: Vec<String> = workbook
         .sheets_metadata()
         .iter()
         .filter(|sheet| {
             sheet.typ == calamine::SheetType::WorkSheet
                 && sheet.visible == calamine::SheetVisible::Visible
-                && sheet.name != sheet_name
         })
-        .map(|sheet| format!("'{}'", sheet.name))
+        .map(|sheet| sheet.name.clone())
         .collect();
+    let Some((sheet_name, other_sheets)) = visible.split_first() else {
+        return Err(not_xlsx("it has no visible worksheet".to_string()));
+    };
+    let sheet_name = sheet_name.clone();
     let mut reader = workbook
         .worksheet_cells_reader(&sheet_name)
         .map_err(|error| not_xlsx(error.to_string()))?;
@@ -1537,8 +1554,8 @@ fn xlsx_rows<R: Record>(bytes: &[u8], collector: &mut Collector<R>) -> Result<()
         return Err(vec![FieldError::new(
             "",
             format!(
-                "sheet '{sheet_name}' is empty; the import reads only the first visible sheet, so move the sheet with the data ({}) first",
-                other_sheets.join(", ")
+                "sheet '{sheet_name}' is empty; the import reads only the first visible sheet, so move the sheet with the data ('{}') first",
+                other_sheets.join("', '")
             ),
         )]
         .into());

@@ -30,7 +30,6 @@ pub struct Catalog {
     pub generation: i64,
     /// By query: the snapshot and when it was cached (a count), the oldest going first.
     snapshots: Mutex<HashMap<String, (Arc<Snapshot>, u64)>>,
-    snapshots_cached: std::sync::atomic::AtomicU64,
     /// What the next catalog's index is built from (`Catalog::update`), until that one takes it:
     /// only the newest catalog holds it.
     analysis: Mutex<Option<Analysis>>,
@@ -80,7 +79,6 @@ impl Catalog {
             matcher,
             generation,
             snapshots: Mutex::new(HashMap::new()),
-            snapshots_cached: std::sync::atomic::AtomicU64::new(0),
             analysis: Mutex::new(analysis),
         }
     }
@@ -119,10 +117,12 @@ impl Catalog {
             return Ok(found);
         }
         let snapshot = Arc::new(make()?);
-        let order = self
-            .snapshots_cached
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut snapshots = lock(&self.snapshots);
+        let order = snapshots
+            .values()
+            .map(|(_, cached)| cached + 1)
+            .max()
+            .unwrap_or(0);
         snapshots.insert(key.to_string(), (snapshot.clone(), order));
         evict_oldest(
             &mut snapshots,

@@ -167,10 +167,12 @@ pub async fn create(
             _ => enterprise.name = Some(own.clone()),
         }
         if let Some(need_id) = &enterprise.need_id {
-            let demand = state.demand.current();
-            let theirs = demand
+            let viewer = crate::demand::Viewer::of(Some(&who));
+            let theirs = state
+                .demand
+                .current()
                 .get(need_id)
-                .is_some_and(|entry| entry.need.organization == *own);
+                .is_some_and(|entry| viewer.owns(&entry.need));
             if !theirs {
                 return Err(crate::demand::no_need(need_id));
             }

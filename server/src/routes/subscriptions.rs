@@ -9,7 +9,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::auth::{caller, require_writer, Caller, Scope};
-use crate::demand::Viewer;
+use crate::demand::{Demand, Viewer};
 use crate::error::{ApiError, Code};
 use crate::push::{feed_url, unsubscribe_url};
 use crate::routes::openapi::{
@@ -198,15 +198,11 @@ fn may_manage(who: &Caller, organization: &str) -> Result<(), ApiError> {
 
 /// The organisation a subscription is managed by: its need's, now (an admin may have given the
 /// need to another organisation since), or the one it was made for when the need is gone.
-fn organization_of(state: &AppState, subscription: &Subscription) -> String {
-    state
-        .demand
-        .current()
-        .get(&subscription.need_id)
-        .map_or_else(
-            || subscription.organization.clone(),
-            |entry| entry.need.organization.clone(),
-        )
+fn organization_of(demand: &Demand, subscription: &Subscription) -> String {
+    demand.get(&subscription.need_id).map_or_else(
+        || subscription.organization.clone(),
+        |entry| entry.need.organization.clone(),
+    )
 }
 
 fn no_subscription(id: &str) -> ApiError {
@@ -452,9 +448,10 @@ pub async fn list(
     let who = keeper(&request, &state)?;
     let store = state.store.clone();
     let subscriptions = web::block(move || store.subscriptions()).await??;
+    let demand = state.demand.current();
     let items = subscriptions
         .iter()
-        .filter(|subscription| may_manage(&who, &organization_of(&state, subscription)).is_ok())
+        .filter(|subscription| may_manage(&who, &organization_of(&demand, subscription)).is_ok())
         .map(|subscription| view(&state, subscription))
         .collect();
     Ok(HttpResponse::Ok().json(SubscriptionList { items }))
@@ -471,7 +468,10 @@ async fn managed(
     let subscription = web::block(move || store.subscription(&wanted))
         .await??
         .ok_or_else(|| no_subscription(id))?;
-    may_manage(&who, &organization_of(state, &subscription))?;
+    may_manage(
+        &who,
+        &organization_of(&state.demand.current(), &subscription),
+    )?;
     Ok(subscription)
 }
 
